@@ -1,0 +1,2 @@
+export { ChdbWarehouse } from './chdb-warehouse.js';
+export { CHDB_DEFAULTS, type ChdbWarehouseOptions } from './options.js';

@@ -1,0 +1,116 @@
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { PipelineError } from '../../processors/errors/index.js';
+import type { InsertOptions, Params, Warehouse } from '../warehouse/types.js';
+import { assertIdentifier, parseJsonEachRow, rowsToJsonEachRow } from '../warehouse/sql-util.js';
+import type { ClickHouseWarehouseOptions } from './options.js';
+
+/** A ClickHouse server over HTTP (@clickhouse/client). */
+export class ClickHouseWarehouse implements Warehouse {
+  readonly kind = 'clickhouse' as const;
+  readonly database: string;
+  private readonly client: ClickHouseClient;
+
+  private constructor(client: ClickHouseClient, database: string) {
+    this.client = client;
+    this.database = database;
+  }
+
+  static async open(options: ClickHouseWarehouseOptions): Promise<ClickHouseWarehouse> {
+    const database = assertIdentifier(options.database ?? 'slo', 'database');
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch {
+      throw new PipelineError('INVALID_CONFIG', `invalid ClickHouse URL ${JSON.stringify(options.url)}`, {
+        field: 'clickhouse',
+        value: options.url,
+      });
+    }
+    const username = options.username ?? process.env['CLICKHOUSE_USER'] ?? (decodeURIComponent(url.username) || 'default');
+    const password = options.password ?? process.env['CLICKHOUSE_PASSWORD'] ?? decodeURIComponent(url.password);
+    url.username = '';
+    url.password = '';
+    const common = {
+      url: url.toString().replace(/\/$/, ''),
+      username,
+      password,
+      request_timeout: options.requestTimeoutMs ?? 30_000,
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 1 as const },
+    };
+    const admin = createClient(common);
+    try {
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    } catch (e) {
+      throw toWarehouseError(e, `create database ${database}`);
+    } finally {
+      await admin.close();
+    }
+    return new ClickHouseWarehouse(createClient({ ...common, database }), database);
+  }
+
+  async exec(sql: string, params?: Params): Promise<void> {
+    try {
+      await this.client.command({ query: sql, query_params: params ?? {} });
+    } catch (e) {
+      throw toWarehouseError(e, sql);
+    }
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
+    try {
+      const rs = await this.client.query({ query: sql, query_params: params ?? {}, format: 'JSONEachRow' });
+      return parseJsonEachRow<T>(await rs.text());
+    } catch (e) {
+      throw toWarehouseError(e, sql);
+    }
+  }
+
+  async insert(table: string, rows: ReadonlyArray<Record<string, unknown>>, options?: InsertOptions): Promise<void> {
+    if (rows.length === 0) return;
+    await this.insertJsonEachRow(table, rowsToJsonEachRow(rows), options);
+  }
+
+  async insertJsonEachRow(table: string, payload: Buffer, options: InsertOptions = {}): Promise<void> {
+    if (payload.length === 0) return;
+    const settings: Record<string, string | number> = {
+      deduplicate_blocks_in_dependent_materialized_views: 1,
+      date_time_input_format: 'best_effort',
+    };
+    if (options.dedupToken) settings['insert_deduplication_token'] = options.dedupToken;
+    try {
+      // A raw INSERT ... FORMAT with the payload as body keeps the hot path free of
+      // per-row objects on this side.
+      const r = await this.client.exec({
+        query: `INSERT INTO ${this.database}.${assertIdentifier(table, 'table')} FORMAT JSONEachRow`,
+        values: Readable.from([payload]),
+        clickhouse_settings: settings,
+      });
+      r.stream.resume();
+      await new Promise<void>((res, rej) => {
+        r.stream.on('end', res);
+        r.stream.on('error', rej);
+      });
+    } catch (e) {
+      throw toWarehouseError(e, `insert into ${table}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+function toWarehouseError(e: unknown, what: string): PipelineError {
+  const err = (e ?? {}) as { code?: string; message?: string };
+  const msg = (err.message ?? String(e)).split('\n')[0] ?? '';
+  // ClickHouse errors carry a numeric code; network failures carry ECONNREFUSED & co.
+  const isNetwork = typeof err.code === 'string' && /^E[A-Z]+/.test(err.code);
+  const isServerBusy = /TOO_MANY|TIMEOUT|MEMORY_LIMIT|NETWORK|SOCKET/i.test(msg);
+  return new PipelineError(
+    isNetwork || isServerBusy ? 'WAREHOUSE_UNAVAILABLE' : 'WAREHOUSE_QUERY_FAILED',
+    `${msg} (while running: ${what.trim().replace(/\s+/g, ' ').slice(0, 160)})`,
+    {},
+    { cause: e },
+  );
+}

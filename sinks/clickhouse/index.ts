@@ -1,0 +1,2 @@
+export { ClickHouseWarehouse } from './clickhouse-warehouse.js';
+export type { ClickHouseWarehouseOptions } from './options.js';

@@ -1,0 +1,44 @@
+import { PipelineError } from '../../processors/errors/index.js';
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** Identifiers (database, table names) cannot be bound parameters: allow-list their shape. */
+export function assertIdentifier(name: string, what: string): string {
+  if (!IDENT.test(name)) {
+    throw new PipelineError('INVALID_CONFIG', `invalid ${what} name ${JSON.stringify(name)}: use letters, digits and _`, {
+      field: what,
+      value: name,
+    });
+  }
+  return name;
+}
+
+export function rowsToJsonEachRow(rows: ReadonlyArray<Record<string, unknown>>): Buffer {
+  let s = '';
+  for (const r of rows) s += `${JSON.stringify(r)}\n`;
+  return Buffer.from(s);
+}
+
+export function parseJsonEachRow<T>(text: string): T[] {
+  const out: T[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (end > start) out.push(JSON.parse(text.slice(start, end)) as T);
+    start = end + 1;
+  }
+  return out;
+}
+
+/** Splits a migration file into statements: `;` at the end of a line ends a statement. */
+export function splitStatements(sql: string): string[] {
+  const withoutComments = sql
+    .split('\n')
+    .filter((l) => !/^\s*--/.test(l))
+    .join('\n');
+  return withoutComments
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
