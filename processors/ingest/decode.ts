@@ -1,0 +1,74 @@
+import type { EventOfFamily } from '../contracts/events.js';
+import { familyOfTopic, RECORD_OF_FAMILY, type Family } from '../contracts/topics.js';
+import type { DeadLetterCode } from '../errors/codes.js';
+import { isPipelineError } from '../errors/pipeline-error.js';
+import type { Message } from '../transport/types.js';
+
+/** Header marking a value as a plain JSON object (JSON Lines ingest) instead of Avro bytes. */
+export const CONTENT_TYPE_HEADER = 'content-type';
+export const JSON_CONTENT_TYPE = 'application/json';
+
+/** What the ingest path needs from the codec and the validator (processors/codec, processors/validation). */
+export interface EventDecoder {
+  /** Avro single-object (or Confluent-framed) bytes -> plain value of the writer's record. */
+  decode(bytes: Buffer): { recordName: string; value: unknown };
+  /** A JSON Lines value -> plain value shaped like the Avro record. */
+  fromJson(recordName: string, json: unknown): unknown;
+  /** Semantic validation; returns the typed event or the failure. */
+  validate(family: Family, value: unknown): { ok: true; event: EventOfFamily[Family] } | { ok: false; error: unknown };
+}
+
+export type Decoded =
+  | { ok: true; family: Family; event: EventOfFamily[Family] }
+  | { ok: false; code: DeadLetterCode; reason: string; field?: string };
+
+const DEAD_LETTER_CODES = new Set<string>([
+  'NOT_JSON', 'BAD_ENVELOPE', 'UNKNOWN_TOPIC', 'EMPTY_VALUE', 'BAD_FRAMING', 'UNKNOWN_SCHEMA', 'UNDECODABLE',
+  'SCHEMA_MISMATCH', 'INVALID_FIELD', 'NEGATIVE_AMOUNT', 'AMOUNT_OVERFLOW', 'UNKNOWN_CURRENCY', 'BAD_TIMESTAMP',
+]);
+
+function failure(e: unknown, fallback: DeadLetterCode): Decoded {
+  if (isPipelineError(e) && DEAD_LETTER_CODES.has(e.code)) {
+    const field = e.location.field;
+    return { ok: false, code: e.code as DeadLetterCode, reason: e.message, ...(field ? { field } : {}) };
+  }
+  return { ok: false, code: fallback, reason: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * Decode -> validate one message. Never throws: every failure becomes a dead-letter
+ * verdict with a code from the one list, so a bad record can never stall its partition.
+ */
+export function decodeMessage(msg: Message, decoder: EventDecoder): Decoded {
+  const family = familyOfTopic(msg.topic);
+  if (!family) return { ok: false, code: 'UNKNOWN_TOPIC', reason: `topic ${JSON.stringify(msg.topic)} is not an input topic` };
+  if (!msg.value || msg.value.length === 0) return { ok: false, code: 'EMPTY_VALUE', reason: 'record has no value' };
+  const record = RECORD_OF_FAMILY[family];
+  let value: unknown;
+  try {
+    if (msg.headers[CONTENT_TYPE_HEADER] === JSON_CONTENT_TYPE) {
+      let json: unknown;
+      try {
+        json = JSON.parse(msg.value.toString('utf8'));
+      } catch (e) {
+        return { ok: false, code: 'NOT_JSON', reason: `value is not JSON: ${(e as Error).message}` };
+      }
+      value = decoder.fromJson(record, json);
+    } else {
+      const decoded = decoder.decode(msg.value);
+      if (decoded.recordName !== record && !decoded.recordName.endsWith(`.${record}`)) {
+        return {
+          ok: false,
+          code: 'SCHEMA_MISMATCH',
+          reason: `topic ${msg.topic} carries ${record} records, got ${decoded.recordName}`,
+        };
+      }
+      value = decoded.value;
+    }
+  } catch (e) {
+    return failure(e, 'UNDECODABLE');
+  }
+  const v = decoder.validate(family, value);
+  if (!v.ok) return failure(v.error, 'INVALID_FIELD');
+  return { ok: true, family, event: v.event };
+}

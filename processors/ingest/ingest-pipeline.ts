@@ -1,0 +1,283 @@
+import type { Logger } from 'pino';
+import type { Warehouse } from '../../sinks/warehouse/types.js';
+import { dlqTopic, familyOfTopic, INPUT_TOPIC_LIST } from '../contracts/topics.js';
+import { PipelineError } from '../errors/pipeline-error.js';
+import { silentLogger } from '../observability/logger.js';
+import type { PipelineMetrics } from '../observability/metrics.js';
+import type { Consumer, Message, MessageBatch, Producer, TopicPartition } from '../transport/types.js';
+import { deadLetterMessage, deadLetterRow, jsonDeadLetterEncoder, type DeadLetter } from './dead-letters.js';
+import { decodeMessage } from './decode.js';
+import { FACT_TABLE, toFactRow } from './normalize.js';
+import type { CommittedBatch, IngestOptions } from './options.js';
+import { retryForever, type RetryPolicy } from './retry.js';
+
+interface Range {
+  first: bigint;
+  last: bigint;
+}
+
+interface PartitionState {
+  /** Next offset to consume according to the group's commit (null: none yet). */
+  committed: bigint | null;
+  /** A recorded batch range that may have reached the warehouse without its commit. */
+  pending: Range | null;
+  /** Messages held while re-forming the pending range. */
+  held: Message[];
+}
+
+const key = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
+const off = (m: Message): bigint => BigInt(m.offset);
+
+/**
+ * The ingest processor: consume -> decode -> validate -> normalize -> batch insert ->
+ * commit. Exactly-once into the warehouse per topic-partition:
+ *  1. record the batch's offset range (the intent) in `ingest_state`;
+ *  2. insert its facts with insert_deduplication_token = topic-partition-first-last;
+ *  3. commit the offset after the last record.
+ * A crash after 2 and before 3 leaves an intent at or beyond the committed offset; on
+ * reassignment the same range is re-formed exactly (held until complete), so the retry
+ * carries the same token and the warehouse drops it. Duplicated events (same event_id at
+ * other offsets) collapse in the ReplacingMergeTree facts and count once in rollups.
+ */
+export class IngestPipeline {
+  private readonly opts: IngestOptions;
+  private readonly wh: Warehouse;
+  private readonly log: Logger;
+  private readonly metrics: PipelineMetrics | undefined;
+  private readonly groupId: string;
+  private readonly topics: readonly string[];
+  private readonly retry: RetryPolicy;
+  private readonly states = new Map<string, PartitionState>();
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private stopped = false;
+  private failure: unknown;
+  readonly totals = { records: 0, events: 0, deadLettered: 0, batches: 0 };
+
+  constructor(options: IngestOptions) {
+    this.opts = options;
+    this.wh = options.warehouse;
+    this.log = options.logger ?? silentLogger();
+    this.metrics = options.metrics;
+    this.groupId = options.groupId ?? 'slo-pipeline';
+    this.topics = options.topics ?? INPUT_TOPIC_LIST;
+    this.retry = options.retry ?? { initialMs: 100, maxMs: 30_000 };
+  }
+
+  async start(): Promise<void> {
+    const partitions = this.opts.partitions ?? 6;
+    await this.opts.transport.ensureTopics(
+      this.topics.flatMap((t) => [
+        { topic: t, partitions },
+        { topic: dlqTopic(t), partitions },
+      ]),
+    );
+    this.producer = await this.opts.transport.producer();
+    this.consumer = this.opts.transport.consumer({
+      groupId: this.groupId,
+      topics: [...this.topics],
+      fromBeginning: true,
+      maxBatchSize: this.opts.maxBatchSize ?? 5000,
+    });
+    await this.consumer.start({
+      onBatch: (b) => this.onBatch(b),
+      onAssigned: (tps) => this.onAssigned(tps),
+      onRevoked: async (tps) => {
+        for (const tp of tps) this.states.delete(key(tp));
+      },
+    });
+    this.log.info({ groupId: this.groupId, topics: this.topics }, 'ingest started');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.consumer?.stop();
+    await this.producer?.close();
+  }
+
+  /** The first fatal error, if the pipeline hit one (it stops consuming then). */
+  get error(): unknown {
+    return this.failure;
+  }
+
+  /** True when every assigned partition has committed up to the transport's end offset. */
+  async caughtUp(): Promise<boolean> {
+    for (const topic of this.topics) {
+      for (const { partition, offset } of await this.opts.transport.endOffsets(topic)) {
+        const st = this.states.get(key({ topic, partition }));
+        const end = BigInt(offset);
+        if (end === 0n) continue;
+        if (!st || st.committed === null || st.committed < end) return false;
+      }
+    }
+    return true;
+  }
+
+  private async onAssigned(tps: TopicPartition[]): Promise<void> {
+    if (tps.length === 0 || !this.consumer) return;
+    const committed = await this.consumer.committed(tps);
+    const intents = await this.wh.query<{ topic: string; partition: number; first_offset: string; last_offset: string }>(
+      `SELECT topic, partition, first_offset, last_offset FROM ingest_state FINAL
+       WHERE consumer_group = {g:String} AND topic IN {topics:Array(String)}`,
+      { g: this.groupId, topics: [...new Set(tps.map((t) => t.topic))] },
+    );
+    for (const tp of tps) {
+      const c = committed.find((x) => x.topic === tp.topic && x.partition === tp.partition)?.offset ?? null;
+      const intent = intents.find((i) => i.topic === tp.topic && Number(i.partition) === tp.partition);
+      const cb = c === null ? null : BigInt(c);
+      let pending: Range | null = null;
+      if (intent) {
+        const r = { first: BigInt(intent.first_offset), last: BigInt(intent.last_offset) };
+        // The intent is unfinished when its last record is not covered by the commit.
+        if (cb === null || r.last >= cb) pending = r;
+      }
+      this.states.set(key(tp), { committed: cb, pending, held: [] });
+      if (pending) this.log.info({ ...tp, first: String(pending.first), last: String(pending.last) }, 're-forming unfinished batch');
+    }
+  }
+
+  private state(tp: TopicPartition): PartitionState {
+    let st = this.states.get(key(tp));
+    if (!st) {
+      st = { committed: null, pending: null, held: [] };
+      this.states.set(key(tp), st);
+    }
+    return st;
+  }
+
+  private async onBatch(batch: MessageBatch): Promise<void> {
+    try {
+      await this.handleBatch(batch);
+    } catch (e) {
+      if (!this.stopped) {
+        this.failure ??= e;
+        this.log.error({ err: String(e), topic: batch.topic, partition: batch.partition }, 'ingest batch failed');
+      }
+      throw e;
+    }
+  }
+
+  private async handleBatch(batch: MessageBatch): Promise<void> {
+    const st = this.state(batch);
+    let msgs = batch.messages;
+    if (st.committed !== null) {
+      const c = st.committed;
+      msgs = msgs.filter((m) => off(m) >= c);
+    }
+    if (st.pending) {
+      const p = st.pending;
+      st.held.push(...msgs.filter((m) => off(m) >= p.first));
+      const top = st.held.length > 0 ? off(st.held[st.held.length - 1] as Message) : -1n;
+      if (top < p.last) return; // keep holding until the whole recorded range is here
+      const unit = st.held.filter((m) => off(m) <= p.last);
+      msgs = st.held.filter((m) => off(m) > p.last);
+      st.held = [];
+      await this.writeBatch(batch, unit, p, false);
+      st.pending = null;
+    }
+    if (msgs.length > 0) {
+      const range = { first: off(msgs[0] as Message), last: off(msgs[msgs.length - 1] as Message) };
+      await this.writeBatch(batch, msgs, range, true);
+    }
+  }
+
+  private async writeBatch(tp: TopicPartition, msgs: Message[], range: Range, recordIntent: boolean): Promise<void> {
+    const { topic, partition } = tp;
+    const family = familyOfTopic(topic);
+    const token = `${topic}-${partition}-${range.first}-${range.last}`;
+    const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
+      retryForever(what, fn, this.retry, {
+        logger: this.log,
+        isStopped: () => this.stopped,
+        onRetry: () => this.metrics?.insertRetries.inc(),
+      });
+
+    if (recordIntent) {
+      await retry('record batch intent', () =>
+        this.wh.insert('ingest_state', [
+          {
+            consumer_group: this.groupId,
+            topic,
+            partition,
+            first_offset: String(range.first),
+            last_offset: String(range.last),
+            version: String(range.last + 1n),
+          },
+        ]),
+      );
+    }
+
+    let payload = '';
+    let events = 0;
+    let minT: number | null = null;
+    let maxT: number | null = null;
+    const dead: DeadLetter[] = [];
+    for (const m of msgs) {
+      const d = decodeMessage(m, this.opts.decoder);
+      if (d.ok && family) {
+        const src = { topic, partition, offset: m.offset };
+        payload += `${JSON.stringify(toFactRow(family, d.event, this.opts.hasher, src))}\n`;
+        events++;
+        const t = d.event.occurred_at;
+        if (minT === null || t < minT) minT = t;
+        if (maxT === null || t > maxT) maxT = t;
+      } else if (!d.ok) {
+        dead.push({
+          source_topic: topic,
+          source_partition: partition,
+          source_offset: m.offset,
+          reason_code: d.code,
+          reason: d.reason,
+          field: d.field ?? null,
+          key: m.key,
+          payload: m.value ?? Buffer.alloc(0),
+        });
+      }
+    }
+
+    if (events > 0 && family) {
+      const table = FACT_TABLE[family];
+      const buf = Buffer.from(payload);
+      const end = this.metrics?.insertSeconds.startTimer();
+      await retry(`insert ${table}`, () => this.wh.insertJsonEachRow(table, buf, { dedupToken: token }));
+      end?.();
+      this.metrics?.factsOut.inc({ table }, events);
+    }
+    if (dead.length > 0) {
+      await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map(deadLetterRow), { dedupToken: `${token}-dlq` }));
+      const enc = this.opts.deadLetterEncoder ?? jsonDeadLetterEncoder;
+      const producer = this.producer;
+      if (!producer) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'producer not started');
+      const out = dead.map((d) => deadLetterMessage(d, enc));
+      await retry('produce dead letters', () => producer.send(dlqTopic(topic), out.map((o) => o.message)));
+      for (const d of dead) this.metrics?.deadLetters.inc({ topic, reason: d.reason_code });
+    }
+
+    const next = range.last + 1n;
+    const consumer = this.consumer;
+    if (!consumer) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'consumer not started');
+    await consumer.commit([{ topic, partition, offset: String(next) }]);
+    this.state(tp).committed = next;
+
+    this.totals.records += msgs.length;
+    this.totals.events += events;
+    this.totals.deadLettered += dead.length;
+    this.totals.batches += 1;
+    this.metrics?.eventsIn.inc({ topic }, msgs.length);
+    if (maxT !== null) {
+      this.metrics?.watermark.set({ topic }, maxT);
+      this.metrics?.freshnessLag.set({ topic }, Math.max(0, (Date.now() - maxT) / 1000));
+    }
+    const info: CommittedBatch = {
+      topic,
+      partition,
+      firstOffset: String(range.first),
+      lastOffset: String(range.last),
+      events,
+      deadLettered: dead.length,
+      minOccurredAt: minT,
+      maxOccurredAt: maxT,
+    };
+    await this.opts.onCommitted?.(info);
+  }
+}

@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { Warehouse } from '../../sinks/warehouse/types.js';
+import type { PipelineMetrics } from '../observability/metrics.js';
+import type { Transport } from '../transport/types.js';
+import type { DeadLetterEncoder } from './dead-letters.js';
+import type { EventDecoder } from './decode.js';
+import type { PiiHasher } from './normalize.js';
+
+/** What one committed batch contained: the input of event-time watermarks and lag metrics. */
+export interface CommittedBatch {
+  topic: string;
+  partition: number;
+  firstOffset: string;
+  lastOffset: string;
+  /** Valid events written (before event_id dedup, which the warehouse does). */
+  events: number;
+  deadLettered: number;
+  /** Event-time range of the valid events (epoch ms); null when there were none. */
+  minOccurredAt: number | null;
+  maxOccurredAt: number | null;
+}
+
+export interface IngestOptions {
+  transport: Transport;
+  warehouse: Warehouse;
+  decoder: EventDecoder;
+  hasher: PiiHasher;
+  /** @default 'slo-pipeline' */
+  groupId?: string;
+  /** @default all input topics of CONTRACTS.md */
+  topics?: readonly string[];
+  /** Partitions created for topics that do not exist yet. @default 6 */
+  partitions?: number;
+  /** Upper bound of records per insert batch. @default 5000 */
+  maxBatchSize?: number;
+  /** @default JSON dead letters */
+  deadLetterEncoder?: DeadLetterEncoder;
+  metrics?: PipelineMetrics;
+  logger?: Logger;
+  /** Backoff of failed warehouse statements. @default { initialMs: 100, maxMs: 30000 } */
+  retry?: { initialMs: number; maxMs: number };
+  /** Called after each batch is committed (the SLO evaluator's watermark input). */
+  onCommitted?: (batch: CommittedBatch) => void | Promise<void>;
+}

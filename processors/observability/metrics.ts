@@ -1,0 +1,53 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of the processors, one registry per pipeline instance. */
+export class PipelineMetrics {
+  readonly registry = new Registry();
+  readonly eventsIn = new Counter({
+    name: 'slo_events_in_total',
+    help: 'Records consumed, per input topic.',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+  readonly factsOut = new Counter({
+    name: 'slo_facts_written_total',
+    help: 'Fact rows accepted by the warehouse, per table.',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'slo_dead_letters_total',
+    help: 'Records dead-lettered, per source topic and reason code.',
+    labelNames: ['topic', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly insertSeconds = new Histogram({
+    name: 'slo_batch_insert_seconds',
+    help: 'Latency of one batch insert into the warehouse.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly insertRetries = new Counter({
+    name: 'slo_batch_insert_retries_total',
+    help: 'Batch inserts retried after a warehouse failure.',
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'slo_consumer_lag_messages',
+    help: 'End offset minus committed offset, per topic-partition.',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+  readonly watermark = new Gauge({
+    name: 'slo_event_time_watermark_ms',
+    help: 'Highest event time (epoch ms) committed, per input topic.',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+  readonly freshnessLag = new Gauge({
+    name: 'slo_freshness_lag_seconds',
+    help: 'Wall clock minus the newest committed event time, per input topic.',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+}
