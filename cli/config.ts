@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import type { OpenWarehouseOptions } from '../sinks/warehouse/index.js';
+import { PipelineError } from '../processors/errors/pipeline-error.js';
+
+const WarehouseFlags = z
+  .object({
+    data: z.string().min(1).optional(),
+    clickhouse: z.url({ protocol: /^https?$/ }).optional(),
+    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/).optional(),
+  })
+  .strict()
+  .refine((v) => !(v.data && v.clickhouse), { message: 'use either --data or --clickhouse, not both', path: ['data'] });
+
+/** Validated warehouse selection from flags (and CLICKHOUSE_URL / SLO_DATA_DIR). */
+export function warehouseOptions(
+  values: { data?: string | undefined; clickhouse?: string | undefined; database?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): OpenWarehouseOptions {
+  const input = {
+    ...(values.data ? { data: values.data } : {}),
+    ...(values.clickhouse ? { clickhouse: values.clickhouse } : {}),
+    ...(values.database ? { database: values.database } : {}),
+  };
+  const parsed = WarehouseFlags.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = String(issue?.path[0] ?? 'flags');
+    throw new PipelineError('INVALID_CONFIG', `--${field}: ${issue?.message ?? 'invalid'}`, { field });
+  }
+  const v = parsed.data;
+  const dataDir = v.data ?? env['SLO_DATA_DIR'];
+  return {
+    ...(dataDir && !v.clickhouse ? { dataDir } : {}),
+    ...(v.clickhouse ? { clickhouseUrl: v.clickhouse } : {}),
+    ...(v.database ? { database: v.database } : {}),
+  };
+}
