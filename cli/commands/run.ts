@@ -1,0 +1,131 @@
+import { defaultCodec } from '../../processors/codec/avro-codec.js';
+import { INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
+import { PipelineError } from '../../processors/errors/pipeline-error.js';
+import { createLogger } from '../../processors/observability/logger.js';
+import { PipelineMetrics } from '../../processors/observability/metrics.js';
+import { IngestPipeline, createPiiHasher, type CommittedBatch } from '../../processors/ingest/index.js';
+import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
+import { resolvePiiKey } from '../../processors/ingest/pii-key.js';
+import { publishRecords } from '../../processors/simulator-source.js';
+import { simulate } from '../../processors/simulator/index.js';
+import { MemoryTransport } from '../../processors/transport/memory/index.js';
+import { consumerLag } from '../../processors/transport/index.js';
+import type { Transport } from '../../processors/transport/types.js';
+import { openWarehouse } from '../../sinks/warehouse/index.js';
+import { parseDuration, parseFlags, parseIntFlag, WAREHOUSE_FLAGS } from '../args.js';
+import { warehouseOptions } from '../config.js';
+import type { CliIo } from '../io.js';
+
+const RUN_FLAGS = {
+  ...WAREHOUSE_FLAGS,
+  kafka: { type: 'string' },
+  duration: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  slos: { type: 'string' },
+  seed: { type: 'string' },
+  days: { type: 'string' },
+  'journeys-per-day': { type: 'string' },
+  simulate: { type: 'boolean' },
+  'no-simulate': { type: 'boolean' },
+  'group-id': { type: 'string' },
+  partitions: { type: 'string' },
+} as const;
+
+async function openTransport(kafka: string | undefined, partitions: number): Promise<Transport> {
+  if (!kafka) return new MemoryTransport({ defaultPartitions: partitions });
+  const { createKafkaTransport } = await import('../../processors/transport/kafka/index.js');
+  return createKafkaTransport({ brokers: kafka.split(',').map((b) => b.trim()).filter(Boolean) });
+}
+
+/**
+ * `slo-pipeline run`: the main job. Embedded by default (in-process transport, embedded
+ * ClickHouse, the simulator as the event source); Kafka and a ClickHouse server when
+ * configured. Runs until SIGINT/SIGTERM or `--duration`.
+ */
+export async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseFlags(argv, RUN_FLAGS);
+  const durationMs = values.duration ? parseDuration('duration', values.duration) : undefined;
+  const partitions = parseIntFlag('partitions', values.partitions, 6, 1);
+  const kafka = values.kafka ?? io.env['KAFKA_BROKERS'];
+  if (values.simulate && values['no-simulate']) throw new PipelineError('BAD_ARGUMENT', 'use --simulate or --no-simulate, not both');
+  // The simulator is the default source only in embedded mode; on Kafka it is opt-in.
+  const useSimulator = values['no-simulate'] ? false : values.simulate === true || !kafka;
+  const seed = parseIntFlag('seed', values.seed, 42);
+  const days = parseIntFlag('days', values.days, 2, 1);
+  const journeysPerDay = values['journeys-per-day'] ? parseIntFlag('journeys-per-day', values['journeys-per-day'], 0, 1) : undefined;
+
+  const log = createLogger('run', io.env);
+  const whOpts = warehouseOptions(values, io.env);
+  const wh = await openWarehouse(whOpts, io.env);
+  const embeddedDir = wh.kind === 'chdb' && !kafka ? (whOpts.dataDir ?? './.slo-data') : null;
+  const hmacKey = resolvePiiKey(io.env, embeddedDir);
+  const transport = await openTransport(kafka, partitions);
+  const metrics = new PipelineMetrics();
+  const committed: CommittedBatch[] = [];
+  const groupId = values['group-id'] ?? (kafka ? 'slo-pipeline' : `embedded-${process.pid}-${Date.now()}`);
+  const pipeline = new IngestPipeline({
+    transport,
+    warehouse: wh,
+    decoder: createDefaultDecoder(),
+    hasher: createPiiHasher(hmacKey),
+    groupId,
+    partitions,
+    metrics,
+    logger: log,
+    onCommitted: (b) => {
+      committed.push(b);
+      if (committed.length > 10_000) committed.splice(0, committed.length - 10_000);
+    },
+  });
+
+  let stopping = false;
+  let resolveStop: () => void = () => {};
+  const stopped = new Promise<void>((r) => (resolveStop = r));
+  const stop = (why: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ why }, 'stopping');
+    resolveStop();
+  };
+  const onSignal = (): void => stop('signal');
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    await pipeline.start();
+    io.out(
+      `slo-pipeline running: ${kafka ? `Kafka ${kafka}` : 'embedded transport'}, ` +
+        `${wh.kind === 'chdb' ? `embedded ClickHouse in ${whOpts.dataDir ?? './.slo-data'}` : 'ClickHouse server'} (database ${wh.database})`,
+    );
+    if (useSimulator) {
+      const now = Date.now();
+      const start = Math.floor(now / 3_600_000) * 3_600_000 - days * 86_400_000;
+      const sim = simulate({ seed, days, start, ...(journeysPerDay ? { journeysPerDay } : {}) });
+      const producer = await transport.producer();
+      const total = await publishRecords(sim.records, producer, defaultCodec());
+      await producer.close();
+      io.out(`simulator: published ${total} records (${days} days from ${new Date(start).toISOString()}, seed ${seed})`);
+    }
+    const report = async (): Promise<void> => {
+      const lag = await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST]).catch(() => undefined);
+      const totalLag = lag ? lag.reduce((s, p) => s + Number(p.lag), 0) : NaN;
+      const t = pipeline.totals;
+      io.out(`ingested ${t.records} records: ${t.events} events to facts, ${t.deadLettered} dead-lettered; lag ${Number.isNaN(totalLag) ? '?' : totalLag}`);
+    };
+    const timer = setInterval(() => void report(), 5_000);
+    const deadline = durationMs !== undefined ? setTimeout(() => stop('duration elapsed'), durationMs) : undefined;
+    await stopped;
+    clearInterval(timer);
+    if (deadline) clearTimeout(deadline);
+    await report();
+    if (pipeline.error) throw pipeline.error;
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await pipeline.stop().catch(() => {});
+    await transport.close().catch(() => {});
+    await wh.close();
+  }
+}
