@@ -53,3 +53,27 @@ export function deadLetterMessage(d: DeadLetter, encode: DeadLetterEncoder): { t
     },
   };
 }
+
+/** Minimal codec surface for dead letters (processors/codec). */
+export interface RecordEncoder {
+  encode(recordName: string, value: unknown): Buffer;
+}
+
+/** The default: the `DeadLetter` Avro record in single-object encoding, like every Kafka value here. */
+export function avroDeadLetterEncoder(codec: RecordEncoder, now: () => number = Date.now): DeadLetterEncoder {
+  return (d) =>
+    codec.encode('DeadLetter', {
+      source_topic: d.source_topic,
+      source_partition: d.source_partition >= 0 ? d.source_partition : null,
+      source_offset: d.source_partition >= 0 ? d.source_offset : null,
+      source_file: null,
+      source_line: null,
+      original_key: d.key,
+      original_value: d.payload.length > 0 ? d.payload : null,
+      reason_code: d.reason_code,
+      message: d.reason,
+      field: d.field,
+      field_value: null,
+      dead_lettered_at: now(),
+    });
+}

@@ -2,4 +2,4 @@ export { IngestPipeline } from './ingest-pipeline.js';
 export type { IngestOptions, CommittedBatch } from './options.js';
 export { decodeMessage, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE, type EventDecoder, type Decoded } from './decode.js';
 export { FACT_TABLE, toFactRow, createPiiHasher, type PiiHasher, type SourcePosition } from './normalize.js';
-export { jsonDeadLetterEncoder, deadLetterRow, type DeadLetter, type DeadLetterEncoder } from './dead-letters.js';
+export { avroDeadLetterEncoder, jsonDeadLetterEncoder, deadLetterRow, type DeadLetter, type DeadLetterEncoder } from './dead-letters.js';

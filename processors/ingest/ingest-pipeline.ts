@@ -5,7 +5,8 @@ import { PipelineError } from '../errors/pipeline-error.js';
 import { silentLogger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import type { Consumer, Message, MessageBatch, Producer, TopicPartition } from '../transport/types.js';
-import { deadLetterMessage, deadLetterRow, jsonDeadLetterEncoder, type DeadLetter } from './dead-letters.js';
+import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow, type DeadLetter } from './dead-letters.js';
+import { defaultCodec } from '../codec/avro-codec.js';
 import { decodeMessage } from './decode.js';
 import { FACT_TABLE, toFactRow } from './normalize.js';
 import type { CommittedBatch, IngestOptions } from './options.js';
@@ -51,6 +52,7 @@ export class IngestPipeline {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private stopped = false;
+  private defaultDlqEncoder: ReturnType<typeof avroDeadLetterEncoder> | undefined;
   private failure: unknown;
   readonly totals = { records: 0, events: 0, deadLettered: 0, batches: 0 };
 
@@ -245,7 +247,7 @@ export class IngestPipeline {
     }
     if (dead.length > 0) {
       await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map(deadLetterRow), { dedupToken: `${token}-dlq` }));
-      const enc = this.opts.deadLetterEncoder ?? jsonDeadLetterEncoder;
+      const enc = this.opts.deadLetterEncoder ?? (this.defaultDlqEncoder ??= avroDeadLetterEncoder(defaultCodec()));
       const producer = this.producer;
       if (!producer) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'producer not started');
       const out = dead.map((d) => deadLetterMessage(d, enc));

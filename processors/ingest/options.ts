@@ -33,7 +33,7 @@ export interface IngestOptions {
   partitions?: number;
   /** Upper bound of records per insert batch. @default 5000 */
   maxBatchSize?: number;
-  /** @default JSON dead letters */
+  /** @default the Avro `DeadLetter` record, single-object encoded */
   deadLetterEncoder?: DeadLetterEncoder;
   metrics?: PipelineMetrics;
   logger?: Logger;

@@ -66,3 +66,36 @@ describe('dead letters from bytes on the wire', () => {
     expect(dlq.reduce((s, x) => s + Number(x.offset), 0)).toBe(6);
   });
 });
+
+describe('dead-letter topic records', () => {
+  it('are Avro DeadLetter records carrying the original bytes and the reason', async () => {
+    const t = await openTestWarehouse();
+    try {
+      const transport = new MemoryTransport({ defaultPartitions: 1 });
+      const producer = await transport.producer();
+      await producer.send('lem.signals.v1', [{ key: 'k', value: Buffer.from([1, 2, 3]) }]);
+      await producer.close();
+      const p = new IngestPipeline({
+        transport, warehouse: t.wh, decoder: createDefaultDecoder(), hasher: createPiiHasher('0123456789abcdef-test'),
+        groupId: 'g', topics: ['lem.signals.v1'], partitions: 1,
+      });
+      await p.start();
+      for (let i = 0; i < 1000 && !(await p.caughtUp()); i++) await new Promise((r) => setTimeout(r, 10));
+      await p.stop();
+      const got: Buffer[] = [];
+      const c = transport.consumer({ groupId: 'reader', topics: ['lem.signals.v1.dlq'], fromBeginning: true });
+      await c.start({ onBatch: async (b) => void got.push(...b.messages.map((m) => m.value ?? Buffer.alloc(0))) });
+      for (let i = 0; i < 200 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await c.stop();
+      expect(got).toHaveLength(1);
+      const { recordName, value } = defaultCodec().decode(got[0] as Buffer);
+      expect(recordName).toMatch(/DeadLetter$/);
+      expect(value).toMatchObject({
+        source_topic: 'lem.signals.v1', source_partition: 0, source_offset: '0', reason_code: 'BAD_FRAMING',
+      });
+      expect(Buffer.from((value as { original_value: Buffer }).original_value).equals(Buffer.from([1, 2, 3]))).toBe(true);
+    } finally {
+      await t.drop();
+    }
+  });
+});
