@@ -2,7 +2,7 @@ import { OUTPUT_TOPICS, RECORD_OF_FAMILY, familyOfTopic } from '../contracts/ind
 import { PipelineError, isPipelineError } from '../errors/index.js';
 import { fingerprintToHex } from './fingerprint.js';
 import { compileJsonReader, type JsonReader } from './json-values.js';
-import { PRECISION_LOSS_MESSAGE, decodeWithExactLongs, longOverflowError } from './long-precision.js';
+import { PRECISION_LOSS_MESSAGE, decodeWithExactLongs, encodeWithExactLongs, longOverflowError } from './long-precision.js';
 import { resolveCodecOptions, type CodecOptions } from './options.js';
 import { defaultSchemaDir, readSchemaFiles } from './schema-files.js';
 import {
@@ -93,7 +93,9 @@ class Codec implements AvroCodec {
     try {
       end = record.type.encode(value, this.scratch, SINGLE_OBJECT_HEADER_LENGTH);
     } catch (e) {
-      throw encodeError(record, value, e);
+      const body = encodeWithExactLongs(record, value);
+      if (body === undefined) throw encodeError(record, value, e);
+      return Buffer.concat([record.header, body]);
     }
     if (end < 0) {
       // Larger than the scratch buffer: grow it for next time and encode again.

@@ -1,7 +1,7 @@
 import avsc from 'avsc';
 import type { Type } from 'avsc';
 import { PipelineError } from '../errors/index.js';
-import type { LongKind, WriterSchema } from './schema-registry.js';
+import { makeRecordsPlain, type CurrentRecord, type LongKind, type WriterSchema } from './schema-registry.js';
 
 /**
  * avsc's long type refuses (throws) rather than round a long beyond ±(2^53 - 2). That keeps
@@ -49,10 +49,38 @@ export function longOverflowError(recordName: string, field: string, kind: LongK
   return new PipelineError(code, what, { field, value });
 }
 
+/**
+ * avsc's own long type also refuses exactly ±(2^53 - 1) on write, though it is exact; such a
+ * value is written through the BigInt type instead. Returns undefined when some long is
+ * not a safe integer (the caller reports it).
+ */
+export function encodeWithExactLongs(record: CurrentRecord, value: unknown): Buffer | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const field of record.longFields.keys()) {
+    const v = copy[field];
+    if (typeof v !== 'number') continue;
+    if (!Number.isSafeInteger(v)) return undefined;
+    copy[field] = BigInt(v);
+  }
+  record.wide ??= wideType(record.schema);
+  try {
+    return record.wide.toBuffer(copy);
+  } catch {
+    return undefined;
+  }
+}
+
 function buildWide(writer: WriterSchema): { reader: Type; resolver: Resolver } {
-  const reader = avsc.Type.forSchema(stripLogicalTypes(writer.record.schema) as avsc.Schema, { registry: { long: BIG_LONG } });
-  const source = avsc.Type.forSchema(stripLogicalTypes(writer.writerSchema) as avsc.Schema, { registry: { long: BIG_LONG } });
-  return { reader, resolver: reader.createResolver(source) };
+  writer.record.wide ??= wideType(writer.record.schema);
+  const reader = writer.record.wide;
+  return { reader, resolver: reader.createResolver(wideType(writer.writerSchema)) };
+}
+
+function wideType(schema: Readonly<Record<string, unknown>>): Type {
+  const type = avsc.Type.forSchema(stripLogicalTypes(schema) as avsc.Schema, { registry: { long: BIG_LONG }, omitRecordMethods: true });
+  makeRecordsPlain(type);
+  return type;
 }
 type Resolver = ReturnType<Type['createResolver']>;
 

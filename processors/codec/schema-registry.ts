@@ -21,6 +21,8 @@ export interface CurrentRecord {
   /** 0xC3 0x01 + fingerprint: the first 10 bytes of every value this codec encodes. */
   header: Buffer;
   longFields: ReadonlyMap<string, LongKind>;
+  /** The schema with BigInt longs; built on first use by the precision paths only. */
+  wide?: Type;
 }
 
 /** A writer schema the codec can decode, current or historical, with its resolver to the reader. */
@@ -129,7 +131,7 @@ function parseRecord(schema: Record<string, unknown>, source: string): RecordTyp
  * Object.prototype makes decoded values plain objects (what `toStrictEqual`, spreads and
  * structured clones expect) at no per-message cost.
  */
-function makeRecordsPlain(type: Type, seen: Set<Type>): void {
+export function makeRecordsPlain(type: Type, seen: Set<Type> = new Set()): void {
   if (seen.has(type)) return;
   seen.add(type);
   if (type instanceof avsc.types.RecordType) {
