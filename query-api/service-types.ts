@@ -1,0 +1,217 @@
+import { z } from 'zod';
+
+/**
+ * The shapes the API answers with, as zod schemas (they document the OpenAPI responses)
+ * and as types (what services.ts produces from the SLO engine and the economics module).
+ */
+export const alertSchema = z.object({
+  severity: z.enum(['PAGE', 'TICKET']),
+  status: z.enum(['FIRING', 'RESOLVED']),
+  long_window: z.string(),
+  short_window: z.string(),
+});
+
+export const sloSummarySchema = z.object({
+  slo_id: z.string(),
+  display_name: z.string().nullable(),
+  service: z.string(),
+  description: z.string().nullable(),
+  target: z.number(),
+  indicator: z.enum(['ratio', 'threshold']),
+  time_window: z.string().describe('e.g. `28d` (rolling) or `1M calendar`.'),
+  budgeting_method: z.enum(['Occurrences', 'Timeslices']),
+  file: z.string().nullable(),
+});
+export type SloSummary = z.infer<typeof sloSummarySchema>;
+
+export const sloStatusSchema = z.object({
+  slo_id: z.string(),
+  service: z.string(),
+  target: z.number(),
+  sli: z.number().nullable().describe('good / total over the time window; null without traffic.'),
+  error_budget_remaining: z.number().nullable().describe('Fraction; negative when overspent.'),
+  burn_rates: z.record(z.string(), z.number()).describe('Burn rate per window, keyed like `1h`.'),
+  alerts: z.array(alertSchema).describe('Rules firing at the evaluation time.'),
+  time_to_exhaustion_seconds: z.number().nullable().describe('At the current burn; null when the budget is not burning.'),
+  evaluated_at: z.string(),
+});
+export type SloStatus = z.infer<typeof sloStatusSchema>;
+
+export const historyPointSchema = z.object({
+  at: z.string(),
+  sli: z.number().nullable(),
+  error_budget_remaining: z.number().nullable(),
+  burn_rates: z.record(z.string(), z.number()),
+});
+export type HistoryPoint = z.infer<typeof historyPointSchema>;
+
+export const signalSchema = z.object({
+  signal_id: z.string(),
+  status: z.enum(['FIRING', 'RESOLVED']),
+  severity: z.enum(['PAGE', 'TICKET']),
+  slo_id: z.string(),
+  service: z.string(),
+  reason: z.string(),
+  target: z.number(),
+  sli: z.number().nullable(),
+  error_budget_remaining: z.number().nullable(),
+  long_window: z.string(),
+  short_window: z.string(),
+  burn_rate_long: z.number(),
+  burn_rate_short: z.number(),
+  burn_rate_threshold: z.number(),
+  evaluated_at: z.string(),
+  recommended_actions: z.array(z.string()),
+});
+export type Signal = z.infer<typeof signalSchema>;
+
+export interface SignalFilter {
+  sloId?: string;
+  status?: 'FIRING' | 'RESOLVED';
+  severity?: 'PAGE' | 'TICKET';
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+export const backtestSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  slos: z.array(
+    z.object({
+      slo_id: z.string(),
+      proposed: z.object({
+        final: sloStatusSchema.nullable(),
+        curve: z.array(historyPointSchema),
+        alerts: z.array(z.object({ severity: z.string(), status: z.string(), at: z.string(), long_window: z.string(), short_window: z.string() })),
+      }),
+      current: z
+        .object({
+          final: sloStatusSchema.nullable(),
+          alerts: z.array(z.object({ severity: z.string(), status: z.string(), at: z.string(), long_window: z.string(), short_window: z.string() })),
+        })
+        .nullable()
+        .describe('The deployed definition with the same id, when there is one.'),
+    }),
+  ),
+  incidents: z.array(z.object({ incident_id: z.string(), severity: z.string(), opened_at: z.string(), resolved_at: z.string().nullable() })),
+});
+export type BacktestResult = z.infer<typeof backtestSchema>;
+
+/** P&L grouping dimensions (CONTRACTS.md "Incident cost"); the allow-list for `by`. */
+export const PNL_DIMENSIONS = [
+  'month',
+  'product_version_id',
+  'market_code',
+  'city_code',
+  'vendor_id',
+  'route_id',
+  'fault',
+  'severity',
+  'reason_code',
+] as const;
+export type PnlDimension = (typeof PNL_DIMENSIONS)[number];
+
+const money = z.string().regex(/^-?\d+\.\d+$|^-?\d+$/).describe('Decimal string in the reporting currency.');
+
+export const pnlRowSchema = z
+  .object({
+    compensation_cost: money,
+    compensation_redeemed: money,
+    refund_cost: money,
+    lost_revenue: money,
+    total_cost: money,
+    incidents: z.number().int(),
+    unconverted: z.number().int(),
+  })
+  .catchall(z.string().nullable())
+  .describe('The `by` dimensions (strings; null when the incident has no value) plus the figures.');
+export type PnlRow = {
+  compensation_cost: string;
+  compensation_redeemed: string;
+  refund_cost: string;
+  lost_revenue: string;
+  total_cost: string;
+  incidents: number;
+  unconverted: number;
+} & Partial<Record<PnlDimension, string | null>>;
+
+export interface PnlFilter {
+  by: PnlDimension[];
+  from?: Date;
+  to?: Date;
+}
+
+export const incidentSummarySchema = z.object({
+  incident_id: z.string(),
+  severity: z.string(),
+  fault: z.string(),
+  reason_code: z.string(),
+  source: z.string(),
+  state: z.string().describe('Latest event type: OPENED, UPDATED or RESOLVED.'),
+  opened_at: z.string().nullable(),
+  resolved_at: z.string().nullable(),
+  product_version_id: z.string().nullable(),
+  market_code: z.string().nullable(),
+  city_code: z.string().nullable(),
+  vendor_id: z.string().nullable(),
+  route_id: z.string().nullable(),
+  total_cost: money,
+  unconverted: z.number().int(),
+});
+export type IncidentSummary = z.infer<typeof incidentSummarySchema>;
+
+export interface IncidentFilter {
+  from?: Date;
+  to?: Date;
+  severity?: string;
+  fault?: string;
+  vendor_id?: string;
+  route_id?: string;
+  city_code?: string;
+  limit: number;
+  offset: number;
+}
+
+const moneyEvent = z.object({
+  kind: z.string().describe('compensation, refund or lost_revenue'),
+  id: z.string(),
+  event_type: z.string(),
+  occurred_at: z.string(),
+  amount_minor: z.string(),
+  currency: z.string(),
+  rate_to_reporting: z.number().nullable(),
+  converted: money.nullable().describe('In the reporting currency; null when no rate was in force (unconverted).'),
+});
+
+export const incidentDetailSchema = z.object({
+  incident: incidentSummarySchema,
+  costs: pnlRowSchema,
+  journeys: z.array(
+    z.object({
+      journey_instance_id: z.string(),
+      final_state: z.string().nullable(),
+      order_id: z.string().nullable(),
+      order_value_minor: z.string().nullable(),
+      currency: z.string().nullable(),
+      final_at: z.string().nullable(),
+    }),
+  ),
+  compensations: z.array(moneyEvent),
+  refunds: z.array(moneyEvent),
+  conversions: z.array(moneyEvent).describe('Every money event of the incident with the rate used: the audit trail.'),
+});
+export type IncidentDetail = z.infer<typeof incidentDetailSchema>;
+
+export interface Services {
+  sloList(): Promise<SloSummary[]>;
+  sloStatus(at: Date | undefined): Promise<SloStatus[]>;
+  sloHistory(sloId: string, from: Date, to: Date, stepMinutes: number): Promise<HistoryPoint[] | undefined>;
+  signals(filter: SignalFilter): Promise<{ items: Signal[]; total: number }>;
+  backtest(yaml: string, from: Date, to: Date): Promise<BacktestResult>;
+  pnl(filter: PnlFilter): Promise<PnlRow[]>;
+  incidents(filter: IncidentFilter): Promise<{ items: IncidentSummary[]; total: number }>;
+  incident(id: string): Promise<IncidentDetail | undefined>;
+  reportingCurrency: string;
+}
