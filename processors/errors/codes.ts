@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   WAREHOUSE_UNAVAILABLE: { retry: true, doc: 'The warehouse refused or failed a statement; the batch is retried with backoff.' },
   WAREHOUSE_QUERY_FAILED: { retry: false, doc: 'A warehouse query failed for a reason a retry cannot fix (syntax, unknown table).' },
   TRANSPORT_UNAVAILABLE: { retry: true, doc: 'The transport (Kafka) is unreachable or refused an operation.' },
+  COMMIT_REJECTED: {
+    retry: false,
+    doc: 'An offset commit was refused because a rebalance moved the partition to another consumer; the new owner resumes from the last committed offset.',
+  },
   MIGRATION_FAILED: { retry: false, doc: 'A migration failed; later migrations are not applied.' },
 } as const satisfies Record<string, { retry: boolean; doc: string }>;
 

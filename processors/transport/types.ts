@@ -63,6 +63,12 @@ export interface ConsumerHandlers {
   onAssigned?(partitions: TopicPartition[]): Promise<void>;
   /** Partitions taken away; called before another member may receive them. */
   onRevoked?(partitions: TopicPartition[]): Promise<void>;
+  /**
+   * The consumer stopped on a fatal error (a rejected handler promise, or a broker failure it
+   * cannot recover from). Its partitions go to the other members of the group; nothing is
+   * committed on its behalf. Without this handler the error is written to stderr.
+   */
+  onError?(error: Error): void;
 }
 
 export interface ConsumerOptions {
@@ -102,5 +108,7 @@ export interface Transport {
   consumer(options: ConsumerOptions): Consumer;
   /** End offsets (next offset to be written) per partition of a topic. */
   endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>>;
+  /** Offsets a consumer group has committed on a topic (partitions without a commit are left out). */
+  committedOffsets(groupId: string, topic: string): Promise<CommitOffset[]>;
   close(): Promise<void>;
 }

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { parseOptions } from '../parse-options.js';
+
+/** Options of the in-memory transport. */
+export interface MemoryTransportOptions {
+  /**
+   * Partition count of a topic created without one (on first produce, when
+   * `autoCreateTopics` is on). Kafka's broker default `num.partitions` is 1 as well.
+   * @default 1
+   */
+  defaultPartitions?: number;
+  /**
+   * Create a topic on its first produce, like a broker with `auto.create.topics.enable=true`.
+   * When off, producing to a missing topic fails with `TRANSPORT_UNAVAILABLE`.
+   * @default true
+   */
+  autoCreateTopics?: boolean;
+}
+
+const schema = z.strictObject({
+  defaultPartitions: z.number().int().min(1).max(10_000).default(1),
+  autoCreateTopics: z.boolean().default(true),
+});
+
+export type ResolvedMemoryTransportOptions = z.output<typeof schema>;
+
+export function resolveMemoryTransportOptions(options: MemoryTransportOptions | undefined): ResolvedMemoryTransportOptions {
+  return parseOptions('memory transport', schema, options);
+}
+
+/** @default 5000, as the port documents for `ConsumerOptions.maxBatchSize`. */
+export const DEFAULT_MAX_BATCH_SIZE = 5000;
