@@ -1,0 +1,90 @@
+import type { AlertSeverity, BreachReason } from '../contracts/enums.js';
+import type { CalendarSpec } from './calendar.js';
+
+/**
+ * The normalized SLO model every other part works on. The OpenSLO YAML is validated
+ * once at the edge (load.ts) and turned into these plain values.
+ */
+export type SliTopic = 'tjm.journey.v1' | 'lem.signals.v1';
+export type SliFamily = 'journey' | 'lem';
+
+/** A selection of events: `metricSource.spec` of one OpenSLO query. */
+export interface Selector {
+  family: SliFamily;
+  topic: SliTopic;
+  /** Sorted, unique. */
+  eventTypes: readonly string[];
+  /** Equality filters, keys sorted. */
+  where: Readonly<Record<string, string>>;
+  /** Only events with `duration_ms <= latencyMaxMs` count (journeys only); null: no cut. */
+  latencyMaxMs: number | null;
+}
+
+export type ComparisonOp = 'lt' | 'lte' | 'gt' | 'gte';
+
+export type Indicator =
+  /** good (or bad) events over total events. */
+  | { kind: 'ratio'; total: Selector; good: Selector; goodIsBad: boolean }
+  /**
+   * Journey latency: one value per event (`duration_ms`), good when it satisfies the
+   * objective. Durations are whole milliseconds, so every op reduces to `<= cutMs` or
+   * `> cutMs`. Events without a duration do not count.
+   */
+  | { kind: 'latency'; events: Selector; cutMs: number; goodWhenAbove: boolean }
+  /** LEM score as a level held per scope_id+metric; each minute slice is one occurrence. */
+  | { kind: 'level'; events: Selector; op: ComparisonOp; value: number };
+
+export type TimeWindow =
+  | { kind: 'rolling'; text: string; minutes: number }
+  | ({ kind: 'calendar'; text: string } & CalendarSpec);
+
+export type Budgeting = { method: 'Occurrences' } | { method: 'Timeslices'; sliceMinutes: number; sliceTarget: number };
+
+export interface AlertRule {
+  severity: AlertSeverity;
+  /** Burn-rate factor both windows must reach. */
+  threshold: number;
+  longWindow: string;
+  longMinutes: number;
+  shortWindow: string;
+  shortMinutes: number;
+}
+
+export interface AlertPolicy {
+  /** Rules in evaluation order (per severity, highest threshold first as written). */
+  rules: readonly AlertRule[];
+  /** The condition must hold this long before the alert fires (pending state). */
+  pendingForMinutes: number;
+  /** A firing alert resolves only after its condition was false this long (no flapping). */
+  keepFiringForMinutes: number;
+}
+
+/** Scope fields copied into breach signals (CONTRACTS.md: from the SLO's `where`). */
+export interface SignalScope {
+  product_version_id: string | null;
+  market_code: string | null;
+  city_code: string | null;
+  route_id: string | null;
+  vendor_id: string | null;
+}
+
+export interface SloDefinition {
+  /** `slo_id`: `metadata.name`, suffixed `/<objective>` when there are several objectives. */
+  id: string;
+  name: string;
+  displayName: string | null;
+  description: string | null;
+  service: string;
+  file: string;
+  /** 1-based document index in its file. */
+  document: number;
+  indicator: Indicator;
+  target: number;
+  window: TimeWindow;
+  budgeting: Budgeting;
+  alerting: AlertPolicy;
+  reason: BreachReason;
+  recommendedActions: readonly string[];
+  scope: SignalScope;
+  labels: Readonly<Record<string, string>>;
+}
