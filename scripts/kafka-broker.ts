@@ -1,0 +1,316 @@
+/**
+ * A real single-node Apache Kafka broker (KRaft: broker and controller in one JVM) without
+ * Docker: the jars come from Maven Central through kafka/pom.xml into `.cache/kafka/lib`,
+ * and the broker listens on loopback on free ports.
+ *
+ *   node dist/scripts/kafka-broker.js fetch   resolve the jars (retried; cached afterwards)
+ *   node dist/scripts/kafka-broker.js up      start a broker in the background, print its address
+ *   node dist/scripts/kafka-broker.js down    stop it and delete its data
+ *   node dist/scripts/kafka-broker.js status  print the running broker's address, if any
+ *
+ * The test setup (test/support/kafka.ts) uses the same functions for one broker per run.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import kafkajs from 'kafkajs';
+import { projectPath } from '../processors/util/project-path.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+export interface BrokerOptions {
+  /** Folder for the broker's config, log and data. @default a new folder under the OS temp dir */
+  dataDir?: string;
+  /** Maximum JVM heap in MB. @default 512 */
+  heapMb?: number;
+  /** Stop the broker when this process id is gone (tests); 0 disables the watchdog. @default 0 */
+  watchParentPid?: number;
+  /** Run the JVM detached from this process (for `up`). @default false */
+  detached?: boolean;
+  /** How long to wait for the broker to answer. @default 120000 */
+  startTimeoutMs?: number;
+}
+
+export interface RunningBroker {
+  /** `host:port` for clients. */
+  brokers: string;
+  pid: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+const cacheDir = (): string => projectPath('.cache', 'kafka');
+const libDir = (): string => join(cacheDir(), 'lib');
+const stateFile = (): string => join(cacheDir(), 'broker.json');
+
+/**
+ * Resolves the broker's jars with Maven into `.cache/kafka/lib`, unless the pom is unchanged
+ * since the last resolution. Retried with backoff: the first resolution downloads ~45 jars
+ * and a flaky connection must not fail a CI run. Resolves into a temporary folder that is
+ * renamed at the end, so an interrupted download never leaves a half-filled lib folder.
+ */
+export async function resolveKafkaJars(attempts = 4): Promise<string> {
+  const pom = projectPath('kafka', 'pom.xml');
+  const stamp = join(libDir(), '.pom');
+  const pomText = readFileSync(pom, 'utf8');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === pomText) return libDir();
+  if (spawnSync('mvn', ['-v'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error('Maven (mvn) is not installed: it is needed once to fetch the Kafka broker jars (apt-get install maven)');
+  }
+  mkdirSync(cacheDir(), { recursive: true });
+  const tmp = join(cacheDir(), `lib.tmp-${process.pid}`);
+  let lastError = '';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    rmSync(tmp, { recursive: true, force: true });
+    const run = spawnSync(
+      'mvn',
+      [
+        '-q', '-B', '-f', pom,
+        '-Dmaven.wagon.http.retryHandler.count=5',
+        '-Dmaven.wagon.httpconnectionManager.ttlSeconds=30',
+        'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 },
+    );
+    if (run.status === 0 && readdirSync(tmp).some((f) => f.startsWith('kafka_2.13-'))) {
+      writeFileSync(join(tmp, '.pom'), pomText);
+      rmSync(libDir(), { recursive: true, force: true });
+      renameSync(tmp, libDir());
+      return libDir();
+    }
+    lastError = `${run.stdout ?? ''}${run.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n') || String(run.error ?? 'unknown');
+    console.error(`mvn could not resolve the Kafka jars (attempt ${attempt}/${attempts})`);
+    if (attempt < attempts) await sleep(5_000 * attempt);
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  throw new Error(`mvn could not resolve the Kafka jars after ${attempts} attempts:\n${lastError}`);
+}
+
+/** Formats KRaft storage and starts a single-node broker; resolves once it serves requests. */
+export async function startKafkaBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  if (spawnSync('java', ['-version'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error('java is not installed: the Kafka broker needs Java 17+ (apt-get install openjdk-17-jre-headless)');
+  }
+  const lib = await resolveKafkaJars();
+  const dataDir = options.dataDir ?? join(tmpdir(), `slo-kafka-${randomBytes(4).toString('hex')}`);
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const props = join(dataDir, 'server.properties');
+  writeFileSync(props, serverProperties(port, controllerPort, join(dataDir, 'logs')));
+  writeFileSync(join(dataDir, 'log4j2.yaml'), LOG4J2);
+  const classpath = `${lib}/*`;
+  const jvm = [`-Xmx${options.heapMb ?? 512}m`, '-Xms128m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${join(dataDir, 'log4j2.yaml')}`];
+
+  const format = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props], {
+    encoding: 'utf8',
+  });
+  if (format.status !== 0) throw new Error(`formatting the KRaft storage failed:\n${format.stdout}${format.stderr}`);
+
+  const logPath = join(dataDir, 'broker.log');
+  const out = openSync(logPath, 'a');
+  const child = spawn('java', [...jvm, '-cp', classpath, 'kafka.Kafka', props], {
+    stdio: ['ignore', out, out],
+    detached: options.detached ?? false,
+  });
+  closeSync(out);
+  if (options.detached) child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('the Kafka broker process did not start');
+  if (options.watchParentPid) startWatchdog(options.watchParentPid, pid);
+
+  const brokers = `127.0.0.1:${port}`;
+  const broker: RunningBroker = { brokers, pid, dataDir, stop: () => stopProcess(pid, child).then(() => rmSync(dataDir, { recursive: true, force: true })) };
+  try {
+    await waitUntilServing(brokers, child, options.startTimeoutMs ?? 120_000);
+  } catch (e) {
+    const tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-20).join('\n');
+    await broker.stop().catch(() => {});
+    throw new Error(`${(e as Error).message}\n--- broker log (last lines) ---\n${tail}`, { cause: e });
+  }
+  return broker;
+}
+
+/**
+ * A broker tuned for one host and fast tests: one replica everywhere, few internal
+ * partitions (creating 50 offsets partitions takes seconds on 2 cores), no rebalance delay,
+ * and a low minimum session timeout so a killed consumer's partitions move on quickly.
+ */
+function serverProperties(port: number, controllerPort: number, logDir: string): string {
+  return `${[
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${logDir}`,
+    'num.partitions=1',
+    'auto.create.topics.enable=true',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=4',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=4',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'group.min.session.timeout.ms=1000',
+    'num.network.threads=2',
+    'num.io.threads=4',
+    'log.retention.hours=24',
+  ].join('\n')}\n`;
+}
+
+const LOG4J2 = `Configuration:
+  Appenders:
+    Console:
+      name: STDOUT
+      PatternLayout:
+        pattern: "[%d] %p %m (%c)%n"
+  Loggers:
+    Root:
+      level: WARN
+      AppenderRef:
+        - ref: STDOUT
+`;
+
+/** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
+function clusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * Resolves once a broker at `brokers` serves metadata and group-coordinator requests.
+ * With `child`, fails early when that process exits.
+ */
+export async function waitUntilServing(brokers: string, child: ChildProcess | null, timeoutMs: number): Promise<void> {
+  let exited: number | null = null;
+  child?.once('exit', (code) => (exited = code ?? -1));
+  const deadline = Date.now() + timeoutMs;
+  const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2_000 });
+  for (;;) {
+    if (exited !== null) throw new Error(`the Kafka broker exited with code ${exited} while starting`);
+    if (Date.now() > deadline) throw new Error(`the Kafka broker did not answer on ${brokers} within ${timeoutMs} ms`);
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      // Finding a group coordinator creates __consumer_offsets; doing it here makes the
+      // first consumer group of a test join without waiting for that.
+      await admin.fetchOffsets({ groupId: 'slo-pipeline-readiness', topics: [] });
+      return;
+    } catch {
+      await sleep(500);
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  }
+}
+
+/** Kills the broker if the process that started it dies without stopping it (a crashed test run). */
+function startWatchdog(parentPid: number, brokerPid: number): void {
+  const script = `while kill -0 ${parentPid} 2>/dev/null && kill -0 ${brokerPid} 2>/dev/null; do sleep 2; done; if kill -0 ${brokerPid} 2>/dev/null; then kill -TERM ${brokerPid}; sleep 10; kill -KILL ${brokerPid} 2>/dev/null; fi; true`;
+  spawn('sh', ['-c', script], { stdio: 'ignore', detached: true }).unref();
+}
+
+async function stopProcess(pid: number, child?: ChildProcess): Promise<void> {
+  if (!alive(pid)) return;
+  const gone = child ? new Promise<void>((resolve) => child.once('exit', () => resolve())) : null;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 15_000;
+  while (alive(pid) && Date.now() < deadline) {
+    await Promise.race([gone ?? sleep(200), sleep(200)]);
+  }
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+interface BrokerState {
+  brokers: string;
+  pid: number;
+  dataDir: string;
+}
+
+function readState(): BrokerState | null {
+  if (!existsSync(stateFile())) return null;
+  return JSON.parse(readFileSync(stateFile(), 'utf8')) as BrokerState;
+}
+
+async function main(command: string | undefined): Promise<void> {
+  switch (command) {
+    case 'fetch': {
+      console.log(`Kafka jars in ${await resolveKafkaJars()}`);
+      return;
+    }
+    case 'up': {
+      const state = readState();
+      if (state && alive(state.pid)) {
+        console.log(`Kafka already running on ${state.brokers} (pid ${state.pid})`);
+        return;
+      }
+      const broker = await startKafkaBroker({ dataDir: join(cacheDir(), 'data'), detached: true });
+      writeFileSync(stateFile(), JSON.stringify({ brokers: broker.brokers, pid: broker.pid, dataDir: broker.dataDir }, null, 2));
+      console.log(`Kafka running on ${broker.brokers} (pid ${broker.pid}); use --kafka ${broker.brokers} or KAFKA_BROKERS=${broker.brokers}`);
+      return;
+    }
+    case 'down': {
+      const state = readState();
+      if (!state) {
+        console.log('no Kafka broker recorded as running');
+        return;
+      }
+      await stopProcess(state.pid);
+      rmSync(state.dataDir, { recursive: true, force: true });
+      rmSync(stateFile(), { force: true });
+      console.log(`Kafka on ${state.brokers} stopped`);
+      return;
+    }
+    case 'status': {
+      const state = readState();
+      console.log(state && alive(state.pid) ? state.brokers : 'not running');
+      return;
+    }
+    default:
+      throw new Error(`usage: kafka-broker fetch|up|down|status (got ${command ?? 'nothing'})`);
+  }
+}
+
+const invokedPath = process.argv[1];
+if (invokedPath && import.meta.url === pathToFileURL(realpathSync(invokedPath)).href) {
+  main(process.argv[2]).catch((e: unknown) => {
+    console.error((e as Error).message);
+    process.exit(1);
+  });
+}
