@@ -37,6 +37,23 @@ export function instant(description: string) {
     .describe(description);
 }
 
+/** A UTC day `YYYY-MM-DD` (a real calendar date), kept as text; P&L bounds are whole days, inclusive. */
+export function day(description: string) {
+  return z
+    .string()
+    .regex(DATE_ONLY, 'must be a date YYYY-MM-DD')
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, {
+      message: 'must be a real calendar date',
+    })
+    .describe(description);
+}
+
+/** Checks `from <= to` for inclusive day bounds. */
+export function checkDays(from: string | undefined, to: string | undefined): string | undefined {
+  if (from && to && from > to) return 'query.from: must not be after query.to';
+  return undefined;
+}
+
 /** An opaque identifier as CONTRACTS.md uses them (`OPS-INC-42`, `slo-vien-coffee`). */
 export const identifier = z
   .string()

@@ -139,8 +139,10 @@ export type PnlRow = {
 
 export interface PnlFilter {
   by: PnlDimension[];
-  from?: Date;
-  to?: Date;
+  /** First UTC day included, YYYY-MM-DD. */
+  from?: string;
+  /** Last UTC day included, YYYY-MM-DD. */
+  to?: string;
 }
 
 export const incidentSummarySchema = z.object({
@@ -163,8 +165,10 @@ export const incidentSummarySchema = z.object({
 export type IncidentSummary = z.infer<typeof incidentSummarySchema>;
 
 export interface IncidentFilter {
-  from?: Date;
-  to?: Date;
+  /** First UTC day the incident opened on, YYYY-MM-DD. */
+  from?: string;
+  /** Last UTC day, inclusive. */
+  to?: string;
   severity?: string;
   fault?: string;
   vendor_id?: string;

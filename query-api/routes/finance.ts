@@ -5,7 +5,7 @@ import { toCsv } from '../csv.js';
 import { ApiError } from '../errors.js';
 import type { ResolvedApiOptions } from '../options.js';
 import { defineRoute } from '../route.js';
-import { checkRange, identifier, instant, page, pagination } from '../schemas.js';
+import { checkDays, day, identifier, page, pagination } from '../schemas.js';
 import {
   PNL_DIMENSIONS,
   incidentDetailSchema,
@@ -48,14 +48,14 @@ export function registerFinanceRoutes(app: FastifyInstance, keys: KeyStore, opts
     area: 'finance',
     summary: 'Incident P&L in the reporting currency, grouped by the chosen dimensions; JSON or CSV.',
     description:
-      'Money is decimal strings with the reporting currency\'s minor unit. `from`/`to` select money events by their `occurred_at` ' +
-      '(the month of cost). CSV with `format=csv` or `Accept: text/csv`.',
+      'Money is decimal strings with the reporting currency\'s minor unit. `from`/`to` are inclusive UTC days and select money ' +
+      'events by their `occurred_at` (the month of cost), as `slo-pipeline pnl` does. CSV with `format=csv` or `Accept: text/csv`.',
     tags: ['finance'],
     query: z
       .object({
         by: byParam.optional(),
-        from: instant('Money events at or after (inclusive).').optional(),
-        to: instant('Money events before (exclusive).').optional(),
+        from: day('First UTC day of money events included (YYYY-MM-DD).').optional(),
+        to: day('Last UTC day of money events included (YYYY-MM-DD).').optional(),
         format: z.enum(['json', 'csv']).optional().describe('Default: json, or csv when the Accept header asks for text/csv.'),
         ...pagination,
       })
@@ -63,7 +63,7 @@ export function registerFinanceRoutes(app: FastifyInstance, keys: KeyStore, opts
     response: page(pnlRowSchema).extend({ currency: z.string(), by: z.array(z.string()) }),
     produces: ['text/csv'],
     handler: async ({ query }, request, reply) => {
-      const bad = checkRange(query.from, query.to);
+      const bad = checkDays(query.from, query.to);
       if (bad) throw new ApiError('BAD_ARGUMENT', bad, 'query.from');
       const by = query.by ?? [];
       const rows = await services.pnl({ by, ...(query.from ? { from: query.from } : {}), ...(query.to ? { to: query.to } : {}) });
@@ -90,8 +90,8 @@ export function registerFinanceRoutes(app: FastifyInstance, keys: KeyStore, opts
     tags: ['finance'],
     query: z
       .object({
-        from: instant('Opened at or after.').optional(),
-        to: instant('Opened before.').optional(),
+        from: day('First UTC day the incident opened on (YYYY-MM-DD).').optional(),
+        to: day('Last UTC day the incident opened on (YYYY-MM-DD).').optional(),
         severity: z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']).optional(),
         fault: z.enum(['VENDOR', 'PLATFORM', 'MIXED', 'UNKNOWN']).optional(),
         vendor_id: code('Only incidents of this vendor.'),
@@ -102,7 +102,7 @@ export function registerFinanceRoutes(app: FastifyInstance, keys: KeyStore, opts
       .strict(),
     response: page(incidentSummarySchema).extend({ currency: z.string() }),
     handler: async ({ query }) => {
-      const bad = checkRange(query.from, query.to);
+      const bad = checkDays(query.from, query.to);
       if (bad) throw new ApiError('BAD_ARGUMENT', bad, 'query.from');
       const { items, total } = await services.incidents(query);
       return { items, limit: query.limit, offset: query.offset, total, currency: opts.reportingCurrency };
