@@ -1,0 +1,13 @@
+export { simulate, simulateStream, runIdOf, type SimOutput, type SimStream } from './simulate.js';
+export { resolveSimOptions, DEFAULT_START, type SimOptions, type ResolvedSimOptions } from './options.js';
+export { jsonLine, toJsonLines, truthJson, writeSimulation, type WritePaths, type WriteSummary } from './jsonl.js';
+export { CATALOG, REPORTING_CURRENCY, SIM_CURRENCIES, marketOf, blueprintOf, productVersionOf } from './catalog.js';
+export type { Catalog, Market, Blueprint, ProductVersion, Route, Vendor, SimCurrency } from './catalog.js';
+export { expectedPnl, PNL_DIMENSIONS, type ExpectedPnlRow, type PnlDimension, type PnlRange } from './pnl.js';
+export { outcomesBetween, type OutcomeCounts } from './queries.js';
+export { incidentCost, type CostInput, type IncidentCost, type ListedJourney } from './cost.js';
+export { convertMinor, formatMinor, FxTable, type FxPoint } from './money.js';
+export { JSONL_FAULTS, BYTE_FAULTS, type FaultKind } from './malformed.js';
+export { parseSimulateArgs, type SimulateArgs } from './cli-options.js';
+export type * from './types.js';
+export { INCIDENT_KINDS } from './types.js';
