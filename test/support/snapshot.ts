@@ -3,8 +3,11 @@ import type { Warehouse } from '../../sinks/warehouse/index.js';
 
 /** Columns that record how/when a row arrived, not what it says. */
 const DELIVERY_COLUMNS = new Set(['_topic', '_partition', '_offset', '_ingested_at', 'dead_lettered_at', 'applied_at', 'updated_at', 'computed_at_wall', 'inserted_at']);
-/** Bookkeeping tables whose content depends on delivery (offsets, group ids). */
-const BOOKKEEPING = new Set(['schema_migrations', 'ingest_state', 'dead_letters']);
+/**
+ * Bookkeeping tables whose content depends on delivery (offsets, group ids) or on when
+ * work ran (the economics re-costing queue): not facts, not rollups.
+ */
+const BOOKKEEPING = new Set(['schema_migrations', 'ingest_state', 'dead_letters', 'econ_marks', 'econ_marks_done', 'econ_refresh_state']);
 
 /**
  * A content fingerprint of every fact and rollup table: tables are fully merged first
@@ -28,7 +31,7 @@ export async function snapshotTables(wh: Warehouse): Promise<Record<string, { ro
       .filter((c) => !DELIVERY_COLUMNS.has(c.name))
       .map((c) => (c.type.startsWith('AggregateFunction(') ? `toString(finalizeAggregation(\`${c.name}\`))` : `toString(\`${c.name}\`)`));
     if (exprs.length === 0) continue;
-    const rows = await wh.query<{ r: string }>(`SELECT concat(${exprs.map((e) => `ifNull(${e}, '\\\\N')`).join(", '|', ")}) AS r FROM \`${t.name}\` FINAL ORDER BY r`);
+    const rows = await wh.query<{ r: string }>(`SELECT concat(${exprs.map((e) => `ifNull(${e}, '\\\\N')`).join(", '|', ")}) AS r FROM \`${t.name}\`${t.engine === 'MergeTree' ? '' : ' FINAL'} ORDER BY r`);
     const h = createHash('sha256');
     for (const r of rows) h.update(r.r).update('\n');
     out[t.name] = { rows: rows.length, hash: h.digest('hex').slice(0, 16) };
