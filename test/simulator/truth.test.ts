@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JourneyEvent } from '../../processors/contracts/events.js';
+import type { JourneyEvent, OpsIncidentEvent, RefundEvent } from '../../processors/contracts/events.js';
 import { INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
 import { BYTE_FAULTS, JSONL_FAULTS, outcomesBetween, simulate, toJsonLines, type SimRecord } from '../../processors/simulator/index.js';
 import { referenceCosts, uniqueEvents } from './reference.js';
@@ -128,7 +128,7 @@ describe('simulator ground truth (default-size run)', () => {
   });
 
   it('lists journeys in OPENED, adds more in UPDATED, and ends with the final dimensions', () => {
-    const incidentEvents = unique.filter((e) => e.topic === 'ops.incidents.v1').map((e) => e.value as import('../../processors/contracts/events.js').OpsIncidentEvent);
+    const incidentEvents = unique.filter((e) => e.topic === 'ops.incidents.v1').map((e) => e.value as OpsIncidentEvent);
     for (const inc of truth.incidents) {
       const own = incidentEvents.filter((e) => e.incident_id === inc.incident_id).sort((a, b) => a.occurred_at - b.occurred_at);
       expect(own.map((e) => e.event_type)).toEqual(['OPENED', ...inc.updated_at.map(() => 'UPDATED'), 'RESOLVED']);
@@ -170,7 +170,7 @@ describe('simulator ground truth (default-size run)', () => {
     }
     expect(all.some((m) => m.kind === 'compensation_revoked')).toBe(true);
     expect(all.some((m) => m.kind === 'compensation_redeemed')).toBe(true);
-    const refundEvents = unique.filter((e) => e.topic === 'billing.refunds.v1').map((e) => e.value as import('../../processors/contracts/events.js').RefundEvent);
+    const refundEvents = unique.filter((e) => e.topic === 'billing.refunds.v1').map((e) => e.value as RefundEvent);
     expect(refundEvents.some((r) => r.event_type === 'FAILED')).toBe(true);
     const succeeded = refundEvents.filter((r) => r.event_type === 'SUCCEEDED');
     expect(succeeded.some((r) => r.incident_id === null && all.some((m) => m.kind === 'refund' && m.ref === r.refund_id))).toBe(true);
