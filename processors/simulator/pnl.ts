@@ -5,9 +5,8 @@ import type { GroundTruth, IncidentTruth, ReportingFigures } from './types.js';
 export const PNL_DIMENSIONS = ['month', 'product_version_id', 'market_code', 'city_code', 'vendor_id', 'route_id', 'fault', 'severity', 'reason_code'] as const;
 export type PnlDimension = (typeof PNL_DIMENSIONS)[number];
 
-/** One expected `slo-pipeline pnl --json` row: the dimensions, money as decimal strings in the reporting currency, counts. */
-export interface ExpectedPnlRow {
-  dimensions: Partial<Record<PnlDimension, string | null>>;
+/** One expected `slo-pipeline pnl --json` row: the `--by` dimensions, money as decimal strings in the reporting currency, counts. */
+export type ExpectedPnlRow = Partial<Record<PnlDimension, string | null>> & {
   compensation_cost: string;
   compensation_redeemed: string;
   refund_cost: string;
@@ -15,7 +14,7 @@ export interface ExpectedPnlRow {
   total_cost: string;
   incidents: number;
   unconverted: number;
-}
+};
 
 export interface PnlRange {
   /** Only money events at or after this instant (epoch ms). @default undefined (no lower bound) */
@@ -31,7 +30,8 @@ function dimensionValue(inc: IncidentTruth, dim: PnlDimension, at: number): stri
 /**
  * Aggregates the incidents' money events of the ground truth into P&L rows grouped by
  * `by` (in that order), summing the already rounded per-event conversions. An incident
- * counts in a row when it has a money event there. Rows are sorted by their dimensions.
+ * counts in a row when it has a money event there. Rows are sorted by each dimension in
+ * turn, nulls last; without dimensions there is always exactly one row.
  */
 export function expectedPnl(truth: GroundTruth, by: readonly PnlDimension[], range: PnlRange = {}): ExpectedPnlRow[] {
   const groups = new Map<string, { dims: Partial<Record<PnlDimension, string | null>>; figures: ReportingFigures; incidents: Set<string> }>();
@@ -58,12 +58,12 @@ export function expectedPnl(truth: GroundTruth, by: readonly PnlDimension[], ran
       else f.lost_revenue += v;
     }
   }
-  return [...groups.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, g]) => {
+  if (by.length === 0 && groups.size === 0) groups.set('[]', { dims: {}, figures: emptyReporting(), incidents: new Set() });
+  return [...groups.values()]
+    .map((g) => {
       const f = g.figures;
       return {
-        dimensions: g.dims,
+        ...g.dims,
         compensation_cost: formatMinor(f.compensation_cost),
         compensation_redeemed: formatMinor(f.compensation_redeemed),
         refund_cost: formatMinor(f.refund_cost),
@@ -72,5 +72,16 @@ export function expectedPnl(truth: GroundTruth, by: readonly PnlDimension[], ran
         incidents: g.incidents.size,
         unconverted: f.unconverted,
       };
+    })
+    .sort((a, b) => {
+      for (const d of by) {
+        const x = a[d] ?? null;
+        const y = b[d] ?? null;
+        if (x === y) continue;
+        if (x === null) return 1;
+        if (y === null) return -1;
+        return x < y ? -1 : 1;
+      }
+      return 0;
     });
 }

@@ -127,12 +127,15 @@ describe('incident cost on a handcrafted scenario', () => {
     const inc = { incident_id: INC, money: cost.money, product_version_id: 'PRDV-X', vendor_id: null } as unknown as IncidentTruth;
     const truth = { incidents: [inc] } as unknown as GroundTruth;
     expect(expectedPnl(truth, ['month'])).toEqual([
-      { dimensions: { month: '2026-11' }, compensation_cost: '12.51', compensation_redeemed: '0.00', refund_cost: '14.98', lost_revenue: '51.90', total_cost: '79.39', incidents: 1, unconverted: 1 },
-      { dimensions: { month: '2026-12' }, compensation_cost: '0.00', compensation_redeemed: '12.50', refund_cost: '5.00', lost_revenue: '0.00', total_cost: '5.00', incidents: 1, unconverted: 0 },
+      { month: '2026-11', compensation_cost: '12.51', compensation_redeemed: '0.00', refund_cost: '14.98', lost_revenue: '51.90', total_cost: '79.39', incidents: 1, unconverted: 1 },
+      { month: '2026-12', compensation_cost: '0.00', compensation_redeemed: '12.50', refund_cost: '5.00', lost_revenue: '0.00', total_cost: '5.00', incidents: 1, unconverted: 0 },
     ]);
-    expect(expectedPnl(truth, ['product_version_id', 'vendor_id'])[0]).toMatchObject({ dimensions: { product_version_id: 'PRDV-X', vendor_id: null }, total_cost: '84.39', incidents: 1 });
+    expect(expectedPnl(truth, ['product_version_id', 'vendor_id'])[0]).toMatchObject({ product_version_id: 'PRDV-X', vendor_id: null, total_cost: '84.39', incidents: 1 });
     expect(expectedPnl(truth, [], { from: T0 + 24 * H })).toEqual([
-      { dimensions: {}, compensation_cost: '0.00', compensation_redeemed: '12.50', refund_cost: '5.00', lost_revenue: '0.00', total_cost: '5.00', incidents: 1, unconverted: 0 },
+      { compensation_cost: '0.00', compensation_redeemed: '12.50', refund_cost: '5.00', lost_revenue: '0.00', total_cost: '5.00', incidents: 1, unconverted: 0 },
+    ]);
+    expect(expectedPnl(truth, [], { from: T0 + 48 * H })).toEqual([
+      { compensation_cost: '0.00', compensation_redeemed: '0.00', refund_cost: '0.00', lost_revenue: '0.00', total_cost: '0.00', incidents: 0, unconverted: 0 },
     ]);
   });
 });
