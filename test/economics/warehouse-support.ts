@@ -37,3 +37,41 @@ export function regroup(items: readonly Item[]): CostInputs {
   for (const it of items) (out[it.family] as unknown[]).push(it.event);
   return out;
 }
+
+/** The world as JSON Lines envelopes with complete contract records, for `slo-pipeline ingest`. */
+export function toJsonLines(i: CostInputs): string {
+  const line = (topic: string, key: string, value: Record<string, unknown>): string => JSON.stringify({ topic, key, value });
+  const out: string[] = [];
+  for (const e of i.incidents) out.push(line('ops.incidents.v1', e.incident_id, { ...e }));
+  for (const e of i.journeys) {
+    out.push(
+      line('tjm.journey.v1', e.journey_instance_id, {
+        journey_blueprint_id: 'BP-1',
+        product_version_id: 'PRDV-1',
+        market_code: 'AT-VIE',
+        city_code: 'VIE',
+        product_runtime_session_id: null,
+        route_id: null,
+        vendor_id: null,
+        service_point_id: null,
+        journey_node_id: null,
+        preflight_status: null,
+        preflight_reason: null,
+        duration_ms: null,
+        error_code: null,
+        user_id: null,
+        ...e,
+      }),
+    );
+  }
+  for (const e of i.compensations) {
+    out.push(
+      line('trutta.compensations.v1', e.incident_id, { user_id: null, compensation_profile_id: null, reason_code: null, channel: 'TRUTTA_TOKEN', ...e }),
+    );
+  }
+  for (const e of i.refunds) {
+    out.push(line('billing.refunds.v1', e.order_id, { compensation_id: null, user_id: null, psp: null, failure_reason: null, ...e }));
+  }
+  for (const e of i.fx) out.push(line('finance.fx.v1', e.currency, { event_type: 'RATE', ...e }));
+  return `${out.join('\n')}\n`;
+}

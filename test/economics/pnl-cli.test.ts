@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChdbWarehouse } from '../../sinks/chdb/index.js';
+import { runCli } from '../support/cli.js';
+import { randomName } from '../support/warehouse.js';
+import { toJsonLines } from './warehouse-support.js';
+import { EDGE_WORLD_BY_MONTH, EDGE_WORLD_TOTAL, edgeWorld } from './world.js';
+
+// The command line as finance uses it: JSON Lines through `ingest` (the Kafka code path),
+// then `pnl`, which brings costs up to date and prints the contract's rows.
+const dir = mkdtempSync(join(tmpdir(), 'slo-pnl-'));
+const data = join(dir, 'data');
+const database = randomName('pnl');
+const flags = ['--data', data, '--database', database];
+
+describe('slo-pipeline pnl', () => {
+  beforeAll(async () => {
+    const file = join(dir, 'world.jsonl');
+    writeFileSync(file, toJsonLines(edgeWorld()));
+    const r = await runCli(['ingest', file, '--json', ...flags]);
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out)).toMatchObject({ dead_lettered: 0 });
+  });
+  afterAll(async () => {
+    const wh = await ChdbWarehouse.open({ dataDir: data, database: 'default' });
+    await wh.exec(`DROP DATABASE IF EXISTS ${database}`);
+    await wh.close();
+  });
+
+  it('--json: one total row without --by', async () => {
+    const r = await runCli(['pnl', '--json', ...flags]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual(EDGE_WORLD_TOTAL);
+  });
+
+  it('--by month --json: the hand-computed figures', async () => {
+    const r = await runCli(['pnl', '--by', 'month', '--json', ...flags]);
+    expect(JSON.parse(r.out)).toEqual(EDGE_WORLD_BY_MONTH);
+  });
+
+  it('--from/--to select money by its own date (inclusive UTC days)', async () => {
+    const r = await runCli(['pnl', '--by', 'month', '--from', '2024-04-01', '--to', '2024-04-01', '--json', ...flags]);
+    // Only INC-A's JPY loss is dated 2024-04-01.
+    expect(JSON.parse(r.out)).toEqual([
+      { month: '2024-04', compensation_cost: '0.00', compensation_redeemed: '0.00', refund_cost: '0.00', lost_revenue: '27.76', total_cost: '27.76', incidents: 1, unconverted: 0 },
+    ]);
+  });
+
+  it('--format csv: header, null dimensions as empty fields, CRLF', async () => {
+    const r = await runCli(['pnl', '--by', 'vendor_id,fault', '--format', 'csv', ...flags]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      [
+        'vendor_id,fault,compensation_cost,compensation_redeemed,refund_cost,lost_revenue,total_cost,incidents,unconverted',
+        'VEN-1,VENDOR,3.62,3.80,13.70,32.33,49.65,1,0',
+        'VEN-2,PLATFORM,15.78,0.00,13.00,0.00,28.78,1,0',
+        ',UNKNOWN,0.00,0.00,0.00,7.29,7.29,1,0',
+        ',,9.00,0.00,0.00,0.00,9.00,1,1',
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it('the default output is a readable table', async () => {
+    const r = await runCli(['pnl', '--by', 'severity', ...flags]);
+    expect(r.out.split('\n')[0]).toBe('incident P&L in EUR');
+    expect(r.out).toMatch(/^severity\s+compensation_cost/m);
+  });
+
+  it.each([
+    [['--by', 'month,colour'], /unknown P&L dimension "colour"/],
+    [['--from', '2024-13-01'], /--from must be a date YYYY-MM-DD, got "2024-13-01"/],
+    [['--from', '2024-04-02', '--to', '2024-04-01'], /--from 2024-04-02 is after --to 2024-04-01/],
+    [['--json', '--format', 'csv'], /--json and --format csv contradict/],
+    [['--format', 'xml'], /--format must be json, csv or table/],
+    [['--reporting-currency', 'EURO'], /reportingCurrency: not an ISO 4217 money currency/],
+    [['--bogus'], /Unknown option '--bogus'/],
+  ])('bad input %j: one line, non-zero exit', async (args, message) => {
+    const r = await runCli(['pnl', ...args, ...flags]);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toBe('');
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(message);
+  });
+});
