@@ -44,10 +44,10 @@ describe('multi-window multi-burn-rate alerting', () => {
       { at: '02:03', status: 'FIRING', severity: 'TICKET', windows: '3d/6h' },
       // page 6x 6h/30m: 5k / 10(120+k) >= 6% first at k = 17 (1h/5m at 14.4x needs k = 18)
       { at: '02:17', status: 'FIRING', severity: 'PAGE', windows: '6h/30m' },
-      // 30m window holds >= 4 bad minutes (6%) until 02:56; false from 02:57, +5m keep-firing
-      { at: '03:02', status: 'RESOLVED', severity: 'PAGE', windows: '6h/30m' },
-      // 6h window holds >= 36 bad (1% of 3600) until 08:22; false from 08:23, +5m
-      { at: '08:28', status: 'RESOLVED', severity: 'TICKET', windows: '3d/6h' },
+      // 30m window holds >= 4 bad minutes (6%) until 02:56; false from 02:57, +15m keep-firing
+      { at: '03:12', status: 'RESOLVED', severity: 'PAGE', windows: '6h/30m' },
+      // 6h window holds >= 36 bad (1% of 3600) until 08:22; false from 08:23, +15m
+      { at: '08:38', status: 'RESOLVED', severity: 'TICKET', windows: '3d/6h' },
     ]);
   });
 
@@ -89,10 +89,11 @@ describe('multi-window multi-burn-rate alerting', () => {
     expect(at('02:02')).toEqual([]);
     expect(at('02:03')).toEqual(['TICKET 3d/6h']);
     expect(at('02:17')).toEqual(['PAGE 6h/30m', 'TICKET 3d/6h']);
-    // condition false since 02:57 but within keep-firing: still firing until 03:02
-    expect(at('03:01')).toEqual(['PAGE 6h/30m', 'TICKET 3d/6h']);
-    expect(at('03:02')).toEqual(['TICKET 3d/6h']);
-    expect(at('08:28')).toEqual([]);
+    // condition false since 02:57 but within keep-firing: still firing until 03:12
+    expect(at('03:11')).toEqual(['PAGE 6h/30m', 'TICKET 3d/6h']);
+    expect(at('03:12')).toEqual(['TICKET 3d/6h']);
+    expect(at('08:37')).toEqual(['TICKET 3d/6h']);
+    expect(at('08:38')).toEqual([]);
   });
 });
 
@@ -105,8 +106,8 @@ describe('alert state machine', () => {
       ['02:08', '02:12'],
     ]);
     // fires 02:03 (10m window 15%); false at 02:07-02:08, true again 02:09 (< 5m: same
-    // episode); last true 02:13, false from 02:14, resolved 5 minutes later
-    expect(transitions(slo, series).map((t) => `${t.at} ${t.status}`)).toEqual(['02:03 FIRING', '02:19 RESOLVED']);
+    // episode); last true 02:13, false from 02:14, resolved 15 minutes later
+    expect(transitions(slo, series).map((t) => `${t.at} ${t.status}`)).toEqual(['02:03 FIRING', '02:29 RESOLVED']);
   });
 
   it('notifies each burst when keep-firing is zero', () => {
@@ -129,7 +130,7 @@ describe('alert state machine', () => {
     );
     // 02:00-02:05 burst: condition 02:03..02:06 (4 minutes) < 5m pending -> never fires
     expect(transitions(slo, incidentSeries(slo, [['02:00', '02:05']]))).toEqual([]);
-    // 02:00-02:20 burst: condition from 02:03, fires at 02:08; false from 02:22, resolved 02:27
-    expect(transitions(slo, incidentSeries(slo, [['02:00', '02:20']])).map((t) => `${t.at} ${t.status}`)).toEqual(['02:08 FIRING', '02:27 RESOLVED']);
+    // 02:00-02:20 burst: condition from 02:03, fires at 02:08; false from 02:22, resolved 02:37
+    expect(transitions(slo, incidentSeries(slo, [['02:00', '02:20']])).map((t) => `${t.at} ${t.status}`)).toEqual(['02:08 FIRING', '02:37 RESOLVED']);
   });
 });

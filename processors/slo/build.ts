@@ -19,8 +19,11 @@ export const OPS_ANNOTATIONS = {
 
 /** @default 0 minutes: a page fires the minute both windows burn too fast. */
 export const DEFAULT_PENDING_FOR_MIN = 0;
-/** @default 5 minutes: a condition must stay false this long before RESOLVED (no flapping). */
-export const DEFAULT_KEEP_FIRING_FOR_MIN = 5;
+/**
+ * @default 15 minutes: a condition must stay false this long before RESOLVED. Short windows
+ * over few events dip below the threshold mid-incident; this keeps one episode one page.
+ */
+export const DEFAULT_KEEP_FIRING_FOR_MIN = 15;
 
 type Problems = SloProblem[];
 

@@ -1,0 +1,237 @@
+import type { Warehouse } from '../../sinks/warehouse/types.js';
+import { MINUTE_MS } from './duration.js';
+import { evaluate, type Evaluation } from './evaluate.js';
+import type { SignalScope, SloDefinition } from './model.js';
+import { UnitSeries } from './series.js';
+import { historyNeeded } from './status.js';
+import { readCounts } from './store/series-reader.js';
+import { parseWarehouseTime } from './store/series-reader.js';
+import { alertsAt, quietAnchor, runAlerts, type ActiveAlert } from './timeline.js';
+
+/**
+ * Backtests for product teams: what a proposed set of definitions would have shown and
+ * alerted on over [from, to) of recorded data, next to the definitions in force (same
+ * slo_id) and the incidents recorded in that period. Pure replay of the SLI history:
+ * nothing is written and no signal is sent.
+ */
+export interface BacktestAlert {
+  severity: string;
+  status: string;
+  at: string;
+  long_window: string;
+  short_window: string;
+  burn_rate_long: number;
+  burn_rate_short: number;
+  burn_rate_threshold: number;
+  signal_id: string;
+}
+
+export interface CurvePoint {
+  at: string;
+  sli: number | null;
+  error_budget_remaining: number;
+  burn_rates: Record<string, number>;
+}
+
+export interface FinalStatus {
+  slo_id: string;
+  service: string;
+  target: number;
+  sli: number | null;
+  error_budget_remaining: number;
+  burn_rates: Record<string, number>;
+  alerts: Array<{ severity: string; status: string; long_window: string; short_window: string }>;
+  time_to_exhaustion_seconds: number | null;
+  evaluated_at: string;
+}
+
+export interface RecordedIncident {
+  incident_id: string;
+  severity: string;
+  opened_at: string;
+  resolved_at: string | null;
+  product_version_id: string | null;
+  market_code: string | null;
+  city_code: string | null;
+  route_id: string | null;
+  vendor_id: string | null;
+}
+
+/** Whether an SLO's alerts caught an incident in its scope, and how early (minutes before it was opened). */
+export interface Detection {
+  incident_id: string;
+  proposed_first_alert: string | null;
+  proposed_lead_minutes: number | null;
+  current_first_alert: string | null;
+  current_lead_minutes: number | null;
+}
+
+export interface BacktestRun {
+  final: FinalStatus | null;
+  curve: CurvePoint[];
+  alerts: BacktestAlert[];
+}
+
+export interface BacktestSlo {
+  slo_id: string;
+  proposed: BacktestRun;
+  /** The definition in force with the same id, when there is one. */
+  current: BacktestRun | null;
+  incidents: Detection[];
+}
+
+export interface BacktestResult {
+  from: string;
+  to: string;
+  step_minutes: number;
+  slos: BacktestSlo[];
+  incidents: RecordedIncident[];
+}
+
+export interface BacktestOptions {
+  /** Minutes between curve points. @default the smallest of 1, 5, 15, 60, 360, 1440 giving at most 500 points */
+  stepMinutes?: number;
+  /** An alert may fire this long before its incident was opened and still count as catching it. @default 180 */
+  leadMinutes?: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function defaultStep(fromMs: number, toMs: number): number {
+  const minutes = Math.max(1, Math.ceil((toMs - fromMs) / MINUTE_MS));
+  return [1, 5, 15, 60, 360, 1440].find((s) => minutes / s <= 500) ?? 1440;
+}
+
+function finalStatus(slo: SloDefinition, ev: Evaluation, alerts: ActiveAlert[]): FinalStatus {
+  return {
+    slo_id: slo.id,
+    service: slo.service,
+    target: slo.target,
+    sli: ev.sli,
+    error_budget_remaining: ev.error_budget_remaining,
+    burn_rates: ev.burn_rates,
+    alerts: alerts.map((a) => ({ severity: a.severity, status: a.status, long_window: a.long_window, short_window: a.short_window })),
+    time_to_exhaustion_seconds: ev.time_to_exhaustion_ms === null ? null : Math.round(ev.time_to_exhaustion_ms / 1000),
+    evaluated_at: iso(ev.at),
+  };
+}
+
+/** Replays one definition over [from, to): curve, every alert transition, and the status at the end. */
+export async function backtestOne(wh: Warehouse, slo: SloDefinition, fromMs: number, toMs: number, stepMinutes: number): Promise<BacktestRun> {
+  const start = historyNeeded(slo, fromMs);
+  const end = historyNeeded(slo, toMs);
+  const series = new UnitSeries(await readCounts(wh, slo, Math.min(start.from, end.from), end.to), slo.budgeting);
+  const fromMinute = Math.ceil(fromMs / MINUTE_MS);
+  const toMinute = Math.floor(toMs / MINUTE_MS);
+  const anchor = quietAnchor(slo, series, fromMinute, start.alertEarliest);
+  const { notified } = runAlerts(slo, series, anchor + 1, toMinute - 1);
+  const alerts = notified
+    .filter((n) => n.transition.at >= fromMinute)
+    .map(({ transition: t, signal: s }) => ({
+      severity: t.severity,
+      status: t.status,
+      at: iso(t.at * MINUTE_MS),
+      long_window: s.long_window,
+      short_window: s.short_window,
+      burn_rate_long: s.burn_rate_long,
+      burn_rate_short: s.burn_rate_short,
+      burn_rate_threshold: s.burn_rate_threshold,
+      signal_id: s.signal_id,
+    }));
+  const curve: CurvePoint[] = [];
+  for (let t = fromMinute; t < toMinute; t += stepMinutes) {
+    const ev = evaluate(slo, series, t * MINUTE_MS);
+    curve.push({ at: iso(t * MINUTE_MS), sli: ev.sli, error_budget_remaining: ev.error_budget_remaining, burn_rates: ev.burn_rates });
+  }
+  const last = toMinute - 1;
+  const final = last >= fromMinute ? finalStatus(slo, evaluate(slo, series, last * MINUTE_MS), alertsAt(slo, series, last, start.alertEarliest)) : null;
+  return { final, curve, alerts };
+}
+
+/** Incidents open at some point of [from, to), with their latest dimensions. */
+export async function recordedIncidents(wh: Warehouse, fromMs: number, toMs: number): Promise<RecordedIncident[]> {
+  const rows = await wh.query<{
+    incident_id: string;
+    severity: string;
+    opened_at: string;
+    resolved_at: string;
+    resolved: number | string;
+    product_version_id: string | null;
+    market_code: string | null;
+    city_code: string | null;
+    route_id: string | null;
+    vendor_id: string | null;
+  }>(
+    `SELECT incident_id,
+       argMax(severity, occurred_at) AS severity,
+       min(occurred_at) AS opened_at,
+       maxIf(occurred_at, event_type = 'RESOLVED') AS resolved_at,
+       countIf(event_type = 'RESOLVED') AS resolved,
+       argMax(product_version_id, occurred_at) AS product_version_id,
+       argMax(market_code, occurred_at) AS market_code,
+       argMax(city_code, occurred_at) AS city_code,
+       argMax(route_id, occurred_at) AS route_id,
+       argMax(vendor_id, occurred_at) AS vendor_id
+     FROM incident_events_v
+     GROUP BY incident_id
+     HAVING opened_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+        AND (resolved = 0 OR resolved_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC'))
+     ORDER BY opened_at, incident_id`,
+    { from: fromMs, to: toMs },
+  );
+  return rows.map((r) => ({
+    incident_id: r.incident_id,
+    severity: r.severity,
+    opened_at: iso(parseWarehouseTime(r.opened_at)),
+    resolved_at: Number(r.resolved) > 0 ? iso(parseWarehouseTime(r.resolved_at)) : null,
+    product_version_id: r.product_version_id,
+    market_code: r.market_code,
+    city_code: r.city_code,
+    route_id: r.route_id,
+    vendor_id: r.vendor_id,
+  }));
+}
+
+/** An incident is in an SLO's scope when every scope field the SLO names matches the incident. */
+export function inScope(scope: SignalScope, inc: RecordedIncident): boolean {
+  const keys = ['product_version_id', 'market_code', 'city_code', 'route_id', 'vendor_id'] as const;
+  return keys.every((k) => scope[k] === null || scope[k] === inc[k]);
+}
+
+function firstFiring(run: BacktestRun | null, inc: RecordedIncident, leadMinutes: number): { at: string | null; lead: number | null } {
+  if (!run) return { at: null, lead: null };
+  const opened = Date.parse(inc.opened_at);
+  const lo = opened - leadMinutes * MINUTE_MS;
+  const hi = inc.resolved_at ? Date.parse(inc.resolved_at) : Infinity;
+  const hit = run.alerts.find((a) => a.status === 'FIRING' && Date.parse(a.at) >= lo && Date.parse(a.at) <= hi);
+  return hit ? { at: hit.at, lead: Math.round((opened - Date.parse(hit.at)) / MINUTE_MS) } : { at: null, lead: null };
+}
+
+export async function backtest(
+  wh: Warehouse,
+  proposed: readonly SloDefinition[],
+  current: readonly SloDefinition[],
+  fromMs: number,
+  toMs: number,
+  options: BacktestOptions = {},
+): Promise<BacktestResult> {
+  const step = options.stepMinutes ?? defaultStep(fromMs, toMs);
+  const lead = options.leadMinutes ?? 180;
+  const incidents = await recordedIncidents(wh, fromMs, toMs);
+  const byId = new Map(current.map((s) => [s.id, s]));
+  const slos: BacktestSlo[] = [];
+  for (const slo of proposed) {
+    const p = await backtestOne(wh, slo, fromMs, toMs, step);
+    const deployed = byId.get(slo.id);
+    const c = deployed ? await backtestOne(wh, deployed, fromMs, toMs, step) : null;
+    const detections = incidents
+      .filter((inc) => inScope(slo.scope, inc))
+      .map((inc) => {
+        const a = firstFiring(p, inc, lead);
+        const b = firstFiring(c, inc, lead);
+        return { incident_id: inc.incident_id, proposed_first_alert: a.at, proposed_lead_minutes: a.lead, current_first_alert: b.at, current_lead_minutes: b.lead };
+      });
+    slos.push({ slo_id: slo.id, proposed: p, current: c, incidents: detections });
+  }
+  return { from: iso(fromMs), to: iso(toMs), step_minutes: step, slos, incidents };
+}

@@ -1,0 +1,83 @@
+import type { Warehouse } from '../../sinks/warehouse/types.js';
+import { DAY_MIN } from './duration.js';
+import { evaluate, sloWindow, type Evaluation } from './evaluate.js';
+import type { SloDefinition } from './model.js';
+import { UnitSeries } from './series.js';
+import { readCounts } from './store/series-reader.js';
+import { alertsAt, type ActiveAlert } from './timeline.js';
+
+/**
+ * Stateless evaluation of every SLO at any time T, from the warehouse: what `slo status`
+ * prints and the query API serves. Alerts come from replaying the alert machines from a
+ * quiet point before T, so they match what the running evaluator emitted.
+ */
+export interface StatusOptions {
+  /**
+   * How far back before T an alert episode may have started and still be replayed
+   * exactly. @default 7 days (in minutes)
+   */
+  alertLookbackMinutes?: number;
+}
+
+export interface SloStatusDetail extends Evaluation {
+  service: string;
+  alerts: ActiveAlert[];
+}
+
+/** The CONTRACTS.md `slo status --json` object: exactly these keys. */
+export interface ContractStatus {
+  slo_id: string;
+  sli: number | null;
+  target: number;
+  error_budget_remaining: number;
+  burn_rates: Record<string, number>;
+  alerts: Array<{ severity: string; status: string; long_window: string; short_window: string }>;
+}
+
+const DEFAULT_LOOKBACK = 7 * DAY_MIN;
+
+function longestAlertWindow(slo: SloDefinition): number {
+  return Math.max(60, ...slo.alerting.rules.map((r) => r.longMinutes));
+}
+
+/** Minutes of SLI history one evaluation at T needs: [from, T). */
+export function historyNeeded(slo: SloDefinition, atMs: number, lookback = DEFAULT_LOOKBACK): { from: number; to: number; alertEarliest: number } {
+  const w = sloWindow(slo, atMs);
+  const alertEarliest = w.toMinute - lookback;
+  return { from: Math.min(w.fromMinute, alertEarliest - longestAlertWindow(slo)), to: w.toMinute, alertEarliest };
+}
+
+export async function evaluateSlo(wh: Warehouse, slo: SloDefinition, atMs: number, options: StatusOptions = {}): Promise<SloStatusDetail> {
+  const h = historyNeeded(slo, atMs, options.alertLookbackMinutes);
+  const series = new UnitSeries(await readCounts(wh, slo, h.from, h.to), slo.budgeting);
+  return { ...evaluate(slo, series, atMs), service: slo.service, alerts: alertsAt(slo, series, h.to, h.alertEarliest) };
+}
+
+/** Evaluates SLOs one after the other (memory stays at one SLO's history). */
+export async function evaluateSlos(wh: Warehouse, slos: readonly SloDefinition[], atMs: number, options: StatusOptions = {}): Promise<SloStatusDetail[]> {
+  const out: SloStatusDetail[] = [];
+  for (const slo of slos) out.push(await evaluateSlo(wh, slo, atMs, options));
+  return out;
+}
+
+export function toContractStatus(d: SloStatusDetail): ContractStatus {
+  return {
+    slo_id: d.slo_id,
+    sli: d.sli,
+    target: d.target,
+    error_budget_remaining: d.error_budget_remaining,
+    burn_rates: d.burn_rates,
+    alerts: d.alerts.map((a) => ({ severity: a.severity, status: a.status, long_window: a.long_window, short_window: a.short_window })),
+  };
+}
+
+/** The latest event time the warehouse holds for the SLI families (a default for "now" in replays). */
+export async function latestEventTime(wh: Warehouse): Promise<number | null> {
+  const rows = await wh.query<{ m: string | number | null }>(
+    `SELECT toUInt64(greatest(
+       (SELECT toUnixTimestamp(max(minute)) FROM sli_journey_minute),
+       (SELECT toUnixTimestamp(max(minute)) FROM sli_lem_minute))) AS m`,
+  );
+  const m = Number(rows[0]?.m ?? 0);
+  return m > 0 ? (m + 60) * 1000 : null;
+}
