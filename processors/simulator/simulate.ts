@@ -1,5 +1,5 @@
 import type { FxRate } from '../contracts/events.js';
-import { CATALOG, marketOf, type ProductVersion } from './catalog.js';
+import { CATALOG, marketOf } from './catalog.js';
 import { fxRecord, type SimContext } from './context.js';
 import { Delivery } from './delivery.js';
 import { IncidentRuntime } from './incidents.js';
@@ -137,10 +137,12 @@ function* generate(
   let open: IncidentRuntime[] = [];
   const lem = new LemGenerator(ctx, plan.incidents, plan.coverage);
   const totalWeight = CATALOG.productVersions.reduce((s, p) => s + p.weight, 0);
-  const perMinute = (pv: ProductVersion, t: number): number => {
-    const local = (((t + marketOf(pv.city_code).utc_offset_minutes * MINUTE) % DAY) + DAY) % DAY;
-    return ((opts.journeysPerDay * pv.weight) / totalWeight / 1440) * (diurnal(local / MINUTE) / HOURLY_MEAN);
-  };
+  // Expected journeys per minute = base x the local diurnal load (whose daily mean is 1).
+  const load = CATALOG.productVersions.map((pv) => ({
+    pv,
+    offset: marketOf(pv.city_code).utc_offset_minutes * MINUTE,
+    base: (opts.journeysPerDay * pv.weight) / totalWeight / 1440 / HOURLY_MEAN,
+  }));
 
   let fxNext = 0;
   const minutes = opts.days * 1440;
@@ -153,8 +155,9 @@ function* generate(
     lem.minute(t, m);
     for (let r = upcoming[nextIncident]; r !== undefined && r.plan.from < t + MINUTE; r = upcoming[++nextIncident]) open.push(r);
     const active = open.filter((r) => r.plan.to > t);
-    for (const pv of CATALOG.productVersions) {
-      const count = ctx.rng.poisson(perMinute(pv, t));
+    for (const { pv, offset, base } of load) {
+      const local = (((t + offset) % DAY) + DAY) % DAY;
+      const count = ctx.rng.poisson(base * diurnal(local / MINUTE));
       for (let k = 0; k < count; k++) {
         const t0 = t + ctx.rng.int(0, MINUTE - 1);
         const route = ctx.rng.pick(pv.routes);
