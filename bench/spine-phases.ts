@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { defaultCodec } from '../processors/codec/avro-codec.js';
 import { familyOfTopic } from '../processors/contracts/topics.js';
 import { createDefaultDecoder } from '../processors/ingest/default-decoder.js';
-import { decodeMessage, FACT_TABLE, toFactRow, createPiiHasher, IngestPipeline } from '../processors/ingest/index.js';
+import { decodeMessage, FACT_TABLE, createNormalizer, createPiiHasher, IngestPipeline } from '../processors/ingest/index.js';
 import { silentLogger } from '../processors/observability/logger.js';
 import { publishRecords, toWireMessage } from '../processors/simulator-source.js';
 import { simulate } from '../processors/simulator/index.js';
@@ -49,12 +49,12 @@ function percentile(sorted: number[], p: number): number {
 export async function phaseDecode(journeysPerDay: number): Promise<PhaseResult> {
   const msgs = wireMessages(journeysPerDay);
   const decoder = createDefaultDecoder();
-  const hasher = createPiiHasher('bench-key-0123456789');
+  const normalizer = createNormalizer(createPiiHasher('bench-key-0123456789'));
   let bytes = 0;
   const run = (): void => {
     for (const m of msgs) {
       const d = decodeMessage(m, decoder);
-      if (d.ok) bytes += JSON.stringify(toFactRow(d.family, d.event, hasher, m)).length;
+      if (d.ok) bytes += normalizer.tsv(d.family, d.event, m).length;
     }
   };
   run(); // warm-up (JIT)
@@ -118,21 +118,23 @@ export async function phaseEndToEnd(journeysPerDay: number): Promise<PhaseResult
 export async function phaseBareInsert(journeysPerDay: number): Promise<PhaseResult> {
   const msgs = wireMessages(journeysPerDay);
   const decoder = createDefaultDecoder();
-  const hasher = createPiiHasher('bench-key-0123456789');
-  const payloads: Array<{ table: string; buf: Buffer; rows: number }> = [];
+  const normalizer = createNormalizer(createPiiHasher('bench-key-0123456789'));
+  const payloads: Array<{ table: string; columns: readonly string[]; buf: Buffer; rows: number }> = [];
+  const columnsOf = new Map<string, readonly string[]>();
   const byTable = new Map<string, string[]>();
   for (const m of msgs) {
     const d = decodeMessage(m, decoder);
     if (!d.ok) continue;
     const table = FACT_TABLE[familyOfTopic(m.topic) ?? 'journey'];
+    columnsOf.set(table, normalizer.columns(d.family));
     let list = byTable.get(table);
     if (!list) byTable.set(table, (list = []));
-    list.push(JSON.stringify(toFactRow(d.family, d.event, hasher, m)));
+    list.push(normalizer.tsv(d.family, d.event, m));
   }
   for (const [table, rows] of byTable) {
     for (let i = 0; i < rows.length; i += 20_000) {
       const chunk = rows.slice(i, i + 20_000);
-      payloads.push({ table, buf: Buffer.from(`${chunk.join('\n')}\n`), rows: chunk.length });
+      payloads.push({ table, columns: columnsOf.get(table) ?? [], buf: Buffer.from(`${chunk.join('\n')}\n`), rows: chunk.length });
     }
   }
   const wh = await ChdbWarehouse.open({ dataDir: benchDir('bare'), database: 'bench' });
@@ -140,7 +142,7 @@ export async function phaseBareInsert(journeysPerDay: number): Promise<PhaseResu
   const t0 = process.hrtime.bigint();
   let n = 0;
   for (const p of payloads) {
-    await wh.insertJsonEachRow(p.table, p.buf);
+    await wh.insertTsv(p.table, p.columns, p.buf);
     n += p.rows;
   }
   const s = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -8,7 +8,7 @@ import type { Consumer, Message, MessageBatch, Producer, TopicPartition } from '
 import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow, type DeadLetter } from './dead-letters.js';
 import { defaultCodec } from '../codec/avro-codec.js';
 import { decodeMessage } from './decode.js';
-import { FACT_TABLE, toFactRow } from './normalize.js';
+import { createNormalizer, FACT_TABLE, type Normalizer } from './normalize.js';
 import type { CommittedBatch, IngestOptions } from './options.js';
 import { retryForever, type RetryPolicy } from './retry.js';
 
@@ -49,6 +49,7 @@ export class IngestPipeline {
   private readonly topics: readonly string[];
   private readonly retry: RetryPolicy;
   private readonly states = new Map<string, PartitionState>();
+  private readonly normalizer: Normalizer;
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private stopped = false;
@@ -64,6 +65,7 @@ export class IngestPipeline {
     this.groupId = options.groupId ?? 'slo-pipeline';
     this.topics = options.topics ?? INPUT_TOPIC_LIST;
     this.retry = options.retry ?? { initialMs: 100, maxMs: 30_000 };
+    this.normalizer = createNormalizer(options.hasher);
   }
 
   async start(): Promise<void> {
@@ -218,7 +220,7 @@ export class IngestPipeline {
       const d = decodeMessage(m, this.opts.decoder);
       if (d.ok && family) {
         const src = { topic, partition, offset: m.offset };
-        payload += `${JSON.stringify(toFactRow(family, d.event, this.opts.hasher, src))}\n`;
+        payload += `${this.normalizer.tsv(family, d.event, src)}\n`;
         events++;
         const t = d.event.occurred_at;
         if (minT === null || t < minT) minT = t;
@@ -241,7 +243,8 @@ export class IngestPipeline {
       const table = FACT_TABLE[family];
       const buf = Buffer.from(payload);
       const end = this.metrics?.insertSeconds.startTimer();
-      await retry(`insert ${table}`, () => this.wh.insertJsonEachRow(table, buf, { dedupToken: token }));
+      const columns = this.normalizer.columns(family);
+      await retry(`insert ${table}`, () => this.wh.insertTsv(table, columns, buf, { dedupToken: token }));
       end?.();
       this.metrics?.factsOut.inc({ table }, events);
     }

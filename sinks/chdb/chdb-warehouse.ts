@@ -56,6 +56,20 @@ export class ChdbWarehouse implements Warehouse {
   }
 
   async insertJsonEachRow(table: string, payload: Buffer, options: InsertOptions = {}): Promise<void> {
+    await this.insertRaw(table, payload, 'JSONEachRow', undefined, options);
+  }
+
+  async insertTsv(table: string, columns: readonly string[], payload: Buffer, options: InsertOptions = {}): Promise<void> {
+    await this.insertRaw(table, payload, 'TabSeparated', columns, options);
+  }
+
+  private async insertRaw(
+    table: string,
+    payload: Buffer,
+    format: 'JSONEachRow' | 'TabSeparated',
+    columns: readonly string[] | undefined,
+    options: InsertOptions,
+  ): Promise<void> {
     if (payload.length === 0) return;
     this.assertOpen();
     const settings: Record<string, string | number> = {
@@ -69,7 +83,8 @@ export class ChdbWarehouse implements Warehouse {
       await this.session.insert({
         table: `${this.database}.${assertIdentifier(table, 'table')}`,
         values: payload,
-        format: 'JSONEachRow',
+        format,
+        ...(columns ? { columns: columns.map((c) => assertIdentifier(c, 'column')) } : {}),
         settings,
       });
     } catch (e) {

@@ -72,6 +72,20 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async insertJsonEachRow(table: string, payload: Buffer, options: InsertOptions = {}): Promise<void> {
+    await this.insertRaw(table, payload, 'JSONEachRow', undefined, options);
+  }
+
+  async insertTsv(table: string, columns: readonly string[], payload: Buffer, options: InsertOptions = {}): Promise<void> {
+    await this.insertRaw(table, payload, 'TabSeparated', columns, options);
+  }
+
+  private async insertRaw(
+    table: string,
+    payload: Buffer,
+    format: 'JSONEachRow' | 'TabSeparated',
+    columns: readonly string[] | undefined,
+    options: InsertOptions,
+  ): Promise<void> {
     if (payload.length === 0) return;
     const settings: Record<string, string | number> = {
       deduplicate_blocks_in_dependent_materialized_views: 1,
@@ -82,7 +96,7 @@ export class ClickHouseWarehouse implements Warehouse {
       // A raw INSERT ... FORMAT with the payload as body keeps the hot path free of
       // per-row objects on this side.
       const r = await this.client.exec({
-        query: `INSERT INTO ${this.database}.${assertIdentifier(table, 'table')} FORMAT JSONEachRow`,
+        query: `INSERT INTO ${this.database}.${assertIdentifier(table, 'table')}${columns ? ` (${columns.map((c) => assertIdentifier(c, 'column')).join(', ')})` : ''} FORMAT ${format}`,
         values: Readable.from([payload]),
         clickhouse_settings: settings,
       });

@@ -51,8 +51,8 @@ function crashAfterInsert(wh: Warehouse, n: number): { wh: Warehouse; crashed: (
   let crashed = false;
   let kill: () => void = () => {};
   const wrapped: Warehouse = Object.create(wh) as Warehouse;
-  wrapped.insertJsonEachRow = async (table, payload, opts) => {
-    await wh.insertJsonEachRow(table, payload, opts);
+  wrapped.insertTsv = async (table, columns, payload, opts) => {
+    await wh.insertTsv(table, columns, payload, opts);
     if (table === 'journey_events' && ++count === n) {
       crashed = true;
       await new Promise<void>((_, reject) => (kill = () => reject(new Error('killed after insert, before commit'))));
