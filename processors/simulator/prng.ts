@@ -1,7 +1,7 @@
 /**
  * Small seeded PRNG (sfc32, seeded through splitmix32). The simulator never calls
  * Math.random: every choice comes from one of these streams, so the same seed gives
- * byte-identical output on every machine and Node version.
+ * byte-identical output (V8's Math.exp/log/cos are its own portable implementations).
  *
  * Separate streams per concern (traffic, delivery, ...) mean that changing a delivery
  * option (duplicates, lateness) does not change the traffic itself.
