@@ -22,20 +22,30 @@ export type FamilyCheck = (value: Record<string, unknown>, now: number) => Pipel
 type FieldCheck = (v: unknown, now: number) => PipelineError | undefined;
 
 export function compileFamily(family: Family): FamilyCheck {
-  const fields = FIELD_RULES[family].map((rule) => ({ field: rule.field, check: compileField(rule) }));
+  const rules = FIELD_RULES[family];
+  const checks = rules.map(compileField);
   const cross = CROSS_RULES[family];
-  return (value, now) => {
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i] as (typeof fields)[number];
-      const error = f.check(value[f.field], now);
-      if (error !== undefined) return error;
-    }
+  const crossCheck = (value: Record<string, unknown>): PipelineError | undefined => {
     for (const rule of cross) {
       const message = rule.test(value);
       if (message !== undefined) return new PipelineError(rule.code, message, { field: rule.field, value: value[rule.field] });
     }
     return undefined;
   };
+  // Generated so each family reads its fields by name, with its own inline caches; a shared
+  // loop over `value[name]` goes megamorphic across the six event shapes and ran 1.8x slower
+  // in bench/codec-validation.ts.
+  const body = rules
+    .map((r, i) => {
+      if (!/^[a-z_][a-z0-9_]*$/.test(r.field)) throw new Error(`field name ${r.field} is not a plain identifier`);
+      return `  if ((e = c${i}(v.${r.field}, now)) !== undefined) return e;\n`;
+    })
+    .join('');
+  const names = checks.map((_, i) => `c${i}`);
+  const factory = new Function(...names, 'cross', `return function check_${family}(v, now) {\n  let e;\n${body}  return cross(v);\n};`) as (
+    ...args: unknown[]
+  ) => FamilyCheck;
+  return factory(...checks, crossCheck);
 }
 
 function compileField(rule: FieldRule): FieldCheck {

@@ -63,8 +63,21 @@ function kindSchema(rule: FieldRule, now: number): z.ZodType {
   }
 }
 
+const cache = new Map<string, z.ZodType>();
+
 /** The zod schema of a family's events, for a given `now` (the timestamp rule depends on it). */
 export function zodSchemaFor(family: Family, now: number = Date.now()): z.ZodType {
+  const key = `${family}@${now}`;
+  let schema = cache.get(key);
+  if (schema === undefined) {
+    if (cache.size >= 64) cache.clear();
+    schema = buildSchema(family, now);
+    cache.set(key, schema);
+  }
+  return schema;
+}
+
+function buildSchema(family: Family, now: number): z.ZodType {
   const shape: Record<string, z.ZodType> = {};
   for (const rule of FIELD_RULES[family]) shape[rule.field] = kindSchema(rule, now);
   return z.looseObject(shape).superRefine((value, ctx) => {

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { PipelineError } from '../errors/index.js';
+import { createCodec } from './avro-codec.js';
+import { buildDeadLetter } from './dead-letter.js';
+
+const codec = createCodec();
+
+describe('buildDeadLetter', () => {
+  it('keeps the original bytes, the source position and the reason, and encodes as a DeadLetter', () => {
+    const value = Buffer.from([0xc3, 0x01, 1, 2, 3]);
+    const error = new PipelineError('NEGATIVE_AMOUNT', 'amount_minor must not be negative, got -5', { field: 'amount_minor', value: -5 });
+    const dl = buildDeadLetter({ topic: 'billing.refunds.v1', partition: 2, offset: '41', key: 'ORD-1', value }, error, 1_736_937_000_000);
+    expect(dl).toEqual({
+      source_topic: 'billing.refunds.v1',
+      source_partition: 2,
+      source_offset: '41',
+      source_file: null,
+      source_line: null,
+      original_key: Buffer.from('ORD-1'),
+      original_value: value,
+      reason_code: 'NEGATIVE_AMOUNT',
+      message: 'amount_minor must not be negative, got -5',
+      field: 'amount_minor',
+      field_value: '-5',
+      dead_lettered_at: 1_736_937_000_000,
+    });
+    expect(codec.decode(codec.encode('DeadLetter', dl)).value).toStrictEqual(dl);
+  });
+
+  it('records file inputs by file and line, and truncates long offending values', () => {
+    const error = new PipelineError('INVALID_FIELD', 'too long', { field: 'event_id', value: 'x'.repeat(1000) });
+    const dl = buildDeadLetter({ topic: 'tjm.journey.v1', file: 'events.jsonl', line: 7, value: '{"topic":...}' }, error, 0);
+    expect([dl.source_partition, dl.source_offset, dl.source_file, dl.source_line]).toEqual([null, null, 'events.jsonl', 7]);
+    expect(dl.field_value).toHaveLength(201);
+  });
+
+  it('rethrows errors that are not input problems instead of dead-lettering them', () => {
+    expect(() => buildDeadLetter({ topic: 't' }, new Error('bug'), 0)).toThrow('bug');
+    expect(() => buildDeadLetter({ topic: 't' }, new PipelineError('WAREHOUSE_UNAVAILABLE', 'down'), 0)).toThrow('down');
+  });
+});
