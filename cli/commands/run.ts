@@ -12,6 +12,7 @@ import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import { consumerLag } from '../../processors/transport/index.js';
 import type { Transport } from '../../processors/transport/types.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
+import { parseApiKeys, startApi, type PipelineHealthFigures, type RunningApi } from '../../query-api/index.js';
 import { parseDuration, parseFlags, parseIntFlag, WAREHOUSE_FLAGS } from '../args.js';
 import { warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
@@ -28,6 +29,7 @@ const RUN_FLAGS = {
   'journeys-per-day': { type: 'string' },
   simulate: { type: 'boolean' },
   'no-simulate': { type: 'boolean' },
+  'no-api': { type: 'boolean' },
   'group-id': { type: 'string' },
   partitions: { type: 'string' },
 } as const;
@@ -75,6 +77,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     logger: log,
     onCommitted: (b) => {
       committed.push(b);
+      if (b.maxOccurredAt !== null) lastEventAt.set(b.topic, Math.max(lastEventAt.get(b.topic) ?? 0, b.maxOccurredAt));
       if (committed.length > 10_000) committed.splice(0, committed.length - 10_000);
     },
   });
@@ -92,12 +95,48 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  const startedAt = new Date().toISOString();
+  const lastEventAt = new Map<string, number>();
+  const health = async (): Promise<PipelineHealthFigures> => {
+    const lag = await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST]).catch(() => []);
+    const elapsedS = Math.max(1, (Date.now() - Date.parse(startedAt)) / 1000);
+    const topics = await Promise.all(
+      INPUT_TOPIC_LIST.map(async (topic) => {
+        const ev = (await metrics.eventsIn.get()).values.find((v) => v.labels['topic'] === topic)?.value ?? 0;
+        const dl = (await metrics.deadLetters.get()).values.filter((v) => v.labels['topic'] === topic).reduce((a, v) => a + v.value, 0);
+        const t = lastEventAt.get(topic);
+        return {
+          topic,
+          lag: lag.filter((l) => l.topic === topic).reduce((a, l) => a + l.lag, 0),
+          events_per_second: ev / elapsedS,
+          last_event_at: t === undefined ? null : new Date(t).toISOString(),
+          dead_lettered: dl,
+        };
+      }),
+    );
+    return { status: pipeline.error ? 'degraded' : stopping ? 'stopped' : 'ok', topics, started_at: startedAt };
+  };
+  let api: RunningApi | undefined;
+
   try {
     await pipeline.start();
     io.out(
       `slo-pipeline running: ${kafka ? `Kafka ${kafka}` : 'embedded transport'}, ` +
         `${wh.kind === 'chdb' ? `embedded ClickHouse in ${whOpts.dataDir ?? './.slo-data'}` : 'ClickHouse server'} (database ${wh.database})`,
     );
+    if (!values['no-api']) {
+      api = await startApi({
+        warehouse: wh,
+        ...(values.slos ? { sloDir: values.slos } : {}),
+        host: values.host ?? '127.0.0.1',
+        port: parseIntFlag('port', values.port, 8080),
+        health,
+        auth: { keys: io.env['SLO_API_KEYS'] ? parseApiKeys(io.env['SLO_API_KEYS']) : [] },
+      });
+      io.out(`status page: ${api.statusUrl}`);
+      io.out(`query API:   ${api.url}/v1 (OpenAPI: ${api.url}/openapi.json, docs: ${api.url}/docs)`);
+      if (api.ephemeralAdminKey) io.out(`admin API key for this process (set SLO_API_KEYS to configure keys): ${api.ephemeralAdminKey}`);
+    }
     if (useSimulator) {
       const now = Date.now();
       const start = Math.floor(now / 3_600_000) * 3_600_000 - days * 86_400_000;
@@ -124,6 +163,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await api?.close().catch(() => {});
     await pipeline.stop().catch(() => {});
     await transport.close().catch(() => {});
     await wh.close();
