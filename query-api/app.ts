@@ -10,7 +10,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerSloRoutes } from './routes/slos.js';
 import { registerFinanceRoutes } from './routes/finance.js';
 import { registerStatusRoutes } from './routes/status.js';
-import { createServices } from './services.js';
+import { createServices } from './services/index.js';
 
 const API_DESCRIPTION = `Query API of the SLO and incident-economics pipeline.
 
@@ -42,10 +42,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(rateLimit, {
     global: false,
     keyGenerator: (request) => principalOf(request)?.id ?? request.ip,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      error: { code: 'RATE_LIMITED', message: `Rate limit of ${context.max} requests per ${context.after} exceeded; retry later.` },
-    }),
+    // The builder's result is thrown; the error handler turns it into the RATE_LIMITED body.
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`Rate limit of ${context.max} requests per ${context.after} exceeded; retry later.`), { statusCode: 429 }),
   });
   await app.register(swagger, {
     openapi: {

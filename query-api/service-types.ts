@@ -178,35 +178,58 @@ export interface IncidentFilter {
   offset: number;
 }
 
-const moneyEvent = z.object({
-  kind: z.string().describe('compensation, refund or lost_revenue'),
-  id: z.string(),
-  event_type: z.string(),
-  occurred_at: z.string(),
-  amount_minor: z.string(),
-  currency: z.string(),
-  rate_to_reporting: z.number().nullable(),
-  converted: money.nullable().describe('In the reporting currency; null when no rate was in force (unconverted).'),
-});
-
 export const incidentDetailSchema = z.object({
   incident: incidentSummarySchema,
-  costs: pnlRowSchema,
+  costs: pnlRowSchema.describe('Computed from the stored events with the P&L formulas.'),
   journeys: z.array(
     z.object({
       journey_instance_id: z.string(),
-      final_state: z.string().nullable(),
+      final_state: z.string().nullable().describe('JOURNEY_COMPLETED, JOURNEY_FAILED, JOURNEY_ABANDONED; null while running.'),
+      final_at: z.string().nullable(),
       order_id: z.string().nullable(),
       order_value_minor: z.string().nullable(),
       currency: z.string().nullable(),
-      final_at: z.string().nullable(),
     }),
   ),
-  compensations: z.array(moneyEvent),
-  refunds: z.array(moneyEvent),
-  conversions: z.array(moneyEvent).describe('Every money event of the incident with the rate used: the audit trail.'),
+  compensations: z.array(
+    z.object({
+      compensation_id: z.string(),
+      event_id: z.string(),
+      event_type: z.string(),
+      occurred_at: z.string(),
+      amount_minor: z.string(),
+      currency: z.string(),
+    }),
+  ),
+  refunds: z.array(
+    z.object({
+      refund_id: z.string(),
+      order_id: z.string(),
+      state: z.string().describe('Latest event: REQUESTED, SUCCEEDED or FAILED.'),
+      occurred_at: z.string(),
+      amount_minor: z.string(),
+      currency: z.string(),
+      incident_id: z.string().nullable(),
+    }),
+  ),
+  conversions: z
+    .array(
+      z.object({
+        fact_id: z.string(),
+        cost_kind: z.string(),
+        occurred_at: z.string(),
+        source_event_id: z.string(),
+        amount: z.string().describe('In the original currency.'),
+        currency: z.string(),
+        rate: z.number().nullable(),
+        rate_effective_at: z.string().nullable(),
+        converted: z.string().nullable().describe('In the reporting currency; null when unconverted.'),
+        unconverted_reason: z.string().nullable(),
+      }),
+    )
+    .describe('The stored money facts with the rate each used: the audit trail.'),
 });
-export type IncidentDetail = z.infer<typeof incidentDetailSchema>;
+export type IncidentDetail = Omit<z.infer<typeof incidentDetailSchema>, 'costs'> & { costs: PnlRow };
 
 export interface Services {
   sloList(): Promise<SloSummary[]>;

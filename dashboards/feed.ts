@@ -1,0 +1,126 @@
+import type { AlertRule, SloDefinition } from '../processors/slo/model.js';
+import type { AlertStates } from '../processors/slo/timeline.js';
+import { MINUTE_MS } from '../processors/slo/duration.js';
+import { evaluate, sloWindow } from '../processors/slo/evaluate.js';
+import { UnitSeries } from '../processors/slo/series.js';
+import { quietAnchor, runAlerts } from '../processors/slo/timeline.js';
+import { readCounts } from '../processors/slo/store/series-reader.js';
+import type { Warehouse } from '../sinks/warehouse/types.js';
+
+/**
+ * Evaluations of one SLO at every minute of a range, with the SLO engine's own functions
+ * (counts from the SLI aggregates, UnitSeries for the budgeting method, `evaluate`, and
+ * the alert machines replayed from a quiet point). The SLO boards read these rows
+ * (`slo_board_minute`, dwh/sql/030_slo_board.sql); the API's history uses the same series.
+ */
+export interface SloMinuteEvaluation {
+  slo_id: string;
+  /** Evaluation time T, epoch ms on a minute boundary. */
+  at: number;
+  /** Units in the minute ending at T. */
+  good: number;
+  total: number;
+  sli: number | null;
+  error_budget_remaining: number;
+  burn_rates: Record<string, number>;
+  time_to_exhaustion_seconds: number | null;
+  /** Rules firing after evaluating T, by severity. */
+  firing: { PAGE?: AlertRule; TICKET?: AlertRule };
+}
+
+/** How far before the range the alert replay may look for a quiet point. @default 1 day */
+const QUIET_SEARCH_MINUTES = 24 * 60;
+
+function lookbackStart(slo: SloDefinition, fromMinute: number): number {
+  const windowStart = sloWindow(slo, fromMinute * MINUTE_MS).fromMinute;
+  const longestRule = Math.max(0, ...slo.alerting.rules.map((r) => r.longMinutes));
+  return Math.min(windowStart, fromMinute - longestRule - QUIET_SEARCH_MINUTES);
+}
+
+/**
+ * Evaluates `slo` at T = fromMs, fromMs + step, ... <= toMs (minute boundaries). Alert
+ * states are stepped every minute, as the live evaluator does, whatever the step.
+ */
+export async function evaluateSloSeries(
+  wh: Warehouse,
+  slo: SloDefinition,
+  fromMs: number,
+  toMs: number,
+  stepMinutes = 1,
+): Promise<SloMinuteEvaluation[]> {
+  const fromMinute = Math.ceil(fromMs / MINUTE_MS);
+  const toMinute = Math.floor(toMs / MINUTE_MS);
+  if (toMinute < fromMinute) return [];
+  const earliest = lookbackStart(slo, fromMinute);
+  const counts = await readCounts(wh, slo, earliest, toMinute);
+  const src = new UnitSeries(counts, slo.budgeting);
+  const anchor = quietAnchor(slo, src, fromMinute, earliest);
+  let states: AlertStates = runAlerts(slo, src, anchor + 1, fromMinute - 1).states;
+  const out: SloMinuteEvaluation[] = [];
+  for (let t = fromMinute; t <= toMinute; t++) {
+    states = runAlerts(slo, src, t, t, states).states;
+    if ((t - fromMinute) % stepMinutes !== 0) continue;
+    const ev = evaluate(slo, src, t * MINUTE_MS);
+    const minute = src.sum(t - 1, t);
+    const firing: SloMinuteEvaluation['firing'] = {};
+    for (const sev of ['PAGE', 'TICKET'] as const) {
+      const s = states[sev];
+      if (s?.phase === 'firing') firing[sev] = s.rule;
+    }
+    out.push({
+      slo_id: slo.id,
+      at: t * MINUTE_MS,
+      good: minute.good,
+      total: minute.total,
+      sli: ev.sli,
+      error_budget_remaining: ev.error_budget_remaining,
+      burn_rates: ev.burn_rates,
+      time_to_exhaustion_seconds: ev.time_to_exhaustion_ms === null ? null : Math.round(ev.time_to_exhaustion_ms / 1000),
+      firing,
+    });
+  }
+  return out;
+}
+
+export interface BoardFeedReport {
+  slos: number;
+  rows: number;
+}
+
+/**
+ * Writes the board rows of every SLO for the minutes in [fromMs, toMs]. Idempotent:
+ * re-running a range replaces its rows (ReplacingMergeTree by version). `run` calls it
+ * once for the history it starts with, then every minute for a trailing range (late
+ * events change recent minutes).
+ */
+export async function refreshSloBoard(
+  wh: Warehouse,
+  slos: readonly SloDefinition[],
+  fromMs: number,
+  toMs: number,
+  version = Date.now(),
+): Promise<BoardFeedReport> {
+  let rows = 0;
+  for (const slo of slos) {
+    const series = await evaluateSloSeries(wh, slo, fromMs, toMs);
+    const batch = series.map((e) => ({
+      slo_id: e.slo_id,
+      minute: Math.floor(e.at / 1000),
+      service: slo.service,
+      target: slo.target,
+      time_window: slo.window.text,
+      good: e.good,
+      total: e.total,
+      sli: e.sli,
+      error_budget_remaining: e.error_budget_remaining,
+      burn_rates: e.burn_rates,
+      time_to_exhaustion_seconds: e.time_to_exhaustion_seconds,
+      firing_page: e.firing.PAGE ? 1 : 0,
+      firing_ticket: e.firing.TICKET ? 1 : 0,
+      version,
+    }));
+    for (let i = 0; i < batch.length; i += 20_000) await wh.insert('slo_board_minute', batch.slice(i, i + 20_000));
+    rows += batch.length;
+  }
+  return { slos: slos.length, rows };
+}

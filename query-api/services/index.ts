@@ -1,0 +1,24 @@
+import type { ResolvedApiOptions } from '../options.js';
+import type { Services } from '../service-types.js';
+import { FinanceService } from './finance-service.js';
+import { SloService } from './slo-service.js';
+
+export { SloService } from './slo-service.js';
+export { FinanceService } from './finance-service.js';
+
+/** Wires the SLO engine and the economics module (through their exported functions) into the API. */
+export function createServices(opts: ResolvedApiOptions): Services {
+  const slo = new SloService(opts.warehouse, opts.sloDir, opts.now);
+  const finance = new FinanceService(opts.warehouse, opts.reportingCurrency);
+  return {
+    reportingCurrency: opts.reportingCurrency,
+    sloList: async () => slo.list(),
+    sloStatus: (at) => slo.status(at),
+    sloHistory: (id, from, to, step) => slo.history(id, from, to, step),
+    signals: (f) => slo.signals(f),
+    backtest: (yaml, from, to) => slo.backtest(yaml, from, to),
+    pnl: (f) => finance.pnl(f),
+    incidents: (f) => finance.incidents(f),
+    incident: (id) => finance.incident(id),
+  };
+}

@@ -1,0 +1,239 @@
+import { statSync } from 'node:fs';
+import { PipelineError } from '../../processors/errors/index.js';
+import { MINUTE_MS } from '../../processors/slo/duration.js';
+import { evaluate, sloWindow } from '../../processors/slo/evaluate.js';
+import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
+import { formatProblem, loadSloFiles } from '../../processors/slo/load.js';
+import type { SloDefinition } from '../../processors/slo/model.js';
+import { UnitSeries } from '../../processors/slo/series.js';
+import { readCounts } from '../../processors/slo/store/series-reader.js';
+import { runAlerts } from '../../processors/slo/timeline.js';
+import { evaluateSlos, latestEventTime, toContractStatus } from '../../processors/slo/status.js';
+import type { Warehouse } from '../../sinks/warehouse/types.js';
+import { evaluateSloSeries } from '../../dashboards/feed.js';
+import { ApiError } from '../errors.js';
+import type { BacktestResult, HistoryPoint, Signal, SignalFilter, SloStatus, SloSummary } from '../service-types.js';
+
+/** Definitions are re-read at most this often (a changed folder is picked up without a restart). */
+const RELOAD_MS = 5_000;
+
+export class SloService {
+  private cache: { at: number; mtime: number; slos: SloDefinition[] } | undefined;
+
+  constructor(
+    private readonly wh: Warehouse,
+    private readonly dir: string,
+    private readonly clock: (() => Date | Promise<Date>) | undefined,
+  ) {}
+
+  /** The deployed definitions; an invalid folder is a 503 naming the problem (nothing half-loaded). */
+  definitions(): SloDefinition[] {
+    const now = Date.now();
+    if (this.cache && now - this.cache.at < RELOAD_MS) return this.cache.slos;
+    let mtime: number;
+    try {
+      mtime = statSync(this.dir).mtimeMs;
+    } catch {
+      throw new ApiError('UNAVAILABLE', `The SLO folder ${this.dir} cannot be read.`);
+    }
+    if (this.cache && this.cache.mtime === mtime) {
+      this.cache.at = now;
+      return this.cache.slos;
+    }
+    try {
+      const slos = loadSloDirOrThrow(this.dir);
+      this.cache = { at: now, mtime, slos };
+      return slos;
+    } catch (e) {
+      throw new ApiError('UNAVAILABLE', `The SLO definitions cannot be loaded: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  list(): SloSummary[] {
+    return this.definitions().map((s) => ({
+      slo_id: s.id,
+      display_name: s.displayName,
+      service: s.service,
+      description: s.description,
+      target: s.target,
+      indicator: s.indicator.kind === 'ratio' ? 'ratio' : 'threshold',
+      time_window: s.window.kind === 'rolling' ? s.window.text : `${s.window.text} calendar`,
+      budgeting_method: s.budgeting.method,
+      file: s.file,
+    }));
+  }
+
+  /**
+   * "Now" for status: the configured clock, else the engine's event-time watermark (end
+   * of the newest SLI minute, capped at the wall clock), so replayed history reads as it
+   * did live.
+   */
+  async evaluationTime(): Promise<Date> {
+    if (this.clock) return this.clock();
+    const latest = await latestEventTime(this.wh);
+    return new Date(latest === null ? Date.now() : Math.min(latest, Date.now()));
+  }
+
+  /** The engine's stateless evaluation (the same as `slo-pipeline slo status`), plus time to exhaustion. */
+  async status(at: Date | undefined): Promise<SloStatus[]> {
+    const slos = this.definitions();
+    const atMs = (at ?? (await this.evaluationTime())).getTime();
+    return (await evaluateSlos(this.wh, slos, atMs)).map((d) => ({
+      ...toContractStatus(d),
+      service: d.service,
+      alerts: d.alerts.map((a) => ({ severity: a.severity, status: a.status, long_window: a.long_window, short_window: a.short_window })),
+      time_to_exhaustion_seconds: d.time_to_exhaustion_ms === null ? null : Math.round(d.time_to_exhaustion_ms / 1000),
+      evaluated_at: new Date(atMs).toISOString(),
+    }));
+  }
+
+  async history(sloId: string, from: Date, to: Date, stepMinutes: number): Promise<HistoryPoint[] | undefined> {
+    const slo = this.definitions().find((s) => s.id === sloId);
+    if (!slo) return undefined;
+    const series = await evaluateSloSeries(this.wh, slo, from.getTime(), to.getTime() - 1, stepMinutes);
+    return series.map((e) => ({
+      at: new Date(e.at).toISOString(),
+      sli: e.sli,
+      error_budget_remaining: e.error_budget_remaining,
+      burn_rates: e.burn_rates,
+    }));
+  }
+
+  async signals(f: SignalFilter): Promise<{ items: Signal[]; total: number }> {
+    // Every value is a bound parameter; the conditions themselves are fixed text.
+    const where: string[] = [];
+    const params: Record<string, string | number> = {};
+    const bound = (cond: string, name: string, value: string | number | undefined): void => {
+      if (value === undefined) return;
+      where.push(cond);
+      params[name] = value;
+    };
+    bound('slo_id = {slo:String}', 'slo', f.sloId);
+    bound('status = {status:String}', 'status', f.status);
+    bound('severity = {severity:String}', 'severity', f.severity);
+    bound('evaluated_at >= fromUnixTimestamp64Milli({from:Int64})', 'from', f.from?.getTime());
+    bound('evaluated_at < fromUnixTimestamp64Milli({to:Int64})', 'to', f.to?.getTime());
+    const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const [count] = await this.wh.query<{ n: string }>(`SELECT count() AS n FROM slo_signals_v ${cond}`, params);
+    const rows = await this.wh.query<Record<string, unknown>>(
+      `SELECT signal_id, status, severity, slo_id, service, reason, target, sli, error_budget_remaining, long_window, short_window,
+              burn_rate_long, burn_rate_short, burn_rate_threshold, toUnixTimestamp64Milli(evaluated_at) AS evaluated_ms, recommended_actions
+       FROM slo_signals_v ${cond}
+       ORDER BY evaluated_at DESC, signal_id
+       LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      { ...params, limit: f.limit, offset: f.offset },
+    );
+    const items = rows.map((r) => ({
+      signal_id: String(r['signal_id']),
+      status: r['status'] as Signal['status'],
+      severity: r['severity'] as Signal['severity'],
+      slo_id: String(r['slo_id']),
+      service: String(r['service']),
+      reason: String(r['reason']),
+      target: Number(r['target']),
+      sli: r['sli'] === null ? null : Number(r['sli']),
+      error_budget_remaining: r['error_budget_remaining'] === null ? null : Number(r['error_budget_remaining']),
+      long_window: String(r['long_window']),
+      short_window: String(r['short_window']),
+      burn_rate_long: Number(r['burn_rate_long']),
+      burn_rate_short: Number(r['burn_rate_short']),
+      burn_rate_threshold: Number(r['burn_rate_threshold']),
+      evaluated_at: new Date(Number(r['evaluated_ms'])).toISOString(),
+      recommended_actions: (r['recommended_actions'] as string[] | undefined) ?? [],
+    }));
+    return { items, total: Number(count?.n ?? 0) };
+  }
+
+  /** Parses proposed YAML with the engine's loader; a problem is a 400 naming file, document and field. */
+  parseProposed(yaml: string): SloDefinition[] {
+    const r = loadSloFiles([{ file: 'proposed.yaml', text: yaml }]);
+    if (!r.ok) {
+      const first = r.problems[0];
+      const msg = r.problems.slice(0, 5).map(formatProblem).join('; ');
+      throw new PipelineError('INVALID_SLO', msg || 'invalid SLO definition', {
+        file: 'proposed.yaml',
+        ...(first ? { document: first.document, field: first.path } : {}),
+      });
+    }
+    return r.slos;
+  }
+
+  private async replay(slo: SloDefinition, fromMs: number, toMs: number) {
+    const fromMinute = Math.ceil(fromMs / MINUTE_MS);
+    const toMinute = Math.floor(toMs / MINUTE_MS);
+    const longest = Math.max(0, ...slo.alerting.rules.map((r) => r.longMinutes));
+    const earliest = Math.min(sloWindow(slo, fromMs).fromMinute, fromMinute - longest);
+    const src = new UnitSeries(await readCounts(this.wh, slo, earliest, toMinute), slo.budgeting);
+    const { notified } = runAlerts(slo, src, fromMinute, toMinute);
+    const ev = evaluate(slo, src, toMinute * MINUTE_MS);
+    return {
+      final: {
+        slo_id: slo.id,
+        service: slo.service,
+        target: slo.target,
+        sli: ev.sli,
+        error_budget_remaining: ev.error_budget_remaining,
+        burn_rates: ev.burn_rates,
+        alerts: [],
+        time_to_exhaustion_seconds: ev.time_to_exhaustion_ms === null ? null : Math.round(ev.time_to_exhaustion_ms / 1000),
+        evaluated_at: new Date(toMinute * MINUTE_MS).toISOString(),
+      },
+      alerts: notified.map((n) => ({
+        severity: n.transition.severity,
+        status: n.transition.status,
+        at: new Date(n.transition.at * MINUTE_MS).toISOString(),
+        long_window: n.transition.rule.longWindow,
+        short_window: n.transition.rule.shortWindow,
+      })),
+    };
+  }
+
+  async backtest(yaml: string, from: Date, to: Date): Promise<BacktestResult> {
+    const proposed = this.parseProposed(yaml);
+    let deployed: SloDefinition[];
+    try {
+      deployed = this.definitions();
+    } catch {
+      // Without a readable deployed set the backtest still answers for the proposal.
+      deployed = [];
+    }
+    const step = Math.max(1, Math.ceil((to.getTime() - from.getTime()) / MINUTE_MS / 500));
+    const slos: BacktestResult['slos'] = [];
+    for (const slo of proposed) {
+      const run = await this.replay(slo, from.getTime(), to.getTime());
+      const curve = await evaluateSloSeries(this.wh, slo, from.getTime(), to.getTime(), step);
+      const current = deployed.find((d) => d.id === slo.id);
+      const cur = current ? await this.replay(current, from.getTime(), to.getTime()) : null;
+      slos.push({
+        slo_id: slo.id,
+        proposed: {
+          final: run.final,
+          curve: curve.map((e) => ({ at: new Date(e.at).toISOString(), sli: e.sli, error_budget_remaining: e.error_budget_remaining, burn_rates: e.burn_rates })),
+          alerts: run.alerts,
+        },
+        current: cur ? { final: cur.final, alerts: cur.alerts } : null,
+      });
+    }
+    const incidents = await this.wh.query<{ incident_id: string; severity: string; opened: string; resolved: string | null }>(
+      `SELECT incident_id, argMax(severity, occurred_at) AS severity, toUnixTimestamp64Milli(min(occurred_at)) AS opened,
+              if(countIf(event_type = 'RESOLVED') > 0, toString(toUnixTimestamp64Milli(maxIf(occurred_at, event_type = 'RESOLVED'))), NULL) AS resolved
+       FROM incident_events_v
+       GROUP BY incident_id
+       HAVING min(occurred_at) < fromUnixTimestamp64Milli({to:Int64}) AND (resolved IS NULL OR toInt64(resolved) >= {from:Int64})
+       ORDER BY opened, incident_id
+       LIMIT 1000`,
+      { from: from.getTime(), to: to.getTime() },
+    );
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      slos,
+      incidents: incidents.map((i) => ({
+        incident_id: i.incident_id,
+        severity: i.severity,
+        opened_at: new Date(Number(i.opened)).toISOString(),
+        resolved_at: i.resolved === null ? null : new Date(Number(i.resolved)).toISOString(),
+      })),
+    };
+  }
+}
