@@ -1,0 +1,9 @@
+export { KafkaTransport } from './kafka-transport.js';
+export type { KafkaTransportOptions } from './options.js';
+
+import { KafkaTransport } from './kafka-transport.js';
+import type { KafkaTransportOptions } from './options.js';
+
+export function createKafkaTransport(options: KafkaTransportOptions): KafkaTransport {
+  return new KafkaTransport(options);
+}

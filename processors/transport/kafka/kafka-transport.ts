@@ -1,0 +1,201 @@
+import kafkajs from 'kafkajs';
+import type { Admin, Kafka as KafkaClient, LogEntry, Producer as KafkaProducer } from 'kafkajs';
+import { PipelineError } from '../../errors/index.js';
+import { partitionForKey } from '../partitioner.js';
+import type { CommitOffset, Consumer, ConsumerOptions, OutgoingMessage, Producer, TopicSpec, Transport } from '../types.js';
+import { KafkaConsumer } from './kafka-consumer.js';
+import { type KafkaTransportOptions, type ResolvedKafkaTransportOptions, resolveKafkaTransportOptions } from './options.js';
+
+const { Kafka, logLevel: LogLevel } = kafkajs;
+
+/**
+ * The transport on a real Kafka cluster (kafkajs). Consumers join groups with manual
+ * commits only; producers are idempotent (acks=all, sequence numbers), so a retried send
+ * never writes a record twice; keyed records land where the Java client puts them.
+ */
+export class KafkaTransport implements Transport {
+  readonly kind = 'kafka' as const;
+  readonly options: ResolvedKafkaTransportOptions;
+  /** @internal */
+  readonly client: KafkaClient;
+  private admin: Promise<Admin> | null = null;
+  private readonly consumers = new Set<KafkaConsumer>();
+  private readonly producers = new Set<KafkaTransportProducer>();
+  private closed = false;
+
+  constructor(options: KafkaTransportOptions) {
+    this.options = resolveKafkaTransportOptions(options);
+    this.client = new Kafka({
+      clientId: this.options.clientId,
+      brokers: this.options.brokers,
+      connectionTimeout: this.options.connectionTimeoutMs,
+      requestTimeout: this.options.requestTimeoutMs,
+      logLevel: LOG_LEVELS[this.options.logLevel],
+      logCreator: jsonLines,
+    });
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    const admin = await this.adminClient();
+    const existing = new Set(await wrap(() => admin.listTopics(), 'listing topics'));
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return;
+    // Another process may create the same topics at the same moment; createTopics answers
+    // false (not an error) for those, so a race is harmless.
+    await wrap(
+      () => admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions })) }),
+      `creating topics ${missing.map((t) => t.topic).join(', ')}`,
+    );
+  }
+
+  async producer(): Promise<Producer> {
+    this.assertOpen();
+    const producer = this.client.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+      createPartitioner: javaCompatiblePartitioner,
+    });
+    await wrap(() => producer.connect(), 'connecting a producer');
+    const wrapped = new KafkaTransportProducer(producer, () => this.producers.delete(wrapped));
+    this.producers.add(wrapped);
+    return wrapped;
+  }
+
+  consumer(options: ConsumerOptions): Consumer {
+    this.assertOpen();
+    const consumer = new KafkaConsumer(this, options, () => this.consumers.delete(consumer));
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  async endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>> {
+    const admin = await this.adminClient();
+    const offsets = await wrap(() => admin.fetchTopicOffsets(topic), `reading end offsets of ${topic}`);
+    return offsets.map((o) => ({ partition: o.partition, offset: o.high })).sort((a, b) => a.partition - b.partition);
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<CommitOffset[]> {
+    const admin = await this.adminClient();
+    const res = await wrap(() => admin.fetchOffsets({ groupId, topics: [topic] }), `reading offsets of group ${groupId}`);
+    return res
+      .flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })))
+      .filter((c) => c.offset !== '-1')
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.stop().catch(() => {})));
+    await Promise.all([...this.producers].map((p) => p.close().catch(() => {})));
+    if (this.admin) await (await this.admin.catch(() => null))?.disconnect();
+  }
+
+  /** @internal */
+  async adminClient(): Promise<Admin> {
+    this.assertOpen();
+    this.admin ??= (async () => {
+      const admin = this.client.admin();
+      await wrap(() => admin.connect(), 'connecting to Kafka');
+      return admin;
+    })();
+    this.admin.catch(() => (this.admin = null));
+    return this.admin;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'the Kafka transport is closed');
+  }
+}
+
+const SEND_SLICE = 2000;
+
+class KafkaTransportProducer implements Producer {
+  constructor(
+    private readonly producer: KafkaProducer,
+    private readonly onClose: () => void,
+  ) {}
+
+  async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    // kafkajs groups a send's messages per partition by copying arrays, quadratic in the
+    // messages per call; slices keep large sends linear.
+    for (let i = 0; i < messages.length; i += SEND_SLICE) await this.sendSlice(topic, messages.slice(i, i + SEND_SLICE));
+  }
+
+  private async sendSlice(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    await wrap(
+      () =>
+        this.producer.send({
+          topic,
+          acks: -1,
+          messages: messages.map((m) => ({
+            key: m.key,
+            value: m.value,
+            ...(m.headers ? { headers: m.headers } : {}),
+            ...(m.partition !== undefined ? { partition: m.partition } : {}),
+          })),
+        }),
+      `producing to ${topic}`,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.onClose();
+    await this.producer.disconnect();
+  }
+}
+
+/**
+ * The Java client's placement for keyed records (murmur2, see ../partitioner.ts), computed
+ * here rather than trusting the client library's default, so memory and Kafka transports
+ * agree by construction. Records without a key go round-robin.
+ */
+function javaCompatiblePartitioner(): (args: {
+  topic: string;
+  partitionMetadata: Array<{ partitionId: number }>;
+  message: { key?: Buffer | string | null; partition?: number };
+}) => number {
+  let cursor = 0;
+  return ({ partitionMetadata, message }) => {
+    if (message.partition != null) return message.partition;
+    const n = partitionMetadata.length;
+    if (message.key != null) return partitionForKey(message.key, n);
+    return partitionMetadata[cursor++ % n]!.partitionId;
+  };
+}
+
+/** Turns a client failure into a typed, retryable transport error naming the operation. */
+export async function wrap<T>(op: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (e instanceof PipelineError) throw e;
+    throw new PipelineError('TRANSPORT_UNAVAILABLE', `Kafka: ${what} failed: ${(e as Error).message}`, {}, { cause: e });
+  }
+}
+
+const LOG_LEVELS = {
+  nothing: LogLevel.NOTHING,
+  error: LogLevel.ERROR,
+  warn: LogLevel.WARN,
+  info: LogLevel.INFO,
+  debug: LogLevel.DEBUG,
+} as const;
+
+const LEVEL_NAMES: Record<number, string> = { 1: 'error', 2: 'warn', 4: 'info', 5: 'debug' };
+
+/**
+ * kafkajs logs every error response at error level, including the ones it retries by itself
+ * (a coordinator still loading, a leader that moved); those are debug here, so an operator's
+ * error log holds only what needs attention.
+ */
+function jsonLines(level: number): (entry: LogEntry) => void {
+  return ({ namespace, level: entryLevel, log }) => {
+    const { message, timestamp: _timestamp, ...extra } = log;
+    const retried = namespace === 'Connection' && message.startsWith('Response ');
+    const effective = retried ? LogLevel.DEBUG : entryLevel;
+    if (effective > level) return;
+    process.stderr.write(`${JSON.stringify({ level: LEVEL_NAMES[effective] ?? 'info', component: `kafkajs.${namespace}`, message, ...extra })}\n`);
+  };
+}

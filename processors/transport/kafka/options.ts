@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { parseOptions } from '../parse-options.js';
+
+/** Options of the Kafka transport (kafkajs). */
+export interface KafkaTransportOptions {
+  /** Bootstrap brokers, `host:port`. Required. */
+  brokers: string[];
+  /** Client id sent to the broker (shows in broker logs and quotas). @default 'slo-pipeline' */
+  clientId?: string;
+  /**
+   * A consumer that stops heartbeating for this long leaves the group and its partitions
+   * move on. Lower means faster recovery after a crashed processor; the broker's
+   * `group.min.session.timeout.ms` bounds it from below.
+   * @default 10000
+   */
+  sessionTimeoutMs?: number;
+  /** Heartbeat period; also how fast a member notices a rebalance. @default 1000 */
+  heartbeatIntervalMs?: number;
+  /** How long the group waits for every member to rejoin during a rebalance. @default 60000 */
+  rebalanceTimeoutMs?: number;
+  /**
+   * How long the broker may hold a fetch when there is no data. Bounds the added latency
+   * of an idle partition and how soon pause/resume/seek take effect.
+   * @default 100
+   */
+  maxWaitTimeMs?: number;
+  /** Upper bound of one fetch response per partition. @default 2097152 */
+  maxBytesPerPartition?: number;
+  /** Upper bound of one fetch response. Bounds consumer memory with the batch size. @default 16777216 */
+  maxBytes?: number;
+  /**
+   * Partitions whose batches are processed at the same time by one consumer (never two
+   * batches of the same partition).
+   * @default 4
+   */
+  partitionsConsumedConcurrently?: number;
+  /** TCP connect timeout. @default 3000 */
+  connectionTimeoutMs?: number;
+  /** Request timeout. @default 30000 */
+  requestTimeoutMs?: number;
+  /**
+   * Client log level, written as JSON lines to stderr. Protocol errors the client retries
+   * by itself (coordinator loading, leader moves) are logged at debug.
+   * @default 'warn'
+   */
+  logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+const schema = z.strictObject({
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1),
+  clientId: z.string().min(1).default('slo-pipeline'),
+  sessionTimeoutMs: z.number().int().min(1000).default(10_000),
+  heartbeatIntervalMs: z.number().int().min(100).default(1_000),
+  rebalanceTimeoutMs: z.number().int().min(1000).default(60_000),
+  maxWaitTimeMs: z.number().int().min(0).default(100),
+  maxBytesPerPartition: z.number().int().min(1024).default(2 * 1024 * 1024),
+  maxBytes: z.number().int().min(1024).default(16 * 1024 * 1024),
+  partitionsConsumedConcurrently: z.number().int().min(1).max(1000).default(4),
+  connectionTimeoutMs: z.number().int().min(100).default(3_000),
+  requestTimeoutMs: z.number().int().min(1000).default(30_000),
+  logLevel: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('warn'),
+}).refine((o) => o.heartbeatIntervalMs * 3 <= o.sessionTimeoutMs, {
+  message: 'must be at most a third of sessionTimeoutMs',
+  path: ['heartbeatIntervalMs'],
+});
+
+export type ResolvedKafkaTransportOptions = z.output<typeof schema>;
+
+export function resolveKafkaTransportOptions(options: KafkaTransportOptions): ResolvedKafkaTransportOptions {
+  return parseOptions('kafka transport', schema, options);
+}
