@@ -7,13 +7,13 @@ import { IngestPipeline, createPiiHasher, type CommittedBatch } from '../../proc
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
 import { resolvePiiKey } from '../../processors/ingest/pii-key.js';
 import { publishRecords } from '../../processors/simulator-source.js';
-import { simulate } from '../../processors/simulator/index.js';
+import { simulateStream } from '../../processors/simulator/index.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import { consumerLag } from '../../processors/transport/index.js';
 import type { Transport } from '../../processors/transport/types.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { parseApiKeys, startApi, type PipelineHealthFigures, type RunningApi } from '../../query-api/index.js';
-import { parseDuration, parseFlags, parseIntFlag, WAREHOUSE_FLAGS } from '../args.js';
+import { parseDuration, parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
 import { warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
 
@@ -26,6 +26,8 @@ const RUN_FLAGS = {
   slos: { type: 'string' },
   seed: { type: 'string' },
   days: { type: 'string' },
+  start: { type: 'string' },
+  'exit-when-idle': { type: 'boolean' },
   'journeys-per-day': { type: 'string' },
   simulate: { type: 'boolean' },
   'no-simulate': { type: 'boolean' },
@@ -138,11 +140,17 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       if (api.ephemeralAdminKey) io.out(`admin API key for this process (set SLO_API_KEYS to configure keys): ${api.ephemeralAdminKey}`);
     }
     if (useSimulator) {
-      const now = Date.now();
-      const start = Math.floor(now / 3_600_000) * 3_600_000 - days * 86_400_000;
-      const sim = simulate({ seed, days, start, ...(journeysPerDay ? { journeysPerDay } : {}) });
+      // By default the simulated history ends at the current hour, so "now" has data.
+      const start = values.start
+        ? parseTimeFlag('start', values.start)
+        : Math.floor(Date.now() / 3_600_000) * 3_600_000 - days * 86_400_000;
+      const codec = defaultCodec();
+      const sim = simulateStream({
+        seed, days, start, ...(journeysPerDay ? { journeysPerDay } : {}),
+        encodeAvro: (record, value) => codec.encode(record, value),
+      });
       const producer = await transport.producer();
-      const total = await publishRecords(sim.records, producer, defaultCodec());
+      const total = await publishRecords(sim, producer, codec);
       await producer.close();
       io.out(`simulator: published ${total} records (${days} days from ${new Date(start).toISOString()}, seed ${seed})`);
     }
@@ -153,9 +161,16 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       io.out(`ingested ${t.records} records: ${t.events} events to facts, ${t.deadLettered} dead-lettered; lag ${Number.isNaN(totalLag) ? '?' : totalLag}`);
     };
     const timer = setInterval(() => void report(), 5_000);
+    // --exit-when-idle: stop once everything published so far is committed (batch jobs, tests).
+    const idle = values['exit-when-idle']
+      ? setInterval(() => {
+          void pipeline.caughtUp().then((done) => done && stop('caught up'));
+        }, 200)
+      : undefined;
     const deadline = durationMs !== undefined ? setTimeout(() => stop('duration elapsed'), durationMs) : undefined;
     await stopped;
     clearInterval(timer);
+    if (idle) clearInterval(idle);
     if (deadline) clearTimeout(deadline);
     await report();
     if (pipeline.error) throw pipeline.error;

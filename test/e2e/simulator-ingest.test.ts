@@ -58,7 +58,8 @@ describe('simulator traffic through the embedded pipeline equals its ground trut
   };
 
   beforeAll(() => {
-    sim = simulate({ seed: 11, days: 1, journeysPerDay: 1500 });
+    const codec = defaultCodec();
+    sim = simulate({ seed: 11, days: 1, journeysPerDay: 1500, encodeAvro: (r, v) => codec.encode(r, v) });
     dir = mkdtempSync(join(tmpdir(), 'slo-sim-'));
     file = join(dir, 'sim.jsonl');
     writeFileSync(file, toJsonLines(sim));
@@ -117,5 +118,6 @@ describe('simulator traffic through the embedded pipeline equals its ground trut
     await p.stop();
     expect((await factCounts(c)).byTopic).toEqual(truth.events.by_topic);
     expect(await deadLettersByCode(c)).toEqual(truth.dead_letters.bytes.by_code);
+    expect(truth.dead_letters.bytes.by_code.UNDECODABLE ?? 0).toBeGreaterThan(0);
   });
 });

@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FAMILIES, INPUT_TOPICS } from '../../processors/contracts/topics.js';
+import { FACT_TABLE } from '../../processors/ingest/index.js';
+import { simulate } from '../../processors/simulator/index.js';
+import { defaultCodec } from '../../processors/codec/avro-codec.js';
+import { projectPath } from '../../processors/util/project-path.js';
+import { ChdbWarehouse } from '../../sinks/chdb/index.js';
+
+describe('slo-pipeline run (the built bin, embedded default)', () => {
+  it('ingests the simulator traffic it publishes: facts and dead letters equal the ground truth', async () => {
+    const data = join(mkdtempSync(join(tmpdir(), 'slo-run-')), 'data');
+    const opts = ['--seed', '3', '--days', '1', '--journeys-per-day', '600', '--start', '2026-11-01T00:00:00Z'];
+    const r = spawnSync(process.execPath, [projectPath('dist', 'cli', 'main.js'), 'run', '--data', data, '--port', '0', '--exit-when-idle', '--duration', '5m', ...opts], {
+      encoding: 'utf8',
+      env: { ...process.env, SLO_LOG_LEVEL: 'warn' },
+      timeout: 300_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/status page: http:\/\/127\.0\.0\.1:\d+\/status/);
+    const codec = defaultCodec();
+    const truth = simulate({ seed: 3, days: 1, journeysPerDay: 600, start: Date.parse('2026-11-01T00:00:00Z'), encodeAvro: (r, v) => codec.encode(r, v) }).truth;
+    expect(r.stdout).toContain(`simulator: published ${truth.deliveries.byte_messages} records`);
+
+    const wh = await ChdbWarehouse.open({ dataDir: data, database: 'slo' });
+    try {
+      for (const f of FAMILIES) {
+        const [row] = await wh.query<{ n: string }>(`SELECT count() AS n FROM ${FACT_TABLE[f]}_v`);
+        expect(Number(row?.n), f).toBe(truth.events.by_topic[INPUT_TOPICS[f]] ?? 0);
+      }
+      const dl = await wh.query<{ reason_code: string; n: string }>('SELECT reason_code, count() AS n FROM dead_letters FINAL GROUP BY reason_code');
+      expect(Object.fromEntries(dl.map((d) => [d.reason_code, Number(d.n)]))).toEqual(truth.dead_letters.bytes.by_code);
+    } finally {
+      await wh.close();
+    }
+  });
+});
