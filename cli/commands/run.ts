@@ -140,19 +140,23 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       if (api.ephemeralAdminKey) io.out(`admin API key for this process (set SLO_API_KEYS to configure keys): ${api.ephemeralAdminKey}`);
     }
     if (useSimulator) {
-      // By default the simulated history ends at the current hour, so "now" has data.
-      const start = values.start
-        ? parseTimeFlag('start', values.start)
-        : Math.floor(Date.now() / 3_600_000) * 3_600_000 - days * 86_400_000;
+      // Whole UTC days, each simulated on its own: a day's events (and ids) depend only on
+      // the day and the seed, so running again tomorrow re-publishes yesterday identically
+      // (the warehouse dedups) instead of adding an overlapping copy.
+      const DAY = 86_400_000;
+      const first = values.start ? parseTimeFlag('start', values.start) : Math.floor(Date.now() / DAY) * DAY - days * DAY;
       const codec = defaultCodec();
-      const sim = simulateStream({
-        seed, days, start, ...(journeysPerDay ? { journeysPerDay } : {}),
-        encodeAvro: (record, value) => codec.encode(record, value),
-      });
       const producer = await transport.producer();
-      const total = await publishRecords(sim, producer, codec);
+      let total = 0;
+      for (let d = 0; d < days; d++) {
+        const sim = simulateStream({
+          seed, days: 1, start: first + d * DAY, ...(journeysPerDay ? { journeysPerDay } : {}),
+          encodeAvro: (record, value) => codec.encode(record, value),
+        });
+        total += await publishRecords(sim, producer, codec);
+      }
       await producer.close();
-      io.out(`simulator: published ${total} records (${days} days from ${new Date(start).toISOString()}, seed ${seed})`);
+      io.out(`simulator: published ${total} records (${days} days from ${new Date(first).toISOString()}, seed ${seed})`);
     }
     const report = async (): Promise<void> => {
       const lag = await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST]).catch(() => undefined);
