@@ -124,3 +124,54 @@ export async function refreshSloBoard(
   }
   return { slos: slos.length, rows };
 }
+
+/** How long an insert may take to become visible after its rows got their `_ingested_at`. */
+const SETTLE_MS = 5_000;
+
+export interface SloBoardFeedOptions {
+  /** The longest history (before the event-time watermark) one refresh re-evaluates. @default 7 days (minutes) */
+  maxBackfillMinutes?: number;
+}
+
+/**
+ * Keeps `slo_board_minute` current. Each tick finds the earliest event time among the SLI
+ * events ingested since the last tick (late events included) and re-evaluates every
+ * minute from there to the watermark: an event at time e changes the windows of every
+ * evaluation after e, so that whole span is redone, and nothing else is.
+ */
+export class SloBoardFeed {
+  private marker = 0;
+  private readonly maxBackfill: number;
+
+  constructor(
+    private readonly wh: Warehouse,
+    private readonly definitions: () => readonly SloDefinition[],
+    options: SloBoardFeedOptions = {},
+  ) {
+    this.maxBackfill = options.maxBackfillMinutes ?? 7 * 24 * 60;
+  }
+
+  /**
+   * One refresh. `now` is the wall clock: the marker never passes `now - SETTLE_MS`, so
+   * rows of an insert still in flight around the read are read again by the next tick
+   * (re-evaluating is idempotent; missing an event is not).
+   */
+  async tick(options: { version?: number; now?: number } = {}): Promise<BoardFeedReport | null> {
+    const now = options.now ?? Date.now();
+    const version = options.version ?? now;
+    const [changed] = await this.wh.query<{ first_ms: string; marker_ms: string; watermark_ms: string; n: string }>(
+      `SELECT toUnixTimestamp64Milli(min(occurred_at)) AS first_ms, toUnixTimestamp64Milli(max(_ingested_at)) AS marker_ms, count() AS n,
+              (SELECT toUnixTimestamp64Milli(greatest(max(j.occurred_at), (SELECT max(occurred_at) FROM lem_signals))) FROM journey_events AS j) AS watermark_ms
+       FROM (SELECT occurred_at, _ingested_at FROM journey_events WHERE _ingested_at > fromUnixTimestamp64Milli({since:Int64})
+             UNION ALL SELECT occurred_at, _ingested_at FROM lem_signals WHERE _ingested_at > fromUnixTimestamp64Milli({since:Int64}))`,
+      { since: this.marker },
+    );
+    if (!changed || Number(changed.n) === 0) return null;
+    const watermark = Math.min(Number(changed.watermark_ms), now);
+    const from = Math.max(Number(changed.first_ms), watermark - this.maxBackfill * MINUTE_MS);
+    // An event in minute m is first inside a window that ends at m + 1 minute.
+    const report = await refreshSloBoard(this.wh, this.definitions(), (Math.floor(from / MINUTE_MS) + 1) * MINUTE_MS, watermark, version);
+    this.marker = Math.min(Number(changed.marker_ms), now - SETTLE_MS);
+    return report;
+  }
+}

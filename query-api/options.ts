@@ -59,6 +59,12 @@ export interface ApiOptions {
   logger?: boolean;
   /** Status page self-refresh period. @default 15000 */
   statusRefreshMs?: number;
+  /**
+   * `startApi` keeps the Grafana SLO boards' rows (`slo_board_minute`) current by running
+   * the board feed on this period; `false` leaves that to another process.
+   * @default { intervalMs: 60000 }
+   */
+  boardFeed?: false | { intervalMs?: number; maxBackfillMinutes?: number };
 }
 
 export interface ResolvedApiOptions {
@@ -74,6 +80,7 @@ export interface ResolvedApiOptions {
   now: (() => Date | Promise<Date>) | undefined;
   logger: boolean;
   statusRefreshMs: number;
+  boardFeed: false | { intervalMs: number; maxBackfillMinutes: number };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -97,5 +104,9 @@ export function resolveOptions(options: ApiOptions): ResolvedApiOptions {
     now: options.now,
     logger: options.logger ?? false,
     statusRefreshMs: options.statusRefreshMs ?? 15_000,
+    boardFeed:
+      options.boardFeed === false
+        ? false
+        : { intervalMs: options.boardFeed?.intervalMs ?? 60_000, maxBackfillMinutes: options.boardFeed?.maxBackfillMinutes ?? 7 * 24 * 60 },
   };
 }
