@@ -22,6 +22,7 @@ export const STATUS_JS = String.raw`
   }
   function duration(s) {
     if (s === null || s === undefined) return '–';
+    if (s <= 0) return 'exhausted';
     if (s < 3600) return Math.round(s / 60) + 'm';
     if (s < 172800) return Math.floor(s / 3600) + 'h ' + Math.round((s % 3600) / 60) + 'm';
     return Math.round(s / 86400) + 'd';
@@ -51,13 +52,13 @@ export const STATUS_JS = String.raw`
         (s.sli === null ? 'no traffic' : pct(s.sli, 3)) + ' / ' + pct(s.target, 2)));
       var b = s.error_budget_remaining;
       var budget = el('td', { 'data-field': 'budget', 'data-value': b === null ? '' : b });
-      var bar = el('span', { class: 'bar ' + budgetClass(b), role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100,
+      var bar = el('span', { class: 'bar ' + budgetClass(b) + (b !== null && b <= 0 ? ' over' : ''), role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100,
         'aria-valuenow': b === null ? 0 : Math.round(Math.max(0, Math.min(1, b)) * 100), 'aria-label': 'error budget remaining' });
       var fill = el('span');
       fill.style.width = (b === null ? 0 : Math.max(0, Math.min(1, b)) * 100) + '%';
       bar.appendChild(fill);
       budget.appendChild(bar);
-      budget.appendChild(el('span', { class: 'budget-text' }, b === null ? '–' : b < 0 ? 'overspent ' + pct(-b, 1) : pct(b, 1)));
+      budget.appendChild(el('span', { class: 'budget-text' + (b !== null && b <= 0 ? ' over' : '') }, b === null ? '–' : b < 0 ? 'overspent by ' + pct(-b, 1) : pct(b, 1)));
       tr.appendChild(budget);
       var burns = el('td', { 'data-field': 'burn' });
       Object.keys(s.burn_rates).sort(function (x, y) { return windowSeconds(x) - windowSeconds(y); }).forEach(function (w) {

@@ -73,15 +73,18 @@ table { border-collapse:collapse; width:100%; }
 th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); vertical-align:middle; }
 th { font-size:12px; color:var(--muted); text-transform:uppercase; letter-spacing:.04em; }
 td.num { font-variant-numeric:tabular-nums; text-align:right; }
+#slos td:first-child { min-width:210px; }
 .slo-id { font-weight:600; } .service { color:var(--muted); font-size:12px; }
 .bar { width:160px; height:12px; background:#eaeef2; border-radius:6px; overflow:hidden; display:inline-block; vertical-align:middle; }
 .bar > span { display:block; height:100%; }
 .bar.ok > span { background:var(--ok); } .bar.warn > span { background:var(--warn); } .bar.bad > span { background:var(--bad); }
 .budget-text { margin-left:8px; font-variant-numeric:tabular-nums; }
-.badge, .pill { display:inline-block; border-radius:10px; padding:1px 8px; margin:1px 2px; font-size:12px; font-weight:600; color:#fff; }
+.bar.over { background:#ffcecb; } .budget-text.over { color:var(--bad); font-weight:600; }
+td[data-field=budget], td[data-field=burn], td[data-field=sli] { white-space:nowrap; }
+.badge, .pill { display:inline-block; border-radius:10px; padding:1px 7px; margin:1px 2px; font-size:12px; font-weight:600; color:#fff; }
 .badge.ok, .pill.ok { background:var(--ok); } .badge.warn, .pill.warn { background:var(--warn); } .badge.bad, .pill.bad { background:var(--bad); }
 .badge.none { background:#eaeef2; color:var(--muted); }
-.finance { display:grid; grid-template-columns:3fr 2fr; gap:24px; }
+.finance { display:grid; grid-template-columns:3fr 2fr; gap:24px; align-items:start; }
 .error { color:var(--bad); font-weight:600; }
 footer { padding:12px 24px; color:var(--muted); border-top:1px solid var(--line); }
 @media (max-width: 900px) { .finance { grid-template-columns:1fr; } }
