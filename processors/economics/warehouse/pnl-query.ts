@@ -3,11 +3,9 @@ import { minorUnits } from '../../contracts/currencies.js';
 import { PipelineError } from '../../errors/index.js';
 import { formatMinor } from '../money.js';
 import {
-  compareRows,
   dayRange,
   PNL_DIMENSIONS,
   reportingDigits,
-  toPnlRow,
   type PnlDimension,
   type PnlQuery,
   type PnlRow,
@@ -15,25 +13,16 @@ import {
 
 /*
  * The P&L read path. Dimensions are allow-listed (an identifier can never come from the
- * caller) and every value is a bound parameter. Two exact sources:
- *  - incident_cost_monthly when the date bounds are whole months (or absent): one row per
- *    incident and month, so grouping by month counts incidents with count();
- *  - incident_cost_facts for any other day range, one row per money event.
- * Both are tested to give identical rows.
+ * caller) and every value is a bound parameter. Three exact sources, the smallest that can
+ * answer the query:
+ *  - incident_cost_cube: grouped by month, whole-month bounds; one row per month and
+ *    combination of dimensions, incidents additive within a month;
+ *  - incident_cost_monthly: whole-month bounds otherwise; one row per incident and month,
+ *    incidents counted distinct;
+ *  - incident_cost_facts: any other day range; one row per money event.
+ * The tests run every grouping on every source that can answer it and require equal rows.
  */
-
-const DIM_SQL: Readonly<Record<PnlDimension, string>> = {
-  month: "formatDateTime(cost_month, '%Y-%m')",
-  incident_id: 'incident_id',
-  product_version_id: 'product_version_id',
-  market_code: 'market_code',
-  city_code: 'city_code',
-  vendor_id: 'vendor_id',
-  route_id: 'route_id',
-  fault: 'fault',
-  severity: 'severity',
-  reason_code: 'reason_code',
-};
+export type PnlSource = 'cube' | 'monthly' | 'facts';
 
 interface RawRow {
   [dim: string]: unknown;
@@ -41,8 +30,9 @@ interface RawRow {
   compensation_redeemed: string;
   refund_cost: string;
   lost_revenue: string;
-  incidents: string | number;
-  unconverted: string | number;
+  total_cost: string;
+  incident_count: string | number;
+  unconverted_count: string | number;
 }
 
 function checkDimensions(by: readonly string[]): PnlDimension[] {
@@ -60,58 +50,91 @@ function checkDimensions(by: readonly string[]): PnlDimension[] {
 const isMonthStart = (t: number | null): boolean => t === null || new Date(t).getUTCDate() === 1;
 const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
+/** Which source answers a query (see above); `forced` must be able to answer it exactly. */
+export function pnlSource(by: readonly PnlDimension[], start: number | null, end: number | null, forced?: PnlSource): PnlSource {
+  const wholeMonths = isMonthStart(start) && isMonthStart(end);
+  const canCube = wholeMonths && by.includes('month') && !by.includes('incident_id');
+  if (forced === 'cube' && !canCube) throw new PipelineError('BAD_ARGUMENT', 'the P&L cube answers only month groupings over whole months');
+  if (forced === 'monthly' && !wholeMonths) throw new PipelineError('BAD_ARGUMENT', 'incident_cost_monthly answers only whole-month bounds');
+  return forced ?? (!wholeMonths ? 'facts' : canCube ? 'cube' : 'monthly');
+}
+
+const TABLE: Readonly<Record<PnlSource, string>> = {
+  cube: 'incident_cost_cube',
+  monthly: 'incident_cost_monthly',
+  facts: 'incident_cost_facts',
+};
+
 /** The P&L in the reporting currency, grouped by `by`, over money dated within the day bounds. */
-export async function queryPnl(wh: Warehouse, q: PnlQuery = {}): Promise<PnlRow[]> {
+export async function queryPnl(wh: Warehouse, q: PnlQuery = {}, options: { source?: PnlSource } = {}): Promise<PnlRow[]> {
   const by = checkDimensions(q.by ?? []);
   const currency = q.reportingCurrency ?? 'EUR';
   const digits = reportingDigits(currency);
   const { start, end } = dayRange(q);
-  const monthly = isMonthStart(start) && isMonthStart(end);
+  const source = pnlSource(by, start, end, options.source);
   const params: Record<string, string | number> = { rc: currency };
   const where = ['reporting_currency = {rc:String}'];
   const bound = (cond: string, name: string, value: string | number): void => {
     where.push(cond);
     params[name] = value;
   };
-  if (monthly) {
+  if (source !== 'facts') {
     if (start !== null) bound('cost_month >= toDate({from:String})', 'from', isoDay(start));
     if (end !== null) bound('cost_month < toDate({end:String})', 'end', isoDay(end));
   } else {
     if (start !== null) bound("occurred_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')", 'from', start);
     if (end !== null) bound("occurred_at < fromUnixTimestamp64Milli({end:Int64}, 'UTC')", 'end', end);
   }
-  const sum = (col: string): string => (monthly ? `toString(sum(${col}))` : `toString(sum(toInt128(${col})))`);
-  const incidents = monthly && by.includes('month') ? 'count()' : 'uniqExact(incident_id)';
-  const unconverted = monthly ? 'sum(unconverted)' : 'countIf(unconverted = 1)';
-  const select = [
-    ...by.map((d) => `${DIM_SQL[d]} AS ${d}`),
-    `${sum('compensation_minor')} AS compensation_cost`,
-    `${sum('redeemed_minor')} AS compensation_redeemed`,
-    `${sum('refund_minor')} AS refund_cost`,
-    `${sum('lost_revenue_minor')} AS lost_revenue`,
-    `${incidents} AS incidents`,
-    `${unconverted} AS unconverted`,
-  ];
-  const sql = `SELECT ${select.join(', ')}
-    FROM ${monthly ? 'incident_cost_monthly' : 'incident_cost_facts'} FINAL
-    WHERE ${where.join(' AND ')}
-    ${by.length > 0 ? `GROUP BY ${by.join(', ')}` : ''}`;
+  const sum = (col: string): string => (source === 'facts' ? `sum(toInt128(${col}))` : `sum(${col})`);
+  const incidents = source === 'cube' ? 'sum(incidents)' : 'uniqExact(incident_id)';
+  const unconverted = source === 'facts' ? 'countIf(unconverted = 1)' : 'sum(unconverted)';
+  const keys = by.map((d) => (d === 'month' ? 'cost_month' : d));
+  // Money leaves the warehouse as exact decimal strings: integer division and remainder
+  // of the Int128 sums by 10^digits, no float and no per-row work in JavaScript.
+  params['scale'] = (10n ** BigInt(digits)).toString();
+  params['digits'] = digits;
+  const dec = (x: string): string =>
+    digits === 0
+      ? `toString(${x})`
+      : `concat(if(${x} < 0, '-', ''), toString(intDiv(abs(${x}), {scale:Int128})), '.', leftPad(toString(abs(${x}) % {scale:Int128}), {digits:UInt8}, '0'))`;
+  const sql = `SELECT ${[
+    ...by.map((d) => (d === 'month' ? `formatDateTime(cost_month, '%Y-%m') AS month` : d)),
+    `${dec('c')} AS compensation_cost`,
+    `${dec('rd')} AS compensation_redeemed`,
+    `${dec('rf')} AS refund_cost`,
+    `${dec('lr')} AS lost_revenue`,
+    `${dec('(c + rf + lr)')} AS total_cost`,
+    'n AS incident_count',
+    'u AS unconverted_count',
+  ].join(', ')}
+    FROM (
+      SELECT ${[
+        ...keys,
+        `${sum('compensation_minor')} AS c`,
+        `${sum('redeemed_minor')} AS rd`,
+        `${sum('refund_minor')} AS rf`,
+        `${sum('lost_revenue_minor')} AS lr`,
+        `${incidents} AS n`,
+        `${unconverted} AS u`,
+      ].join(', ')}
+      FROM ${TABLE[source]} FINAL
+      WHERE ${where.join(' AND ')}
+      ${keys.length > 0 ? `GROUP BY ${keys.join(', ')}` : ''}
+    )
+    ${keys.length > 0 ? `ORDER BY ${keys.map((k) => `${k} ASC NULLS LAST`).join(', ')}` : ''}`;
   const rows = await wh.query<RawRow>(sql, params);
-  return rows
-    .map((r) => {
-      const dims: Partial<Record<PnlDimension, string | null>> = {};
-      for (const d of by) dims[d] = r[d] == null ? null : String(r[d]);
-      const t = {
-        compensation_cost: BigInt(r.compensation_cost),
-        compensation_redeemed: BigInt(r.compensation_redeemed),
-        refund_cost: BigInt(r.refund_cost),
-        lost_revenue: BigInt(r.lost_revenue),
-        total_cost: BigInt(r.compensation_cost) + BigInt(r.refund_cost) + BigInt(r.lost_revenue),
-        unconverted: Number(r.unconverted),
-      };
-      return toPnlRow(dims, t, Number(r.incidents), digits);
-    })
-    .sort(compareRows(by));
+  return rows.map((r) => {
+    const row: Record<string, string | number | null> = {};
+    for (const d of by) row[d] = r[d] == null ? null : String(r[d]);
+    row['compensation_cost'] = r.compensation_cost;
+    row['compensation_redeemed'] = r.compensation_redeemed;
+    row['refund_cost'] = r.refund_cost;
+    row['lost_revenue'] = r.lost_revenue;
+    row['total_cost'] = r.total_cost;
+    row['incidents'] = Number(r.incident_count);
+    row['unconverted'] = Number(r.unconverted_count);
+    return row as PnlRow;
+  });
 }
 
 /** One money event as finance audits it: original amount and currency, the rate used, the result. */

@@ -2,7 +2,9 @@ import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import { computeIncidentCosts } from '../costs.js';
 import { INT64_MAX } from '../money.js';
 import type { CostFact } from '../types.js';
+import { monthsOf, rebuildCube } from './cube.js';
 import { loadCostInputs } from './load.js';
+import { nextVersion } from './recost-version.js';
 import { resolveEconomicsOptions, type EconomicsOptions } from './options.js';
 
 /*
@@ -12,23 +14,14 @@ import { resolveEconomicsOptions, type EconomicsOptions } from './options.js';
  *   2. read their events by key and compute their facts (the pure core);
  *   3. write every fact at that version, then record the version per incident;
  *   4. retire rows of those incidents older than the recorded version (tombstones);
- *   5. roll the facts up per incident and month, and retire stale monthly rows alike.
- * Steps 3-5 are idempotent, so a crash anywhere is repaired by re-costing again.
+ *   5. roll the facts up per incident and month, and retire stale monthly rows alike;
+ *   6. recompute the P&L cube for every month those incidents touch (or touched).
+ * Every step is idempotent, so a crash anywhere is repaired by re-costing again.
  */
 
 export interface RecostReport {
   incidents: number;
   facts: number;
-}
-
-const lastVersion = new WeakMap<Warehouse, number>();
-
-/** A version that is later than every version this process handed out before. */
-export async function nextVersion(wh: Warehouse): Promise<number> {
-  const [row] = await wh.query<{ v: string }>('SELECT toUnixTimestamp64Micro(now64(6)) AS v');
-  const v = Math.max(Number(row?.v ?? 0), (lastVersion.get(wh) ?? 0) + 1);
-  lastVersion.set(wh, v);
-  return v;
 }
 
 const INT64_MIN = -(2n ** 63n);
@@ -124,6 +117,7 @@ export async function recostIncidents(
   wh: Warehouse,
   incidentIds: Iterable<string>,
   options: EconomicsOptions = {},
+  internal: { cube?: boolean } = {},
 ): Promise<RecostReport> {
   const o = resolveEconomicsOptions(options);
   const all = [...new Set(incidentIds)].sort();
@@ -141,6 +135,7 @@ export async function recostIncidents(
     report.incidents += ids.length;
     report.facts += facts.length;
   }
+  if (internal.cube !== false && all.length > 0) await rebuildCube(wh, await monthsOf(wh, all));
   return report;
 }
 
@@ -162,10 +157,12 @@ export async function recostAll(wh: Warehouse, options: EconomicsOptions = {}): 
        WHERE incident_id > {after:String} ORDER BY incident_id LIMIT {n:UInt32}`,
       { after, n: o.chunkSize * 10 },
     );
-    if (page.length === 0) return report;
-    const r = await recostIncidents(wh, page.map((p) => p.incident_id), o);
+    if (page.length === 0) break;
+    const r = await recostIncidents(wh, page.map((p) => p.incident_id), o, { cube: false });
     report.incidents += r.incidents;
     report.facts += r.facts;
     after = page[page.length - 1]?.incident_id ?? after;
   }
+  await rebuildCube(wh);
+  return report;
 }
