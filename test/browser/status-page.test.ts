@@ -36,7 +36,7 @@ describe('built-in status page in headless Chromium', () => {
   });
 
   async function loaded(page: Page): Promise<string> {
-    await page.waitForFunction("document.body.hasAttribute('data-loaded')", undefined, { timeout: 30_000 });
+    await page.waitForSelector('body[data-loaded]', { timeout: 30_000 });
     return (await page.getAttribute('body', 'data-loaded')) ?? '';
   }
 
@@ -102,7 +102,7 @@ describe('built-in status page in headless Chromium', () => {
     const page = await browser.newPage();
     await page.goto(open.statusUrl);
     const first = await loaded(page);
-    await page.waitForFunction(`document.body.getAttribute('data-loaded') !== ${JSON.stringify(first)}`, undefined, { timeout: 30_000 });
+    await page.waitForSelector(`body:not([data-loaded=${JSON.stringify(first)}])`, { timeout: 30_000 });
     expect(await page.getAttribute('body', 'data-loaded')).not.toBe(first);
     expect(await page.textContent('[data-testid=refresh]')).toBe('refreshes every 1s');
     await page.close();
@@ -115,7 +115,7 @@ describe('built-in status page in headless Chromium', () => {
     expect(await page.$$('tr[data-slo-id]')).toHaveLength(0);
     await page.fill('#key', 'wrong-key');
     await page.click('button[type=submit]');
-    await page.waitForFunction("document.getElementById('login-error')?.textContent === 'That key was not accepted.'");
+    await page.waitForSelector('#login-error:text-is("That key was not accepted.")');
     await page.fill('#key', VIEWER_KEY);
     await page.click('button[type=submit]');
     await loaded(page);
