@@ -25,12 +25,20 @@ export const pagination = {
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** The `YYYY-MM-DD` at the start of `s` is a real calendar date (JS Date rolls 02-30 over to March). */
+function realDate(s: string): boolean {
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number);
+  if (y === undefined || m === undefined || d === undefined) return false;
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
 /** `YYYY-MM-DD` (midnight UTC) or an ISO 8601 instant with a zone; parsed to a Date. */
 export function instant(description: string) {
   return z
     .string()
     .max(40)
-    .refine((s) => (DATE_ONLY.test(s) || DATE_TIME.test(s)) && !Number.isNaN(Date.parse(DATE_ONLY.test(s) ? `${s}T00:00:00Z` : s)), {
+    .refine((s) => (DATE_ONLY.test(s) || DATE_TIME.test(s)) && realDate(s) && !Number.isNaN(Date.parse(DATE_ONLY.test(s) ? `${s}T00:00:00Z` : s)), {
       message: 'must be a date (YYYY-MM-DD) or an ISO 8601 instant with a zone (2024-05-01T12:00:00Z)',
     })
     .transform((s) => new Date(DATE_ONLY.test(s) ? `${s}T00:00:00Z` : s))
@@ -42,7 +50,7 @@ export function day(description: string) {
   return z
     .string()
     .regex(DATE_ONLY, 'must be a date YYYY-MM-DD')
-    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, {
+    .refine(realDate, {
       message: 'must be a real calendar date',
     })
     .describe(description);
