@@ -13,6 +13,7 @@ const PHASES: Record<string, () => Promise<PhaseFn>> = {
   decode: async () => (await import('./spine-phases.js')).phaseDecode,
   e2e: async () => (await import('./spine-phases.js')).phaseEndToEnd,
   bare: async () => (await import('./spine-phases.js')).phaseBareInsert,
+  api: async () => (await import('./api-bench.js')).phaseApi,
 };
 
 /** Optional phases contributed by other components (registered when their module exists). */

@@ -59,6 +59,8 @@ export interface ApiOptions {
   logger?: boolean;
   /** Status page self-refresh period. @default 15000 */
   statusRefreshMs?: number;
+  /** How long an SLO status evaluation is shared between requests for the same time. 0 disables. @default 5000 */
+  statusCacheMs?: number;
   /**
    * `startApi` keeps the Grafana SLO boards' rows (`slo_board_minute`) current by running
    * the board feed on this period; `false` leaves that to another process.
@@ -80,6 +82,7 @@ export interface ResolvedApiOptions {
   now: (() => Date | Promise<Date>) | undefined;
   logger: boolean;
   statusRefreshMs: number;
+  statusCacheMs: number;
   boardFeed: false | { intervalMs: number; maxBackfillMinutes: number };
 }
 
@@ -104,6 +107,7 @@ export function resolveOptions(options: ApiOptions): ResolvedApiOptions {
     now: options.now,
     logger: options.logger ?? false,
     statusRefreshMs: options.statusRefreshMs ?? 15_000,
+    statusCacheMs: options.statusCacheMs ?? 5_000,
     boardFeed:
       options.boardFeed === false
         ? false

@@ -17,14 +17,43 @@ import type { BacktestResult, HistoryPoint, Signal, SignalFilter, SloStatus, Slo
 /** Definitions are re-read at most this often (a changed folder is picked up without a restart). */
 const RELOAD_MS = 5_000;
 
+/**
+ * Status answers are shared for `ttlMs` per evaluation time, and concurrent requests for
+ * the same time wait for one evaluation: a status page, Grafana and scripts polling at once
+ * cost one evaluation of every SLO, not one each.
+ */
+class Shared<T> {
+  private readonly entries = new Map<string, { at: number; value: Promise<T> }>();
+  constructor(private readonly ttlMs: number) {}
+
+  get(key: string, compute: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.value;
+    for (const [k, e] of this.entries) if (now - e.at >= this.ttlMs) this.entries.delete(k);
+    const value = compute();
+    if (this.ttlMs > 0) {
+      this.entries.set(key, { at: now, value });
+      value.catch(() => this.entries.delete(key));
+    }
+    return value;
+  }
+}
+
 export class SloService {
   private cache: { at: number; mtime: number; slos: SloDefinition[] } | undefined;
+  private readonly statuses: Shared<SloStatus[]>;
+  private readonly watermark: Shared<Date>;
 
   constructor(
     private readonly wh: Warehouse,
     private readonly dir: string,
     private readonly clock: (() => Date | Promise<Date>) | undefined,
-  ) {}
+    statusCacheMs = 5_000,
+  ) {
+    this.statuses = new Shared(statusCacheMs);
+    this.watermark = new Shared(statusCacheMs);
+  }
 
   /** The deployed definitions; an invalid folder is a 503 naming the problem (nothing half-loaded). */
   definitions(): SloDefinition[] {
@@ -70,14 +99,21 @@ export class SloService {
    */
   async evaluationTime(): Promise<Date> {
     if (this.clock) return this.clock();
-    const latest = await latestEventTime(this.wh);
-    return new Date(latest === null ? Date.now() : Math.min(latest, Date.now()));
+    return this.watermark.get('watermark', async () => {
+      const latest = await latestEventTime(this.wh);
+      return new Date(latest === null ? Date.now() : Math.min(latest, Date.now()));
+    });
   }
 
   /** The engine's stateless evaluation (the same as `slo-pipeline slo status`), plus time to exhaustion. */
   async status(at: Date | undefined): Promise<SloStatus[]> {
     const slos = this.definitions();
     const atMs = (at ?? (await this.evaluationTime())).getTime();
+    // Keyed by the definitions too: a changed folder is never answered from the old set.
+    return this.statuses.get(`${atMs}:${this.cache?.mtime ?? 0}`, () => this.evaluate(slos, atMs));
+  }
+
+  private async evaluate(slos: readonly SloDefinition[], atMs: number): Promise<SloStatus[]> {
     return (await evaluateSlos(this.wh, slos, atMs)).map((d) => ({
       ...toContractStatus(d),
       service: d.service,
