@@ -169,8 +169,9 @@ function buildBudgeting(method: 'Occurrences' | 'Timeslices', obj: ObjectiveT, p
   if (obj.timeSliceWindow === undefined) report(`${path}.timeSliceWindow`, 'is required with budgetingMethod: Timeslices');
   if (obj.timeSliceTarget === undefined || obj.timeSliceWindow === undefined) return null;
   const minutes = fixedMinutes(obj.timeSliceWindow);
-  if (minutes === null || minutes < 1 || minutes > HOUR_MIN) {
-    report(`${path}.timeSliceWindow`, `must be between 1m and 1h; got ${JSON.stringify(obj.timeSliceWindow)}`);
+  // Slices align to the epoch; a length dividing an hour keeps every slice inside one hour.
+  if (minutes === null || minutes < 1 || HOUR_MIN % minutes !== 0) {
+    report(`${path}.timeSliceWindow`, `must divide an hour (1m, 2m, 5m, 10m, 15m, 30m, 1h, ...); got ${JSON.stringify(obj.timeSliceWindow)}`);
     return null;
   }
   return { method, sliceMinutes: minutes, sliceTarget: obj.timeSliceTarget };

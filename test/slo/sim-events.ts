@@ -1,6 +1,6 @@
 import type { JourneyEvent, LemSignal } from '../../processors/contracts/events.js';
-import { INPUT_TOPICS } from '../../processors/contracts/topics.js';
-import { createPiiHasher, toFactRow } from '../../processors/ingest/index.js';
+import { familyOfTopic, INPUT_TOPICS } from '../../processors/contracts/topics.js';
+import { createPiiHasher, FACT_TABLE, toFactRow } from '../../processors/ingest/index.js';
 import type { SimRecord } from '../../processors/simulator/index.js';
 import type { SliEvents } from '../../processors/slo/reference.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
@@ -39,4 +39,27 @@ export async function insertFacts(wh: Warehouse, events: SliEvents, batchSize = 
   add('lem_signals', 'lem', events.lem ?? []);
   for (const b of batches) await wh.insert(b.table, b.rows, { dedupToken: b.token });
   return batches;
+}
+
+/** Inserts every valid event of simulator records as fact rows (all families), in delivery order. */
+export async function insertSimFacts(wh: Warehouse, records: readonly SimRecord[], batchSize = 5000): Promise<void> {
+  const byTable = new Map<string, Record<string, unknown>[]>();
+  let offset = 0;
+  const flush = async (table: string, rows: Record<string, unknown>[]): Promise<void> => {
+    if (rows.length > 0) await wh.insert(table, rows, { dedupToken: `${table}-${offset}` });
+  };
+  for (const r of records) {
+    if (r.kind !== 'event') continue;
+    const family = familyOfTopic(r.topic);
+    if (!family) continue;
+    const table = FACT_TABLE[family];
+    let rows = byTable.get(table);
+    if (!rows) byTable.set(table, (rows = []));
+    rows.push(toFactRow(family, r.value as never, hasher, { topic: r.topic, partition: 0, offset: String(offset++) }));
+    if (rows.length >= batchSize) {
+      await flush(table, rows);
+      byTable.set(table, []);
+    }
+  }
+  for (const [table, rows] of byTable) await flush(table, rows);
 }

@@ -1,0 +1,374 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { QualityScoreUpdate, SloBreachSignal } from '../../contracts/events.js';
+import { INPUT_TOPICS } from '../../contracts/topics.js';
+import { isPipelineError } from '../../errors/pipeline-error.js';
+import { retryForever } from '../../ingest/retry.js';
+import { silentLogger } from '../../observability/logger.js';
+import type { CommittedBatch } from '../../ingest/options.js';
+import type { TopicPartition } from '../../transport/types.js';
+import { INACTIVE, stepAlert } from '../alert-machine.js';
+import { DAY_MIN, MINUTE_MS } from '../duration.js';
+import { evaluate, matchSeverity, sloWindow } from '../evaluate.js';
+import type { SloDefinition } from '../model.js';
+import { breachSignal } from '../signal.js';
+import { severitiesOf, type AlertStates } from '../timeline.js';
+import { HourWindows, MINUTES_PER_HOUR, type HourMinutes } from './hour-windows.js';
+import { MinuteSource, type MinuteRange, type RawMinutes } from './minute-source.js';
+import type { SloEvaluatorOptions } from './options.js';
+import { qualityScores } from './quality.js';
+import { WatermarkTracker } from './watermark.js';
+
+interface Track {
+  slo: SloDefinition;
+  windows: HourWindows;
+  states: AlertStates;
+  /** Raw minutes of hours still being filled (the open hour). */
+  open: Map<number, HourMinutes>;
+}
+
+export interface EvaluatorStats {
+  cycles: number;
+  /** Minutes of event time evaluated (all SLOs each). */
+  minutes: number;
+  signals: number;
+  scores: number;
+  lastCycleMs: number;
+  maxCycleMs: number;
+  /** Wall time of the last cycle divided by the minutes it evaluated. */
+  lastMsPerMinute: number;
+}
+
+const hourOf = (minute: number): number => Math.floor(minute / MINUTES_PER_HOUR);
+
+/**
+ * The running SLO evaluator: advances on the event-time watermark one whole minute at a
+ * time, evaluates every SLO's alert rules at each minute, and sends FIRING / RESOLVED
+ * breach signals and quality scores to its sinks. The same minutes evaluated again (a
+ * replay, a restart) give the same signals with the same ids; progress is saved after the
+ * signals of a cycle were sent, so a crash re-sends at most one cycle (same ids).
+ */
+export class SloEvaluator {
+  readonly stats: EvaluatorStats = { cycles: 0, minutes: 0, signals: 0, scores: 0, lastCycleMs: 0, maxCycleMs: 0, lastMsPerMinute: 0 };
+  private readonly opts: SloEvaluatorOptions;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly tracks: Track[];
+  private readonly source: MinuteSource;
+  private readonly clock: WatermarkTracker;
+  private readonly topics: ReadonlySet<string>;
+  private readonly lengths: number[];
+  private readonly longest: number;
+  private readonly name: string;
+  private cursor: number | null = null;
+  /** First tracked hour: hours before it count as nothing and are never read. */
+  private startHour = 0;
+  private emitFrom = 0;
+  private readonly detailHours = new Set<number>();
+  private loop: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private target = -Infinity;
+  private failure: unknown;
+
+  constructor(options: SloEvaluatorOptions) {
+    this.opts = options;
+    this.log = options.logger ?? silentLogger();
+    this.now = options.now ?? Date.now;
+    this.name = options.name ?? 'default';
+    this.clock = new WatermarkTracker(options.watermark);
+    this.topics = new Set(options.watermarkTopics ?? [INPUT_TOPICS.journey, INPUT_TOPICS.lem]);
+    const lengths = new Set<number>([60]);
+    let longest = 60;
+    for (const slo of options.slos) {
+      for (const r of slo.alerting.rules) lengths.add(r.longMinutes).add(r.shortMinutes);
+      if (slo.window.kind === 'rolling') lengths.add(slo.window.minutes);
+      const span = slo.window.kind === 'rolling' ? slo.window.minutes : slo.window.unit === 'week' ? 7 * DAY_MIN : 31 * DAY_MIN;
+      longest = Math.max(longest, span, ...slo.alerting.rules.map((r) => r.longMinutes));
+    }
+    this.lengths = [...lengths].sort((a, b) => a - b);
+    this.longest = longest;
+    const horizonHours = Math.ceil(longest / MINUTES_PER_HOUR) + 1;
+    this.tracks = options.slos.map((slo) => ({ slo, windows: new HourWindows(slo.budgeting, horizonHours), states: {}, open: new Map() }));
+    this.source = new MinuteSource(options.warehouse, options.slos);
+  }
+
+  /** The last evaluated minute boundary (epoch ms), or null before the first cycle. */
+  get evaluatedUpTo(): number | null {
+    return this.cursor === null ? null : this.cursor * MINUTE_MS;
+  }
+
+  /** The error that stopped the evaluator, if any. */
+  get error(): unknown {
+    return this.failure;
+  }
+
+  /** Starts the processing-time tick that lets idle partitions release the watermark. */
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.opts.tickMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /** Ingest hook: a batch was committed (the watermark input). */
+  onCommitted(batch: Pick<CommittedBatch, 'topic' | 'partition' | 'maxOccurredAt'>): void {
+    if (!this.topics.has(batch.topic)) return;
+    this.clock.observe(batch.topic, batch.partition, batch.maxOccurredAt, this.now());
+    this.kick();
+  }
+
+  /** Partitions this consumer lost in a rebalance stop holding the watermark. */
+  onRevoked(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.clock.forget(p.topic, p.partition);
+  }
+
+  /** The current event-time watermark (epoch ms). */
+  watermark(): number {
+    return this.clock.watermark(this.now());
+  }
+
+  /** Evaluates every minute before `eventTimeMs`, whatever the watermark (end of a stream, tests, backfills). */
+  async advanceTo(eventTimeMs: number): Promise<void> {
+    this.target = Math.max(this.target, Math.floor(eventTimeMs / MINUTE_MS));
+    this.kick();
+    await this.idle();
+  }
+
+  /** Resolves when no cycle is running. */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+    if (this.failure) throw this.failure;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.loop?.catch(() => undefined);
+  }
+
+  private kick(): void {
+    if (this.loop || this.stopped || this.failure) return;
+    this.loop = this.run()
+      .catch((e: unknown) => {
+        this.failure = e;
+        this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'SLO evaluator stopped');
+      })
+      .finally(() => {
+        this.loop = null;
+      });
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const wm = this.clock.watermark(this.now());
+      const target = Math.max(this.target, Number.isFinite(wm) ? Math.floor(wm / MINUTE_MS) : -Infinity);
+      if (!Number.isFinite(target)) return;
+      if (this.cursor === null && !(await this.retry('initialize', () => this.initialize()))) return;
+      const cursor = this.cursor as number;
+      if (target <= cursor) return;
+      await this.retry('read SLI minutes', () => this.cycle(Math.min(target, cursor + (this.opts.maxCycleMinutes ?? 360))));
+    }
+  }
+
+  /** Retries what a retry can fix (an unavailable warehouse or transport); anything else stops the evaluator. */
+  private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    let fatal: unknown;
+    return retryForever(
+      what,
+      async () => {
+        try {
+          return await fn();
+        } catch (e) {
+          if (!(isPipelineError(e) && e.canRetry)) fatal = e;
+          throw e;
+        }
+      },
+      this.opts.retry ?? { initialMs: 200, maxMs: 30_000 },
+      { logger: this.log, isStopped: () => this.stopped || fatal !== undefined },
+    );
+  }
+
+  /** Picks the starting minute: the saved cursor (after a silent warm-up) or the first hour with data. */
+  private async initialize(): Promise<boolean> {
+    const wh = this.opts.warehouse;
+    const saved = await wh.query<{ cursor_minute: string | number }>(
+      'SELECT cursor_minute FROM slo_evaluator_state FINAL WHERE evaluator = {name:String}',
+      { name: this.name },
+    );
+    const resume = saved[0] ? Number(saved[0].cursor_minute) : null;
+    const first = await wh.query<{ first: string | number; cells: string | number }>(
+      `SELECT min(m) AS first, sum(c) AS cells FROM (
+         SELECT toUInt32(intDiv(toUnixTimestamp(min(minute)), 60)) AS m, count() AS c FROM sli_journey_minute
+         UNION ALL SELECT toUInt32(intDiv(toUnixTimestamp(min(minute)), 60)) AS m, count() AS c FROM sli_lem_minute) WHERE c > 0`,
+    );
+    const firstData = first[0] && Number(first[0].cells) > 0 ? Number(first[0].first) : null;
+    let start: number;
+    if (resume !== null) {
+      // Nothing before the first data can change an alert: the warm-up starts there at the earliest.
+      start = Math.max(resume - this.longest - (this.opts.warmupMinutes ?? 7 * DAY_MIN), Math.min(firstData ?? resume, resume));
+      this.emitFrom = resume + 1;
+    } else if (this.opts.startAt !== undefined) {
+      start = Math.floor(this.opts.startAt / MINUTE_MS);
+      this.emitFrom = 0;
+    } else {
+      if (firstData === null) return false;
+      start = firstData;
+      this.emitFrom = 0;
+    }
+    const hour = hourOf(start);
+    start = hour * MINUTES_PER_HOUR;
+    await this.source.loadLevels(start, start, true);
+    for (const t of this.tracks) t.windows.start(hour);
+    this.startHour = hour;
+    this.cursor = start;
+    this.log.info({ evaluator: this.name, from: new Date(start * MINUTE_MS).toISOString(), resume: resume !== null }, 'SLO evaluator starts');
+    return true;
+  }
+
+  /** Evaluates T = cursor+1 .. to. Reads first (safe to retry), then evaluates and sends. */
+  private async cycle(to: number): Promise<void> {
+    const started = this.now();
+    const from = this.cursor as number;
+    await this.source.loadLevels(from, to);
+    const trailing = this.trailingHours(from, to).filter((h) => !this.detailHours.has(h));
+    const ranges: MinuteRange[] = [...mergeHours(trailing), [from, to]];
+    const raw = await this.source.read(ranges);
+    this.applyTrailing(trailing, raw);
+    this.applyOpen(from, to, raw);
+
+    const breaches: SloBreachSignal[] = [];
+    const scores: QualityScoreUpdate[] = [];
+    const qualityEvery = this.opts.qualityEveryMinutes ?? 60;
+    for (let t = from + 1; t <= to; t++) {
+      if (t % MINUTES_PER_HOUR === 0) for (const tr of this.tracks) tr.windows.closeHour(hourOf(t) - 1);
+      const emit = t >= this.emitFrom;
+      for (const tr of this.tracks) {
+        for (const sev of severitiesOf(tr.slo)) {
+          const match = matchSeverity(tr.slo, sev, tr.windows, t);
+          const before = tr.states[sev] ?? INACTIVE;
+          if (!match && before.phase === 'inactive') continue;
+          const r = stepAlert(before, sev, t, match, tr.slo.alerting);
+          tr.states[sev] = r.state;
+          if (r.transition && emit) breaches.push(breachSignal(tr.slo, r.transition, evaluate(tr.slo, tr.windows, t * MINUTE_MS), tr.windows));
+        }
+      }
+      if (emit && qualityEvery > 0 && t % qualityEvery === 0) {
+        scores.push(...(await this.retry('quality scores', () => qualityScores(this.opts.warehouse, t, this.opts.qualityWindowMinutes ?? DAY_MIN))));
+      }
+    }
+
+    for (const sink of this.opts.sinks) {
+      await this.retry(`send to ${sink.name}`, async () => {
+        await sink.sendBreaches(breaches);
+        await sink.sendScores(scores);
+      });
+    }
+    await this.retry('save SLO evaluator progress', () =>
+      this.opts.warehouse.insert('slo_evaluator_state', [{ evaluator: this.name, cursor_minute: to, slo_set: this.sloSetHash(), state: '{}' }]),
+    );
+    this.cursor = to;
+    this.evict(to);
+    if (hourOf(to) !== hourOf(from)) this.source.pruneLevels(to - this.longest - 2 * MINUTES_PER_HOUR);
+    const ms = this.now() - started;
+    this.stats.cycles++;
+    this.stats.minutes += to - from;
+    this.stats.signals += breaches.length;
+    this.stats.scores += scores.length;
+    this.stats.lastCycleMs = ms;
+    this.stats.maxCycleMs = Math.max(this.stats.maxCycleMs, ms);
+    this.stats.lastMsPerMinute = ms / (to - from);
+    if (breaches.length > 0) this.log.info({ signals: breaches.length, upTo: new Date(to * MINUTE_MS).toISOString() }, 'breach signals sent');
+  }
+
+  /** Closed hours (before the open one) where a window starts for some T in (from, to]. */
+  private trailingHours(from: number, to: number): number[] {
+    const openHour = hourOf(from);
+    const hours = new Set<number>();
+    const add = (h: number): void => {
+      if (h < openHour && h >= this.startHour) hours.add(h);
+    };
+    for (const w of this.lengths) for (let h = hourOf(from + 1 - w); h <= hourOf(to - w); h++) add(h);
+    for (const h of this.calendarHours(from, to)) add(h);
+    return [...hours].sort((a, b) => a - b);
+  }
+
+  private calendarHours(from: number, to: number): number[] {
+    const out: number[] = [];
+    for (const tr of this.tracks) {
+      if (tr.slo.window.kind !== 'calendar') continue;
+      for (const t of [from + 1, to]) {
+        const start = sloWindow(tr.slo, t * MINUTE_MS).fromMinute;
+        if (start % MINUTES_PER_HOUR !== 0) out.push(hourOf(start));
+      }
+    }
+    return out;
+  }
+
+
+  private applyTrailing(hours: readonly number[], raw: readonly RawMinutes[]): void {
+    if (hours.length === 0) return;
+    const wanted = new Set(hours);
+    this.tracks.forEach((tr, i) => {
+      const byHour = bucketByHour(raw[i] as RawMinutes, wanted);
+      for (const h of hours) tr.windows.setHour(h, byHour.get(h) ?? null);
+    });
+    for (const h of hours) this.detailHours.add(h);
+  }
+
+  private applyOpen(from: number, to: number, raw: readonly RawMinutes[]): void {
+    const touched: number[] = [];
+    for (let h = hourOf(from); h <= hourOf(to - 1); h++) touched.push(h);
+    this.tracks.forEach((tr, i) => {
+      for (const [minute, [good, total]] of raw[i] as RawMinutes) {
+        if (minute < from || minute >= to) continue;
+        const h = hourOf(minute);
+        let acc = tr.open.get(h);
+        if (!acc) tr.open.set(h, (acc = { good: new Float64Array(MINUTES_PER_HOUR), total: new Float64Array(MINUTES_PER_HOUR) }));
+        acc.good[minute - h * MINUTES_PER_HOUR] = good;
+        acc.total[minute - h * MINUTES_PER_HOUR] = total;
+      }
+      for (const h of touched) tr.windows.setHour(h, tr.open.get(h) ?? null);
+    });
+    for (const h of touched) this.detailHours.add(h);
+  }
+
+  /** Keeps the minute detail the next cycle can use: the open hour and each window's start hour. */
+  private evict(cursor: number): void {
+    const keep = new Set<number>([hourOf(cursor)]);
+    for (const w of this.lengths) keep.add(hourOf(cursor + 1 - w));
+    for (const h of this.calendarHours(cursor, cursor + 1)) keep.add(h);
+    for (const h of [...this.detailHours]) if (!keep.has(h)) this.detailHours.delete(h);
+    for (const tr of this.tracks) {
+      tr.windows.retainHours((h) => keep.has(h));
+      for (const h of [...tr.open.keys()]) if (h < hourOf(cursor)) tr.open.delete(h);
+    }
+  }
+
+  private sloSetHash(): string {
+    const ids = this.opts.slos.map((s) => `${s.id}:${s.target}`).join('\n');
+    return createHash('sha256').update(ids).digest('hex').slice(0, 16);
+  }
+}
+
+function mergeHours(hours: readonly number[]): MinuteRange[] {
+  const out: Array<[number, number]> = [];
+  for (const h of hours) {
+    const last = out[out.length - 1];
+    if (last && last[1] === h * MINUTES_PER_HOUR) last[1] += MINUTES_PER_HOUR;
+    else out.push([h * MINUTES_PER_HOUR, (h + 1) * MINUTES_PER_HOUR]);
+  }
+  return out;
+}
+
+function bucketByHour(raw: RawMinutes, wanted: ReadonlySet<number>): Map<number, HourMinutes> {
+  const out = new Map<number, HourMinutes>();
+  for (const [minute, [good, total]] of raw) {
+    const h = hourOf(minute);
+    if (!wanted.has(h)) continue;
+    let acc = out.get(h);
+    if (!acc) out.set(h, (acc = { good: new Float64Array(MINUTES_PER_HOUR), total: new Float64Array(MINUTES_PER_HOUR) }));
+    acc.good[minute - h * MINUTES_PER_HOUR] = good;
+    acc.total[minute - h * MINUTES_PER_HOUR] = total;
+  }
+  return out;
+}

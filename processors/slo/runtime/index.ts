@@ -1,0 +1,4 @@
+export { SloEvaluator, type EvaluatorStats } from './evaluator.js';
+export type { SloEvaluatorOptions } from './options.js';
+export { WatermarkTracker, type WatermarkOptions } from './watermark.js';
+export { qualityScores } from './quality.js';

@@ -1,0 +1,260 @@
+import type { Params, Warehouse } from '../../../sinks/warehouse/types.js';
+import { levelCounts, updateOrder, type LevelUpdate } from '../levels.js';
+import type { Indicator, Selector, SloDefinition } from '../model.js';
+import { matchesDims, SLI_FAMILIES, type Dims } from '../selector.js';
+import { countsQuery, indicatorSource } from '../store/sql.js';
+import { toLevelUpdate } from '../store/series-reader.js';
+
+/**
+ * Raw per-minute good/total of many SLOs at once, for the incremental evaluator. Instead
+ * of one query per SLO, it reads the aggregate cells of the requested minutes once per
+ * family and routes each cell to the SLOs that select it; LEM levels come from an
+ * in-memory history of updates. Facts-backed SLOs (latency cuts between bounds) are the
+ * only per-SLO queries.
+ */
+export type MinuteRange = readonly [from: number, to: number];
+
+/** Per minute: [good, total]. */
+export type RawMinutes = Map<number, [number, number]>;
+
+interface Route {
+  slo: number;
+  total: boolean;
+  part: boolean;
+}
+
+const JOURNEY_DIMS = SLI_FAMILIES.journey.whereKeys;
+const LEM_DIMS = SLI_FAMILIES.lem.whereKeys;
+
+function rangesCondition(ranges: readonly MinuteRange[], params: Params): string {
+  return ranges
+    .map(([from, to], i) => {
+      params[`f${i}`] = from * 60;
+      params[`t${i}`] = to * 60;
+      return `(minute >= toDateTime({f${i}:UInt32}, 'UTC') AND minute < toDateTime({t${i}:UInt32}, 'UTC'))`;
+    })
+    .join(' OR ');
+}
+
+function latencyOk(max: number | null, le: number): boolean {
+  return max === null || (le >= 0 && le <= max);
+}
+
+export class MinuteSource {
+  private readonly cellSlos: Record<'journey' | 'lem', number[]> = { journey: [], lem: [] };
+  private readonly factSlos: number[] = [];
+  private readonly levelSlos: number[] = [];
+  private readonly routes: Record<'journey' | 'lem', Map<string, Route[]>> = { journey: new Map(), lem: new Map() };
+  /** Level history per level SLO: updates per scope_id+metric, sorted. */
+  private readonly history = new Map<number, Map<string, LevelUpdate[]>>();
+
+  constructor(
+    private readonly wh: Warehouse,
+    private readonly slos: readonly SloDefinition[],
+  ) {
+    slos.forEach((slo, i) => {
+      const ind = slo.indicator;
+      if (ind.kind === 'level') {
+        this.levelSlos.push(i);
+        this.history.set(i, new Map());
+      } else if (indicatorSource(ind) === 'facts') this.factSlos.push(i);
+      else this.cellSlos[ind.kind === 'ratio' ? ind.total.family : ind.events.family].push(i);
+    });
+  }
+
+  get hasLevels(): boolean {
+    return this.levelSlos.length > 0;
+  }
+
+  /** Raw counts of every SLO for the given minute ranges (complete minutes). */
+  async read(ranges: readonly MinuteRange[]): Promise<RawMinutes[]> {
+    const parts: Array<Map<number, [number, number]>> = this.slos.map(() => new Map());
+    const totals: Array<Map<number, number>> = this.slos.map(() => new Map());
+    const live = ranges.filter(([a, b]) => b > a);
+    if (live.length === 0) return this.slos.map(() => new Map());
+    for (const family of ['journey', 'lem'] as const) {
+      if (this.cellSlos[family].length > 0) await this.readCells(family, live, parts, totals);
+    }
+    for (const i of this.factSlos) await this.readFacts(i, live, parts, totals);
+    const out: RawMinutes[] = this.slos.map((slo, i) => {
+      const ind = slo.indicator;
+      const m: RawMinutes = new Map();
+      if (ind.kind === 'level') return m;
+      const goodIsBad = ind.kind === 'ratio' && ind.goodIsBad;
+      for (const [minute, total] of totals[i] ?? []) {
+        const part = Math.min(parts[i]?.get(minute)?.[0] ?? 0, total);
+        m.set(minute, [goodIsBad ? total - part : part, total]);
+      }
+      return m;
+    });
+    for (const i of this.levelSlos) out[i] = this.levelMinutes(i, live);
+    return out;
+  }
+
+  private async readCells(
+    family: 'journey' | 'lem',
+    ranges: readonly MinuteRange[],
+    parts: Array<Map<number, [number, number]>>,
+    totals: Array<Map<number, number>>,
+  ): Promise<void> {
+    const dims = family === 'journey' ? JOURNEY_DIMS : LEM_DIMS;
+    const table = family === 'journey' ? 'sli_journey_minute' : 'sli_lem_minute';
+    const le = family === 'journey' ? ', latency_le' : '';
+    const params: Params = {};
+    const sql = `SELECT intDiv(toUnixTimestamp(minute), 60) AS m, event_type, ${dims.join(', ')}${le}, uniqExactMerge(events) AS n
+FROM ${table} WHERE ${rangesCondition(ranges, params)}
+GROUP BY m, event_type, ${dims.join(', ')}${le}`;
+    const rows = await this.wh.query<Record<string, string | number>>(sql, params);
+    for (const row of rows) {
+      const eventType = String(row['event_type']);
+      const key = `${eventType}\u0000${dims.map((d) => row[d]).join('\u0000')}`;
+      let routes = this.routes[family].get(key);
+      if (!routes) {
+        const d: Record<string, string | null> = {};
+        for (const k of dims) d[k] = String(row[k] ?? '');
+        routes = this.route(family, eventType, d);
+        this.routes[family].set(key, routes);
+      }
+      if (routes.length === 0) continue;
+      const minute = Number(row['m']);
+      const n = Number(row['n']);
+      const lat = family === 'journey' ? Number(row['latency_le']) : -1;
+      for (const r of routes) {
+        const ind = this.slos[r.slo]?.indicator as Exclude<Indicator, { kind: 'level' }>;
+        let inTotal: boolean;
+        let inPart: boolean;
+        if (ind.kind === 'ratio') {
+          inTotal = r.total && latencyOk(ind.total.latencyMaxMs, lat);
+          inPart = r.part && latencyOk(ind.good.latencyMaxMs, lat);
+        } else {
+          inTotal = r.total && lat >= 0;
+          inPart = inTotal && lat <= ind.cutMs !== ind.goodWhenAbove;
+        }
+        if (inTotal) {
+          const t = totals[r.slo] as Map<number, number>;
+          t.set(minute, (t.get(minute) ?? 0) + n);
+        }
+        if (inPart) {
+          const p = parts[r.slo] as Map<number, [number, number]>;
+          const cur = p.get(minute);
+          if (cur) cur[0] += n;
+          else p.set(minute, [n, 0]);
+        }
+      }
+    }
+  }
+
+  private route(family: 'journey' | 'lem', eventType: string, dims: Dims): Route[] {
+    const out: Route[] = [];
+    for (const i of this.cellSlos[family]) {
+      const ind = this.slos[i]?.indicator;
+      if (!ind || ind.kind === 'level') continue;
+      const total = matchesDims(ind.kind === 'ratio' ? ind.total : ind.events, eventType, dims);
+      const part = ind.kind === 'ratio' ? matchesDims(ind.good, eventType, dims) : total;
+      if (total || part) out.push({ slo: i, total, part });
+    }
+    return out;
+  }
+
+  private async readFacts(i: number, ranges: readonly MinuteRange[], parts: Array<Map<number, [number, number]>>, totals: Array<Map<number, number>>): Promise<void> {
+    const ind = this.slos[i]?.indicator;
+    if (!ind || ind.kind === 'level') return;
+    for (const [from, to] of ranges) {
+      const q = countsQuery(ind, from, to);
+      const rows = await this.wh.query<{ m: number | string; part: number | string; total: number | string }>(q.sql, q.params);
+      for (const r of rows) {
+        const minute = Number(r.m);
+        (totals[i] as Map<number, number>).set(minute, Number(r.total));
+        (parts[i] as Map<number, [number, number]>).set(minute, [Number(r.part), 0]);
+      }
+    }
+  }
+
+  /**
+   * Loads LEM updates of the level SLOs with minute in [from, to); with `before`, also the
+   * last update of every cell before `from` (the levels in force when tracking starts).
+   */
+  async loadLevels(from: number, to: number, before = false): Promise<void> {
+    if (this.levelSlos.length === 0 || (to <= from && !before)) return;
+    const params: Params = { f: from * 60, t: to * 60 };
+    const cols = `scope_id, metric, event_type, city_code, scope`;
+    const sql = `SELECT ${cols}, maxMerge(last_update) AS u FROM sli_lem_minute
+WHERE minute >= toDateTime({f:UInt32}, 'UTC') AND minute < toDateTime({t:UInt32}, 'UTC')
+GROUP BY minute, ${cols}${
+      before
+        ? `
+UNION ALL
+SELECT ${cols}, maxMerge(last_update) AS u FROM sli_lem_minute
+WHERE minute < toDateTime({f:UInt32}, 'UTC')
+GROUP BY ${cols}`
+        : ''
+    }`;
+    const rows = await this.wh.query<{ scope_id: string; metric: string; event_type: string; city_code: string; scope: string; u: [string, string, number] }>(sql, params);
+    for (const r of rows) {
+      const update = toLevelUpdate(r.scope_id, r.metric, r.u);
+      const dims: Dims = { scope_id: r.scope_id, metric: r.metric, city_code: r.city_code, scope: r.scope };
+      for (const i of this.levelSlos) {
+        const ind = this.slos[i]?.indicator;
+        if (ind?.kind !== 'level' || !matchesDims(ind.events as Selector, r.event_type, dims)) continue;
+        const byKey = this.history.get(i) as Map<string, LevelUpdate[]>;
+        let list = byKey.get(update.key);
+        if (!list) byKey.set(update.key, (list = []));
+        insertSorted(list, update);
+      }
+    }
+  }
+
+  /** Forgets level updates older than `minute`, keeping the one in force at it. */
+  pruneLevels(minute: number): void {
+    for (const byKey of this.history.values()) {
+      for (const list of byKey.values()) {
+        const idx = lastBefore(list, (minute + 1) * 60_000);
+        if (idx > 0) list.splice(0, idx);
+      }
+    }
+  }
+
+  private levelMinutes(i: number, ranges: readonly MinuteRange[]): RawMinutes {
+    const ind = this.slos[i]?.indicator;
+    const out: RawMinutes = new Map();
+    if (ind?.kind !== 'level') return out;
+    const byKey = this.history.get(i) as Map<string, LevelUpdate[]>;
+    for (const [from, to] of ranges) {
+      const relevant: LevelUpdate[] = [];
+      for (const list of byKey.values()) {
+        const startIdx = Math.max(0, lastBefore(list, from * 60_000));
+        for (let k = startIdx; k < list.length; k++) {
+          const u = list[k] as LevelUpdate;
+          if (u.occurredAt >= to * 60_000) break;
+          relevant.push(u);
+        }
+      }
+      const c = levelCounts(relevant, ind.op, ind.value, from, to - from);
+      for (let k = 0; k < to - from; k++) {
+        const t = c.total[k] ?? 0;
+        if (t > 0) out.set(from + k, [c.good[k] ?? 0, t]);
+      }
+    }
+    return out;
+  }
+}
+
+/** Index of the last update with occurredAt < ms (-1 when none). */
+function lastBefore(list: readonly LevelUpdate[], ms: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((list[mid] as LevelUpdate).occurredAt < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+function insertSorted(list: LevelUpdate[], u: LevelUpdate): void {
+  let i = list.length;
+  while (i > 0 && updateOrder(list[i - 1] as LevelUpdate, u) > 0) i--;
+  const prev = list[i - 1];
+  if (prev && prev.eventId === u.eventId && prev.occurredAt === u.occurredAt) return;
+  list.splice(i, 0, u);
+}

@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { SignalSink } from '../../../sinks/signals/types.js';
+import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import type { SloDefinition } from '../model.js';
+import type { WatermarkOptions } from './watermark.js';
+
+export interface SloEvaluatorOptions {
+  warehouse: Warehouse;
+  slos: readonly SloDefinition[];
+  /** Where signals and scores go, in this order (e.g. warehouse history, Kafka topics, webhooks). */
+  sinks: readonly SignalSink[];
+  /** Name of this evaluator's progress row in `slo_evaluator_state`. @default 'default' */
+  name?: string;
+  watermark?: WatermarkOptions;
+  /** Topics whose partitions hold the watermark back. @default ['tjm.journey.v1', 'lem.signals.v1'] */
+  watermarkTopics?: readonly string[];
+  /** Most event time (minutes) evaluated in one cycle; bounds memory while catching up. @default 360 */
+  maxCycleMinutes?: number;
+  /** Quality scores every this many minutes of event time; 0 turns them off. @default 60 */
+  qualityEveryMinutes?: number;
+  /** Window of the quality scores. @default 1440 (24h) */
+  qualityWindowMinutes?: number;
+  /**
+   * First instant evaluated when this evaluator has no saved progress.
+   * @default the first hour with SLI data
+   */
+  startAt?: number;
+  /**
+   * On restart, alerts are rebuilt by replaying this much event time (beyond the longest
+   * window) before the saved cursor, without emitting. @default 10080 (7 days)
+   */
+  warmupMinutes?: number;
+  /** Processing-time period of the watermark check (idle partitions). @default 1000 */
+  tickMs?: number;
+  /** Backoff of failed sends and warehouse reads. @default { initialMs: 200, maxMs: 30000 } */
+  retry?: { initialMs: number; maxMs: number };
+  logger?: Logger;
+  /** Processing-time clock. @default Date.now */
+  now?: () => number;
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { emptyCounts, UnitSeries } from '../series.js';
+import type { Budgeting } from '../model.js';
+import { HourWindows } from './hour-windows.js';
+import { WatermarkTracker } from './watermark.js';
+
+function randomCounts(seed: number, start: number, minutes: number) {
+  let s = seed;
+  const rnd = (): number => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+  const c = emptyCounts(start, minutes);
+  for (let i = 0; i < minutes; i++) {
+    const total = rnd() < 0.2 ? 0 : Math.floor(rnd() * 20);
+    c.total[i] = total;
+    c.good[i] = Math.max(0, total - (rnd() < 0.1 ? Math.floor(rnd() * total) : 0));
+  }
+  return c;
+}
+
+describe('HourWindows (hour totals plus minute detail at window edges)', () => {
+  it.each<[string, Budgeting]>([
+    ['Occurrences', { method: 'Occurrences' }],
+    ['Timeslices 5m', { method: 'Timeslices', sliceMinutes: 5, sliceTarget: 0.9 }],
+  ])('%s: every window sum equals the dense prefix sums', (_name, budgeting) => {
+    const start = 480_000 * 60; // an hour boundary
+    const minutes = 3 * 1440;
+    const counts = randomCounts(7, start, minutes);
+    const dense = new UnitSeries(counts, budgeting);
+    const w = new HourWindows(budgeting, 26);
+    w.start(start / 60);
+    const hourRaw = (h: number) => ({
+      good: counts.good.slice(h * 60 - start, h * 60 - start + 60),
+      total: counts.total.slice(h * 60 - start, h * 60 - start + 60),
+    });
+    const lengths = [5, 30, 60, 120, 360, 1440];
+    let checked = 0;
+    for (let t = start + 1; t <= start + minutes; t++) {
+      const open = Math.floor((t - 1) / 60);
+      w.setHour(open, hourRaw(open));
+      if (t % 60 === 0) w.closeHour(t / 60 - 1);
+      // Only the hours where some window starts keep their minute detail.
+      const keep = new Set([Math.floor(t / 60), ...lengths.map((l) => Math.floor((t - l) / 60))]);
+      for (const h of keep) if (h * 60 >= start && h * 60 < t) w.setHour(h, hourRaw(h));
+      w.retainHours((h) => keep.has(h));
+      for (const l of lengths) {
+        expect(w.sum(t - l, t)).toEqual(dense.sum(t - l, t));
+        checked++;
+      }
+    }
+    expect(checked).toBe(minutes * lengths.length);
+  });
+});
+
+describe('event-time watermark', () => {
+  it('is the slowest active partition minus the lateness, ignores idle partitions and never goes back', () => {
+    const w = new WatermarkTracker({ allowedLatenessMs: 1000, idleTimeoutMs: 5000 });
+    expect(w.watermark(0)).toBe(-Infinity);
+    w.observe('t', 0, 100_000, 0);
+    w.observe('t', 1, 40_000, 0);
+    expect(w.watermark(1000)).toBe(39_000);
+    w.observe('t', 0, 200_000, 3000);
+    expect(w.watermark(4000)).toBe(39_000);
+    // partition 1 has been silent for 5 s: it no longer holds the watermark back
+    expect(w.watermark(5000)).toBe(199_000);
+    // it comes back with old events: the watermark does not move backwards
+    w.observe('t', 1, 50_000, 6000);
+    expect(w.watermark(6000)).toBe(199_000);
+    w.observe('t', 1, 250_000, 7000);
+    w.observe('t', 0, 300_000, 7000);
+    expect(w.watermark(7000)).toBe(249_000);
+    w.forget('t', 1);
+    expect(w.watermark(7000)).toBe(299_000);
+    // a batch without valid events does not pin the watermark at -Infinity
+    w.observe('u', 0, null, 7000);
+    expect(w.watermark(7000)).toBe(299_000);
+  });
+});
