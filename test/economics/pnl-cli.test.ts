@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import { runCli } from '../support/cli.js';
 import { randomName } from '../support/warehouse.js';
+import { comp, inputs } from './fixtures.js';
 import { toJsonLines } from './warehouse-support.js';
 import { EDGE_WORLD_BY_MONTH, EDGE_WORLD_TOTAL, edgeWorld } from './world.js';
 
@@ -18,10 +19,27 @@ const flags = ['--data', data, '--database', database];
 describe('slo-pipeline pnl', () => {
   beforeAll(async () => {
     const file = join(dir, 'world.jsonl');
-    writeFileSync(file, toJsonLines(edgeWorld()));
+    // Bad money is dead-lettered with its reason and never reaches the P&L.
+    const bad = toJsonLines(
+      inputs({
+        compensations: [
+          comp({ incident_id: 'INC-A', event_id: 'bad-neg', event_type: 'ISSUED', amount_minor: -500 }),
+          comp({ incident_id: 'INC-A', event_id: 'bad-cur', event_type: 'ISSUED', amount_minor: 500, currency: 'XYZ' }),
+          comp({ incident_id: 'INC-A', event_id: 'bad-big', event_type: 'ISSUED', amount_minor: 2 ** 60 }),
+        ],
+      }),
+    );
+    writeFileSync(file, toJsonLines(edgeWorld()) + bad);
     const r = await runCli(['ingest', file, '--json', ...flags]);
     expect(r.err).toBe('');
-    expect(JSON.parse(r.out)).toMatchObject({ dead_lettered: 0 });
+    expect(JSON.parse(r.out)).toMatchObject({ dead_lettered: 3 });
+    const wh = await ChdbWarehouse.open({ dataDir: data, database });
+    try {
+      const dl = await wh.query<{ reason_code: string }>('SELECT reason_code FROM dead_letters FINAL ORDER BY reason_code');
+      expect(dl.map((d) => d.reason_code)).toEqual(['AMOUNT_OVERFLOW', 'NEGATIVE_AMOUNT', 'UNKNOWN_CURRENCY']);
+    } finally {
+      await wh.close();
+    }
   });
   afterAll(async () => {
     const wh = await ChdbWarehouse.open({ dataDir: data, database: 'default' });

@@ -35,12 +35,21 @@ export async function rebuildCube(wh: Warehouse, months?: readonly string[]): Pr
   if (list.length === 0) return;
   const version = await nextVersion(wh);
   const params = { months: [...list], version };
+  // first/last: whether the cell's month is the incident's first/last cost month, over all
+  // of the incident's months (not only the recomputed ones).
   await wh.exec(
     `INSERT INTO incident_cost_cube (cost_month, reporting_currency, ${DIMS}, version, is_deleted,
-       compensation_minor, redeemed_minor, refund_minor, lost_revenue_minor, unconverted, incidents)
+       compensation_minor, redeemed_minor, refund_minor, lost_revenue_minor, unconverted, incidents, incidents_first, incidents_last)
      SELECT cost_month, reporting_currency, ${DIMS}, {version:UInt64}, 0,
-       sum(compensation_minor), sum(redeemed_minor), sum(refund_minor), sum(lost_revenue_minor), sum(unconverted), count()
-     FROM incident_cost_monthly FINAL
+       sum(compensation_minor), sum(redeemed_minor), sum(refund_minor), sum(lost_revenue_minor), sum(unconverted), count(),
+       countIf(cost_month = first_month), countIf(cost_month = last_month)
+     FROM (
+       SELECT cost_month, reporting_currency, ${DIMS}, compensation_minor, redeemed_minor, refund_minor, lost_revenue_minor,
+         unconverted, min(cost_month) OVER w AS first_month, max(cost_month) OVER w AS last_month
+       FROM incident_cost_monthly FINAL
+       WHERE incident_id IN (SELECT incident_id FROM incident_cost_monthly FINAL WHERE cost_month IN {months:Array(Date)})
+       WINDOW w AS (PARTITION BY incident_id, reporting_currency)
+     )
      WHERE cost_month IN {months:Array(Date)}
      GROUP BY cost_month, reporting_currency, ${DIMS}`,
     params,

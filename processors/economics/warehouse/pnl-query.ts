@@ -15,8 +15,8 @@ import {
  * The P&L read path. Dimensions are allow-listed (an identifier can never come from the
  * caller) and every value is a bound parameter. Three exact sources, the smallest that can
  * answer the query:
- *  - incident_cost_cube: grouped by month, whole-month bounds; one row per month and
- *    combination of dimensions, incidents additive within a month;
+ *  - incident_cost_cube: whole-month bounds, grouped by month or open at one end; one row
+ *    per month and combination of dimensions;
  *  - incident_cost_monthly: whole-month bounds otherwise; one row per incident and month,
  *    incidents counted distinct;
  *  - incident_cost_facts: any other day range; one row per money event.
@@ -53,10 +53,20 @@ const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
 /** Which source answers a query (see above); `forced` must be able to answer it exactly. */
 export function pnlSource(by: readonly PnlDimension[], start: number | null, end: number | null, forced?: PnlSource): PnlSource {
   const wholeMonths = isMonthStart(start) && isMonthStart(end);
-  const canCube = wholeMonths && by.includes('month') && !by.includes('incident_id');
-  if (forced === 'cube' && !canCube) throw new PipelineError('BAD_ARGUMENT', 'the P&L cube answers only month groupings over whole months');
+  const canCube = wholeMonths && !by.includes('incident_id') && (by.includes('month') || start === null || end === null);
+  if (forced === 'cube' && !canCube) {
+    throw new PipelineError('BAD_ARGUMENT', 'the P&L cube answers whole months, grouped by month or with an open start or end');
+  }
   if (forced === 'monthly' && !wholeMonths) throw new PipelineError('BAD_ARGUMENT', 'incident_cost_monthly answers only whole-month bounds');
   return forced ?? (!wholeMonths ? 'facts' : canCube ? 'cube' : 'monthly');
+}
+
+/**
+ * How the cube counts incidents: per month (grouped by month), else each incident in its
+ * first cost month (no lower bound) or its last (no upper bound); see 014_economics_columns.sql.
+ */
+function cubeIncidents(by: readonly PnlDimension[], start: number | null): string {
+  return by.includes('month') ? 'sum(incidents)' : start === null ? 'sum(incidents_first)' : 'sum(incidents_last)';
 }
 
 const TABLE: Readonly<Record<PnlSource, string>> = {
@@ -86,7 +96,7 @@ export async function queryPnl(wh: Warehouse, q: PnlQuery = {}, options: { sourc
     if (end !== null) bound("occurred_at < fromUnixTimestamp64Milli({end:Int64}, 'UTC')", 'end', end);
   }
   const sum = (col: string): string => (source === 'facts' ? `sum(toInt128(${col}))` : `sum(${col})`);
-  const incidents = source === 'cube' ? 'sum(incidents)' : 'uniqExact(incident_id)';
+  const incidents = source === 'cube' ? cubeIncidents(by, start) : 'uniqExact(incident_id)';
   const unconverted = source === 'facts' ? 'countIf(unconverted = 1)' : 'sum(unconverted)';
   const keys = by.map((d) => (d === 'month' ? 'cost_month' : d));
   // Money leaves the warehouse as exact decimal strings: integer division and remainder

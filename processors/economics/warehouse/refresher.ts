@@ -123,13 +123,15 @@ export class IncidentCostRefresher {
   private async pass(): Promise<RefreshReport> {
     const wh = this.wh;
     const [now] = await wh.query<{ t: string }>('SELECT toUnixTimestamp64Micro(now64(6)) AS t');
-    const [state] = await wh.query<{ w: string }>(
-      'SELECT toUnixTimestamp64Micro(watermark) AS w FROM econ_refresh_state FINAL WHERE id = 1',
+    const [found] = await wh.query<{ w: string; rc: string }>(
+      'SELECT toUnixTimestamp64Micro(watermark) AS w, reporting_currency AS rc FROM econ_refresh_state FINAL WHERE id = 1',
     );
     const report: RefreshReport = { marks: 0, incidents: 0, full: false };
+    // First pass on this warehouse (facts may predate the marks: a migration onto existing
+    // data), or the reporting currency changed: cost everything once; the marks below are
+    // then cheap repeats.
+    const state = found?.rc === this.o.reportingCurrency ? found : undefined;
     if (!state) {
-      // First pass on this warehouse: facts may predate the marks (a migration onto
-      // existing data), so cost everything once; the marks below are then cheap repeats.
       report.incidents += (await recostAll(wh, this.o)).incidents;
       report.full = true;
     }
@@ -156,7 +158,9 @@ export class IncidentCostRefresher {
       report.marks += marks.length;
       if (marks.length < this.o.markBatch) break;
     }
-    await wh.insert('econ_refresh_state', [{ id: 1, watermark: now?.t ? microsToIso(now.t) : 0, version: Number(now?.t ?? 0) }]);
+    await wh.insert('econ_refresh_state', [
+      { id: 1, watermark: now?.t ? microsToIso(now.t) : 0, version: Number(now?.t ?? 0), reporting_currency: this.o.reportingCurrency },
+    ]);
     return report;
   }
 }
