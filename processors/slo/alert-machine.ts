@@ -34,12 +34,18 @@ export interface AlertTransition {
   rule: AlertRule;
 }
 
+/**
+ * `quiet`: the firing rule's short window holds no events at `at`. No data is no evidence
+ * that the problem is over (a route without traffic for a few minutes mid-incident), so a
+ * firing alert neither counts that minute towards resolving nor resolves in it.
+ */
 export function stepAlert(
   state: AlertState,
   severity: AlertSeverity,
   at: number,
   match: RuleMatch | null,
   policy: Pick<AlertPolicy, 'pendingForMinutes' | 'keepFiringForMinutes'>,
+  quiet = false,
 ): { state: AlertState; transition: AlertTransition | null } {
   switch (state.phase) {
     case 'inactive':
@@ -54,6 +60,7 @@ export function stepAlert(
     }
     case 'firing': {
       if (match) return { state: state.falseSince === null ? state : { ...state, falseSince: null }, transition: null };
+      if (quiet) return { state, transition: null };
       const falseSince = state.falseSince ?? at;
       if (at - falseSince < policy.keepFiringForMinutes) return { state: { ...state, falseSince }, transition: null };
       return { state: INACTIVE, transition: { status: 'RESOLVED', severity, firingSince: state.since, at, rule: state.rule } };
@@ -62,9 +69,9 @@ export function stepAlert(
 }
 
 /**
- * Minutes of false condition after which any alert is inactive whatever came before
- * (a pending alert resets at the first false, a firing one resolves after the keep time).
- * Stateless evaluations start their replay at such a point.
+ * Minutes of false condition (with data in every short window) after which any alert is
+ * inactive whatever came before (a pending alert resets at the first false, a firing one
+ * resolves after the keep time). Stateless evaluations start their replay at such a point.
  */
 export function quietMinutes(policy: Pick<AlertPolicy, 'keepFiringForMinutes'>): number {
   return policy.keepFiringForMinutes + 1;

@@ -12,14 +12,19 @@ const iso = (m: number): string => new Date(m * 60_000).toISOString().slice(11, 
  * 02:00 to 02:29 (burn 50x at target 0.99). Expected minutes are worked out by hand in
  * the comments below each assertion.
  */
-function incidentSeries(slo: SloDefinition, badMinutes: Array<[string, string]> = [['02:00', '02:30']]): UnitSeries {
+function incidentSeries(slo: SloDefinition, badMinutes: Array<[string, string]> = [['02:00', '02:30']], silent: Array<[string, string]> = []): UnitSeries {
   const start = minute('2024-03-01T00:00:00Z');
   const c = emptyCounts(start, 12 * 60);
   c.total.fill(10);
   c.good.fill(10);
-  for (const [from, to] of badMinutes) {
-    for (let m = minute(`2024-03-01T${from}:00Z`); m < minute(`2024-03-01T${to}:00Z`); m++) c.good[m - start] = 5;
-  }
+  const each = (ranges: Array<[string, string]>, f: (i: number) => void) => {
+    for (const [from, to] of ranges) for (let m = minute(`2024-03-01T${from}:00Z`); m < minute(`2024-03-01T${to}:00Z`); m++) f(m - start);
+  };
+  each(badMinutes, (i) => (c.good[i] = 5));
+  each(silent, (i) => {
+    c.good[i] = 0;
+    c.total[i] = 0;
+  });
   return new UnitSeries(c, slo.budgeting);
 }
 
@@ -122,6 +127,16 @@ describe('alert state machine', () => {
     // the 10m window reaches 14.4% at 3 bad minutes (02:03); the 2m window is clean from 02:07
     expect(ts.map((t) => `${t.at} ${t.status}`)).toEqual(['02:03 FIRING', '02:07 RESOLVED', '02:23 FIRING', '02:27 RESOLVED']);
     expect(new Set(ts.map((t) => t.id)).size).toBe(4);
+  });
+
+  it('does not resolve while the short window has no events at all', () => {
+    const slo = sloFromYaml(sloYaml({ annotations: { 'ops.alert.page': '14.4x 10m/2m', 'ops.alert.ticket': 'none' } }));
+    // Half failing from 02:00, then no traffic at all from 02:10 to 02:40, then all good.
+    const series = incidentSeries(slo, [['02:00', '02:10']], [['02:10', '02:40']]);
+    // Empty 2m windows from 02:12 hold the alert; the first minute with data and no burn
+    // is 02:41, so it resolves 15 minutes later (not at 02:27 on the strength of silence).
+    expect(transitions(slo, series).map((t) => `${t.at} ${t.status}`)).toEqual(['02:03 FIRING', '02:56 RESOLVED']);
+    expect(alertsAt(slo, series, minute('2024-03-01T02:50:00Z'), series.start).map((a) => a.severity)).toEqual(['PAGE']);
   });
 
   it('holds a pending alert until pending_for has passed, and drops it if the condition clears first', () => {

@@ -129,3 +129,8 @@ export function matchSeverity(slo: SloDefinition, severity: AlertRule['severity'
   }
   return null;
 }
+
+/** True when the short window of `rule` holds no units at T (see `stepAlert`'s quiet). */
+export function shortWindowEmpty(rule: AlertRule, src: WindowSource, toMinute: number): boolean {
+  return src.sum(toMinute - rule.shortMinutes, toMinute).total <= 0;
+}

@@ -2,7 +2,7 @@ import type { AlertSeverity } from '../contracts/enums.js';
 import type { SloBreachSignal } from '../contracts/events.js';
 import { INACTIVE, quietMinutes, stepAlert, type AlertState, type AlertTransition } from './alert-machine.js';
 import { MINUTE_MS } from './duration.js';
-import { evaluate, matchSeverity, type WindowSource } from './evaluate.js';
+import { evaluate, matchSeverity, shortWindowEmpty, type WindowSource } from './evaluate.js';
 import type { SloDefinition } from './model.js';
 import { breachSignal } from './signal.js';
 
@@ -38,7 +38,8 @@ export function runAlerts(
       const match = matchSeverity(slo, sev, src, t);
       const before = states[sev] ?? INACTIVE;
       if (!match && before.phase === 'inactive') continue;
-      const r = stepAlert(before, sev, t, match, slo.alerting);
+      const quiet = !match && before.phase === 'firing' && shortWindowEmpty(before.rule, src, t);
+      const r = stepAlert(before, sev, t, match, slo.alerting, quiet);
       states[sev] = r.state;
       if (r.transition) notified.push({ transition: r.transition, signal: breachSignal(slo, r.transition, evaluate(slo, src, t * MINUTE_MS), src) });
     }
@@ -56,8 +57,8 @@ export function quietAnchor(slo: SloDefinition, src: WindowSource, minute: numbe
   const severities = severitiesOf(slo);
   let run = 0;
   for (let t = minute - 1; t >= earliest; t--) {
-    const any = severities.some((sev) => matchSeverity(slo, sev, src, t) !== null);
-    run = any ? 0 : run + 1;
+    const clear = severities.every((sev) => matchSeverity(slo, sev, src, t) === null) && slo.alerting.rules.every((r) => !shortWindowEmpty(r, src, t));
+    run = clear ? run + 1 : 0;
     if (run >= need) return t + need - 1;
   }
   return earliest - 1;

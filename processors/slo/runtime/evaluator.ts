@@ -9,7 +9,7 @@ import type { CommittedBatch } from '../../ingest/options.js';
 import type { TopicPartition } from '../../transport/types.js';
 import { INACTIVE, stepAlert } from '../alert-machine.js';
 import { DAY_MIN, MINUTE_MS } from '../duration.js';
-import { evaluate, matchSeverity, sloWindow } from '../evaluate.js';
+import { evaluate, matchSeverity, shortWindowEmpty, sloWindow } from '../evaluate.js';
 import type { SloDefinition } from '../model.js';
 import { breachSignal } from '../signal.js';
 import { severitiesOf, type AlertStates } from '../timeline.js';
@@ -247,7 +247,8 @@ export class SloEvaluator {
           const match = matchSeverity(tr.slo, sev, tr.windows, t);
           const before = tr.states[sev] ?? INACTIVE;
           if (!match && before.phase === 'inactive') continue;
-          const r = stepAlert(before, sev, t, match, tr.slo.alerting);
+          const quiet = !match && before.phase === 'firing' && shortWindowEmpty(before.rule, tr.windows, t);
+          const r = stepAlert(before, sev, t, match, tr.slo.alerting, quiet);
           tr.states[sev] = r.state;
           if (r.transition && emit) breaches.push(breachSignal(tr.slo, r.transition, evaluate(tr.slo, tr.windows, t * MINUTE_MS), tr.windows));
         }

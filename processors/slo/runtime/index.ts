@@ -2,3 +2,4 @@ export { SloEvaluator, type EvaluatorStats } from './evaluator.js';
 export type { SloEvaluatorOptions } from './options.js';
 export { WatermarkTracker, type WatermarkOptions } from './watermark.js';
 export { qualityScores } from './quality.js';
+export { startSloRuntime, type SloRuntime, type SloRuntimeOptions } from './wire.js';

@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import { defaultCodec, type AvroCodec } from '../../codec/avro-codec.js';
+import { OUTPUT_TOPICS } from '../../contracts/topics.js';
+import type { CommittedBatch } from '../../ingest/options.js';
+import type { Producer, TopicPartition, Transport } from '../../transport/types.js';
+import { KafkaSignalSink, WarehouseSignalSink, WebhookSignalSink, webhookOptionsFromEnv, type SignalSink } from '../../../sinks/signals/index.js';
+import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import type { SloDefinition } from '../model.js';
+import { SloEvaluator } from './evaluator.js';
+import type { SloEvaluatorOptions } from './options.js';
+
+export interface SloRuntimeOptions {
+  warehouse: Warehouse;
+  /** Where the output topics live (the same transport the ingest reads). */
+  transport: Transport;
+  slos: readonly SloDefinition[];
+  /** Webhooks come from SLO_WEBHOOK_PAGE_URL / SLO_WEBHOOK_TICKET_URL / SLO_WEBHOOK_SECRET. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Partitions of the output topics when they are created. @default 6 */
+  outputPartitions?: number;
+  codec?: AvroCodec;
+  logger?: Logger;
+  /** Anything else of the evaluator (watermark, name, cycle size, quality cadence). */
+  evaluator?: Omit<SloEvaluatorOptions, 'warehouse' | 'slos' | 'sinks' | 'logger'>;
+}
+
+/** The SLO engine as the running pipeline uses it: evaluator plus its sinks, fed by the ingest hooks. */
+export interface SloRuntime {
+  readonly evaluator: SloEvaluator;
+  readonly webhooks: WebhookSignalSink | null;
+  /** Pass to IngestPipeline's `onCommitted`. */
+  onCommitted(batch: CommittedBatch): void;
+  onRevoked(partitions: readonly TopicPartition[]): void;
+  /** Evaluates up to `eventTimeMs` regardless of the watermark (end of a finite stream). */
+  flush(eventTimeMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the SLO engine next to the ingest pipeline: breach signals and quality scores go
+ * to the warehouse history, the output topics (Avro) and, when configured, signed webhooks.
+ */
+export async function startSloRuntime(o: SloRuntimeOptions): Promise<SloRuntime> {
+  const partitions = o.outputPartitions ?? 6;
+  await o.transport.ensureTopics([
+    { topic: OUTPUT_TOPICS.breach, partitions },
+    { topic: OUTPUT_TOPICS.quality, partitions },
+  ]);
+  const producer: Producer = await o.transport.producer();
+  const webhookOptions = webhookOptionsFromEnv(o.env ?? process.env);
+  const webhooks = webhookOptions ? new WebhookSignalSink(webhookOptions, o.logger) : null;
+  const sinks: SignalSink[] = [new WarehouseSignalSink(o.warehouse), new KafkaSignalSink(producer, o.codec ?? defaultCodec())];
+  if (webhooks) sinks.push(webhooks);
+  const evaluator = new SloEvaluator({ ...o.evaluator, warehouse: o.warehouse, slos: o.slos, sinks, ...(o.logger ? { logger: o.logger } : {}) });
+  evaluator.start();
+  return {
+    evaluator,
+    webhooks,
+    onCommitted: (batch) => evaluator.onCommitted(batch),
+    onRevoked: (tps) => evaluator.onRevoked(tps),
+    flush: async (t) => {
+      await evaluator.advanceTo(t);
+      await webhooks?.flush();
+    },
+    stop: async () => {
+      await evaluator.stop();
+      for (const s of sinks) await s.close();
+      await producer.close();
+    },
+  };
+}
