@@ -23,7 +23,7 @@ const NO_SCOPE = { product_version_id: null, market_code: null, city_code: null,
 const slos = loadSloDirOrThrow(projectPath('slos'));
 const content: SimOptions = { seed: 21, days: 2, journeysPerDay: 5000 };
 const sim = simulate(content);
-const { start, end } = sim.truth;
+const { end } = sim.truth;
 
 const order = (a: SloBreachSignal, b: SloBreachSignal): number =>
   a.evaluated_at - b.evaluated_at || (a.slo_id < b.slo_id ? -1 : a.slo_id > b.slo_id ? 1 : 0) || (a.signal_id < b.signal_id ? -1 : 1);
