@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BacktestResult } from '../processors/slo/backtest.js';
 
 /**
  * The shapes the API answers with, as zod schemas (they document the OpenAPI responses)
@@ -75,29 +76,59 @@ export interface SignalFilter {
   offset: number;
 }
 
+const backtestAlert = z.object({
+  severity: z.string(),
+  status: z.string(),
+  at: z.string(),
+  long_window: z.string(),
+  short_window: z.string(),
+  burn_rate_long: z.number(),
+  burn_rate_short: z.number(),
+  burn_rate_threshold: z.number(),
+  signal_id: z.string(),
+});
+const backtestRun = z.object({
+  final: sloStatusSchema.nullable(),
+  curve: z.array(historyPointSchema),
+  alerts: z.array(backtestAlert).describe('Every FIRING and RESOLVED transition the definition would have sent.'),
+});
+
+/** The SLO engine's backtest result (processors/slo/backtest.ts). */
 export const backtestSchema = z.object({
   from: z.string(),
   to: z.string(),
+  step_minutes: z.number().int(),
   slos: z.array(
     z.object({
       slo_id: z.string(),
-      proposed: z.object({
-        final: sloStatusSchema.nullable(),
-        curve: z.array(historyPointSchema),
-        alerts: z.array(z.object({ severity: z.string(), status: z.string(), at: z.string(), long_window: z.string(), short_window: z.string() })),
-      }),
-      current: z
-        .object({
-          final: sloStatusSchema.nullable(),
-          alerts: z.array(z.object({ severity: z.string(), status: z.string(), at: z.string(), long_window: z.string(), short_window: z.string() })),
-        })
-        .nullable()
-        .describe('The deployed definition with the same id, when there is one.'),
+      proposed: backtestRun,
+      current: backtestRun.nullable().describe('The deployed definition with the same id, when there is one.'),
+      incidents: z.array(
+        z.object({
+          incident_id: z.string(),
+          proposed_first_alert: z.string().nullable(),
+          proposed_lead_minutes: z.number().nullable(),
+          current_first_alert: z.string().nullable(),
+          current_lead_minutes: z.number().nullable(),
+        }),
+      ).describe('Incidents in the SLO\'s scope and whether (and how early) each definition alerted.'),
     }),
   ),
-  incidents: z.array(z.object({ incident_id: z.string(), severity: z.string(), opened_at: z.string(), resolved_at: z.string().nullable() })),
+  incidents: z.array(
+    z.object({
+      incident_id: z.string(),
+      severity: z.string(),
+      opened_at: z.string(),
+      resolved_at: z.string().nullable(),
+      product_version_id: z.string().nullable(),
+      market_code: z.string().nullable(),
+      city_code: z.string().nullable(),
+      route_id: z.string().nullable(),
+      vendor_id: z.string().nullable(),
+    }),
+  ),
 });
-export type BacktestResult = z.infer<typeof backtestSchema>;
+export type { BacktestResult };
 
 /** P&L grouping dimensions (CONTRACTS.md "Incident cost"); the allow-list for `by`. */
 export const PNL_DIMENSIONS = [

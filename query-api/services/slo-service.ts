@@ -1,18 +1,14 @@
 import { statSync } from 'node:fs';
 import { PipelineError } from '../../processors/errors/index.js';
-import { MINUTE_MS } from '../../processors/slo/duration.js';
-import { evaluate, sloWindow } from '../../processors/slo/evaluate.js';
 import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
 import { formatProblem, loadSloFiles } from '../../processors/slo/load.js';
 import type { SloDefinition } from '../../processors/slo/model.js';
-import { UnitSeries } from '../../processors/slo/series.js';
-import { readCounts } from '../../processors/slo/store/series-reader.js';
-import { runAlerts } from '../../processors/slo/timeline.js';
+import { backtest, type BacktestResult } from '../../processors/slo/backtest.js';
 import { evaluateSlos, latestEventTime, toContractStatus } from '../../processors/slo/status.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 import { evaluateSloSeries } from '../../dashboards/feed.js';
 import { ApiError } from '../errors.js';
-import type { BacktestResult, HistoryPoint, Signal, SignalFilter, SloStatus, SloSummary } from '../service-types.js';
+import type { HistoryPoint, Signal, SignalFilter, SloStatus, SloSummary } from '../service-types.js';
 
 /** Definitions are re-read at most this often (a changed folder is picked up without a restart). */
 const RELOAD_MS = 5_000;
@@ -194,36 +190,7 @@ export class SloService {
     return r.slos;
   }
 
-  private async replay(slo: SloDefinition, fromMs: number, toMs: number) {
-    const fromMinute = Math.ceil(fromMs / MINUTE_MS);
-    const toMinute = Math.floor(toMs / MINUTE_MS);
-    const longest = Math.max(0, ...slo.alerting.rules.map((r) => r.longMinutes));
-    const earliest = Math.min(sloWindow(slo, fromMs).fromMinute, fromMinute - longest);
-    const src = new UnitSeries(await readCounts(this.wh, slo, earliest, toMinute), slo.budgeting);
-    const { notified } = runAlerts(slo, src, fromMinute, toMinute);
-    const ev = evaluate(slo, src, toMinute * MINUTE_MS);
-    return {
-      final: {
-        slo_id: slo.id,
-        service: slo.service,
-        target: slo.target,
-        sli: ev.sli,
-        error_budget_remaining: ev.error_budget_remaining,
-        burn_rates: ev.burn_rates,
-        alerts: [],
-        time_to_exhaustion_seconds: ev.time_to_exhaustion_ms === null ? null : Math.round(ev.time_to_exhaustion_ms / 1000),
-        evaluated_at: new Date(toMinute * MINUTE_MS).toISOString(),
-      },
-      alerts: notified.map((n) => ({
-        severity: n.transition.severity,
-        status: n.transition.status,
-        at: new Date(n.transition.at * MINUTE_MS).toISOString(),
-        long_window: n.transition.rule.longWindow,
-        short_window: n.transition.rule.shortWindow,
-      })),
-    };
-  }
-
+  /** The engine's backtest: the proposal next to the deployed definitions with the same ids, and the recorded incidents. */
   async backtest(yaml: string, from: Date, to: Date): Promise<BacktestResult> {
     const proposed = this.parseProposed(yaml);
     let deployed: SloDefinition[];
@@ -233,43 +200,6 @@ export class SloService {
       // Without a readable deployed set the backtest still answers for the proposal.
       deployed = [];
     }
-    const step = Math.max(1, Math.ceil((to.getTime() - from.getTime()) / MINUTE_MS / 500));
-    const slos: BacktestResult['slos'] = [];
-    for (const slo of proposed) {
-      const run = await this.replay(slo, from.getTime(), to.getTime());
-      const curve = await evaluateSloSeries(this.wh, slo, from.getTime(), to.getTime(), step);
-      const current = deployed.find((d) => d.id === slo.id);
-      const cur = current ? await this.replay(current, from.getTime(), to.getTime()) : null;
-      slos.push({
-        slo_id: slo.id,
-        proposed: {
-          final: run.final,
-          curve: curve.map((e) => ({ at: new Date(e.at).toISOString(), sli: e.sli, error_budget_remaining: e.error_budget_remaining, burn_rates: e.burn_rates })),
-          alerts: run.alerts,
-        },
-        current: cur ? { final: cur.final, alerts: cur.alerts } : null,
-      });
-    }
-    const incidents = await this.wh.query<{ incident_id: string; severity: string; opened: string; resolved: string | null }>(
-      `SELECT incident_id, argMax(severity, occurred_at) AS severity, toUnixTimestamp64Milli(min(occurred_at)) AS opened,
-              if(countIf(event_type = 'RESOLVED') > 0, toString(toUnixTimestamp64Milli(maxIf(occurred_at, event_type = 'RESOLVED'))), NULL) AS resolved
-       FROM incident_events_v
-       GROUP BY incident_id
-       HAVING min(occurred_at) < fromUnixTimestamp64Milli({to:Int64}) AND (resolved IS NULL OR toInt64(resolved) >= {from:Int64})
-       ORDER BY opened, incident_id
-       LIMIT 1000`,
-      { from: from.getTime(), to: to.getTime() },
-    );
-    return {
-      from: from.toISOString(),
-      to: to.toISOString(),
-      slos,
-      incidents: incidents.map((i) => ({
-        incident_id: i.incident_id,
-        severity: i.severity,
-        opened_at: new Date(Number(i.opened)).toISOString(),
-        resolved_at: i.resolved === null ? null : new Date(Number(i.resolved)).toISOString(),
-      })),
-    };
+    return backtest(this.wh, proposed, deployed, from.getTime(), to.getTime());
   }
 }
