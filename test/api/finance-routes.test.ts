@@ -74,6 +74,14 @@ describe('finance routes on simulated traffic (money exact to the cent against t
     expect(only.items.every((i) => i.severity === sev)).toBe(true);
   });
 
+  it('filters incidents by the UTC day they opened on', async () => {
+    const day = new Date(f.sim.truth.start + 86_400_000).toISOString().slice(0, 10);
+    const res = json<Page<{ incident_id: string }>>((await get(`/v1/incidents?from=${day}&to=${day}&limit=1000`)).body);
+    const expected = f.sim.truth.incidents.filter((i) => new Date(i.opened_at).toISOString().slice(0, 10) === day).map((i) => i.incident_id);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(res.items.map((i) => i.incident_id).sort()).toEqual(expected.sort());
+  });
+
   it('drills into an incident: costs, journeys, compensations, refunds and every conversion', async () => {
     for (const inc of f.sim.truth.incidents) {
       const res = await get(`/v1/incidents/${inc.incident_id}`);

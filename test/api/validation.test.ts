@@ -157,6 +157,14 @@ describe('health and status data', () => {
     expect(body.warehouse.dead_letters.reduce((a, d) => a + d.count, 0)).toBe(sim.truth.dead_letters.jsonl.total);
   });
 
+  it('answers 503 naming the problem when the SLO folder cannot be read', async () => {
+    const app = await testApi(t.wh, { sloDir: '/nonexistent/slos' });
+    const res = await app.inject({ url: '/v1/slos/status', headers: auth('sre') });
+    await app.close();
+    expect(res.statusCode).toBe(503);
+    expect(json(res.body)).toEqual({ error: { code: 'UNAVAILABLE', message: 'The SLO folder /nonexistent/slos cannot be read.' } });
+  });
+
   it('status data is public on loopback, and needs a key of any role otherwise', async () => {
     const pub = await testApi(t.wh, { sloDir: projectPath('slos') });
     expect((await pub.inject({ url: '/status/data' })).statusCode).toBe(200);

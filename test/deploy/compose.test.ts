@@ -73,6 +73,15 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  it('builds the pipeline image from paths that exist, and runs `slo-pipeline run` with a liveness healthcheck', () => {
+    const docker = readFileSync(projectPath('Dockerfile'), 'utf8');
+    const sources = [...docker.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => (m[1] ?? '').split(/\s+/));
+    expect(sources.length).toBeGreaterThan(5);
+    for (const src of sources) expect(existsSync(projectPath(src)), src).toBe(true);
+    expect(docker).toMatch(/^ENTRYPOINT \["node", "dist\/cli\/main.js"\]$/m);
+    expect(docker).toMatch(/^HEALTHCHECK .*\n?.*\/livez/m);
+  });
+
   it('mounts only files that exist in the repository (provisioning, boards, ClickHouse init)', () => {
     for (const s of Object.values(compose.services)) {
       for (const v of s.volumes ?? []) {
