@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
+import { projectPath } from '../../processors/util/project-path.js';
 import { formatProblem } from '../../processors/slo/load.js';
 import { loadSloDir, loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
 import { backtest, type BacktestResult, type BacktestRun } from '../../processors/slo/backtest.js';
@@ -15,8 +17,10 @@ const USAGE = `usage: slo-pipeline slo <subcommand>
                                                           what the definitions would have done on recorded data
 common: --data DIR | --clickhouse URL`;
 
-/** @default 'slos' (the repository's definitions) */
-export const DEFAULT_SLO_DIR = 'slos';
+/** `slos` in the working directory, else the definitions shipped with the package. */
+export function defaultSloDir(): string {
+  return existsSync('slos') ? 'slos' : projectPath('slos');
+}
 
 /** `slo-pipeline slo validate|status|backtest`. */
 export async function sloCommand(argv: string[], io: CliIo): Promise<number> {
@@ -59,7 +63,7 @@ function validate(argv: string[], io: CliIo): number {
 
 async function status(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(argv, { ...WAREHOUSE_FLAGS, slos: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' } });
-  const slos = loadSloDirOrThrow(values.slos ?? DEFAULT_SLO_DIR);
+  const slos = loadSloDirOrThrow(values.slos ?? defaultSloDir());
   const at = values.at !== undefined ? parseTimeFlag('at', values.at) : Date.now();
   const wh = await openWarehouse(warehouseOptions(values, io.env), io.env);
   try {
@@ -111,7 +115,7 @@ async function backtestCmd(argv: string[], io: CliIo): Promise<number> {
   if (to <= from) throw new PipelineError('BAD_ARGUMENT', '--to must be after --from');
   const stepMinutes = values.step !== undefined ? parseIntFlag('step', values.step, 60, 1) : undefined;
   const proposed = loadSloDirOrThrow(values.slos);
-  const current = loadSloDirOrThrow(values.baseline ?? DEFAULT_SLO_DIR);
+  const current = loadSloDirOrThrow(values.baseline ?? defaultSloDir());
   const wh = await openWarehouse(warehouseOptions(values, io.env), io.env);
   try {
     const result = await backtest(wh, proposed, current, from, to, stepMinutes !== undefined ? { stepMinutes } : {});

@@ -121,6 +121,11 @@ export class SloEvaluator {
     for (const p of partitions) this.clock.forget(p.topic, p.partition);
   }
 
+  /** The largest event time committed so far (epoch ms; -Infinity before any). */
+  latestEventTime(): number {
+    return this.clock.maxSeen();
+  }
+
   /** The current event-time watermark (epoch ms). */
   watermark(): number {
     return this.clock.watermark(this.now());

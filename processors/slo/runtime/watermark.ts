@@ -50,6 +50,13 @@ export class WatermarkTracker {
     this.partitions.delete(`${topic}\u0000${partition}`);
   }
 
+  /** The largest event time any partition committed (-Infinity before any event). */
+  maxSeen(): number {
+    let max = -Infinity;
+    for (const p of this.partitions.values()) if (p.maxEventTime > max) max = p.maxEventTime;
+    return max;
+  }
+
   /** The watermark at processing time `now` (epoch ms), or -Infinity before any event. */
   watermark(now: number): number {
     let minActive = Infinity;

@@ -31,8 +31,11 @@ export interface SloRuntime {
   /** Pass to IngestPipeline's `onCommitted`. */
   onCommitted(batch: CommittedBatch): void;
   onRevoked(partitions: readonly TopicPartition[]): void;
-  /** Evaluates up to `eventTimeMs` regardless of the watermark (end of a finite stream). */
-  flush(eventTimeMs: number): Promise<void>;
+  /**
+   * Evaluates up to `eventTimeMs` regardless of the watermark (end of a finite stream);
+   * by default up to the newest event committed so far.
+   */
+  flush(eventTimeMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,7 +62,8 @@ export async function startSloRuntime(o: SloRuntimeOptions): Promise<SloRuntime>
     onCommitted: (batch) => evaluator.onCommitted(batch),
     onRevoked: (tps) => evaluator.onRevoked(tps),
     flush: async (t) => {
-      await evaluator.advanceTo(t);
+      const upTo = t ?? evaluator.latestEventTime();
+      if (Number.isFinite(upTo)) await evaluator.advanceTo(upTo);
       await webhooks?.flush();
     },
     stop: async () => {
