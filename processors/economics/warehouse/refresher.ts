@@ -102,10 +102,11 @@ export class IncidentCostRefresher {
         .then(() => (this.lastError = undefined))
         .catch((e: unknown) => (this.lastError = e))
         .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
+          if (this.timer) this.timer = setTimeout(tick, intervalMs).unref();
         });
     };
-    this.timer = setTimeout(tick, intervalMs);
+    // unref: a forgotten stop() must not keep the process alive.
+    this.timer = setTimeout(tick, intervalMs).unref();
   }
 
   /** Stops the timer and waits for a pass in progress. */
