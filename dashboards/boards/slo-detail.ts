@@ -2,6 +2,7 @@ import {
   DashboardBuilder,
   DashboardLinkBuilder,
   DashboardLinkType,
+  MappingType,
   QueryVariableBuilder,
   RowBuilder,
   VariableRefresh,
@@ -109,7 +110,12 @@ FROM ${ROWS}
 GROUP BY time
 ORDER BY time`,
         { w: 12, h: 8 },
-      ),
+      ).mappings([
+        {
+          type: MappingType.ValueToText,
+          options: { '0': { text: 'quiet', color: 'green', index: 0 }, '1': { text: 'firing', color: 'red', index: 1 } },
+        },
+      ]),
     )
     .withPanel(
       timeseries(
