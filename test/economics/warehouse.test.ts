@@ -9,6 +9,7 @@ import {
   type PnlSource,
 } from '../../processors/economics/warehouse/index.js';
 import { dayRange } from '../../processors/economics/pnl.js';
+import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { at, comp, fx, incident, inputs, journey, refund, shuffled } from './fixtures.js';
@@ -155,6 +156,54 @@ describe('arrival order, duplicates and replays do not matter', () => {
       await insertEvents(wh, world);
       await refresher.refresh();
       expect(await pnlOf(wh)).toEqual(expected);
+    });
+  });
+});
+
+describe('the refresher', () => {
+  it('replaying every mark (a crash before they were recorded as done) changes nothing', async () => {
+    await withWarehouse(async (wh, refresher) => {
+      await insertEvents(wh, edgeWorld());
+      await refresher.refresh();
+      const before = await pnlOf(wh);
+      await wh.exec('TRUNCATE TABLE econ_marks_done');
+      await wh.exec('TRUNCATE TABLE econ_refresh_state');
+      const again = await refresher.refresh();
+      expect(again.marks).toBeGreaterThan(0);
+      expect(await pnlOf(wh)).toEqual(before);
+    });
+  });
+
+  it('two refreshers on one warehouse, racing while events arrive, converge on the same rows', async () => {
+    await withWarehouse(async (wh, a) => {
+      const t2 = await ChdbWarehouse.open({ dataDir: (wh as ChdbWarehouse).dataDir, database: wh.database });
+      try {
+        const b = new IncidentCostRefresher(t2);
+        const items = shuffled(flatten(edgeWorld()), 21);
+        for (let i = 0; i < items.length; i += 9) {
+          await insertEvents(wh, regroup(items.slice(i, i + 9)));
+          await Promise.all([a.refresh(), b.refresh(), recostAll(t2)]);
+        }
+        await Promise.all([a.refresh(), b.refresh()]);
+        expect(await pnlOf(wh)).toEqual(expectedOf(edgeWorld()));
+      } finally {
+        await t2.close();
+      }
+    });
+  });
+
+  it('start() keeps costs current until stop()', async () => {
+    await withWarehouse(async (wh, refresher) => {
+      refresher.start(20);
+      await insertEvents(wh, edgeWorld());
+      let rows = await queryPnl(wh);
+      for (let i = 0; i < 500 && rows[0]?.total_cost !== EDGE_WORLD_TOTAL[0]?.total_cost; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        rows = await queryPnl(wh);
+      }
+      await refresher.stop();
+      expect(refresher.error).toBeUndefined();
+      expect(rows).toEqual(EDGE_WORLD_TOTAL);
     });
   });
 });
