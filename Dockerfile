@@ -4,7 +4,9 @@ ARG NODE_VERSION=20.19.5
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts
+# `npm install` following the lock, not `npm ci`: chdb lists optional platform packages the
+# registry does not have, and `npm ci` refuses a lock without them.
+RUN npm install --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY processors ./processors
 COPY sinks ./sinks
@@ -21,7 +23,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts skips `prepare` (the build, done above). chdb's engine comes as a
 # platform package (an optional dependency), so the embedded mode works in the image too.
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY dwh ./dwh
 COPY schemas ./schemas
