@@ -16,7 +16,7 @@ describe('SLO routes on simulated traffic', () => {
 
   beforeAll(async () => {
     f = await surfaceFixture();
-    app = await testApi(f.t.wh, { sloDir: projectPath('slos'), backtestRateLimit: { max: 3, timeWindowMs: 60_000 } });
+    app = await testApi(f.t.wh, { sloDir: projectPath('slos'), backtestRateLimit: { max: 3, timeWindowMs: 600_000 } });
   });
   afterAll(async () => {
     await app.close();
