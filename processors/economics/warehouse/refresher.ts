@@ -56,7 +56,7 @@ export async function incidentsForMarks(wh: Warehouse, marks: readonly Mark[], r
     add(
       await wh.query(
         `SELECT DISTINCT incident_id FROM econ_journey_incidents WHERE journey_instance_id IN
-           (SELECT journey_instance_id FROM econ_order_journeys WHERE order_id IN {ids:Array(String)})`,
+           (SELECT journey_instance_id FROM econ_journey_events WHERE order_id IN {ids:Array(String)})`,
         { ids: [...orders] },
       ),
     );
