@@ -70,6 +70,7 @@ export class SloEvaluator {
   private stopped = false;
   private target = -Infinity;
   private failure: unknown;
+  private partitionsCheckedAt = -Infinity;
 
   constructor(options: SloEvaluatorOptions) {
     this.opts = options;
@@ -162,9 +163,21 @@ export class SloEvaluator {
       });
   }
 
+  /** Registers partitions that hold messages but have not committed yet (at most every 200 ms). */
+  private async refreshPartitions(): Promise<void> {
+    const transport = this.opts.transport;
+    if (!transport || this.now() - this.partitionsCheckedAt < 200) return;
+    this.partitionsCheckedAt = this.now();
+    for (const topic of this.topics) {
+      const ends = await transport.endOffsets(topic).catch(() => []);
+      for (const e of ends) if (BigInt(e.offset) > 0n) this.clock.expect(topic, e.partition, this.now());
+    }
+  }
+
   private async run(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
+      await this.refreshPartitions();
       const wm = this.clock.watermark(this.now());
       const target = Math.max(this.target, Number.isFinite(wm) ? Math.floor(wm / MINUTE_MS) : -Infinity);
       if (!Number.isFinite(target)) return;

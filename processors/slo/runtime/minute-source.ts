@@ -75,7 +75,7 @@ export class MinuteSource {
     for (const family of ['journey', 'lem'] as const) {
       if (this.cellSlos[family].length > 0) await this.readCells(family, live, parts, totals);
     }
-    for (const i of this.factSlos) await this.readFacts(i, live, parts, totals);
+    if (this.factSlos.length > 0) await this.readFacts(live, parts, totals);
     const out: RawMinutes[] = this.slos.map((slo, i) => {
       const ind = slo.indicator;
       const m: RawMinutes = new Map();
@@ -156,17 +156,23 @@ GROUP BY m, event_type, ${dims.join(', ')}${le}`;
     return out;
   }
 
-  private async readFacts(i: number, ranges: readonly MinuteRange[], parts: Array<Map<number, [number, number]>>, totals: Array<Map<number, number>>): Promise<void> {
-    const ind = this.slos[i]?.indicator;
-    if (!ind || ind.kind === 'level') return;
-    for (const [from, to] of ranges) {
-      const q = countsQuery(ind, from, to);
-      const rows = await this.wh.query<{ m: number | string; part: number | string; total: number | string }>(q.sql, q.params);
-      for (const r of rows) {
-        const minute = Number(r.m);
-        (totals[i] as Map<number, number>).set(minute, Number(r.total));
-        (parts[i] as Map<number, [number, number]>).set(minute, [Number(r.part), 0]);
-      }
+  /** Facts-backed SLOs (latency cuts between bounds): one statement, one sub-query each. */
+  private async readFacts(ranges: readonly MinuteRange[], parts: Array<Map<number, [number, number]>>, totals: Array<Map<number, number>>): Promise<void> {
+    const params: Params = {};
+    const subs: string[] = [];
+    for (const i of this.factSlos) {
+      const ind = this.slos[i]?.indicator;
+      if (!ind || ind.kind === 'level') continue;
+      const q = countsQuery(ind, 0, 0, { ranges, prefix: `s${i}_` });
+      Object.assign(params, q.params);
+      subs.push(`SELECT ${i} AS slo, m, part, total FROM (${q.sql})`);
+    }
+    const rows = await this.wh.query<{ slo: number | string; m: number | string; part: number | string; total: number | string }>(subs.join('\nUNION ALL\n'), params);
+    for (const r of rows) {
+      const i = Number(r.slo);
+      const minute = Number(r.m);
+      (totals[i] as Map<number, number>).set(minute, Number(r.total));
+      (parts[i] as Map<number, [number, number]>).set(minute, [Number(r.part), 0]);
     }
   }
 

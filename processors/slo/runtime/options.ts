@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SignalSink } from '../../../sinks/signals/types.js';
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import type { Transport } from '../../transport/types.js';
 import type { SloDefinition } from '../model.js';
 import type { WatermarkOptions } from './watermark.js';
 
@@ -12,6 +13,11 @@ export interface SloEvaluatorOptions {
   /** Name of this evaluator's progress row in `slo_evaluator_state`. @default 'default' */
   name?: string;
   watermark?: WatermarkOptions;
+  /**
+   * The transport the ingest reads, to learn which partitions hold messages before they
+   * first commit (they hold the watermark until then). @default none: only committed partitions count
+   */
+  transport?: Pick<Transport, 'endOffsets'>;
   /** Topics whose partitions hold the watermark back. @default ['tjm.journey.v1', 'lem.signals.v1'] */
   watermarkTopics?: readonly string[];
   /** Most event time (minutes) evaluated in one cycle; bounds memory while catching up. @default 360 */

@@ -76,4 +76,18 @@ describe('event-time watermark', () => {
     w.observe('u', 0, null, 7000);
     expect(w.watermark(7000)).toBe(299_000);
   });
+
+  it('is held by a partition known to hold messages until it commits or idles', () => {
+    const w = new WatermarkTracker({ allowedLatenessMs: 0, idleTimeoutMs: 5000 });
+    w.expect('journeys', 0, 0);
+    // A sparse topic races ahead: nothing is final while the journey partition has not committed.
+    w.observe('lem', 0, 11 * 3_600_000, 10);
+    expect(w.watermark(100)).toBe(-Infinity);
+    w.observe('journeys', 0, 60_000, 200);
+    expect(w.watermark(300)).toBe(60_000);
+    w.expect('journeys', 1, 300);
+    expect(w.watermark(400)).toBe(60_000);
+    // never commits (another consumer owns it): released after the idle timeout
+    expect(w.watermark(5400)).toBe(11 * 3_600_000);
+  });
 });

@@ -20,6 +20,8 @@ export interface WatermarkOptions {
 interface PartitionClock {
   maxEventTime: number;
   lastCommitAt: number;
+  /** Known to hold messages but nothing committed yet: it holds the watermark until it commits or idles. */
+  pending: boolean;
 }
 
 export class WatermarkTracker {
@@ -38,11 +40,22 @@ export class WatermarkTracker {
     const key = `${topic}\u0000${partition}`;
     const p = this.partitions.get(key);
     if (!p) {
-      this.partitions.set(key, { maxEventTime: maxOccurredAt ?? -Infinity, lastCommitAt: now });
+      this.partitions.set(key, { maxEventTime: maxOccurredAt ?? -Infinity, lastCommitAt: now, pending: false });
       return;
     }
     p.lastCommitAt = now;
+    p.pending = false;
     if (maxOccurredAt !== null && maxOccurredAt > p.maxEventTime) p.maxEventTime = maxOccurredAt;
+  }
+
+  /**
+   * A partition known to hold messages (from the transport's end offsets) that has not
+   * committed yet. Until it commits (or idles) nothing can be final: a sparse topic racing
+   * ahead must not carry the watermark past minutes a slower partition has not delivered.
+   */
+  expect(topic: string, partition: number, now: number): void {
+    const key = `${topic}\u0000${partition}`;
+    if (!this.partitions.has(key)) this.partitions.set(key, { maxEventTime: -Infinity, lastCommitAt: now, pending: true });
   }
 
   /** A partition taken away from this consumer (rebalance) no longer holds the watermark. */
@@ -62,6 +75,7 @@ export class WatermarkTracker {
     let minActive = Infinity;
     let maxAll = -Infinity;
     for (const p of this.partitions.values()) {
+      if (p.pending && now - p.lastCommitAt < this.idleTimeoutMs) return this.current;
       if (p.maxEventTime === -Infinity) continue;
       if (p.maxEventTime > maxAll) maxAll = p.maxEventTime;
       if (now - p.lastCommitAt < this.idleTimeoutMs && p.maxEventTime < minActive) minActive = p.maxEventTime;

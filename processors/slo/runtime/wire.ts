@@ -54,7 +54,14 @@ export async function startSloRuntime(o: SloRuntimeOptions): Promise<SloRuntime>
   const webhooks = webhookOptions ? new WebhookSignalSink(webhookOptions, o.logger) : null;
   const sinks: SignalSink[] = [new WarehouseSignalSink(o.warehouse), new KafkaSignalSink(producer, o.codec ?? defaultCodec())];
   if (webhooks) sinks.push(webhooks);
-  const evaluator = new SloEvaluator({ ...o.evaluator, warehouse: o.warehouse, slos: o.slos, sinks, ...(o.logger ? { logger: o.logger } : {}) });
+  const evaluator = new SloEvaluator({
+    ...o.evaluator,
+    warehouse: o.warehouse,
+    slos: o.slos,
+    sinks,
+    transport: o.transport,
+    ...(o.logger ? { logger: o.logger } : {}),
+  });
   evaluator.start();
   return {
     evaluator,
