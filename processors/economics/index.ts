@@ -13,6 +13,7 @@ export {
 export {
   aggregateFacts,
   parseDimensions,
+  checkDimensions,
   parseDay,
   dayRange,
   monthOf,

@@ -58,12 +58,10 @@ export interface PnlQuery {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
 
-/** Parses `--by a,b` into known dimensions; an unknown one is a one-line error naming it. */
-export function parseDimensions(list: string): PnlDimension[] {
+/** Checks dimensions against the allow-list (deduplicated, in order); an unknown one is an error naming it. */
+export function checkDimensions(list: readonly string[]): PnlDimension[] {
   const out: PnlDimension[] = [];
-  for (const raw of list.split(',')) {
-    const d = raw.trim();
-    if (d === '') continue;
+  for (const d of list) {
     if (!(PNL_DIMENSIONS as readonly string[]).includes(d)) {
       throw new PipelineError('BAD_ARGUMENT', `unknown P&L dimension "${d}" (known: ${PNL_DIMENSIONS.join(', ')})`, {
         field: 'by',
@@ -73,6 +71,16 @@ export function parseDimensions(list: string): PnlDimension[] {
     if (!out.includes(d as PnlDimension)) out.push(d as PnlDimension);
   }
   return out;
+}
+
+/** Parses `--by a,b` into known dimensions. */
+export function parseDimensions(list: string): PnlDimension[] {
+  return checkDimensions(
+    list
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => d !== ''),
+  );
 }
 
 /** Epoch ms of a `YYYY-MM-DD` UTC day's start; a malformed or impossible date is an error naming the flag. */

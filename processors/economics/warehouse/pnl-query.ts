@@ -3,8 +3,8 @@ import { minorUnits } from '../../contracts/currencies.js';
 import { PipelineError } from '../../errors/index.js';
 import { formatMinor } from '../money.js';
 import {
+  checkDimensions,
   dayRange,
-  PNL_DIMENSIONS,
   reportingDigits,
   type PnlDimension,
   type PnlQuery,
@@ -33,18 +33,6 @@ interface RawRow {
   total_cost: string;
   incident_count: string | number;
   unconverted_count: string | number;
-}
-
-function checkDimensions(by: readonly string[]): PnlDimension[] {
-  for (const d of by) {
-    if (!(PNL_DIMENSIONS as readonly string[]).includes(d)) {
-      throw new PipelineError('BAD_ARGUMENT', `unknown P&L dimension "${d}" (known: ${PNL_DIMENSIONS.join(', ')})`, {
-        field: 'by',
-        value: d,
-      });
-    }
-  }
-  return [...new Set(by)] as PnlDimension[];
 }
 
 const isMonthStart = (t: number | null): boolean => t === null || new Date(t).getUTCDate() === 1;
