@@ -14,6 +14,7 @@ import type { Transport } from '../../processors/transport/types.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { parseApiKeys, startApi, type PipelineHealthFigures, type RunningApi } from '../../query-api/index.js';
 import { startSloRuntime, type SloRuntime } from '../../processors/slo/runtime/index.js';
+import { IncidentCostRefresher, reportingCurrencyFromEnv } from '../../processors/economics/warehouse/index.js';
 import { defaultSloDir } from './slo.js';
 import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
 import { parseDuration, parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
@@ -74,6 +75,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   // The SLO engine: refuses to start on an invalid definition set (nothing half-loaded).
   const sloDefinitions = loadSloDirOrThrow(values.slos ?? defaultSloDir());
   let slo: SloRuntime | undefined;
+  // Incident costs follow the facts: re-cost what changed, once a second.
+  const costs = new IncidentCostRefresher(wh, { reportingCurrency: reportingCurrencyFromEnv(io.env) });
   const pipeline = new IngestPipeline({
     transport,
     warehouse: wh,
@@ -130,6 +133,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     slo = await startSloRuntime({ warehouse: wh, transport, slos: sloDefinitions, env: io.env, logger: log });
     await pipeline.start();
+    costs.start(1000);
     io.out(
       `slo-pipeline running: ${kafka ? `Kafka ${kafka}` : 'embedded transport'}, ` +
         `${wh.kind === 'chdb' ? `embedded ClickHouse in ${whOpts.dataDir ?? './.slo-data'}` : 'ClickHouse server'} (database ${wh.database})`,
@@ -182,7 +186,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const deadline = durationMs !== undefined ? setTimeout(() => stop('duration elapsed'), durationMs) : undefined;
     await stopped;
     // A finished batch job evaluates its last minutes too (the watermark stays behind the newest events).
-    if (values['exit-when-idle']) await slo?.flush();
+    if (values['exit-when-idle']) {
+      await slo?.flush();
+      await costs.refresh();
+    }
     clearInterval(timer);
     if (idle) clearInterval(idle);
     if (deadline) clearTimeout(deadline);
@@ -195,6 +202,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     await api?.close().catch(() => {});
     await pipeline.stop().catch(() => {});
     await slo?.stop().catch(() => {});
+    await costs.stop().catch(() => {});
     await transport.close().catch(() => {});
     await wh.close();
   }

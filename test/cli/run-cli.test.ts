@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAMILIES, INPUT_TOPICS } from '../../processors/contracts/topics.js';
 import { FACT_TABLE } from '../../processors/ingest/index.js';
-import { simulate } from '../../processors/simulator/index.js';
+import { expectedPnl, simulate } from '../../processors/simulator/index.js';
+import { queryPnl } from '../../processors/economics/warehouse/index.js';
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
@@ -33,6 +34,12 @@ describe('slo-pipeline run (the built bin, embedded default)', () => {
       }
       const dl = await wh.query<{ reason_code: string; n: string }>('SELECT reason_code, count() AS n FROM dead_letters FINAL GROUP BY reason_code');
       expect(Object.fromEntries(dl.map((d) => [d.reason_code, Number(d.n)]))).toEqual(truth.dead_letters.bytes.by_code);
+      // The running job keeps incident costs current: the P&L equals the ground truth to the cent.
+      const pnl = await queryPnl(wh, { by: ['month'] });
+      expect(pnl.some((r) => r.total_cost !== '0.00')).toBe(true);
+      expect(pnl.map((r) => ({ month: r['month'], total_cost: r.total_cost, incidents: r.incidents }))).toEqual(
+        expectedPnl(truth, ['month']).map((r) => ({ month: r['month'], total_cost: r.total_cost, incidents: r.incidents })),
+      );
     } finally {
       await wh.close();
     }
