@@ -187,13 +187,15 @@ const LEVEL_NAMES: Record<number, string> = { 1: 'error', 2: 'warn', 4: 'info', 
 
 /**
  * kafkajs logs every error response at error level, including the ones it retries by itself
- * (a coordinator still loading, a leader that moved); those are debug here, so an operator's
- * error log holds only what needs attention.
+ * (a coordinator still loading, a leader that moved, a send retried); those are debug here,
+ * so an operator's error log holds only what needs attention. A send that finally fails
+ * reaches the caller as TRANSPORT_UNAVAILABLE.
  */
 function jsonLines(level: number): (entry: LogEntry) => void {
   return ({ namespace, level: entryLevel, log }) => {
     const { message, timestamp: _timestamp, ...extra } = log;
-    const retried = namespace === 'Connection' && message.startsWith('Response ');
+    const retried =
+      (namespace === 'Connection' && message.startsWith('Response ')) || (namespace === 'Producer' && message.startsWith('Failed to send messages'));
     const effective = retried ? LogLevel.DEBUG : entryLevel;
     if (effective > level) return;
     process.stderr.write(`${JSON.stringify({ level: LEVEL_NAMES[effective] ?? 'info', component: `kafkajs.${namespace}`, message, ...extra })}\n`);

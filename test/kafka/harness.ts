@@ -1,0 +1,108 @@
+import { defaultCodec } from '../../processors/codec/avro-codec.js';
+import { FAMILIES, INPUT_TOPICS, INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
+import { FACT_TABLE, IngestPipeline, createPiiHasher } from '../../processors/ingest/index.js';
+import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
+import { toWireMessage } from '../../processors/simulator-source.js';
+import { simulate, type SimOutput } from '../../processors/simulator/index.js';
+import { createKafkaTransport } from '../../processors/transport/kafka/index.js';
+import { MemoryTransport, waitForCaughtUp, withTopicPrefix } from '../../processors/transport/index.js';
+import type { OutgoingMessage, Transport } from '../../processors/transport/types.js';
+import type { Warehouse } from '../../sinks/warehouse/index.js';
+import { getKafkaBrokers, uniqueKafkaName } from '../support/kafka.js';
+import { snapshotTables } from '../support/snapshot.js';
+import { openTestWarehouse } from '../support/warehouse.js';
+
+export const PII_KEY = '0123456789abcdef-kafka-test';
+export const PARTITIONS = 6;
+
+/** One seeded day of simulator traffic (about 14k records, duplicates and bad records included). */
+export function simulation(seed = 23): SimOutput {
+  const codec = defaultCodec();
+  return simulate({ seed, days: 1, journeysPerDay: 1500, encodeAvro: (r, v) => codec.encode(r, v) });
+}
+
+/** The simulator's records as Kafka messages, in delivery order, split into `chunks` runs. */
+export function wireChunks(sim: SimOutput, chunks: number): Array<Array<{ topic: string; message: OutgoingMessage }>> {
+  const codec = defaultCodec();
+  const all = sim.records.flatMap((r) => {
+    const w = toWireMessage(r, codec);
+    return w ? [w] : [];
+  });
+  const size = Math.ceil(all.length / chunks);
+  return Array.from({ length: chunks }, (_, i) => all.slice(i * size, (i + 1) * size));
+}
+
+export async function publish(transport: Transport, messages: Array<{ topic: string; message: OutgoingMessage }>): Promise<void> {
+  const byTopic = new Map<string, OutgoingMessage[]>();
+  for (const { topic, message } of messages) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+  const producer = await transport.producer();
+  for (const [topic, msgs] of byTopic) await producer.send(topic, msgs);
+  await producer.close();
+}
+
+/**
+ * A Kafka transport whose topics live under a random prefix: each test has its own
+ * `tjm.journey.v1` etc. on the shared broker while the pipeline sees the contract's names.
+ */
+export async function kafkaTransport(prefix: string): Promise<Transport> {
+  const brokers = (await getKafkaBrokers()).split(',');
+  return withTopicPrefix(createKafkaTransport({ brokers, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, logLevel: 'error' }), prefix);
+}
+
+export function newPrefix(): string {
+  return `${uniqueKafkaName('t')}.`;
+}
+
+export async function ensureInputTopics(transport: Transport): Promise<void> {
+  await transport.ensureTopics(INPUT_TOPIC_LIST.flatMap((topic) => [{ topic, partitions: PARTITIONS }, { topic: `${topic}.dlq`, partitions: PARTITIONS }]));
+}
+
+export function pipeline(transport: Transport, warehouse: Warehouse, groupId: string, extra: { maxBatchSize?: number; retry?: { initialMs: number; maxMs: number } } = {}): IngestPipeline {
+  return new IngestPipeline({
+    transport,
+    warehouse,
+    decoder: createDefaultDecoder(),
+    hasher: createPiiHasher(PII_KEY),
+    groupId,
+    partitions: PARTITIONS,
+    ...extra,
+  });
+}
+
+export async function caughtUp(transport: Transport, groupId: string): Promise<void> {
+  await waitForCaughtUp(transport, groupId, INPUT_TOPIC_LIST, { timeoutMs: 180_000 });
+}
+
+/** What the tests compare: every fact and rollup table's content, plus counts against the truth. */
+export interface Outcome {
+  snapshot: Record<string, { rows: number; hash: string }>;
+  factsByTopic: Record<string, number>;
+  deadLettersByCode: Record<string, number>;
+}
+
+export async function outcome(wh: Warehouse): Promise<Outcome> {
+  const factsByTopic: Record<string, number> = {};
+  for (const f of FAMILIES) {
+    const [row] = await wh.query<{ n: string }>(`SELECT count() AS n FROM ${FACT_TABLE[f]}_v`);
+    factsByTopic[INPUT_TOPICS[f]] = Number(row?.n ?? 0);
+  }
+  const dl = await wh.query<{ reason_code: string; n: string }>('SELECT reason_code, count() AS n FROM dead_letters FINAL GROUP BY reason_code ORDER BY reason_code');
+  return { snapshot: await snapshotTables(wh), factsByTopic, deadLettersByCode: Object.fromEntries(dl.map((r) => [r.reason_code, Number(r.n)])) };
+}
+
+/** The same traffic through the in-memory transport: the embedded run Kafka must equal. */
+export async function embeddedReference(sim: SimOutput): Promise<Outcome> {
+  const t = await openTestWarehouse();
+  try {
+    const transport = new MemoryTransport({ defaultPartitions: PARTITIONS });
+    await publish(transport, wireChunks(sim, 1)[0]!);
+    const p = pipeline(transport, t.wh, 'reference');
+    await p.start();
+    await caughtUp(transport, 'reference');
+    await p.stop();
+    await transport.close();
+    return await outcome(t.wh);
+  } finally {
+    await t.drop();
+  }
+}
