@@ -1,0 +1,344 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultCodec } from '../processors/codec/avro-codec.js';
+import type { JourneyEvent, QualityScoreUpdate, SloBreachSignal } from '../processors/contracts/events.js';
+import { familyOfTopic, INPUT_TOPICS, OUTPUT_TOPICS } from '../processors/contracts/topics.js';
+import { createDefaultDecoder } from '../processors/ingest/default-decoder.js';
+import { createPiiHasher, FACT_TABLE, IngestPipeline, toFactRow } from '../processors/ingest/index.js';
+import { silentLogger } from '../processors/observability/logger.js';
+import { toWireMessage } from '../processors/simulator-source.js';
+import { simulateStream, type SimRecord } from '../processors/simulator/index.js';
+import { loadSloFiles } from '../processors/slo/load.js';
+import { SloEvaluator } from '../processors/slo/runtime/index.js';
+import { evaluateSlos } from '../processors/slo/status.js';
+import { MemoryTransport } from '../processors/transport/memory/index.js';
+import type { OutgoingMessage } from '../processors/transport/types.js';
+import { KafkaSignalSink, type SignalSink } from '../sinks/signals/index.js';
+import { ChdbWarehouse } from '../sinks/chdb/index.js';
+import { migrate, type Warehouse } from '../sinks/warehouse/index.js';
+import { benchSloYaml } from './slo-bench-slos.js';
+import type { PhaseResult } from './spine-phases.js';
+
+/**
+ * SLO engine figures on simulator data, in the embedded warehouse:
+ *  1. evaluation cycle time: the running evaluator with `slos` SLOs (28-31 day windows)
+ *     advancing one minute of event time per cycle after catching up on `days` of history
+ *     (target <= 1 s per cycle);
+ *  2. breach-signal latency: a live pipeline (in-memory transport, ingest, evaluator) fed
+ *     with traffic whose event time runs `speedup` times faster than the wall clock and a
+ *     vendor no-show burst; from the ingest commit of the first event of the breaching
+ *     minute to the FIRING signal read back from ops.slo.breach.v1 (target <= 15 s). In
+ *     real time a signal also waits for its minute to close and for the allowed lateness.
+ * Figures, never a timed test. Alone: `npx tsx bench/slo-bench.ts [SLOS] [DAYS]`.
+ */
+export interface SloBenchOptions {
+  /** @default 1000 */
+  slos?: number;
+  /** Days of history before the measured cycles. @default 31 */
+  days?: number;
+  /** @default 2000 */
+  journeysPerDay?: number;
+  /** Steady-state cycles measured, one minute of event time each. @default 60 */
+  cycles?: number;
+  /** Event-time speed of the live run relative to the wall clock. @default 120 */
+  speedup?: number;
+  /** Event time of the live run, hours. @default 2 */
+  liveHours?: number;
+  /** Also time one stateless evaluation of every SLO (what `slo status` does). @default true */
+  status?: boolean;
+  /** @default a new temp folder, removed afterwards */
+  dataDir?: string;
+}
+
+export interface Quantiles {
+  count: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+}
+
+export interface SloBenchResult {
+  slos: number;
+  historyDays: number;
+  historyEvents: number;
+  loadSeconds: number;
+  catchUp: { minutes: number; seconds: number; msPerMinute: number };
+  /** One minute of event time for every SLO per cycle. */
+  cycle: Quantiles;
+  statusSeconds: number | null;
+  breachLatency: Quantiles & { speedup: number; allowedLatenessMs: number };
+}
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+function quantiles(xs: number[]): Quantiles {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number): number => s[Math.max(0, Math.ceil(p * s.length) - 1)] ?? NaN;
+  return { count: s.length, p50Ms: q(0.5), p95Ms: q(0.95), maxMs: s[s.length - 1] ?? NaN };
+}
+
+class CountingSink implements SignalSink {
+  readonly name = 'count';
+  breaches = 0;
+  scores = 0;
+  async sendBreaches(s: readonly SloBreachSignal[]): Promise<void> {
+    this.breaches += s.length;
+  }
+  async sendScores(u: readonly QualityScoreUpdate[]): Promise<void> {
+    this.scores += u.length;
+  }
+  async close(): Promise<void> {}
+}
+
+/** Inserts the valid events of a simulator stream as fact rows (the history). */
+async function loadHistory(wh: Warehouse, records: Iterable<SimRecord>): Promise<number> {
+  const hasher = createPiiHasher('bench-key-0123456789');
+  const buffers = new Map<string, Record<string, unknown>[]>();
+  let n = 0;
+  const flush = async (table: string): Promise<void> => {
+    const rows = buffers.get(table) ?? [];
+    if (rows.length > 0) await wh.insert(table, rows);
+    buffers.set(table, []);
+  };
+  for (const r of records) {
+    if (r.kind !== 'event') continue;
+    const family = familyOfTopic(r.topic);
+    if (!family) continue;
+    const table = FACT_TABLE[family];
+    let rows = buffers.get(table);
+    if (!rows) buffers.set(table, (rows = []));
+    rows.push(toFactRow(family, r.value as never, hasher, { topic: r.topic, partition: 0, offset: String(n++) }));
+    if (rows.length >= 20_000) await flush(table);
+  }
+  for (const t of [...buffers.keys()]) await flush(t);
+  return n;
+}
+
+/** Journeys on ROUTE-VIEN-COFFEE-01 failing with VENDOR_NO_SHOW, `perMinute` a minute for `minutes`. */
+function noShowBurst(from: number, minutes: number, perMinute: number): JourneyEvent[] {
+  const out: JourneyEvent[] = [];
+  for (let m = 0; m < minutes; m++) {
+    for (let i = 0; i < perMinute; i++) {
+      const id = `BENCH-BURST-${m}-${i}`;
+      out.push({
+        event_id: `EV-${id}`,
+        event_type: 'JOURNEY_FAILED',
+        occurred_at: from + m * MINUTE + Math.floor((i * MINUTE) / perMinute),
+        journey_instance_id: `JI-${id}`,
+        journey_blueprint_id: 'JRNY-VIEN-COFFEE',
+        product_version_id: 'PRDV-VIEN-COFFEE',
+        market_code: 'AT-VIE',
+        city_code: 'VIE',
+        product_runtime_session_id: null,
+        route_id: 'ROUTE-VIEN-COFFEE-01',
+        vendor_id: 'VEN-123',
+        service_point_id: null,
+        journey_node_id: null,
+        preflight_status: null,
+        preflight_reason: null,
+        duration_ms: 1200,
+        error_code: 'VENDOR_NO_SHOW',
+        order_id: null,
+        order_value_minor: null,
+        currency: null,
+        user_id: null,
+      });
+    }
+  }
+  return out;
+}
+
+export async function runSloBench(options: SloBenchOptions = {}): Promise<SloBenchResult> {
+  const count = options.slos ?? 1000;
+  const days = options.days ?? 31;
+  const journeysPerDay = options.journeysPerDay ?? 2000;
+  const cycles = options.cycles ?? 60;
+  const speedup = options.speedup ?? 120;
+  const liveHours = options.liveHours ?? 2;
+  const loaded = loadSloFiles([{ file: 'bench.yaml', text: benchSloYaml(count) }]);
+  if (!loaded.ok) throw new Error(`bench SLOs invalid: ${loaded.problems[0]?.message ?? ''}`);
+  const slos = loaded.slos;
+  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'slo-bench-'));
+  const wh = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
+  const transport = new MemoryTransport({ defaultPartitions: 6 });
+  try {
+    await migrate(wh);
+    const start = Date.parse('2026-10-01T00:00:00Z');
+    const end = start + days * DAY;
+    let t0 = performance.now();
+    const historyEvents = await loadHistory(wh, simulateStream({ seed: 11, days, start, journeysPerDay, malformedRate: 0 }));
+    const loadSeconds = (performance.now() - t0) / 1000;
+
+    await transport.ensureTopics([{ topic: OUTPUT_TOPICS.breach, partitions: 6 }]);
+    const producer = await transport.producer();
+    const allowedLatenessMs = 10_000;
+    const evaluator = new SloEvaluator({
+      warehouse: wh,
+      slos,
+      sinks: [new CountingSink(), new KafkaSignalSink(producer, defaultCodec())],
+      name: 'bench',
+      transport,
+      watermark: { allowedLatenessMs, idleTimeoutMs: 5_000 },
+      logger: silentLogger(),
+    });
+    const steadyFrom = end - cycles * MINUTE;
+    t0 = performance.now();
+    await evaluator.advanceTo(steadyFrom);
+    const catchUpSeconds = (performance.now() - t0) / 1000;
+    const catchUpMinutes = evaluator.stats.minutes;
+    const cycleMs: number[] = [];
+    for (let t = steadyFrom + MINUTE; t <= end; t += MINUTE) {
+      const c0 = performance.now();
+      await evaluator.advanceTo(t);
+      cycleMs.push(performance.now() - c0);
+    }
+
+    let statusSeconds: number | null = null;
+    if (options.status ?? true) {
+      t0 = performance.now();
+      await evaluateSlos(wh, slos, end);
+      statusSeconds = (performance.now() - t0) / 1000;
+    }
+
+    const breachLatency = await liveLatency(wh, transport, evaluator, end, liveHours, speedup);
+    await evaluator.stop();
+    await producer.close();
+    return {
+      slos: slos.length,
+      historyDays: days,
+      historyEvents,
+      loadSeconds,
+      catchUp: { minutes: catchUpMinutes, seconds: catchUpSeconds, msPerMinute: (catchUpSeconds * 1000) / Math.max(1, catchUpMinutes) },
+      cycle: quantiles(cycleMs),
+      statusSeconds,
+      breachLatency: { ...breachLatency, speedup, allowedLatenessMs },
+    };
+  } finally {
+    await transport.close().catch(() => {});
+    await wh.close();
+    if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Live traffic after the history, paced at `speedup`, with a vendor no-show burst one hour in. */
+async function liveLatency(wh: Warehouse, transport: MemoryTransport, evaluator: SloEvaluator, from: number, hours: number, speedup: number): Promise<Quantiles> {
+  const codec = defaultCodec();
+  const until = from + hours * 3_600_000;
+  const live: Array<{ at: number; topic: string; message: OutgoingMessage }> = [];
+  for (const rec of simulateStream({ seed: 12, days: 1, start: from, journeysPerDay: 2000, malformedRate: 0, lateRate: 0 })) {
+    if (rec.kind !== 'event' || rec.value.occurred_at >= until) continue;
+    const wire = toWireMessage(rec, codec);
+    if (wire) live.push({ at: rec.value.occurred_at, ...wire });
+  }
+  for (const e of noShowBurst(from + 3_600_000, 20, 6)) {
+    live.push({ at: e.occurred_at, topic: INPUT_TOPICS.journey, message: { key: e.journey_instance_id, value: codec.encode('JourneyEvent', e) } });
+  }
+  live.sort((a, b) => a.at - b.at);
+
+  // Wall time at which the ingest first committed events of each minute of event time.
+  const minuteCommittedAt = new Map<number, number>();
+  const pipeline = new IngestPipeline({
+    transport,
+    warehouse: wh,
+    decoder: createDefaultDecoder(),
+    hasher: createPiiHasher('bench-key-0123456789'),
+    groupId: 'slo-bench-live',
+    logger: silentLogger(),
+    onCommitted: (b) => {
+      const now = performance.now();
+      if (b.minOccurredAt !== null && b.maxOccurredAt !== null) {
+        for (let m = Math.floor(b.minOccurredAt / MINUTE); m <= Math.floor(b.maxOccurredAt / MINUTE); m++) if (!minuteCommittedAt.has(m)) minuteCommittedAt.set(m, now);
+      }
+      evaluator.onCommitted(b);
+    },
+  });
+  const seen = new Map<string, { at: number; signal: SloBreachSignal }>();
+  const reader = transport.consumer({ groupId: 'slo-bench-reader', topics: [OUTPUT_TOPICS.breach], fromBeginning: false });
+  await reader.start({
+    onBatch: async (batch) => {
+      const now = performance.now();
+      for (const m of batch.messages) {
+        if (!m.value) continue;
+        const s = codec.decode(m.value).value as SloBreachSignal;
+        if (!seen.has(s.signal_id)) seen.set(s.signal_id, { at: now, signal: s });
+      }
+    },
+  });
+  await pipeline.start();
+  const producer = await transport.producer();
+  const chunkMs = 10_000;
+  const wall0 = performance.now();
+  let i = 0;
+  for (let t = from; t < until; t += chunkMs) {
+    const batches = new Map<string, OutgoingMessage[]>();
+    while (i < live.length && (live[i]?.at ?? Infinity) < t + chunkMs) {
+      const e = live[i++] as (typeof live)[number];
+      let list = batches.get(e.topic);
+      if (!list) batches.set(e.topic, (list = []));
+      list.push(e.message);
+    }
+    for (const [topic, msgs] of batches) await producer.send(topic, msgs);
+    const due = wall0 + (t + chunkMs - from) / speedup;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  while (!(await pipeline.caughtUp())) await new Promise((r) => setTimeout(r, 20));
+  await evaluator.idle();
+  await new Promise((r) => setTimeout(r, 200));
+  await pipeline.stop();
+  await reader.stop();
+  await producer.close();
+  const latencies: number[] = [];
+  for (const { at, signal } of seen.values()) {
+    if (signal.status !== 'FIRING' || signal.evaluated_at <= from) continue;
+    const committed = minuteCommittedAt.get(signal.evaluated_at / MINUTE - 1);
+    if (committed !== undefined) latencies.push(at - committed);
+  }
+  return quantiles(latencies);
+}
+
+/** The bench runner's phase: evaluation cycles and breach latency as rows. */
+export async function phaseSlo(journeysPerDay: number): Promise<PhaseResult[]> {
+  const r = await runSloBench({ journeysPerDay: Math.min(journeysPerDay, 4000) });
+  return [
+    {
+      phase: `SLO evaluation cycle (${r.slos} SLOs, 30-day windows; target <= 1000 ms)`,
+      events: r.cycle.count,
+      seconds: (r.cycle.p50Ms * r.cycle.count) / 1000,
+      eventsPerSec: 1000 / r.cycle.p50Ms,
+      p50Ms: r.cycle.p50Ms,
+      p99Ms: r.cycle.maxMs,
+      extra: { catchUpMsPerMinute: r.catchUp.msPerMinute, statusSeconds: r.statusSeconds ?? -1, historyEvents: r.historyEvents },
+    },
+    {
+      phase: `breach signal latency (ingest -> ops.slo.breach.v1, event time x${r.breachLatency.speedup}; target <= 15000 ms)`,
+      events: r.breachLatency.count,
+      seconds: 0,
+      eventsPerSec: 0,
+      p50Ms: r.breachLatency.p50Ms,
+      p99Ms: r.breachLatency.maxMs,
+      extra: { p95Ms: r.breachLatency.p95Ms },
+    },
+  ];
+}
+
+if (process.argv[1] && import.meta.url === new URL(process.argv[1], 'file://').href) {
+  const [slos, days] = process.argv.slice(2).map(Number);
+  runSloBench({ ...(slos ? { slos } : {}), ...(days ? { days } : {}) }).then(
+    (r) => {
+      const f = (x: number): string => x.toFixed(1);
+      console.log(`SLOs ${r.slos}, history ${r.historyDays} days (${r.historyEvents} events, loaded in ${f(r.loadSeconds)} s)`);
+      console.log(`catch-up: ${r.catchUp.minutes} minutes in ${f(r.catchUp.seconds)} s (${f(r.catchUp.msPerMinute)} ms per minute of event time)`);
+      console.log(`evaluation cycle (1 minute, all SLOs): p50 ${f(r.cycle.p50Ms)} ms, p95 ${f(r.cycle.p95Ms)} ms, max ${f(r.cycle.maxMs)} ms over ${r.cycle.count} cycles (target <= 1000 ms)`);
+      if (r.statusSeconds !== null) console.log(`stateless status of all SLOs: ${f(r.statusSeconds)} s`);
+      const b = r.breachLatency;
+      console.log(`breach latency (x${b.speedup} event time, lateness ${b.allowedLatenessMs} ms): p50 ${f(b.p50Ms)} ms, p95 ${f(b.p95Ms)} ms, max ${f(b.maxMs)} ms over ${b.count} FIRING signals (target <= 15000 ms)`);
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
+}
