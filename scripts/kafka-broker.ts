@@ -107,7 +107,7 @@ export async function startKafkaBroker(options: BrokerOptions = {}): Promise<Run
   const jvm = [`-Xmx${options.heapMb ?? 512}m`, '-Xms128m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${join(dataDir, 'log4j2.yaml')}`];
 
-  const format = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props], {
+  const format = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId()}`, '-c', props], {
     encoding: 'utf8',
   });
   if (format.status !== 0) throw new Error(`formatting the KRaft storage failed:\n${format.stdout}${format.stderr}`);
@@ -182,9 +182,16 @@ const LOG4J2 = `Configuration:
         - ref: STDOUT
 `;
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding, like
+ * `kafka-storage random-uuid`, which also never starts one with '-' (the storage tool
+ * would read it as an option).
+ */
 function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /**

@@ -1,19 +1,18 @@
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
-import { FAMILIES, INPUT_TOPICS, INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
-import { FACT_TABLE, IngestPipeline, createPiiHasher } from '../../processors/ingest/index.js';
-import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
+import { INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
 import { toWireMessage } from '../../processors/simulator-source.js';
 import { simulate, type SimOutput } from '../../processors/simulator/index.js';
 import { createKafkaTransport } from '../../processors/transport/kafka/index.js';
 import { MemoryTransport, waitForCaughtUp, withTopicPrefix } from '../../processors/transport/index.js';
 import type { OutgoingMessage, Transport } from '../../processors/transport/types.js';
-import type { Warehouse } from '../../sinks/warehouse/index.js';
 import { getKafkaBrokers, uniqueKafkaName } from '../support/kafka.js';
-import { snapshotTables } from '../support/snapshot.js';
 import { openTestWarehouse } from '../support/warehouse.js';
+import { outcome, PARTITIONS, pipeline, type Outcome } from './pipeline.js';
 
-export const PII_KEY = '0123456789abcdef-kafka-test';
-export const PARTITIONS = 6;
+export { outcome, pipeline, PARTITIONS, type Outcome } from './pipeline.js';
+
+/** Client settings of every Kafka test member: a short session so a killed member's partitions move on quickly. */
+export const TEST_KAFKA = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, logLevel: 'error' } as const;
 
 /** One seeded day of simulator traffic (about 14k records, duplicates and bad records included). */
 export function simulation(seed = 23): SimOutput {
@@ -46,7 +45,7 @@ export async function publish(transport: Transport, messages: Array<{ topic: str
  */
 export async function kafkaTransport(prefix: string): Promise<Transport> {
   const brokers = (await getKafkaBrokers()).split(',');
-  return withTopicPrefix(createKafkaTransport({ brokers, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, logLevel: 'error' }), prefix);
+  return withTopicPrefix(createKafkaTransport({ brokers, ...TEST_KAFKA }), prefix);
 }
 
 export function newPrefix(): string {
@@ -57,37 +56,8 @@ export async function ensureInputTopics(transport: Transport): Promise<void> {
   await transport.ensureTopics(INPUT_TOPIC_LIST.flatMap((topic) => [{ topic, partitions: PARTITIONS }, { topic: `${topic}.dlq`, partitions: PARTITIONS }]));
 }
 
-export function pipeline(transport: Transport, warehouse: Warehouse, groupId: string, extra: { maxBatchSize?: number; retry?: { initialMs: number; maxMs: number } } = {}): IngestPipeline {
-  return new IngestPipeline({
-    transport,
-    warehouse,
-    decoder: createDefaultDecoder(),
-    hasher: createPiiHasher(PII_KEY),
-    groupId,
-    partitions: PARTITIONS,
-    ...extra,
-  });
-}
-
 export async function caughtUp(transport: Transport, groupId: string): Promise<void> {
   await waitForCaughtUp(transport, groupId, INPUT_TOPIC_LIST, { timeoutMs: 180_000 });
-}
-
-/** What the tests compare: every fact and rollup table's content, plus counts against the truth. */
-export interface Outcome {
-  snapshot: Record<string, { rows: number; hash: string }>;
-  factsByTopic: Record<string, number>;
-  deadLettersByCode: Record<string, number>;
-}
-
-export async function outcome(wh: Warehouse): Promise<Outcome> {
-  const factsByTopic: Record<string, number> = {};
-  for (const f of FAMILIES) {
-    const [row] = await wh.query<{ n: string }>(`SELECT count() AS n FROM ${FACT_TABLE[f]}_v`);
-    factsByTopic[INPUT_TOPICS[f]] = Number(row?.n ?? 0);
-  }
-  const dl = await wh.query<{ reason_code: string; n: string }>('SELECT reason_code, count() AS n FROM dead_letters FINAL GROUP BY reason_code ORDER BY reason_code');
-  return { snapshot: await snapshotTables(wh), factsByTopic, deadLettersByCode: Object.fromEntries(dl.map((r) => [r.reason_code, Number(r.n)])) };
 }
 
 /** The same traffic through the in-memory transport: the embedded run Kafka must equal. */

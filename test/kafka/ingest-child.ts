@@ -1,0 +1,62 @@
+/**
+ * A processor as its own process, for the crash tests: the ingest pipeline on Kafka into
+ * an embedded warehouse folder, until it is killed (`kill -9`) or, with `resultFile`, until
+ * its group has committed everything, when it writes what the warehouse holds and exits.
+ *
+ *   node --import tsx test/kafka/ingest-child.ts '<json ChildConfig>'
+ */
+import { writeFileSync } from 'node:fs';
+import { INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
+import { createKafkaTransport } from '../../processors/transport/kafka/index.js';
+import { waitForCaughtUp, withTopicPrefix } from '../../processors/transport/index.js';
+import { ChdbWarehouse } from '../../sinks/chdb/index.js';
+import { migrate } from '../../sinks/warehouse/index.js';
+import { outcome, pipeline } from './pipeline.js';
+
+export interface ChildConfig {
+  brokers: string[];
+  prefix: string;
+  group: string;
+  dataDir: string;
+  database: string;
+  maxBatchSize: number;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  resultFile?: string;
+}
+
+async function main(config: ChildConfig): Promise<void> {
+  const wh = await ChdbWarehouse.open({ dataDir: config.dataDir, database: config.database });
+  await migrate(wh);
+  const transport = withTopicPrefix(
+    createKafkaTransport({
+      brokers: config.brokers,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      logLevel: 'error',
+    }),
+    config.prefix,
+  );
+  const p = pipeline(transport, wh, config.group, { maxBatchSize: config.maxBatchSize });
+  await p.start();
+  process.stdout.write('started\n');
+  const watch = setInterval(() => {
+    if (p.error) {
+      console.error(`pipeline failed: ${String(p.error)}`);
+      process.exit(3);
+    }
+  }, 50);
+  if (!config.resultFile) return;
+  await waitForCaughtUp(transport, config.group, INPUT_TOPIC_LIST, { timeoutMs: 180_000 });
+  await p.stop();
+  clearInterval(watch);
+  writeFileSync(config.resultFile, JSON.stringify(await outcome(wh)));
+  await transport.close();
+  await wh.close();
+  process.exit(0);
+}
+
+main(JSON.parse(process.argv[2] ?? '{}') as ChildConfig).catch((e: unknown) => {
+  console.error((e as Error).stack ?? String(e));
+  process.exit(2);
+});
