@@ -85,6 +85,12 @@ describe('ingest on a real Kafka broker', () => {
     expect(got.factsByTopic).toEqual(sim.truth.events.by_topic);
     expect(got.deadLettersByCode).toEqual(sim.truth.dead_letters.bytes.by_code);
     expect(got.snapshot).toEqual(reference.snapshot);
+    // Every bad record is also on its topic's dead-letter topic, once (idempotent producer, no crash here).
+    let onDlqTopics = 0;
+    for (const topic of INPUT_TOPIC_LIST) {
+      for (const { offset } of await transport.endOffsets(`${topic}.dlq`)) onDlqTopics += Number(offset);
+    }
+    expect(onDlqTopics).toBe(sim.truth.dead_letters.bytes.total);
   });
 
   it('a warehouse refusing inserts for a while: consumption holds, lag grows, it resumes on its own and nothing is lost', async () => {
