@@ -1,0 +1,122 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { envelope, journey, journeySloYaml, journeysInMinute, linesOf, slo } from './support.js';
+
+// `slo status --json` on a handcrafted dataset, every figure worked out by hand from the
+// CONTRACTS.md formulas (target 0.99, so 1 - target = 0.01; default rules for 30 days).
+const dir = mkdtempSync(join(tmpdir(), 'acc-status-'));
+const data = join(dir, 'data');
+const slos = join(dir, 'slos');
+const at = (iso: string): number => Date.parse(iso);
+const KEY = { SLO_PII_HMAC_KEY: 'acceptance-pii-key-0123456789' };
+
+type Status = { slo_id: string; sli: number | null; target: number; error_budget_remaining: number; burn_rates: Record<string, number>; alerts: Array<Record<string, string>> };
+
+const toLines = (events: Array<Record<string, unknown>>): string => events.map((e) => envelope('tjm.journey.v1', String(e['journey_instance_id']), e)).join('\n');
+const only = (events: Array<Record<string, unknown>>, types: string[]): Array<Record<string, unknown>> => events.filter((e) => types.includes(String(e['event_type'])));
+
+async function status(atIso: string): Promise<Status[]> {
+  const r = await slo(['slo', 'status', '--slos', slos, '--at', atIso, '--json', '--data', data]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(linesOf(r.stdout)).toHaveLength(1);
+  const rows = JSON.parse(r.stdout) as Status[];
+  return rows.sort((a, b) => a.slo_id.localeCompare(b.slo_id));
+}
+
+const results: Record<string, Status[]> = {};
+
+beforeAll(async () => {
+  mkdirSync(slos);
+  writeFileSync(join(slos, 'acc.yaml'), journeySloYaml('acc-journeys', 'PRDV-ACC'));
+  writeFileSync(join(slos, 'empty.yaml'), journeySloYaml('acc-empty', 'PRDV-NONE'));
+  const m1158 = journeysInMinute(at('2026-03-10T11:58:00Z'), 10, 4, 'd');
+  const early = [
+    ...journeysInMinute(at('2026-02-08T11:59:00Z'), 10, 10, 'edge-out'), // at 12:00, the minute before T - 30d
+    ...journeysInMinute(at('2026-02-08T12:00:00Z'), 10, 0, 'edge-in'), // at 12:00, the first minute of the 30 days
+    ...journeysInMinute(at('2026-03-01T09:00:00Z'), 100, 0, 'm1'),
+    ...journeysInMinute(at('2026-03-10T10:59:00Z'), 20, 2, 'a'),
+    ...journeysInMinute(at('2026-03-10T11:00:00Z'), 10, 2, 'b'),
+    ...m1158,
+    ...journeysInMinute(at('2026-03-10T12:00:00Z'), 20, 20, 'at-T'), // the minute of T itself: never in [T - W, T)
+    // Another product version, all failing: outside both SLOs' selections.
+    ...journeysInMinute(at('2026-03-10T11:58:00Z'), 30, 30, 'other').map((e) => ({ ...e, product_version_id: 'PRDV-OTHER' })),
+    // Event types outside `total`.
+    journey({ event_id: 'node-1', event_type: 'NODE_FAILED', occurred_at: at('2026-03-10T11:58:30Z'), journey_instance_id: 'J-n', product_version_id: 'PRDV-ACC', duration_ms: 10 }),
+  ];
+  // Arrives later (a second file, after newer events): counts at its own minute; the failed
+  // and abandoned journeys of 11:58 arrive a second time and count once.
+  const late = [...journeysInMinute(at('2026-03-10T11:30:00Z'), 40, 2, 'c'), ...only(m1158, ['JOURNEY_FAILED', 'JOURNEY_ABANDONED'])];
+  writeFileSync(join(dir, 'early.jsonl'), `${toLines(early)}\n`);
+  writeFileSync(join(dir, 'late.jsonl'), `${toLines(late)}\n`);
+  for (const f of ['early.jsonl', 'late.jsonl']) {
+    const r = await slo(['ingest', join(dir, f), '--json', '--data', data], KEY);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ dead_lettered: 0 });
+  }
+  results['12:00'] = await status('2026-03-10T12:00:00Z');
+  results['11:00'] = await status('2026-03-10T11:00:00.000Z');
+  results['12:00:30'] = await status('2026-03-10T12:00:30Z');
+});
+
+const closeTo = (got: Record<string, number> | undefined, want: Record<string, number>): void => {
+  expect(Object.keys(got ?? {}).sort()).toEqual(Object.keys(want).sort());
+  for (const [w, v] of Object.entries(want)) expect(got?.[w], `burn ${w}`).toBeCloseTo(v, 9);
+};
+
+describe('slo-pipeline slo status --slos DIR --at T --json (built binary)', () => {
+  it('one object per SLO with exactly the contract keys', () => {
+    const rows = results['12:00'] ?? [];
+    expect(rows.map((r) => r.slo_id)).toEqual(['acc-empty', 'acc-journeys']);
+    for (const r of rows) {
+      expect(Object.keys(r).sort()).toEqual(['alerts', 'burn_rates', 'error_budget_remaining', 'sli', 'slo_id', 'target']);
+      for (const a of r.alerts) expect(Object.keys(a).sort()).toEqual(['long_window', 'severity', 'short_window', 'status']);
+    }
+  });
+
+  it('at 12:00: whole minutes in [T - W, T), duplicates once, late events at their own minute', () => {
+    const r = results['12:00']?.find((s) => s.slo_id === 'acc-journeys');
+    // 30 days = [2026-02-08T12:00, 2026-03-10T12:00): 10 + 100 + 20 + 10 + 40 + 10 = 190 journeys, 2 + 2 + 2 + 4 = 10 bad.
+    expect(r?.target).toBe(0.99);
+    expect(r?.sli).toBeCloseTo(180 / 190, 9);
+    expect(r?.error_budget_remaining).toBeCloseTo(1 - 10 / (0.01 * 190), 9);
+    closeTo(r?.burn_rates, {
+      '5m': 4 / 10 / 0.01, // [11:55, 12:00): the 11:58 minute
+      '30m': 6 / 50 / 0.01, // + 11:30
+      '1h': 8 / 60 / 0.01, // + 11:00
+      '2h': 10 / 80 / 0.01, // + 10:59
+      '6h': 10 / 80 / 0.01,
+      '1d': 10 / 80 / 0.01,
+      '3d': 10 / 80 / 0.01,
+    });
+    // 1h/5m: 13.3 < 14.4, no page; 6h/30m: 12.5 and 12 >= 6, page; 1d/2h: 12.5 >= 3, ticket.
+    const alerts = (r?.alerts ?? []).map((a) => `${a['severity']} ${a['status']} ${a['long_window']}/${a['short_window']}`).sort();
+    expect(alerts).toContain('PAGE FIRING 6h/30m');
+    expect(alerts).toContain('TICKET FIRING 1d/2h');
+    expect(alerts).not.toContain('PAGE FIRING 1h/5m');
+  });
+
+  it('at 11:00: the 30-day window starts at 2026-02-08T11:00, so the failing minute 11:59 of that day counts', () => {
+    const r = results['11:00']?.find((s) => s.slo_id === 'acc-journeys');
+    // 10 (all bad) + 10 + 100 + 20 (2 bad) = 140 journeys, 12 bad.
+    expect(r?.sli).toBeCloseTo(128 / 140, 9);
+    expect(r?.error_budget_remaining).toBeCloseTo(1 - 12 / (0.01 * 140), 9);
+    closeTo(r?.burn_rates, { '5m': 10, '30m': 10, '1h': 10, '2h': 10, '6h': 10, '1d': 10, '3d': 10 });
+  });
+
+  it('at 12:00:30: only whole minutes count (the minutes of 11:00, 11:30 and 12:00 are not whole inside 1h, 30m)', () => {
+    const r = results['12:00:30']?.find((s) => s.slo_id === 'acc-journeys');
+    // 30m = 11:31 .. 11:59 (11:58 only); 1h = 11:01 .. 11:59 (11:30 and 11:58).
+    closeTo(r?.burn_rates, { '5m': 40, '30m': 40, '1h': 6 / 50 / 0.01, '2h': 12.5, '6h': 12.5, '1d': 12.5, '3d': 12.5 });
+  });
+
+  it('an SLO without data: sli null, every burn rate 0, no alert', () => {
+    const r = results['12:00']?.find((s) => s.slo_id === 'acc-empty');
+    expect(r?.sli).toBeNull();
+    expect(Object.values(r?.burn_rates ?? { x: 1 }).every((b) => b === 0)).toBe(true);
+    expect(r?.alerts).toEqual([]);
+    expect(typeof r?.error_budget_remaining).toBe('number');
+  });
+});
