@@ -1,0 +1,306 @@
+/**
+ * Kafka → ClickHouse with exactly-once on, against a real broker and the embedded warehouse:
+ *
+ *   - bare: the transport's consume-and-discard rate over a backlog of simulator traffic
+ *     (~1M records), the baseline of the same client in the same run;
+ *   - ingest: the ingest pipeline (decode, validate, normalize, intent, insert with dedup
+ *     token, commit) over the same backlog, with its peak RSS;
+ *   - freshness: record produced → committed (queryable) latency, p50/p99, with traffic
+ *     paced at half of the ingest rate just measured.
+ *
+ *   node dist/bench/kafka-pipeline.js      (KAFKA_BROKERS, or a broker started from Maven)
+ *   KAFKA_BENCH_JOURNEYS_PER_DAY=10000 node dist/bench/kafka-pipeline.js   (a smaller run)
+ *
+ * Each phase runs in its own process (its own peak RSS); figures, not timed tests.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultCodec } from '../processors/codec/avro-codec.js';
+import { INPUT_TOPIC_LIST } from '../processors/contracts/topics.js';
+import { createDefaultDecoder } from '../processors/ingest/default-decoder.js';
+import { IngestPipeline, createPiiHasher } from '../processors/ingest/index.js';
+import { publishRecords, toWireMessage } from '../processors/simulator-source.js';
+import { simulateStream } from '../processors/simulator/index.js';
+import { createKafkaTransport } from '../processors/transport/kafka/index.js';
+import { withTopicPrefix } from '../processors/transport/index.js';
+import type { ConsumerHandlers, OutgoingMessage, Transport } from '../processors/transport/types.js';
+import { ChdbWarehouse } from '../sinks/chdb/index.js';
+import { migrate } from '../sinks/warehouse/index.js';
+import { startKafkaBroker } from '../scripts/kafka-broker.js';
+
+const PARTITIONS = 6;
+const PII_KEY = 'kafka-pipeline-bench-key';
+
+function transportFor(brokers: string, prefix: string): Transport {
+  return withTopicPrefix(createKafkaTransport({ brokers: brokers.split(','), logLevel: 'error' }), prefix);
+}
+
+async function ensureTopics(t: Transport): Promise<void> {
+  await t.ensureTopics(INPUT_TOPIC_LIST.flatMap((topic) => [{ topic, partitions: PARTITIONS }, { topic: `${topic}.dlq`, partitions: PARTITIONS }]));
+}
+
+/**
+ * Records the producer timestamp of every delivered message, so a committed range can be
+ * turned into produce → commit latencies.
+ */
+function stampingTransport(inner: Transport, stamps: Map<string, number>): Transport {
+  return {
+    kind: inner.kind,
+    ensureTopics: (t) => inner.ensureTopics(t),
+    producer: () => inner.producer(),
+    endOffsets: (t) => inner.endOffsets(t),
+    committedOffsets: (g, t) => inner.committedOffsets(g, t),
+    close: () => inner.close(),
+    consumer: (options) => {
+      const c = inner.consumer(options);
+      return {
+        start: (h: ConsumerHandlers) =>
+          c.start({
+            ...h,
+            onBatch: (b) => {
+              for (const m of b.messages) stamps.set(`${b.topic}|${b.partition}|${m.offset}`, m.timestamp);
+              return h.onBatch(b);
+            },
+          }),
+        commit: (o) => c.commit(o),
+        committed: (tps) => c.committed(tps),
+        seek: (tp, off) => c.seek(tp, off),
+        pause: (tps) => c.pause(tps),
+        resume: (tps) => c.resume(tps),
+        assignment: () => c.assignment(),
+        stop: () => c.stop(),
+      };
+    },
+  };
+}
+
+/** Phase: consume and discard everything on the input topics through the transport. */
+async function phaseBare(brokers: string, prefix: string, expected: number): Promise<Record<string, number>> {
+  const transport = transportFor(brokers, prefix);
+  const consumer = transport.consumer({ groupId: `bench-bare-${randomBytes(3).toString('hex')}`, topics: [...INPUT_TOPIC_LIST] });
+  let seen = 0;
+  let t0 = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    consumer
+      .start({
+        onBatch: async (b) => {
+          seen += b.messages.length;
+          if (seen >= expected) resolve();
+        },
+        onError: reject,
+      })
+      .then(() => (t0 = performance.now()), reject);
+  });
+  await done;
+  const seconds = (performance.now() - t0) / 1000;
+  await transport.close();
+  return { records: seen, seconds };
+}
+
+async function openPipeline(brokers: string, prefix: string, onFresh?: (ms: number) => void): Promise<{ p: IngestPipeline; transport: Transport; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'slo-bench-kafka-'));
+  const wh = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
+  await migrate(wh);
+  const stamps = new Map<string, number>();
+  const base = transportFor(brokers, prefix);
+  const transport = onFresh ? stampingTransport(base, stamps) : base;
+  const groupId = `bench-ingest-${randomBytes(3).toString('hex')}`;
+  const p = new IngestPipeline({
+    transport,
+    warehouse: wh,
+    decoder: createDefaultDecoder(),
+    hasher: createPiiHasher(PII_KEY),
+    groupId,
+    partitions: PARTITIONS,
+    ...(onFresh
+      ? {
+          onCommitted: (b) => {
+            const now = Date.now();
+            for (let o = BigInt(b.firstOffset); o <= BigInt(b.lastOffset); o++) {
+              const k = `${b.topic}|${b.partition}|${o}`;
+              const ts = stamps.get(k);
+              if (ts !== undefined) {
+                onFresh(now - ts);
+                stamps.delete(k);
+              }
+            }
+          },
+        }
+      : {}),
+  });
+  await p.start();
+  return {
+    p,
+    transport,
+    close: async () => {
+      await p.stop();
+      await transport.close();
+      await wh.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Phase: the ingest pipeline, exactly-once on, over the whole backlog. */
+async function phaseIngest(brokers: string, prefix: string): Promise<Record<string, number>> {
+  const run = await openPipeline(brokers, prefix);
+  const t0 = performance.now();
+  // The group id is internal to openPipeline; caught up = the pipeline's own view.
+  while (!(await run.p.caughtUp())) await new Promise((r) => setTimeout(r, 50));
+  const seconds = (performance.now() - t0) / 1000;
+  const { records, events } = run.p.totals;
+  await run.close();
+  return { records, events, seconds };
+}
+
+/** Phase: the pipeline running while the parent paces traffic in; stops at "stop" on stdin. */
+async function phaseFresh(brokers: string, prefix: string): Promise<Record<string, number>> {
+  const samples: number[] = [];
+  const run = await openPipeline(brokers, prefix, (ms) => samples.push(ms));
+  process.stdout.write('ready\n');
+  await new Promise<void>((resolve) => process.stdin.on('data', (d: Buffer) => d.toString().includes('stop') && resolve()));
+  while (!(await run.p.caughtUp())) await new Promise((r) => setTimeout(r, 50));
+  await run.close();
+  samples.sort((a, b) => a - b);
+  const q = (p: number): number => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? NaN;
+  return { samples: samples.length, p50: q(0.5), p99: q(0.99), max: samples.at(-1) ?? NaN };
+}
+
+interface ChildOut {
+  result: Record<string, number>;
+  peakRssMb: number;
+}
+
+function runChild(phase: string, args: string[], pace?: (child: { ready: Promise<void>; stop(): void }) => Promise<void>): Promise<ChildOut> {
+  const self = fileURLToPath(import.meta.url);
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [...process.execArgv, self, '--phase', phase, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    let markReady: () => void = () => {};
+    const ready = new Promise<void>((r) => (markReady = r));
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready\n')) markReady();
+    });
+    p.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as ChildOut);
+      else reject(new Error(`phase ${phase} failed (exit ${code})`));
+    });
+    if (pace) void pace({ ready, stop: () => p.stdin.write('stop\n') }).catch(reject);
+  });
+}
+
+function wireStream(journeysPerDay: number, days: number, seed: number): Iterable<{ topic: string; message: OutgoingMessage }> {
+  const codec = defaultCodec();
+  const stream = simulateStream({ seed, days, journeysPerDay, encodeAvro: (r, v) => codec.encode(r, v) });
+  return {
+    *[Symbol.iterator]() {
+      for (const rec of stream) {
+        const w = toWireMessage(rec, codec);
+        if (w) yield w;
+      }
+    },
+  };
+}
+
+/** Sends records at `rate` per second for `seconds`, in 100 ms steps. */
+async function pacedProduce(t: Transport, rate: number, seconds: number, seed: number): Promise<number> {
+  const producer = await t.producer();
+  const it = wireStream(20_000, 30, seed)[Symbol.iterator]();
+  const perStep = Math.max(1, Math.round(rate / 10));
+  const start = performance.now();
+  let sent = 0;
+  for (let step = 0; step < seconds * 10; step++) {
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (let i = 0; i < perStep; i++) {
+      const n = it.next();
+      if (n.done) break;
+      byTopic.set(n.value.topic, [...(byTopic.get(n.value.topic) ?? []), n.value.message]);
+    }
+    await Promise.all([...byTopic].map(([topic, msgs]) => producer.send(topic, msgs)));
+    sent += perStep;
+    const wait = start + (step + 1) * 100 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await producer.close();
+  return sent;
+}
+
+async function main(): Promise<void> {
+  const journeysPerDay = Number(process.env['KAFKA_BENCH_JOURNEYS_PER_DAY'] ?? 52_000);
+  const days = Number(process.env['KAFKA_BENCH_DAYS'] ?? 2);
+  let brokers = process.env['KAFKA_BROKERS'];
+  const started = brokers ? null : await startKafkaBroker({ heapMb: 1024 });
+  brokers ??= started!.brokers;
+  const prefix = `bench-${randomBytes(3).toString('hex')}.`;
+  const t = transportFor(brokers, prefix);
+  await ensureTopics(t);
+  process.stderr.write(`kafka pipeline bench: producing the backlog (${journeysPerDay} journeys/day, ${days} days) ...\n`);
+  const codec = defaultCodec();
+  const producer = await t.producer();
+  const backlog = await publishRecords(simulateStream({ seed: 5, days, journeysPerDay, encodeAvro: (r, v) => codec.encode(r, v) }), producer, codec);
+  await producer.close();
+
+  process.stderr.write(`kafka pipeline bench: bare consume of ${backlog} records ...\n`);
+  const bare = await runChild('bare', [brokers, prefix, String(backlog)]);
+  process.stderr.write('kafka pipeline bench: ingest with exactly-once ...\n');
+  const ingest = await runChild('ingest', [brokers, prefix]);
+  const ingestRate = (ingest.result['records'] ?? 0) / (ingest.result['seconds'] ?? NaN);
+  const bareRate = (bare.result['records'] ?? 0) / (bare.result['seconds'] ?? NaN);
+
+  const freshPrefix = `bench-${randomBytes(3).toString('hex')}.`;
+  const ft = transportFor(brokers, freshPrefix);
+  await ensureTopics(ft);
+  const rate = Math.round(ingestRate / 2);
+  const seconds = Number(process.env['KAFKA_BENCH_FRESH_SECONDS'] ?? 20);
+  process.stderr.write(`kafka pipeline bench: freshness at ${rate} records/s for ${seconds} s ...\n`);
+  const fresh = await runChild('fresh', [brokers, freshPrefix], async (child) => {
+    await child.ready;
+    await pacedProduce(ft, rate, seconds, 9);
+    child.stop();
+  });
+  await ft.close();
+  await t.close();
+  await started?.stop();
+
+  const fmt = (n: number | undefined, d = 0): string => (n === undefined || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+  console.log(`Kafka → ClickHouse (embedded), ${fmt(backlog)} records backlog, ${PARTITIONS} partitions per topic`);
+  console.log('| measurement | value | peak RSS MB |');
+  console.log('|---|---|---|');
+  console.log(`| bare consume-and-discard (transport, kafkajs) | ${fmt(bareRate)} records/s | ${fmt(bare.peakRssMb)} |`);
+  console.log(`| ingest, exactly-once (decode → insert with dedup token → commit) | ${fmt(ingestRate)} records/s | ${fmt(ingest.peakRssMb)} |`);
+  console.log(`| ratio ingest / bare | ${fmt(ingestRate / bareRate, 2)} | |`);
+  console.log(`| freshness at ${fmt(rate)} records/s (produced → committed), p50 / p99 | ${fmt(fresh.result['p50'])} ms / ${fmt(fresh.result['p99'])} ms (${fmt(fresh.result['samples'])} records) | ${fmt(fresh.peakRssMb)} |`);
+}
+
+async function child(phase: string, args: string[]): Promise<void> {
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  const [brokers = '', prefix = '', expected = '0'] = args;
+  const result =
+    phase === 'bare' ? await phaseBare(brokers, prefix, Number(expected)) : phase === 'ingest' ? await phaseIngest(brokers, prefix) : await phaseFresh(brokers, prefix);
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage.rss());
+  process.stdout.write(`${JSON.stringify({ result, peakRssMb: peak / 2 ** 20 })}\n`);
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--phase') {
+  child(argv[1] ?? '', argv.slice(2)).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error((e as Error).stack ?? String(e));
+      process.exit(1);
+    },
+  );
+} else {
+  main().catch((e: unknown) => {
+    console.error((e as Error).stack ?? String(e));
+    process.exit(1);
+  });
+}
