@@ -2,14 +2,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { defaultCodec } from '../processors/codec/avro-codec.js';
-import { familyOfTopic } from '../processors/contracts/topics.js';
+import { INPUT_TOPIC_LIST } from '../processors/contracts/topics.js';
 import { createDefaultDecoder } from '../processors/ingest/default-decoder.js';
-import { decodeMessage, FACT_TABLE, createNormalizer, createPiiHasher, IngestPipeline } from '../processors/ingest/index.js';
+import { BatchPreparer } from '../processors/ingest/batch.js';
+import { createNormalizer, createPiiHasher, IngestPipeline, type CommittedBatch } from '../processors/ingest/index.js';
 import { silentLogger } from '../processors/observability/logger.js';
 import { publishRecords, toWireMessage } from '../processors/simulator-source.js';
-import { simulate } from '../processors/simulator/index.js';
+import { simulateStream } from '../processors/simulator/index.js';
 import { MemoryTransport } from '../processors/transport/memory/index.js';
-import type { Message } from '../processors/transport/types.js';
+import type { Message, OutgoingMessage } from '../processors/transport/types.js';
 import { ChdbWarehouse } from '../sinks/chdb/index.js';
 import { migrate } from '../sinks/warehouse/index.js';
 
@@ -18,134 +19,248 @@ export interface PhaseResult {
   events: number;
   seconds: number;
   eventsPerSec: number;
+  /** CPU time of the whole process (all threads, the engine's included) over the timed part. */
+  cpuSeconds?: number;
+  /** Statements or batches the events went in. */
+  batches?: number;
   p50Ms?: number;
   p99Ms?: number;
+  /** What p50/p99 measure. */
+  latencyOf?: string;
   extra?: Record<string, number | string>;
 }
 
-/** Simulated traffic as wire messages (valid events only, so every phase sees the same rows). */
-function wireMessages(journeysPerDay: number): Message[] {
-  const codec = defaultCodec();
-  const sim = simulate({ seed: 7, days: 1, journeysPerDay, duplicateRate: 0, lateRate: 0, malformedRate: 0 });
-  const out: Message[] = [];
-  const offsets = new Map<string, number>();
-  for (const r of sim.records) {
-    if (r.kind !== 'event') continue;
-    const w = toWireMessage(r, codec);
-    if (!w) continue;
-    const o = offsets.get(w.topic) ?? 0;
-    offsets.set(w.topic, o + 1);
-    out.push({ topic: w.topic, partition: 0, offset: String(o), key: null, value: w.message.value, timestamp: 0, headers: {} });
+/** Records per batch in every phase: the consumer's maxBatchSize, the bare insert's chunk. */
+export const BENCH_BATCH = Number(process.env['BENCH_BATCH'] ?? 20_000);
+const PARTITIONS = 6;
+const KEY = 'bench-key-0123456789';
+/** Seconds of traffic the paced phase publishes (at most all of it). */
+const PACED_SECONDS = 5;
+
+const simOptions = (journeysPerDay: number) =>
+  ({ seed: 7, days: 1, journeysPerDay, duplicateRate: 0, lateRate: 0, malformedRate: 0 }) as const;
+
+/** Valid simulated traffic on a memory transport, partitioned by key as the pipeline sees it. */
+async function publishedTraffic(journeysPerDay: number): Promise<{ transport: MemoryTransport; events: number }> {
+  const transport = new MemoryTransport({ defaultPartitions: PARTITIONS });
+  await transport.ensureTopics(INPUT_TOPIC_LIST.map((topic) => ({ topic, partitions: PARTITIONS })));
+  const producer = await transport.producer();
+  const events = await publishRecords(simulateStream(simOptions(journeysPerDay)), producer, defaultCodec());
+  return { transport, events };
+}
+
+/** The batches a consumer with maxBatchSize = BENCH_BATCH delivers from a full backlog. */
+function backlogBatches(transport: MemoryTransport): Array<{ topic: string; partition: number; messages: Message[] }> {
+  const out: Array<{ topic: string; partition: number; messages: Message[] }> = [];
+  for (const topic of INPUT_TOPIC_LIST) {
+    (transport.topic(topic)?.partitions ?? []).forEach((log, partition) => {
+      for (let i = 0; i < log.length; i += BENCH_BATCH) out.push({ topic, partition, messages: log.slice(i, i + BENCH_BATCH) });
+    });
   }
   return out;
 }
 
-function percentile(sorted: number[], p: number): number {
+/** Nearest-rank percentile of an ascending list. */
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 }
 
-/** (a) decode + validate + normalize on one core, no I/O. */
-export async function phaseDecode(journeysPerDay: number): Promise<PhaseResult> {
-  const msgs = wireMessages(journeysPerDay);
-  const decoder = createDefaultDecoder();
-  const normalizer = createNormalizer(createPiiHasher('bench-key-0123456789'));
-  let bytes = 0;
-  const run = (): void => {
-    for (const m of msgs) {
-      const d = decodeMessage(m, decoder);
-      if (d.ok) bytes += normalizer.tsv(d.family, d.event, m).length;
-    }
-  };
-  run(); // warm-up (JIT)
+function timer(): () => { seconds: number; cpuSeconds: number } {
   const t0 = process.hrtime.bigint();
-  const rounds = 3;
-  for (let i = 0; i < rounds; i++) run();
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { phase: 'decode+validate+normalize', events: msgs.length * rounds, seconds: s, eventsPerSec: (msgs.length * rounds) / s, extra: { bytes } };
+  const c0 = process.cpuUsage();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: (c.user + c.system) / 1e6 };
+  };
 }
 
-function benchDir(name: string): string {
+function benchWarehouse(name: string): Promise<ChdbWarehouse> {
   const dir = join(tmpdir(), `slo-bench-${name}-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
-  return dir;
+  return ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
 }
 
-/** (b) memory transport -> ingest pipeline -> chdb, exactly-once bookkeeping on. */
-export async function phaseEndToEnd(journeysPerDay: number): Promise<PhaseResult> {
-  const sim = simulate({ seed: 7, days: 1, journeysPerDay, duplicateRate: 0, lateRate: 0, malformedRate: 0 });
-  const wh = await ChdbWarehouse.open({ dataDir: benchDir('e2e'), database: 'bench' });
-  await migrate(wh);
-  const transport = new MemoryTransport({ defaultPartitions: 6 });
-  const producer = await transport.producer();
-  const n = await publishRecords(sim.records, producer, defaultCodec());
-  const latencies: number[] = [];
-  let last = process.hrtime.bigint();
-  const pipeline = new IngestPipeline({
+async function closeWarehouse(wh: ChdbWarehouse): Promise<void> {
+  await wh.close();
+  rmSync(wh.dataDir, { recursive: true, force: true });
+}
+
+/** (a) decode + validate + normalize into insert payloads, on one core, no I/O. */
+export async function phaseDecode(journeysPerDay: number): Promise<PhaseResult> {
+  const { transport } = await publishedTraffic(journeysPerDay);
+  const batches = backlogBatches(transport);
+  const preparer = new BatchPreparer(createDefaultDecoder(), createNormalizer(createPiiHasher(KEY)));
+  let bytes = 0;
+  let events = 0;
+  const run = (): void => {
+    for (const b of batches) {
+      const p = preparer.prepare(b, b.messages);
+      bytes += p.payload.length;
+      events += p.events;
+    }
+  };
+  run(); // warm-up (JIT, HMAC cache)
+  events = 0;
+  bytes = 0;
+  globalThis.gc?.();
+  const stop = timer();
+  for (let i = 0; i < 3; i++) run();
+  const t = stop();
+  return {
+    phase: 'decode+validate+normalize (1 core)',
+    events,
+    ...t,
+    eventsPerSec: events / t.seconds,
+    batches: batches.length * 3,
+    extra: { bytesPerEvent: Math.round(bytes / events) },
+  };
+}
+
+/**
+ * Baseline: the same batches, pre-serialized, inserted into chdb with the same deduplication
+ * tokens and nothing else: one statement at a time, and `PARTITIONS` in flight (the pipeline
+ * has one per busy partition; the engine runs them in parallel on its own threads).
+ */
+export async function phaseBareInsert(journeysPerDay: number): Promise<PhaseResult[]> {
+  const { transport } = await publishedTraffic(journeysPerDay);
+  const preparer = new BatchPreparer(createDefaultDecoder(), createNormalizer(createPiiHasher(KEY)));
+  const payloads = backlogBatches(transport).flatMap((b) => {
+    const p = preparer.prepare(b, b.messages);
+    const token = `${b.topic}-${b.partition}-${b.messages[0]?.offset}-${b.messages[b.messages.length - 1]?.offset}`;
+    return p.table && p.events > 0 ? [{ ...p, table: p.table, token }] : [];
+  });
+  const out: PhaseResult[] = [];
+  for (const concurrency of [1, PARTITIONS]) {
+    const wh = await benchWarehouse(`bare${concurrency}`);
+    await migrate(wh);
+    const latencies: number[] = [];
+    let n = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let p = payloads[next++]; p; p = payloads[next++]) {
+        const t0 = performance.now();
+        await wh.insertTsv(p.table, p.columns, p.payload, { dedupToken: p.token });
+        latencies.push(performance.now() - t0);
+        n += p.events;
+      }
+    };
+    const stop = timer();
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const t = stop();
+    await closeWarehouse(wh);
+    latencies.sort((a, b) => a - b);
+    out.push({
+      phase: `baseline: bare chdb insert, same batches, ${concurrency === 1 ? 'one at a time' : `${concurrency} in flight`}`,
+      events: n,
+      ...t,
+      eventsPerSec: n / t.seconds,
+      batches: latencies.length,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      latencyOf: 'insert statement',
+    });
+  }
+  return out;
+}
+
+function pipelineOver(transport: MemoryTransport, wh: ChdbWarehouse, onCommitted: (b: CommittedBatch) => void): IngestPipeline {
+  return new IngestPipeline({
     transport,
     warehouse: wh,
     decoder: createDefaultDecoder(),
-    hasher: createPiiHasher('bench-key-0123456789'),
+    hasher: createPiiHasher(KEY),
     groupId: 'bench',
-    maxBatchSize: 20_000,
+    partitions: PARTITIONS,
+    maxBatchSize: BENCH_BATCH,
     logger: silentLogger(),
-    onCommitted: () => {
-      const now = process.hrtime.bigint();
-      latencies.push(Number(now - last) / 1e6);
-      last = now;
-    },
+    onCommitted,
   });
-  const t0 = process.hrtime.bigint();
-  last = t0;
+}
+
+async function untilCaughtUp(p: IngestPipeline): Promise<void> {
+  while (!(await p.caughtUp())) {
+    if (p.error) throw p.error;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** (b) memory transport -> ingest pipeline -> chdb over a published backlog, exactly-once bookkeeping on. */
+export async function phaseEndToEnd(journeysPerDay: number): Promise<PhaseResult> {
+  const { transport, events } = await publishedTraffic(journeysPerDay);
+  const wh = await benchWarehouse('e2e');
+  await migrate(wh);
+  const latencies: number[] = [];
+  const pipeline = pipelineOver(transport, wh, (b) => void latencies.push(b.latencyMs));
+  const stop = timer();
   await pipeline.start();
-  while (!(await pipeline.caughtUp())) await new Promise((r) => setTimeout(r, 5));
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  await untilCaughtUp(pipeline);
+  const t = stop();
   await pipeline.stop();
-  await wh.close();
+  await closeWarehouse(wh);
   latencies.sort((a, b) => a - b);
   return {
-    phase: 'embedded end-to-end (memory -> chdb)',
-    events: n,
-    seconds: s,
-    eventsPerSec: n / s,
+    phase: 'embedded end-to-end (memory -> ingest -> chdb)',
+    events,
+    ...t,
+    eventsPerSec: events / t.seconds,
+    batches: latencies.length,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
-    extra: { batches: latencies.length },
+    latencyOf: 'batch delivery -> commit',
   };
 }
 
-/** Baseline: the same fact rows, pre-serialized, inserted into chdb with nothing else. */
-export async function phaseBareInsert(journeysPerDay: number): Promise<PhaseResult> {
-  const msgs = wireMessages(journeysPerDay);
-  const decoder = createDefaultDecoder();
-  const normalizer = createNormalizer(createPiiHasher('bench-key-0123456789'));
-  const payloads: Array<{ table: string; columns: readonly string[]; buf: Buffer; rows: number }> = [];
-  const columnsOf = new Map<string, readonly string[]>();
-  const byTable = new Map<string, string[]>();
-  for (const m of msgs) {
-    const d = decodeMessage(m, decoder);
-    if (!d.ok) continue;
-    const table = FACT_TABLE[familyOfTopic(m.topic) ?? 'journey'];
-    columnsOf.set(table, normalizer.columns(d.family));
-    let list = byTable.get(table);
-    if (!list) byTable.set(table, (list = []));
-    list.push(normalizer.tsv(d.family, d.event, m));
+/**
+ * The same pipeline fed at a steady rate (events/s, every 10 ms) instead of from a backlog:
+ * what an event waits from publish to its offset commit when the pipeline is not saturated.
+ */
+export async function phasePaced(journeysPerDay: number, rate: number): Promise<PhaseResult> {
+  const codec = defaultCodec();
+  const wire: Array<{ topic: string; message: OutgoingMessage }> = [];
+  for (const r of simulateStream(simOptions(journeysPerDay))) {
+    const w = toWireMessage(r, codec);
+    if (w) wire.push(w);
   }
-  for (const [table, rows] of byTable) {
-    for (let i = 0; i < rows.length; i += 20_000) {
-      const chunk = rows.slice(i, i + 20_000);
-      payloads.push({ table, columns: columnsOf.get(table) ?? [], buf: Buffer.from(`${chunk.join('\n')}\n`), rows: chunk.length });
-    }
-  }
-  const wh = await ChdbWarehouse.open({ dataDir: benchDir('bare'), database: 'bench' });
+  const total = Math.min(wire.length, Math.round(rate * PACED_SECONDS));
+  const transport = new MemoryTransport({ defaultPartitions: PARTITIONS });
+  const wh = await benchWarehouse('paced');
   await migrate(wh);
-  const t0 = process.hrtime.bigint();
-  let n = 0;
-  for (const p of payloads) {
-    await wh.insertTsv(p.table, p.columns, p.buf);
-    n += p.rows;
+  const latencies: number[] = [];
+  const pipeline = pipelineOver(transport, wh, (b) => {
+    const now = Date.now();
+    const log = transport.topic(b.topic)?.partitions[b.partition] ?? [];
+    for (let o = Number(b.firstOffset); o <= Number(b.lastOffset); o++) latencies.push(now - (log[o]?.timestamp ?? now));
+  });
+  await pipeline.start();
+  const producer = await transport.producer();
+  const stop = timer();
+  const t0 = performance.now();
+  for (let sent = 0; sent < total; ) {
+    const due = Math.min(total, Math.round(((performance.now() - t0) / 1000) * rate));
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (; sent < due; sent++) {
+      const w = wire[sent] as { topic: string; message: OutgoingMessage };
+      let list = byTopic.get(w.topic);
+      if (!list) byTopic.set(w.topic, (list = []));
+      list.push(w.message);
+    }
+    for (const [topic, msgs] of byTopic) await producer.send(topic, msgs);
+    await new Promise((r) => setTimeout(r, 10));
   }
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  await wh.close();
-  return { phase: 'baseline: bare chdb insert', events: n, seconds: s, eventsPerSec: n / s };
+  await untilCaughtUp(pipeline);
+  const t = stop();
+  await pipeline.stop();
+  await closeWarehouse(wh);
+  latencies.sort((a, b) => a - b);
+  return {
+    phase: `end-to-end paced at ${Math.round(rate).toLocaleString('en-US')} events/s`,
+    events: total,
+    ...t,
+    eventsPerSec: total / t.seconds,
+    batches: pipeline.totals.batches,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    latencyOf: 'event publish -> commit',
+  };
 }

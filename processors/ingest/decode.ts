@@ -42,6 +42,11 @@ function failure(e: unknown, fallback: DeadLetterCode): Decoded {
 export function decodeMessage(msg: Message, decoder: EventDecoder): Decoded {
   const family = familyOfTopic(msg.topic);
   if (!family) return { ok: false, code: 'UNKNOWN_TOPIC', reason: `topic ${JSON.stringify(msg.topic)} is not an input topic` };
+  return decodeForFamily(family, msg, decoder);
+}
+
+/** {@link decodeMessage} when the topic's family is already known (once per batch). */
+export function decodeForFamily(family: Family, msg: Message, decoder: EventDecoder): Decoded {
   if (!msg.value || msg.value.length === 0) return { ok: false, code: 'EMPTY_VALUE', reason: 'record has no value' };
   const record = RECORD_OF_FAMILY[family];
   let value: unknown;

@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
-import { dlqTopic, familyOfTopic, INPUT_TOPIC_LIST } from '../contracts/topics.js';
+import { dlqTopic, INPUT_TOPIC_LIST } from '../contracts/topics.js';
 import { PipelineError } from '../errors/pipeline-error.js';
 import { silentLogger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import type { Consumer, Message, MessageBatch, Producer, TopicPartition } from '../transport/types.js';
-import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow, type DeadLetter } from './dead-letters.js';
+import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow } from './dead-letters.js';
 import { defaultCodec } from '../codec/avro-codec.js';
-import { decodeMessage } from './decode.js';
-import { createNormalizer, FACT_TABLE, type Normalizer } from './normalize.js';
+import { BatchPreparer } from './batch.js';
+import { IntentLog } from './intent-log.js';
+import { createNormalizer } from './normalize.js';
 import type { CommittedBatch, IngestOptions } from './options.js';
 import { retryForever, type RetryPolicy } from './retry.js';
 
@@ -49,7 +50,8 @@ export class IngestPipeline {
   private readonly topics: readonly string[];
   private readonly retry: RetryPolicy;
   private readonly states = new Map<string, PartitionState>();
-  private readonly normalizer: Normalizer;
+  private readonly preparer: BatchPreparer;
+  private readonly intents: IntentLog;
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private stopped = false;
@@ -65,7 +67,8 @@ export class IngestPipeline {
     this.groupId = options.groupId ?? 'slo-pipeline';
     this.topics = options.topics ?? INPUT_TOPIC_LIST;
     this.retry = options.retry ?? { initialMs: 100, maxMs: 30_000 };
-    this.normalizer = createNormalizer(options.hasher);
+    this.preparer = new BatchPreparer(options.decoder, createNormalizer(options.hasher));
+    this.intents = new IntentLog(this.wh, this.groupId);
   }
 
   async start(): Promise<void> {
@@ -162,9 +165,10 @@ export class IngestPipeline {
   }
 
   private async handleBatch(batch: MessageBatch): Promise<void> {
+    const receivedAt = performance.now();
     const st = this.state(batch);
     let msgs = batch.messages;
-    if (st.committed !== null) {
+    if (st.committed !== null && msgs.length > 0 && off(msgs[0] as Message) < st.committed) {
       const c = st.committed;
       msgs = msgs.filter((m) => off(m) >= c);
     }
@@ -176,18 +180,17 @@ export class IngestPipeline {
       const unit = st.held.filter((m) => off(m) <= p.last);
       msgs = st.held.filter((m) => off(m) > p.last);
       st.held = [];
-      await this.writeBatch(batch, unit, p, false);
+      await this.writeBatch(batch, unit, p, false, receivedAt);
       st.pending = null;
     }
     if (msgs.length > 0) {
       const range = { first: off(msgs[0] as Message), last: off(msgs[msgs.length - 1] as Message) };
-      await this.writeBatch(batch, msgs, range, true);
+      await this.writeBatch(batch, msgs, range, true, receivedAt);
     }
   }
 
-  private async writeBatch(tp: TopicPartition, msgs: Message[], range: Range, recordIntent: boolean): Promise<void> {
+  private async writeBatch(tp: TopicPartition, msgs: Message[], range: Range, recordIntent: boolean, receivedAt: number): Promise<void> {
     const { topic, partition } = tp;
-    const family = familyOfTopic(topic);
     const token = `${topic}-${partition}-${range.first}-${range.last}`;
     const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
       retryForever(what, fn, this.retry, {
@@ -196,58 +199,22 @@ export class IngestPipeline {
         onRetry: () => this.metrics?.insertRetries.inc(),
       });
 
+    // Pure CPU and deterministic in the messages, so it may run before the intent: while
+    // this batch is prepared, the warehouse is busy with other partitions' statements.
+    const b = this.preparer.prepare(tp, msgs);
+
     if (recordIntent) {
-      await retry('record batch intent', () =>
-        this.wh.insert('ingest_state', [
-          {
-            consumer_group: this.groupId,
-            topic,
-            partition,
-            first_offset: String(range.first),
-            last_offset: String(range.last),
-            version: String(range.last + 1n),
-          },
-        ]),
-      );
+      await retry('record batch intent', () => this.intents.record({ topic, partition, first: range.first, last: range.last }));
     }
 
-    let payload = '';
-    let events = 0;
-    let minT: number | null = null;
-    let maxT: number | null = null;
-    const dead: DeadLetter[] = [];
-    for (const m of msgs) {
-      const d = decodeMessage(m, this.opts.decoder);
-      if (d.ok && family) {
-        const src = { topic, partition, offset: m.offset };
-        payload += `${this.normalizer.tsv(family, d.event, src)}\n`;
-        events++;
-        const t = d.event.occurred_at;
-        if (minT === null || t < minT) minT = t;
-        if (maxT === null || t > maxT) maxT = t;
-      } else if (!d.ok) {
-        dead.push({
-          source_topic: topic,
-          source_partition: partition,
-          source_offset: m.offset,
-          reason_code: d.code,
-          reason: d.reason,
-          field: d.field ?? null,
-          key: m.key,
-          payload: m.value ?? Buffer.alloc(0),
-        });
-      }
-    }
-
-    if (events > 0 && family) {
-      const table = FACT_TABLE[family];
-      const buf = Buffer.from(payload);
+    if (b.events > 0 && b.table) {
+      const table = b.table;
       const end = this.metrics?.insertSeconds.startTimer();
-      const columns = this.normalizer.columns(family);
-      await retry(`insert ${table}`, () => this.wh.insertTsv(table, columns, buf, { dedupToken: token }));
+      await retry(`insert ${table}`, () => this.wh.insertTsv(table, b.columns, b.payload, { dedupToken: token }));
       end?.();
-      this.metrics?.factsOut.inc({ table }, events);
+      this.metrics?.factsOut.inc({ table }, b.events);
     }
+    const dead = b.dead;
     if (dead.length > 0) {
       await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map(deadLetterRow), { dedupToken: `${token}-dlq` }));
       const enc = this.opts.deadLetterEncoder ?? (this.defaultDlqEncoder ??= avroDeadLetterEncoder(defaultCodec()));
@@ -265,10 +232,11 @@ export class IngestPipeline {
     this.state(tp).committed = next;
 
     this.totals.records += msgs.length;
-    this.totals.events += events;
+    this.totals.events += b.events;
     this.totals.deadLettered += dead.length;
     this.totals.batches += 1;
     this.metrics?.eventsIn.inc({ topic }, msgs.length);
+    const maxT = b.maxOccurredAt;
     if (maxT !== null) {
       this.metrics?.watermark.set({ topic }, maxT);
       this.metrics?.freshnessLag.set({ topic }, Math.max(0, (Date.now() - maxT) / 1000));
@@ -278,10 +246,11 @@ export class IngestPipeline {
       partition,
       firstOffset: String(range.first),
       lastOffset: String(range.last),
-      events,
+      events: b.events,
       deadLettered: dead.length,
-      minOccurredAt: minT,
+      minOccurredAt: b.minOccurredAt,
       maxOccurredAt: maxT,
+      latencyMs: performance.now() - receivedAt,
     };
     await this.opts.onCommitted?.(info);
   }

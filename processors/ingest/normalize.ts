@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Family } from '../contracts/topics.js';
 import type { EventOfFamily } from '../contracts/events.js';
-import { tsvWriter, type Column, type ColumnKind, type TsvWriter } from './tsv.js';
+import { compileLine, escapeTsv, TsvBuffer, type Column, type ColumnKind, type LineFn } from './tsv.js';
 
 /** Fact table of each input family (dwh/sql/001_facts.sql). */
 export const FACT_TABLE: Record<Family, string> = {
@@ -30,10 +30,12 @@ export type PiiHasher = (value: string) => string;
 
 export function createPiiHasher(key: string | Buffer, cacheSize = 100_000): PiiHasher {
   const cache = new Map<string, string>();
+  // A KeyObject is prepared once; a raw key would be re-imported by every createHmac.
+  const secret: KeyObject = createSecretKey(typeof key === 'string' ? Buffer.from(key, 'utf8') : key);
   return (value) => {
     let h = cache.get(value);
     if (h === undefined) {
-      h = createHmac('sha256', key).update(value).digest('hex');
+      h = createHmac('sha256', secret).update(value).digest('hex');
       if (cache.size >= cacheSize) cache.clear();
       cache.set(value, h);
     }
@@ -41,141 +43,157 @@ export function createPiiHasher(key: string | Buffer, cacheSize = 100_000): PiiH
   };
 }
 
-type Spec<E> = Array<[name: string, kind: ColumnKind, get: (e: E) => unknown]>;
+type Spec<E> = ReadonlyArray<readonly [name: string, kind: ColumnKind, field: keyof E & string, map?: (v: never) => unknown]>;
 
 /** Column order and kinds of each fact table, as the DDL declares them. */
 function specs(h: PiiHasher): { [F in Family]: Spec<EventOfFamily[F]> } {
   const hashed = (v: string | null): string | null => (v == null ? null : h(v));
   return {
     journey: [
-      ['event_id', 'string', (e) => e.event_id],
-      ['event_type', 'string', (e) => e.event_type],
-      ['occurred_at', 'time', (e) => e.occurred_at],
-      ['journey_instance_id', 'string', (e) => e.journey_instance_id],
-      ['journey_blueprint_id', 'string', (e) => e.journey_blueprint_id],
-      ['product_version_id', 'string', (e) => e.product_version_id],
-      ['market_code', 'string', (e) => e.market_code],
-      ['city_code', 'string', (e) => e.city_code],
-      ['product_runtime_session_id', 'nstring', (e) => e.product_runtime_session_id],
-      ['route_id', 'nstring', (e) => e.route_id],
-      ['vendor_id', 'nstring', (e) => e.vendor_id],
-      ['service_point_id', 'nstring', (e) => e.service_point_id],
-      ['journey_node_id', 'nstring', (e) => e.journey_node_id],
-      ['preflight_status', 'nstring', (e) => e.preflight_status],
-      ['preflight_reason', 'nstring', (e) => e.preflight_reason],
-      ['duration_ms', 'nint', (e) => e.duration_ms],
-      ['error_code', 'nstring', (e) => e.error_code],
-      ['order_id', 'nstring', (e) => e.order_id],
-      ['order_value_minor', 'nint', (e) => e.order_value_minor],
-      ['currency', 'nstring', (e) => e.currency],
-      ['user_hash', 'nstring', (e) => hashed(e.user_id)],
+      ['event_id', 'string', 'event_id'],
+      ['event_type', 'string', 'event_type'],
+      ['occurred_at', 'time', 'occurred_at'],
+      ['journey_instance_id', 'string', 'journey_instance_id'],
+      ['journey_blueprint_id', 'string', 'journey_blueprint_id'],
+      ['product_version_id', 'string', 'product_version_id'],
+      ['market_code', 'string', 'market_code'],
+      ['city_code', 'string', 'city_code'],
+      ['product_runtime_session_id', 'nstring', 'product_runtime_session_id'],
+      ['route_id', 'nstring', 'route_id'],
+      ['vendor_id', 'nstring', 'vendor_id'],
+      ['service_point_id', 'nstring', 'service_point_id'],
+      ['journey_node_id', 'nstring', 'journey_node_id'],
+      ['preflight_status', 'nstring', 'preflight_status'],
+      ['preflight_reason', 'nstring', 'preflight_reason'],
+      ['duration_ms', 'nint', 'duration_ms'],
+      ['error_code', 'nstring', 'error_code'],
+      ['order_id', 'nstring', 'order_id'],
+      ['order_value_minor', 'nint', 'order_value_minor'],
+      ['currency', 'nstring', 'currency'],
+      ['user_hash', 'nstring', 'user_id', hashed],
     ],
     lem: [
-      ['event_id', 'string', (e) => e.event_id],
-      ['event_type', 'string', (e) => e.event_type],
-      ['occurred_at', 'time', (e) => e.occurred_at],
-      ['city_code', 'string', (e) => e.city_code],
-      ['scope', 'string', (e) => e.scope],
-      ['scope_id', 'string', (e) => e.scope_id],
-      ['metric', 'string', (e) => e.metric],
-      ['current_score', 'float', (e) => e.current_score],
-      ['previous_score', 'nfloat', (e) => e.previous_score],
-      ['threshold', 'nfloat', (e) => e.threshold],
-      ['risk_tags', 'strings', (e) => e.risk_tags],
+      ['event_id', 'string', 'event_id'],
+      ['event_type', 'string', 'event_type'],
+      ['occurred_at', 'time', 'occurred_at'],
+      ['city_code', 'string', 'city_code'],
+      ['scope', 'string', 'scope'],
+      ['scope_id', 'string', 'scope_id'],
+      ['metric', 'string', 'metric'],
+      ['current_score', 'float', 'current_score'],
+      ['previous_score', 'nfloat', 'previous_score'],
+      ['threshold', 'nfloat', 'threshold'],
+      ['risk_tags', 'strings', 'risk_tags'],
     ],
     incident: [
-      ['event_id', 'string', (e) => e.event_id],
-      ['event_type', 'string', (e) => e.event_type],
-      ['occurred_at', 'time', (e) => e.occurred_at],
-      ['incident_id', 'string', (e) => e.incident_id],
-      ['severity', 'string', (e) => e.severity],
-      ['source', 'string', (e) => e.source],
-      ['reason_code', 'string', (e) => e.reason_code],
-      ['fault', 'string', (e) => e.fault],
-      ['product_version_id', 'nstring', (e) => e.product_version_id],
-      ['market_code', 'nstring', (e) => e.market_code],
-      ['city_code', 'nstring', (e) => e.city_code],
-      ['vendor_id', 'nstring', (e) => e.vendor_id],
-      ['route_id', 'nstring', (e) => e.route_id],
-      ['journey_instance_ids', 'strings', (e) => e.journey_instance_ids],
+      ['event_id', 'string', 'event_id'],
+      ['event_type', 'string', 'event_type'],
+      ['occurred_at', 'time', 'occurred_at'],
+      ['incident_id', 'string', 'incident_id'],
+      ['severity', 'string', 'severity'],
+      ['source', 'string', 'source'],
+      ['reason_code', 'string', 'reason_code'],
+      ['fault', 'string', 'fault'],
+      ['product_version_id', 'nstring', 'product_version_id'],
+      ['market_code', 'nstring', 'market_code'],
+      ['city_code', 'nstring', 'city_code'],
+      ['vendor_id', 'nstring', 'vendor_id'],
+      ['route_id', 'nstring', 'route_id'],
+      ['journey_instance_ids', 'strings', 'journey_instance_ids'],
     ],
     compensation: [
-      ['event_id', 'string', (e) => e.event_id],
-      ['event_type', 'string', (e) => e.event_type],
-      ['occurred_at', 'time', (e) => e.occurred_at],
-      ['compensation_id', 'string', (e) => e.compensation_id],
-      ['incident_id', 'string', (e) => e.incident_id],
-      ['user_hash', 'nstring', (e) => hashed(e.user_id)],
-      ['compensation_profile_id', 'nstring', (e) => e.compensation_profile_id],
-      ['reason_code', 'nstring', (e) => e.reason_code],
-      ['channel', 'string', (e) => e.channel],
-      ['amount_minor', 'int', (e) => e.amount_minor],
-      ['currency', 'string', (e) => e.currency],
+      ['event_id', 'string', 'event_id'],
+      ['event_type', 'string', 'event_type'],
+      ['occurred_at', 'time', 'occurred_at'],
+      ['compensation_id', 'string', 'compensation_id'],
+      ['incident_id', 'string', 'incident_id'],
+      ['user_hash', 'nstring', 'user_id', hashed],
+      ['compensation_profile_id', 'nstring', 'compensation_profile_id'],
+      ['reason_code', 'nstring', 'reason_code'],
+      ['channel', 'string', 'channel'],
+      ['amount_minor', 'int', 'amount_minor'],
+      ['currency', 'string', 'currency'],
     ],
     refund: [
-      ['event_id', 'string', (e) => e.event_id],
-      ['event_type', 'string', (e) => e.event_type],
-      ['occurred_at', 'time', (e) => e.occurred_at],
-      ['refund_id', 'string', (e) => e.refund_id],
-      ['order_id', 'string', (e) => e.order_id],
-      ['incident_id', 'nstring', (e) => e.incident_id],
-      ['compensation_id', 'nstring', (e) => e.compensation_id],
-      ['user_hash', 'nstring', (e) => hashed(e.user_id)],
-      ['psp', 'nstring', (e) => e.psp],
-      ['failure_reason', 'nstring', (e) => e.failure_reason],
-      ['amount_minor', 'int', (e) => e.amount_minor],
-      ['currency', 'string', (e) => e.currency],
+      ['event_id', 'string', 'event_id'],
+      ['event_type', 'string', 'event_type'],
+      ['occurred_at', 'time', 'occurred_at'],
+      ['refund_id', 'string', 'refund_id'],
+      ['order_id', 'string', 'order_id'],
+      ['incident_id', 'nstring', 'incident_id'],
+      ['compensation_id', 'nstring', 'compensation_id'],
+      ['user_hash', 'nstring', 'user_id', hashed],
+      ['psp', 'nstring', 'psp'],
+      ['failure_reason', 'nstring', 'failure_reason'],
+      ['amount_minor', 'int', 'amount_minor'],
+      ['currency', 'string', 'currency'],
     ],
     fx: [
-      ['event_id', 'string', (e) => e.event_id],
-      ['event_type', 'string', (e) => e.event_type],
-      ['occurred_at', 'time', (e) => e.occurred_at],
-      ['currency', 'string', (e) => e.currency],
-      ['rate_to_reporting', 'float', (e) => e.rate_to_reporting],
+      ['event_id', 'string', 'event_id'],
+      ['event_type', 'string', 'event_type'],
+      ['occurred_at', 'time', 'occurred_at'],
+      ['currency', 'string', 'currency'],
+      ['rate_to_reporting', 'float', 'rate_to_reporting'],
     ],
   };
 }
 
-const SOURCE_COLUMNS: ReadonlyArray<{ name: string; kind: ColumnKind }> = [
-  { name: '_topic', kind: 'string' },
-  { name: '_partition', kind: 'int' },
-  { name: '_offset', kind: 'int' },
-];
+const SOURCE_COLUMNS = ['_topic', '_partition', '_offset'] as const;
+
+/** What the rows of one topic-partition end with, up to (without) the offset: escaped once per batch. */
+export function sourceTail(topic: string, partition: number): string {
+  return `\t${escapeTsv(topic)}\t${partition}\t`;
+}
 
 /** Per-family normalizers built once per pipeline (the hasher is bound in). */
 export interface Normalizer {
   /** The fact row as an object (tests, audits, JSON inserts). */
   row<F extends Family>(family: F, e: EventOfFamily[F], source: SourcePosition): Record<string, unknown>;
-  /** The same row as one TabSeparated line (the hot path). */
+  /** The same row as one TabSeparated line, without its newline. */
   tsv<F extends Family>(family: F, e: EventOfFamily[F], source: SourcePosition): string;
+  /**
+   * The hot path's row writer: `line(family)(e, buffer, sourceTail(topic, partition), offset)`
+   * appends `tsv(...)` and a newline to the buffer.
+   */
+  line<F extends Family>(family: F): LineFn<EventOfFamily[F]>;
   /** Column list of a family's TSV lines. */
   columns(family: Family): readonly string[];
 }
 
 export function createNormalizer(hasher: PiiHasher): Normalizer {
-  const all = specs(hasher);
-  const writers = new Map<Family, TsvWriter<unknown>>();
+  const all = specs(hasher) as unknown as Record<Family, Spec<Record<string, unknown>>>;
+  const lines = new Map<Family, LineFn<unknown>>();
+  const names = new Map<Family, readonly string[]>();
   for (const f of Object.keys(all) as Family[]) {
-    const cols = (all[f] as Spec<unknown>).map(([name, kind, get]): Column<unknown> => ({ name, kind, get }));
-    writers.set(f, tsvWriter(cols, SOURCE_COLUMNS));
+    const cols = all[f].map(([name, kind, field, map]): Column => ({ name, kind, field, ...(map ? { map } : {}) }));
+    lines.set(f, compileLine(f, cols) as LineFn<unknown>);
+    names.set(f, [...cols.map((c) => c.name), ...SOURCE_COLUMNS]);
   }
+  const line = <F extends Family>(family: F): LineFn<EventOfFamily[F]> => lines.get(family) as LineFn<EventOfFamily[F]>;
   return {
     row(family, e, source) {
       const out: Record<string, unknown> = {};
-      for (const [name, , get] of all[family] as Spec<EventOfFamily[typeof family]>) out[name] = get(e);
+      const ev = e as unknown as Record<string, unknown>;
+      for (const [name, , field, map] of all[family]) out[name] = map ? (map as (v: unknown) => unknown)(ev[field]) : ev[field];
       out['_topic'] = source.topic;
       out['_partition'] = source.partition;
       out['_offset'] = source.offset;
       return out;
     },
     tsv(family, e, source) {
-      return (writers.get(family) as TsvWriter<EventOfFamily[typeof family]>).line(e, [source.topic, source.partition, source.offset]);
+      const w = new TsvBuffer(512);
+      line(family)(e, w, sourceTail(source.topic, source.partition), source.offset);
+      return w.bytes().toString('utf8', 0, w.length - 1);
     },
+    line,
     columns(family) {
-      return (writers.get(family) as TsvWriter<unknown>).columns;
+      return names.get(family) ?? [];
     },
   };
 }
+
+/** toFactRow callers pass one hasher for many rows: compile its writers once. */
+const normalizers = new WeakMap<PiiHasher, Normalizer>();
 
 /** Maps a validated event to its fact row (personal data hashed, source position attached). */
 export function toFactRow<F extends Family>(
@@ -184,5 +202,7 @@ export function toFactRow<F extends Family>(
   hasher: PiiHasher,
   source: SourcePosition,
 ): Record<string, unknown> {
-  return createNormalizer(hasher).row(family, event, source);
+  let n = normalizers.get(hasher);
+  if (!n) normalizers.set(hasher, (n = createNormalizer(hasher)));
+  return n.row(family, event, source);
 }

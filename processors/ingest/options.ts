@@ -18,6 +18,8 @@ export interface CommittedBatch {
   /** Event-time range of the valid events (epoch ms); null when there were none. */
   minOccurredAt: number | null;
   maxOccurredAt: number | null;
+  /** Milliseconds from the batch's delivery to the processor to its offset commit. */
+  latencyMs: number;
 }
 
 export interface IngestOptions {
