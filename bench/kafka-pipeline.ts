@@ -2,7 +2,7 @@
  * Kafka → ClickHouse with exactly-once on, against a real broker and the embedded warehouse:
  *
  *   - bare: the transport's consume-and-discard rate over a backlog of simulator traffic
- *     (~1M records), the baseline of the same client in the same run;
+ *     (72,000 journeys a day for 2 days: ~1M records), the baseline of the same client in the same run;
  *   - ingest: the ingest pipeline (decode, validate, normalize, intent, insert with dedup
  *     token, commit) over the same backlog, with its peak RSS;
  *   - freshness: record produced → committed (queryable) latency, p50/p99, with traffic
@@ -232,7 +232,7 @@ async function pacedProduce(t: Transport, rate: number, seconds: number, seed: n
 }
 
 async function main(): Promise<void> {
-  const journeysPerDay = Number(process.env['KAFKA_BENCH_JOURNEYS_PER_DAY'] ?? 52_000);
+  const journeysPerDay = Number(process.env['KAFKA_BENCH_JOURNEYS_PER_DAY'] ?? 72_000);
   const days = Number(process.env['KAFKA_BENCH_DAYS'] ?? 2);
   let brokers = process.env['KAFKA_BROKERS'];
   const started = brokers ? null : await startKafkaBroker({ heapMb: 1024 });

@@ -91,7 +91,7 @@ describe('ingest on a real Kafka broker', () => {
       for (const { offset } of await transport.endOffsets(`${topic}.dlq`)) onDlqTopics += Number(offset);
     }
     expect(onDlqTopics).toBe(sim.truth.dead_letters.bytes.total);
-  });
+  }, 300_000);
 
   it('a warehouse refusing inserts for a while: consumption holds, lag grows, it resumes on its own and nothing is lost', async () => {
     const transport = await kafkaTransport(newPrefix());
@@ -124,5 +124,5 @@ describe('ingest on a real Kafka broker', () => {
     expect(got.factsByTopic).toEqual(sim.truth.events.by_topic);
     expect(got.deadLettersByCode).toEqual(sim.truth.dead_letters.bytes.by_code);
     expect(got.snapshot).toEqual(reference.snapshot);
-  });
+  }, 300_000);
 });

@@ -79,5 +79,5 @@ describe('ingest on Kafka while the consumer group grows and shrinks', () => {
     expect(got.factsByTopic).toEqual(sim.truth.events.by_topic);
     expect(got.deadLettersByCode).toEqual(sim.truth.dead_letters.bytes.by_code);
     expect(got.snapshot).toEqual(reference.snapshot);
-  });
+  }, 300_000);
 });

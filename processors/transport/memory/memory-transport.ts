@@ -131,7 +131,7 @@ export class MemoryTransport implements Transport {
     this.topics.set(name, topic);
     // A running member subscribed to a topic that did not exist yet gets its partitions now,
     // as a Kafka consumer does on its next metadata refresh.
-    for (const g of this.groups.values()) if (g.subscribes(name)) g.rebalance();
+    for (const g of this.groups.values()) if (g.subscribes(name)) void g.rebalance().catch(() => {});
     return topic;
   }
 
