@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { envelope, journey, journeySloYaml, journeysInMinute, linesOf, slo } from './support.js';
+import { envelope, journey, journeySloYaml, journeysInMinute, LEVEL_SLO, lemLevel as lem, linesOf, slo } from './support.js';
+
+/** The journey SLO budgeted over 1-minute slices, a slice good when its own ratio is >= 0.9. */
+const SLICES_SLO = journeySloYaml('acc-slices', 'PRDV-ACC')
+  .replace('budgetingMethod: Occurrences', 'budgetingMethod: Timeslices')
+  .replace('objectives: [{target: 0.99}]', 'objectives: [{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 1m}]');
 
 // `slo status --json` on a handcrafted dataset, every figure worked out by hand from the
 // CONTRACTS.md formulas (target 0.99, so 1 - target = 0.01; default rules for 30 days).
@@ -32,6 +37,8 @@ beforeAll(async () => {
   mkdirSync(slos);
   writeFileSync(join(slos, 'acc.yaml'), journeySloYaml('acc-journeys', 'PRDV-ACC'));
   writeFileSync(join(slos, 'empty.yaml'), journeySloYaml('acc-empty', 'PRDV-NONE'));
+  writeFileSync(join(slos, 'level.yaml'), LEVEL_SLO);
+  writeFileSync(join(slos, 'slices.yaml'), SLICES_SLO);
   const m1158 = journeysInMinute(at('2026-03-10T11:58:00Z'), 10, 4, 'd');
   const early = [
     ...journeysInMinute(at('2026-02-08T11:59:00Z'), 10, 10, 'edge-out'), // at 12:00, the minute before T - 30d
@@ -49,7 +56,15 @@ beforeAll(async () => {
   // Arrives later (a second file, after newer events): counts at its own minute; the failed
   // and abandoned journeys of 11:58 arrive a second time and count once.
   const late = [...journeysInMinute(at('2026-03-10T11:30:00Z'), 40, 2, 'c'), ...only(m1158, ['JOURNEY_FAILED', 'JOURNEY_ABANDONED'])];
-  writeFileSync(join(dir, 'early.jsonl'), `${toLines(early)}\n`);
+  // Levels: 0.8 from 10:00, 0.3 from 11:00, 0.9 from 11:45 (the 11:00 update arrives last).
+  const levels = [
+    lem('lem-1', '2026-03-10T10:00:00Z', 0.8),
+    lem('lem-3', '2026-03-10T11:45:00Z', 0.9),
+    lem('lem-other-metric', '2026-03-10T11:10:00Z', 0.1, 'NIGHT_RISK_SCORE'),
+    lem('lem-other-route', '2026-03-10T11:10:00Z', 0.1, 'SAFETY_SCORE', 'ROUTE-ELSE'),
+    lem('lem-2', '2026-03-10T11:00:00Z', 0.3),
+  ];
+  writeFileSync(join(dir, 'early.jsonl'), `${toLines(early)}\n${levels.join('\n')}\n`);
   writeFileSync(join(dir, 'late.jsonl'), `${toLines(late)}\n`);
   for (const f of ['early.jsonl', 'late.jsonl']) {
     const r = await slo(['ingest', join(dir, f), '--json', '--data', data], KEY);
@@ -69,7 +84,7 @@ const closeTo = (got: Record<string, number> | undefined, want: Record<string, n
 describe('slo-pipeline slo status --slos DIR --at T --json (built binary)', () => {
   it('one object per SLO with exactly the contract keys', () => {
     const rows = results['12:00'] ?? [];
-    expect(rows.map((r) => r.slo_id)).toEqual(['acc-empty', 'acc-journeys']);
+    expect(rows.map((r) => r.slo_id)).toEqual(['acc-empty', 'acc-journeys', 'acc-route-safety', 'acc-slices']);
     for (const r of rows) {
       expect(Object.keys(r).sort()).toEqual(['alerts', 'burn_rates', 'error_budget_remaining', 'sli', 'slo_id', 'target']);
       for (const a of r.alerts) expect(Object.keys(a).sort()).toEqual(['long_window', 'severity', 'short_window', 'status']);
@@ -118,5 +133,20 @@ describe('slo-pipeline slo status --slos DIR --at T --json (built binary)', () =
     expect(Object.values(r?.burn_rates ?? { x: 1 }).every((b) => b === 0)).toBe(true);
     expect(r?.alerts).toEqual([]);
     expect(typeof r?.error_budget_remaining).toBe('number');
+  });
+
+  it('a LEM level holds from its occurred_at until the next update of the same scope and metric', () => {
+    const r = results['12:00']?.find((s) => s.slo_id === 'acc-route-safety');
+    // Minutes 10:00-10:59 good (0.8), 11:00-11:44 bad (0.3), 11:45-11:59 good (0.9); none before 10:00.
+    expect(r?.sli).toBeCloseTo(75 / 120, 9);
+    expect(r?.error_budget_remaining).toBeCloseTo(1 - 45 / (0.1 * 120), 9);
+    closeTo(r?.burn_rates, { '5m': 0, '30m': 15 / 30 / 0.1, '1h': 45 / 60 / 0.1, '2h': 45 / 120 / 0.1, '6h': 45 / 120 / 0.1, '1d': 45 / 120 / 0.1, '3d': 45 / 120 / 0.1 });
+  });
+
+  it('Timeslices: the budget counts slices with data, a slice good when its own ratio >= timeSliceTarget', () => {
+    const r = results['12:00']?.find((s) => s.slo_id === 'acc-slices');
+    // Slices in 30 days: 02-08 12:00 (10/10), 03-01 09:00 (100/100), 10:59 (18/20 = 0.9, good), 11:00 (8/10, bad),
+    // 11:30 (38/40), 11:58 (6/10, bad): 6 slices, 2 bad.
+    expect(r?.error_budget_remaining).toBeCloseTo(1 - 2 / (0.01 * 6), 9);
   });
 });

@@ -216,3 +216,28 @@ export function journeysInMinute(minute: number, total: number, bad: number, tag
   }
   return out;
 }
+
+/** A route's SAFETY_SCORE as a level: a minute is good while the score in force is >= 0.5. */
+export const LEVEL_SLO = `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: acc-route-safety}
+spec:
+  service: acceptance
+  indicator:
+    metadata: {name: acc-route-safety-sli}
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: slo-pipeline
+          spec: {topic: lem.signals.v1, eventTypes: [SCORE_UPDATED, SAFETY_DEGRADED, SAFETY_RESTORED], where: {scope_id: ROUTE-LEM, metric: SAFETY_SCORE}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{op: gte, value: 0.5, target: 0.9}]
+`;
+
+/** A LemSignal envelope for a route's score level. */
+export const lemLevel = (id: string, iso: string, score: number, metric = 'SAFETY_SCORE', scopeId = 'ROUTE-LEM'): string =>
+  envelope('lem.signals.v1', scopeId, {
+    event_id: id, event_type: score < 0.5 ? 'SAFETY_DEGRADED' : 'SCORE_UPDATED', occurred_at: Date.parse(iso), city_code: 'VIE',
+    scope: 'ROUTE', scope_id: scopeId, metric, current_score: score, previous_score: null, threshold: null, risk_tags: [],
+  });
