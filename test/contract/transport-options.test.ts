@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { PipelineError } from '../../processors/errors/index.js';
+import { createKafkaTransport } from '../../processors/transport/kafka/index.js';
+import { MemoryTransport, murmur2, partitionForKey } from '../../processors/transport/index.js';
+
+describe('Kafka key partitioning', () => {
+  // Values printed by the Java client: Utils.murmur2(s.getBytes(UTF_8)) and
+  // Utils.toPositive(murmur2) % 7, from kafka-clients 4.1.0.
+  it.each([
+    ['', 275646681, 2],
+    ['a', -1563381124, 5],
+    ['ab', 316155434, 0],
+    ['abc', 479470107, 4],
+    ['21', -973932308, 3],
+    ['foobar', -790332482, 0],
+    ['a-little-bit-long-string', -985981536, 1],
+    ['JRNY-VIEN-COFFEE-000123', -1761899692, 2],
+    ['Ünïcödé', 1099742038, 3],
+  ])('%j hashes and lands as the Java client does', (key, hash, partitionOf7) => {
+    expect(murmur2(Buffer.from(key, 'utf8'))).toBe(hash);
+    expect(partitionForKey(key, 7)).toBe(partitionOf7);
+  });
+});
+
+describe('transport options are validated once, naming the field', () => {
+  const invalid = (f: () => unknown): PipelineError => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof PipelineError) return e;
+      throw e;
+    }
+    throw new Error('expected an INVALID_CONFIG error');
+  };
+
+  it('memory: an unknown key and a bad value', () => {
+    const unknown = invalid(() => new MemoryTransport({ defaultPartitons: 3 } as never));
+    expect(unknown.code).toBe('INVALID_CONFIG');
+    expect(unknown.message).toContain('defaultPartitons');
+    const bad = invalid(() => new MemoryTransport({ defaultPartitions: 0 }));
+    expect(bad.location.field).toBe('defaultPartitions');
+  });
+
+  it('kafka: no brokers, a malformed broker, a heartbeat too slow for the session', () => {
+    expect(invalid(() => createKafkaTransport({ brokers: [] })).location.field).toBe('brokers');
+    expect(invalid(() => createKafkaTransport({ brokers: ['localhost'] })).location.field).toBe('brokers.0');
+    const slow = invalid(() => createKafkaTransport({ brokers: ['127.0.0.1:9092'], sessionTimeoutMs: 6000, heartbeatIntervalMs: 3000 }));
+    expect(slow.location.field).toBe('heartbeatIntervalMs');
+    expect(invalid(() => createKafkaTransport({ brokers: ['127.0.0.1:9092'], autoCommit: true } as never)).message).toContain('autoCommit');
+  });
+});
