@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeySloYaml, linesOf, slo, type CliRun } from './support.js';
 
 // Bad input to the built binary: a non-zero exit and a one-line reason naming what is wrong.
 const dir = mkdtempSync(join(tmpdir(), 'acc-bad-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const data = (): string => join(dir, `data-${n++}`);
 

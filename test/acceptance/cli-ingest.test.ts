@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { compensation, envelope, fx, incident, journey, linesOf, refund, slo, ty
 // plain-JSON form, through the built binary. The warehouse is opened here only after the
 // last command of this file, since chdb binds one data folder per process.
 const dir = mkdtempSync(join(tmpdir(), 'acc-ingest-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, 'data');
 const KEY = 'acceptance-pii-key-0123456789';
 const ENV = { SLO_PII_HMAC_KEY: KEY };

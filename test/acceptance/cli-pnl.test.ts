@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compensation, envelope, fx, incident, journey, linesOf, refund, slo } from './support.js';
 
 // Incident P&L as finance reads it, on a world small enough to cost by hand (reporting
 // currency EUR). Every figure below is worked out in the comments next to the events.
 const dir = mkdtempSync(join(tmpdir(), 'acc-pnl-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, 'data');
 const KEY = { SLO_PII_HMAC_KEY: 'acceptance-pii-key-0123456789' };
 const t = (iso: string): number => Date.parse(iso);

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelope, journey, journeySloYaml, journeysInMinute, LEVEL_SLO, lemLevel as lem, linesOf, slo } from './support.js';
 
 /** The journey SLO budgeted over 1-minute slices, a slice good when its own ratio is >= 0.9. */
@@ -12,6 +12,7 @@ const SLICES_SLO = journeySloYaml('acc-slices', 'PRDV-ACC')
 // `slo status --json` on a handcrafted dataset, every figure worked out by hand from the
 // CONTRACTS.md formulas (target 0.99, so 1 - target = 0.01; default rules for 30 days).
 const dir = mkdtempSync(join(tmpdir(), 'acc-status-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, 'data');
 const slos = join(dir, 'slos');
 const at = (iso: string): number => Date.parse(iso);

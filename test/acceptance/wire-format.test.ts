@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +62,9 @@ const JOURNEYS = [
 const slos = (() => {
   const dir = mkdtempSync(join(tmpdir(), 'acc-wire-slos-'));
   writeFileSync(join(dir, 'acc.yaml'), journeySloYaml('acc-journeys', 'PRDV-ACC'));
-  return loadSloDirOrThrow(dir);
+  const loaded = loadSloDirOrThrow(dir);
+  rmSync(dir, { recursive: true, force: true });
+  return loaded;
 })();
 
 async function rawMessages(transport: Transport, topic: string): Promise<Message[]> {
