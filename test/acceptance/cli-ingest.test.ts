@@ -107,6 +107,34 @@ describe('what the ingest left in the warehouse', () => {
     expect(l).toEqual([{ current_score: 0.25, previous_score: 0.75, threshold: null, risk_tags: ['night', 'construction'] }]);
   });
 
+  it('each bad line or record is dead-lettered with a machine-readable reason and its content', async () => {
+    const rows = await wh.query<{ source_topic: string; reason_code: string; field: string | null; payload_base64: string }>(
+      'SELECT source_topic, reason_code, field, payload_base64 FROM dead_letters FINAL',
+    );
+    const seen = rows.map((r) => `${r.source_topic.endsWith('.jsonl') ? 'file' : r.source_topic} ${r.reason_code} ${r.field ?? '-'}`).sort();
+    expect(seen).toEqual([
+      'file NOT_JSON -', // events.jsonl line 10
+      'file NOT_JSON -', // all-bad.jsonl line 1
+      'finance.fx.v1 SCHEMA_MISMATCH occurred_at',
+      'no.such.topic.v1 UNKNOWN_TOPIC -',
+      'tjm.journey.v1 SCHEMA_MISMATCH event_type',
+      'trutta.compensations.v1 NEGATIVE_AMOUNT amount_minor',
+    ]);
+    const payloads = rows.map((r) => Buffer.from(r.payload_base64, 'base64').toString('utf8'));
+    // Lines that name no input topic are kept as they were read; records keep their value.
+    expect(payloads).toContain('{"topic": "tjm.journey.v1", "value": ');
+    expect(payloads).toContain(lines[10]);
+    const parsed = (p: string): Record<string, unknown> => {
+      try {
+        return JSON.parse(p) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    };
+    const negative = payloads.map(parsed).find((v) => v['event_id'] === 'c-neg');
+    expect(negative?.['amount_minor']).toBe(-1);
+  });
+
   it('privacy: no clear user_id in any String, Array or Map column of any table; a keyed hash joins across tables', async () => {
     const cols = await wh.query<{ table: string; name: string; type: string }>(
       `SELECT c.table AS table, c.name AS name, c.type AS type FROM system.columns AS c
