@@ -34,6 +34,9 @@ const money = [
   compensation({ event_id: 'c7', event_type: 'ISSUED', occurred_at: t('2026-03-05T14:00:00Z'), incident_id: 'INC-1', amount_minor: 1000, currency: 'GBP' }), // no GBP rate: unconverted
   compensation({ event_id: 'c8', event_type: 'ISSUED', occurred_at: t('2026-03-06T10:00:00Z'), incident_id: 'INC-1', amount_minor: 500, currency: 'JPY' }), // JPY rate only from 03-10: unconverted
   compensation({ event_id: 'c9', event_type: 'ISSUED', occurred_at: t('2026-04-02T09:00:00Z'), incident_id: 'INC-2', amount_minor: 1000, currency: 'EUR' }), // 10.00
+  // Minor units follow ISO 4217: JPY has none (500 yen * 0.0061 = 3.05), BHD three (1.500 BHD * 2.5 = 3.75).
+  compensation({ event_id: 'c10', event_type: 'ISSUED', occurred_at: t('2026-04-02T10:00:00Z'), incident_id: 'INC-2', amount_minor: 500, currency: 'JPY' }),
+  compensation({ event_id: 'c11', event_type: 'ISSUED', occurred_at: t('2026-04-02T11:00:00Z'), incident_id: 'INC-2', amount_minor: 1500, currency: 'BHD' }),
 ];
 const incidents = [
   // The later update arrives first; it wins (SEV1, four journeys).
@@ -57,6 +60,7 @@ const rates = [
   fx('fx-usd-2', 'USD', t('2026-03-05T12:00:00Z'), 0.9),
   fx('fx-usd-3', 'USD', t('2026-03-20T00:00:00Z'), 2.0), // after every USD amount: never used
   fx('fx-jpy-1', 'JPY', t('2026-03-10T00:00:00Z'), 0.0061),
+  fx('fx-bhd-1', 'BHD', t('2026-04-01T00:00:00Z'), 2.5),
 ];
 
 const file = (name: string, lines: string[]): string => {
@@ -118,32 +122,32 @@ describe('slo-pipeline pnl --json (built binary), costed by hand', () => {
   });
 
   it('total: ISSUED - REVOKED, refunds once (direct or by order), lost revenue netted and floored, per-event half-to-even FX', () => {
-    // compensation 20.00 - 5.00 + 0.02 + 0.06 + 0.00 + 10.00 = 25.08; refunds 15.00 + 31.50 + 2.50 = 49.00;
+    // compensation 20.00 - 5.00 + 0.02 + 0.06 + 0.00 + 10.00 + 3.05 + 3.75 = 31.88; refunds 15.00 + 31.50 + 2.50 = 49.00;
     // lost 35.00 + 0.00 + 90.00 = 125.00; GBP and the JPY before its first rate are unconverted.
-    expect(measures(out['total'])).toEqual([money4('25.08', '49.00', '125.00', '199.08', 2, 2)]);
+    expect(measures(out['total'])).toEqual([money4('31.88', '49.00', '125.00', '205.88', 2, 2)]);
   });
 
   it('--by month: each money event in the month of its own occurred_at (the revocation lands in April)', () => {
     expect(measures(out['month'])).toEqual([
       { month: '2026-03', ...money4('20.08', '46.50', '125.00', '191.58', 1, 2) },
-      { month: '2026-04', ...money4('5.00', '2.50', '0.00', '7.50', 2, 0) },
+      { month: '2026-04', ...money4('11.80', '2.50', '0.00', '14.30', 2, 0) },
     ]);
     expect(out['month']?.find((r) => r['month'] === '2026-03')?.['compensation_redeemed']).toBe('20.00');
   });
 
   it('--by fault and --by severity,city_code: the dimensions of the incident\'s latest event', () => {
     expect(measures(out['fault'])).toEqual([
-      { fault: 'PLATFORM', ...money4('10.00', '2.50', '0.00', '12.50', 1, 0) },
+      { fault: 'PLATFORM', ...money4('16.80', '2.50', '0.00', '19.30', 1, 0) },
       { fault: 'VENDOR', ...money4('15.08', '46.50', '125.00', '186.58', 1, 2) },
     ]);
     expect(measures(out['severity,city_code'])).toEqual([
       { severity: 'SEV1', city_code: 'VIE', ...money4('15.08', '46.50', '125.00', '186.58', 1, 2) },
-      { severity: 'SEV3', city_code: 'PRG', ...money4('10.00', '2.50', '0.00', '12.50', 1, 0) },
+      { severity: 'SEV3', city_code: 'PRG', ...money4('16.80', '2.50', '0.00', '19.30', 1, 0) },
     ]);
   });
 
   it('--from/--to are inclusive UTC days over the money events\' occurred_at', () => {
-    expect(measures(out['april'])).toEqual([money4('5.00', '2.50', '0.00', '7.50', 2, 0)]);
+    expect(measures(out['april'])).toEqual([money4('11.80', '2.50', '0.00', '14.30', 2, 0)]);
     expect(measures(out['to 03-05'])).toEqual([money4('20.08', '46.50', '125.00', '191.58', 1, 1)]);
   });
 });
