@@ -35,8 +35,17 @@ import { startKafkaBroker } from '../scripts/kafka-broker.js';
 const PARTITIONS = 6;
 const PII_KEY = 'kafka-pipeline-bench-key';
 
+/** KAFKA_BENCH_CONCURRENCY overrides the transport's partitionsConsumedConcurrently (for tuning runs). */
 function transportFor(brokers: string, prefix: string): Transport {
-  return withTopicPrefix(createKafkaTransport({ brokers: brokers.split(','), logLevel: 'error' }), prefix);
+  const concurrency = process.env['KAFKA_BENCH_CONCURRENCY'];
+  return withTopicPrefix(
+    createKafkaTransport({
+      brokers: brokers.split(','),
+      logLevel: 'error',
+      ...(concurrency ? { partitionsConsumedConcurrently: Number(concurrency) } : {}),
+    }),
+    prefix,
+  );
 }
 
 async function ensureTopics(t: Transport): Promise<void> {
