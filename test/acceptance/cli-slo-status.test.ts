@@ -9,6 +9,27 @@ const SLICES_SLO = journeySloYaml('acc-slices', 'PRDV-ACC')
   .replace('budgetingMethod: Occurrences', 'budgetingMethod: Timeslices')
   .replace('objectives: [{target: 0.99}]', 'objectives: [{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 1m}]');
 
+/** latencyBelowMs: good = completed journeys with duration_ms <= 2000, total = completed journeys. */
+const LATENCY_SLO = journeySloYaml('acc-latency', 'PRDV-LAT')
+  .replace("eventTypes: [JOURNEY_COMPLETED], where: {product_version_id: PRDV-LAT}}", 'eventTypes: [JOURNEY_COMPLETED], where: {product_version_id: PRDV-LAT}, latencyBelowMs: 2000}')
+  .replace('JOURNEY_COMPLETED, JOURNEY_FAILED, JOURNEY_ABANDONED', 'JOURNEY_COMPLETED');
+
+/** thresholdMetric on journeys: one value (duration_ms) per completed journey, good when <= 2000. */
+const THRESHOLD_SLO = `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: acc-threshold}
+spec:
+  service: acceptance
+  indicator:
+    metadata: {name: acc-threshold-sli}
+    spec:
+      thresholdMetric:
+        metricSource: {type: slo-pipeline, spec: {topic: tjm.journey.v1, eventTypes: [JOURNEY_COMPLETED], where: {product_version_id: PRDV-THR}}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{op: lte, value: 2000, target: 0.99}]
+`;
+
 // `slo status --json` on a handcrafted dataset, every figure worked out by hand from the
 // CONTRACTS.md formulas (target 0.99, so 1 - target = 0.01; default rules for 30 days).
 const dir = mkdtempSync(join(tmpdir(), 'acc-status-'));
@@ -40,6 +61,8 @@ beforeAll(async () => {
   writeFileSync(join(slos, 'empty.yaml'), journeySloYaml('acc-empty', 'PRDV-NONE'));
   writeFileSync(join(slos, 'level.yaml'), LEVEL_SLO);
   writeFileSync(join(slos, 'slices.yaml'), SLICES_SLO);
+  writeFileSync(join(slos, 'latency.yaml'), LATENCY_SLO);
+  writeFileSync(join(slos, 'threshold.yaml'), THRESHOLD_SLO);
   const m1158 = journeysInMinute(at('2026-03-10T11:58:00Z'), 10, 4, 'd');
   const early = [
     ...journeysInMinute(at('2026-02-08T11:59:00Z'), 10, 10, 'edge-out'), // at 12:00, the minute before T - 30d
@@ -51,6 +74,13 @@ beforeAll(async () => {
     ...journeysInMinute(at('2026-03-10T12:00:00Z'), 20, 20, 'at-T'), // the minute of T itself: never in [T - W, T)
     // Another product version, all failing: outside both SLOs' selections.
     ...journeysInMinute(at('2026-03-10T11:58:00Z'), 30, 30, 'other').map((e) => ({ ...e, product_version_id: 'PRDV-OTHER' })),
+    // Durations at the bound: 1999 and 2000 are below-or-at, 2001 and an absent duration are not.
+    ...[1999, 2000, 2001, null].map((d, i) =>
+      journey({ event_id: `lat-${i}`, event_type: 'JOURNEY_COMPLETED', occurred_at: at('2026-03-10T11:10:00Z') + i, journey_instance_id: `J-lat-${i}`, product_version_id: 'PRDV-LAT', duration_ms: d }),
+    ),
+    ...[1999, 2000, 2001].map((d, i) =>
+      journey({ event_id: `thr-${i}`, event_type: 'JOURNEY_COMPLETED', occurred_at: at('2026-03-10T11:10:00Z') + i, journey_instance_id: `J-thr-${i}`, product_version_id: 'PRDV-THR', duration_ms: d }),
+    ),
     // Event types outside `total`.
     journey({ event_id: 'node-1', event_type: 'NODE_FAILED', occurred_at: at('2026-03-10T11:58:30Z'), journey_instance_id: 'J-n', product_version_id: 'PRDV-ACC', duration_ms: 10 }),
   ];
@@ -85,7 +115,7 @@ const closeTo = (got: Record<string, number> | undefined, want: Record<string, n
 describe('slo-pipeline slo status --slos DIR --at T --json (built binary)', () => {
   it('one object per SLO with exactly the contract keys', () => {
     const rows = results['12:00'] ?? [];
-    expect(rows.map((r) => r.slo_id)).toEqual(['acc-empty', 'acc-journeys', 'acc-route-safety', 'acc-slices']);
+    expect(rows.map((r) => r.slo_id)).toEqual(['acc-empty', 'acc-journeys', 'acc-latency', 'acc-route-safety', 'acc-slices', 'acc-threshold']);
     for (const r of rows) {
       expect(Object.keys(r).sort()).toEqual(['alerts', 'burn_rates', 'error_budget_remaining', 'sli', 'slo_id', 'target']);
       for (const a of r.alerts) expect(Object.keys(a).sort()).toEqual(['long_window', 'severity', 'short_window', 'status']);
@@ -149,5 +179,10 @@ describe('slo-pipeline slo status --slos DIR --at T --json (built binary)', () =
     // Slices in 30 days: 02-08 12:00 (10/10), 03-01 09:00 (100/100), 10:59 (18/20 = 0.9, good), 11:00 (8/10, bad),
     // 11:30 (38/40), 11:58 (6/10, bad): 6 slices, 2 bad.
     expect(r?.error_budget_remaining).toBeCloseTo(1 - 2 / (0.01 * 6), 9);
+  });
+
+  it('latencyBelowMs counts duration_ms <= the bound as good; a thresholdMetric compares each event\'s duration_ms with op and value', () => {
+    expect(results['12:00']?.find((s) => s.slo_id === 'acc-latency')?.sli).toBeCloseTo(2 / 4, 9);
+    expect(results['12:00']?.find((s) => s.slo_id === 'acc-threshold')?.sli).toBeCloseTo(2 / 3, 9);
   });
 });
