@@ -30,6 +30,12 @@ spec:
   objectives: [{op: lte, value: 2000, target: 0.99}]
 `;
 
+/** A calendar month in Vienna's time zone: at 2026-03-10 it began at 2026-02-28T23:00Z. */
+const CALENDAR_SLO = journeySloYaml('acc-calendar', 'PRDV-CAL').replace(
+  'timeWindow: [{duration: 30d, isRolling: true}]',
+  'timeWindow: [{duration: 1M, isRolling: false, calendar: {startTime: "2026-01-01 00:00:00", timeZone: Europe/Vienna}}]',
+);
+
 // `slo status --json` on a handcrafted dataset, every figure worked out by hand from the
 // CONTRACTS.md formulas (target 0.99, so 1 - target = 0.01; default rules for 30 days).
 const dir = mkdtempSync(join(tmpdir(), 'acc-status-'));
@@ -63,6 +69,7 @@ beforeAll(async () => {
   writeFileSync(join(slos, 'slices.yaml'), SLICES_SLO);
   writeFileSync(join(slos, 'latency.yaml'), LATENCY_SLO);
   writeFileSync(join(slos, 'threshold.yaml'), THRESHOLD_SLO);
+  writeFileSync(join(slos, 'calendar.yaml'), CALENDAR_SLO);
   const m1158 = journeysInMinute(at('2026-03-10T11:58:00Z'), 10, 4, 'd');
   const early = [
     ...journeysInMinute(at('2026-02-08T11:59:00Z'), 10, 10, 'edge-out'), // at 12:00, the minute before T - 30d
@@ -81,6 +88,10 @@ beforeAll(async () => {
     ...[1999, 2000, 2001].map((d, i) =>
       journey({ event_id: `thr-${i}`, event_type: 'JOURNEY_COMPLETED', occurred_at: at('2026-03-10T11:10:00Z') + i, journey_instance_id: `J-thr-${i}`, product_version_id: 'PRDV-THR', duration_ms: d }),
     ),
+    // February in Vienna (22:30Z = 23:30 local), then March in Vienna (23:30Z = 00:30 local on 03-01).
+    ...journeysInMinute(at('2026-02-28T22:30:00Z'), 10, 10, 'cal-feb').map((e) => ({ ...e, product_version_id: 'PRDV-CAL' })),
+    ...journeysInMinute(at('2026-02-28T23:30:00Z'), 10, 0, 'cal-mar').map((e) => ({ ...e, product_version_id: 'PRDV-CAL' })),
+    ...journeysInMinute(at('2026-03-10T11:00:00Z'), 10, 1, 'cal-now').map((e) => ({ ...e, product_version_id: 'PRDV-CAL' })),
     // Event types outside `total`.
     journey({ event_id: 'node-1', event_type: 'NODE_FAILED', occurred_at: at('2026-03-10T11:58:30Z'), journey_instance_id: 'J-n', product_version_id: 'PRDV-ACC', duration_ms: 10 }),
   ];
@@ -115,7 +126,7 @@ const closeTo = (got: Record<string, number> | undefined, want: Record<string, n
 describe('slo-pipeline slo status --slos DIR --at T --json (built binary)', () => {
   it('one object per SLO with exactly the contract keys', () => {
     const rows = results['12:00'] ?? [];
-    expect(rows.map((r) => r.slo_id)).toEqual(['acc-empty', 'acc-journeys', 'acc-latency', 'acc-route-safety', 'acc-slices', 'acc-threshold']);
+    expect(rows.map((r) => r.slo_id)).toEqual(['acc-calendar', 'acc-empty', 'acc-journeys', 'acc-latency', 'acc-route-safety', 'acc-slices', 'acc-threshold']);
     for (const r of rows) {
       expect(Object.keys(r).sort()).toEqual(['alerts', 'burn_rates', 'error_budget_remaining', 'sli', 'slo_id', 'target']);
       for (const a of r.alerts) expect(Object.keys(a).sort()).toEqual(['long_window', 'severity', 'short_window', 'status']);
@@ -184,5 +195,12 @@ describe('slo-pipeline slo status --slos DIR --at T --json (built binary)', () =
   it('latencyBelowMs counts duration_ms <= the bound as good; a thresholdMetric compares each event\'s duration_ms with op and value', () => {
     expect(results['12:00']?.find((s) => s.slo_id === 'acc-latency')?.sli).toBeCloseTo(2 / 4, 9);
     expect(results['12:00']?.find((s) => s.slo_id === 'acc-threshold')?.sli).toBeCloseTo(2 / 3, 9);
+  });
+
+  it('a calendar month starts at midnight in the SLO\'s time zone', () => {
+    const r = results['12:00']?.find((s) => s.slo_id === 'acc-calendar');
+    // In the month: 10 journeys of 03-01 00:30 Vienna (all good) and 10 of 03-10 (1 bad); February's 10 failures are not.
+    expect(r?.sli).toBeCloseTo(19 / 20, 9);
+    expect(r?.error_budget_remaining).toBeCloseTo(1 - 1 / (0.01 * 20), 9);
   });
 });
