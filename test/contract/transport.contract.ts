@@ -212,6 +212,42 @@ export function transportContract(name: string, newTransport: () => Promise<Tran
       expect(owners.membersThatWorked.size).toBe(3);
     });
 
+    it('lets onRevoked commit when a member stops, and refuses a commit for a partition that moved', async () => {
+      const t = await transport();
+      const topic = unique('handover');
+      const group = unique('g');
+      await t.ensureTopics([{ topic, partitions: 2 }]);
+      await produce(t, topic, [0, 1].flatMap((partition) => range(0, 5).map((seq) => ({ key: null, value: json({ seq }), partition }))));
+      // A processes without committing, then commits everything it saw while being stopped.
+      const lastSeen = new Map<number, number>();
+      const a = consumer(t, { groupId: group, topics: [topic] });
+      await a.start({
+        onBatch: async (b) => void lastSeen.set(b.partition, Number(b.messages.at(-1)!.offset)),
+        onRevoked: async (tps) => {
+          const offsets = tps.flatMap((tp) => (lastSeen.has(tp.partition) ? [{ ...tp, offset: String(lastSeen.get(tp.partition)! + 1) }] : []));
+          await a.commit(offsets);
+        },
+      });
+      await until(() => lastSeen.get(0) === 4 && lastSeen.get(1) === 4, () => 'A to see both partitions');
+      await a.stop();
+      expect(await t.committedOffsets(group, topic)).toEqual([
+        { topic, partition: 0, offset: '5' },
+        { topic, partition: 1, offset: '5' },
+      ]);
+
+      // B owns both partitions, then C joins: B must not be able to commit what C now owns.
+      const b = consumer(t, { groupId: group, topics: [topic] });
+      await b.start({ onBatch: async () => {} });
+      const c = consumer(t, { groupId: group, topics: [topic] });
+      await c.start({ onBatch: async () => {} });
+      await until(() => b.assignment().length === 1 && c.assignment().length === 1, () => 'B and C to share the partitions');
+      const moved = c.assignment()[0]!;
+      await expect(b.commit([{ ...moved, offset: '1' }])).rejects.toSatisfy(
+        (e: unknown) => e instanceof PipelineError && e.code === 'COMMIT_REJECTED',
+      );
+      expect((await t.committedOffsets(group, topic)).find((o) => o.partition === moved.partition)?.offset).toBe('5');
+    });
+
     it('pauses and resumes one partition while the others flow', async () => {
       const t = await transport();
       const topic = unique('pause');
