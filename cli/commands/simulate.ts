@@ -3,7 +3,7 @@ import { publishRecords } from '../../processors/simulator-source.js';
 import { simulateStream, truthJson, writeSimulation } from '../../processors/simulator/index.js';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import { writeFileSync } from 'node:fs';
-import { parseFlags, parseIntFlag, parseTimeFlag } from '../args.js';
+import { parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
 import type { CliIo } from '../io.js';
 
 /**
@@ -12,7 +12,9 @@ import type { CliIo } from '../io.js';
  * month of traffic never sits in memory at once.
  */
 export async function simulateCommand(argv: string[], io: CliIo): Promise<number> {
+  // --data/--clickhouse are accepted like on every command; simulate itself writes no warehouse.
   const { values } = parseFlags(argv, {
+    ...WAREHOUSE_FLAGS,
     seed: { type: 'string' },
     days: { type: 'string' },
     start: { type: 'string' },

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { PipelineError } from '../../processors/errors/index.js';
 import type { InsertOptions, Params, Warehouse } from '../warehouse/types.js';
 import { assertIdentifier, parseJsonEachRow, rowsToJsonEachRow } from '../warehouse/sql-util.js';
@@ -37,6 +37,9 @@ export class ClickHouseWarehouse implements Warehouse {
       password,
       request_timeout: options.requestTimeoutMs ?? 30_000,
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1 as const },
+      // Failures surface as PipelineErrors through our own logs and one-line CLI errors;
+      // the client's own console logger would print a second, multi-line account.
+      log: { level: ClickHouseLogLevel.OFF },
     };
     const admin = createClient(common);
     try {

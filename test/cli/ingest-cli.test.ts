@@ -91,6 +91,9 @@ describe('slo-pipeline arguments', () => {
     [['run', '--duration', 'soon'], /--duration: invalid duration "soon"/],
     [['migrate', '--clickhouse', 'not a url'], /--clickhouse/],
     [['migrate', '--data', 'a', '--clickhouse', 'http://localhost:8123'], /either --data or --clickhouse/],
+    // Nothing listens on the discard port: the reason is still a single line.
+    [['migrate', '--clickhouse', 'http://127.0.0.1:9'], /ECONNREFUSED|connect/],
+    [['simulate', '--data', 'x'], /needs --out FILE or --kafka BROKERS/],
   ])('%j -> one-line error, non-zero exit', async (argv, message) => {
     const r = await runCli(argv);
     expect(r.code).not.toBe(0);
