@@ -127,8 +127,19 @@ export interface CalendarSpec {
   count: number;
 }
 
+const lastPeriod = new WeakMap<CalendarSpec, { start: number; end: number }>();
+
 /** The calendar period `[start, end)` (UTC ms) that contains instant `ms`. */
 export function calendarPeriod(spec: CalendarSpec, ms: number): { start: number; end: number } {
+  // Evaluations walk forward minute by minute: the last period nearly always still applies.
+  const last = lastPeriod.get(spec);
+  if (last && ms >= last.start && ms < last.end) return last;
+  const p = computePeriod(spec, ms);
+  lastPeriod.set(spec, p);
+  return p;
+}
+
+function computePeriod(spec: CalendarSpec, ms: number): { start: number; end: number } {
   const at = (k: number): number => wallTimeToUtc(periodStartWall(spec.start, spec.unit, spec.count, k), spec.timeZone);
   const origin = at(0);
   const approxLen = spec.unit === 'week' ? 7 * 86_400_000 * spec.count : 30.436875 * 86_400_000 * spec.count;

@@ -8,14 +8,11 @@ import { publishRecords } from '../../processors/simulator-source.js';
 import { simulate, type SimOptions } from '../../processors/simulator/index.js';
 import { inScope } from '../../processors/slo/backtest.js';
 import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
-import { referenceCounts } from '../../processors/slo/reference.js';
 import { startSloRuntime } from '../../processors/slo/runtime/index.js';
-import { UnitSeries } from '../../processors/slo/series.js';
-import { runAlerts } from '../../processors/slo/timeline.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
-import { sliEventsOf } from './sim-events.js';
+import { bySignalOrder, expectedSignals } from './expected-signals.js';
 import { readTopic } from './topics.js';
 
 const HOUR = 3_600_000;
@@ -25,20 +22,7 @@ const content: SimOptions = { seed: 21, days: 2, journeysPerDay: 5000 };
 const sim = simulate(content);
 const { end } = sim.truth;
 
-const order = (a: SloBreachSignal, b: SloBreachSignal): number =>
-  a.evaluated_at - b.evaluated_at || (a.slo_id < b.slo_id ? -1 : a.slo_id > b.slo_id ? 1 : 0) || (a.signal_id < b.signal_id ? -1 : 1);
-
-/** The breach signals the SLO definitions imply for the simulator's own events (ground truth, no pipeline). */
-function expectedSignals(): SloBreachSignal[] {
-  const events = sliEventsOf(sim.records);
-  const first = Math.floor(Math.min(...events.journey.map((e) => e.occurred_at), ...events.lem.map((e) => e.occurred_at)) / HOUR) * 60;
-  const out: SloBreachSignal[] = [];
-  for (const slo of slos) {
-    const series = new UnitSeries(referenceCounts(slo, events, first, end / 60_000 - first), slo.budgeting);
-    out.push(...runAlerts(slo, series, first + 1, end / 60_000).notified.map((n) => n.signal));
-  }
-  return out.sort(order);
-}
+const order = bySignalOrder;
 
 /** Simulator traffic through the embedded pipeline (in-memory transport, ingest, embedded ClickHouse) with the SLO engine on its commit hook. */
 async function pipelineRun(delivery: Partial<SimOptions>, partitions: number, maxBatchSize: number, dbs: TestWarehouse[]) {
@@ -81,7 +65,7 @@ async function pipelineRun(delivery: Partial<SimOptions>, partitions: number, ma
 
 describe('breach signals end to end (simulator -> ingest -> SLO engine -> ops.slo.breach.v1)', () => {
   const dbs: TestWarehouse[] = [];
-  const expected = expectedSignals();
+  const expected = expectedSignals(slos, sim.records, end);
   afterAll(async () => {
     for (const t of dbs) await t.drop();
   });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { AlertSeverity } from '../../contracts/enums.js';
 import type { QualityScoreUpdate, SloBreachSignal } from '../../contracts/events.js';
 import { INPUT_TOPICS } from '../../contracts/topics.js';
 import { isPipelineError } from '../../errors/pipeline-error.js';
@@ -21,6 +22,7 @@ import { WatermarkTracker } from './watermark.js';
 
 interface Track {
   slo: SloDefinition;
+  severities: readonly AlertSeverity[];
   windows: HourWindows;
   states: AlertStates;
   /** Raw minutes of hours still being filled (the open hour). */
@@ -90,7 +92,7 @@ export class SloEvaluator {
     this.lengths = [...lengths].sort((a, b) => a - b);
     this.longest = longest;
     const horizonHours = Math.ceil(longest / MINUTES_PER_HOUR) + 1;
-    this.tracks = options.slos.map((slo) => ({ slo, windows: new HourWindows(slo.budgeting, horizonHours), states: {}, open: new Map() }));
+    this.tracks = options.slos.map((slo) => ({ slo, severities: severitiesOf(slo), windows: new HourWindows(slo.budgeting, horizonHours), states: {}, open: new Map() }));
     this.source = new MinuteSource(options.warehouse, options.slos);
   }
 
@@ -261,7 +263,7 @@ export class SloEvaluator {
       if (t % MINUTES_PER_HOUR === 0) for (const tr of this.tracks) tr.windows.closeHour(hourOf(t) - 1);
       const emit = t >= this.emitFrom;
       for (const tr of this.tracks) {
-        for (const sev of severitiesOf(tr.slo)) {
+        for (const sev of tr.severities) {
           const match = matchSeverity(tr.slo, sev, tr.windows, t);
           const before = tr.states[sev] ?? INACTIVE;
           if (!match && before.phase === 'inactive') continue;

@@ -87,26 +87,38 @@ export class HourWindows {
   /** Units in minutes [from, to). Needs hour(to) <= next hour to close and minute detail where from/to fall inside an hour. */
   sum(from: number, to: number): Sums {
     if (to <= from) return { good: 0, total: 0 };
-    const a = this.cum(from);
-    const b = this.cum(to);
-    return { good: b.good - a.good, total: b.total - a.total };
+    this.cum(from);
+    const good = this.cg;
+    const total = this.ct;
+    this.cum(to);
+    return { good: this.cg - good, total: this.ct - total };
   }
 
-  private cum(m: number): Sums {
+  // cum() writes here instead of allocating: it runs several times per SLO per minute.
+  private cg = 0;
+  private ct = 0;
+
+  private cum(m: number): void {
     const base = this.baseHour;
-    if (base === null || m <= base * MINUTES_PER_HOUR) return { good: 0, total: 0 };
+    if (base === null || m <= base * MINUTES_PER_HOUR) {
+      this.cg = 0;
+      this.ct = 0;
+      return;
+    }
     const hour = Math.floor(m / MINUTES_PER_HOUR);
     if (hour > this.nextHour) throw new Error(`minute ${m} is beyond the open hour ${this.nextHour}`);
     if (hour < this.nextHour - this.size + 2) throw new Error(`minute ${m} is older than the tracked horizon`);
     const within = m - hour * MINUTES_PER_HOUR;
-    let good = this.cumGood[this.slot(hour)] ?? 0;
-    let total = this.cumTotal[this.slot(hour)] ?? 0;
+    const slot = this.slot(hour);
+    this.cg = this.cumGood[slot] ?? 0;
+    this.ct = this.cumTotal[slot] ?? 0;
     if (within > 0) {
       const d = this.details.get(hour);
-      good += d?.good[within] ?? 0;
-      total += d?.total[within] ?? 0;
+      if (d) {
+        this.cg += d.good[within] ?? 0;
+        this.ct += d.total[within] ?? 0;
+      }
     }
-    return { good, total };
   }
 
   private slot(hour: number): number {

@@ -2,15 +2,15 @@ import type { Params, Warehouse } from '../../../sinks/warehouse/types.js';
 import { levelCounts, updateOrder, type LevelUpdate } from '../levels.js';
 import type { Indicator, Selector, SloDefinition } from '../model.js';
 import { matchesDims, SLI_FAMILIES, type Dims } from '../selector.js';
-import { countsQuery, indicatorSource } from '../store/sql.js';
+import { indicatorSource } from '../store/sql.js';
 import { toLevelUpdate } from '../store/series-reader.js';
 
 /**
  * Raw per-minute good/total of many SLOs at once, for the incremental evaluator. Instead
- * of one query per SLO, it reads the aggregate cells of the requested minutes once per
- * family and routes each cell to the SLOs that select it; LEM levels come from an
- * in-memory history of updates. Facts-backed SLOs (latency cuts between bounds) are the
- * only per-SLO queries.
+ * of one query per SLO, it reads the cells of the requested minutes once per source (the
+ * journey and LEM minute aggregates; the journey facts with exact durations for latency
+ * cuts between the aggregate's bounds) and routes each cell to the SLOs that select it.
+ * LEM levels come from an in-memory history of updates.
  */
 export type MinuteRange = readonly [from: number, to: number];
 
@@ -23,15 +23,57 @@ interface Route {
   part: boolean;
 }
 
-const JOURNEY_DIMS = SLI_FAMILIES.journey.whereKeys;
-const LEM_DIMS = SLI_FAMILIES.lem.whereKeys;
+/** Where cells come from: the two minute aggregates, or the journey facts (exact durations). */
+type CellSource = 'journey' | 'lem' | 'facts';
 
-function rangesCondition(ranges: readonly MinuteRange[], params: Params): string {
+interface CellQuery {
+  table: string;
+  minute: string;
+  time: string;
+  dims: readonly string[];
+  /** Expression of each dimension (facts hold NULL where the aggregate holds ''). */
+  exprs: readonly string[];
+  latency: string | null;
+  count: string;
+}
+
+const CELLS: Record<CellSource, CellQuery> = {
+  journey: {
+    table: 'sli_journey_minute',
+    minute: 'intDiv(toUnixTimestamp(minute), 60)',
+    time: 'minute',
+    dims: SLI_FAMILIES.journey.whereKeys,
+    exprs: SLI_FAMILIES.journey.whereKeys,
+    latency: 'latency_le',
+    count: 'uniqExactMerge(events)',
+  },
+  lem: {
+    table: 'sli_lem_minute',
+    minute: 'intDiv(toUnixTimestamp(minute), 60)',
+    time: 'minute',
+    dims: SLI_FAMILIES.lem.whereKeys,
+    exprs: SLI_FAMILIES.lem.whereKeys,
+    latency: null,
+    count: 'uniqExactMerge(events)',
+  },
+  // A latency cut between the aggregate's bounds needs each event's own duration_ms.
+  facts: {
+    table: 'journey_events',
+    minute: 'intDiv(toUnixTimestamp(occurred_at), 60)',
+    time: 'occurred_at',
+    dims: SLI_FAMILIES.journey.whereKeys,
+    exprs: SLI_FAMILIES.journey.whereKeys.map((k) => `ifNull(${k}, '')`),
+    latency: 'ifNull(duration_ms, -1)',
+    count: 'uniqExact(event_id)',
+  },
+};
+
+function rangesCondition(time: string, ranges: readonly MinuteRange[], params: Params): string {
   return ranges
     .map(([from, to], i) => {
       params[`f${i}`] = from * 60;
       params[`t${i}`] = to * 60;
-      return `(minute >= toDateTime({f${i}:UInt32}, 'UTC') AND minute < toDateTime({t${i}:UInt32}, 'UTC'))`;
+      return `(${time} >= toDateTime({f${i}:UInt32}, 'UTC') AND ${time} < toDateTime({t${i}:UInt32}, 'UTC'))`;
     })
     .join(' OR ');
 }
@@ -41,10 +83,11 @@ function latencyOk(max: number | null, le: number): boolean {
 }
 
 export class MinuteSource {
-  private readonly cellSlos: Record<'journey' | 'lem', number[]> = { journey: [], lem: [] };
-  private readonly factSlos: number[] = [];
+  private readonly cellSlos: Record<CellSource, number[]> = { journey: [], lem: [], facts: [] };
   private readonly levelSlos: number[] = [];
-  private readonly routes: Record<'journey' | 'lem', Map<string, Route[]>> = { journey: new Map(), lem: new Map() };
+  private readonly routes: Record<CellSource, Map<string, Route[]>> = { journey: new Map(), lem: new Map(), facts: new Map() };
+  /** Event types any facts-backed SLO selects (the facts read is limited to them). */
+  private readonly factTypes = new Set<string>();
   /** Level history per level SLO: updates per scope_id+metric, sorted. */
   private readonly history = new Map<number, Map<string, LevelUpdate[]>>();
 
@@ -57,8 +100,10 @@ export class MinuteSource {
       if (ind.kind === 'level') {
         this.levelSlos.push(i);
         this.history.set(i, new Map());
-      } else if (indicatorSource(ind) === 'facts') this.factSlos.push(i);
-      else this.cellSlos[ind.kind === 'ratio' ? ind.total.family : ind.events.family].push(i);
+      } else if (indicatorSource(ind) === 'facts') {
+        this.cellSlos.facts.push(i);
+        for (const sel of ind.kind === 'ratio' ? [ind.total, ind.good] : [ind.events]) for (const t of sel.eventTypes) this.factTypes.add(t);
+      } else this.cellSlos[ind.kind === 'ratio' ? ind.total.family : ind.events.family].push(i);
     });
   }
 
@@ -72,10 +117,9 @@ export class MinuteSource {
     const totals: Array<Map<number, number>> = this.slos.map(() => new Map());
     const live = ranges.filter(([a, b]) => b > a);
     if (live.length === 0) return this.slos.map(() => new Map());
-    for (const family of ['journey', 'lem'] as const) {
-      if (this.cellSlos[family].length > 0) await this.readCells(family, live, parts, totals);
+    for (const source of ['journey', 'lem', 'facts'] as const) {
+      if (this.cellSlos[source].length > 0) await this.readCells(source, live, parts, totals);
     }
-    if (this.factSlos.length > 0) await this.readFacts(live, parts, totals);
     const out: RawMinutes[] = this.slos.map((slo, i) => {
       const ind = slo.indicator;
       const m: RawMinutes = new Map();
@@ -92,34 +136,42 @@ export class MinuteSource {
   }
 
   private async readCells(
-    family: 'journey' | 'lem',
+    source: CellSource,
     ranges: readonly MinuteRange[],
     parts: Array<Map<number, [number, number]>>,
     totals: Array<Map<number, number>>,
   ): Promise<void> {
-    const dims = family === 'journey' ? JOURNEY_DIMS : LEM_DIMS;
-    const table = family === 'journey' ? 'sli_journey_minute' : 'sli_lem_minute';
-    const le = family === 'journey' ? ', latency_le' : '';
+    const q = CELLS[source];
     const params: Params = {};
-    const sql = `SELECT intDiv(toUnixTimestamp(minute), 60) AS m, event_type, ${dims.join(', ')}${le}, uniqExactMerge(events) AS n
-FROM ${table} WHERE ${rangesCondition(ranges, params)}
-GROUP BY m, event_type, ${dims.join(', ')}${le}`;
+    const cols = q.exprs.map((e, i) => `${e} AS d${i}`);
+    if (q.latency) cols.push(`${q.latency} AS lat`);
+    let where = `(${rangesCondition(q.time, ranges, params)})`;
+    if (source === 'facts') {
+      params['types'] = [...this.factTypes];
+      where += ' AND has({types:Array(String)}, event_type)';
+    }
+    const groups = ['m', 'event_type', ...q.exprs.map((_, i) => `d${i}`), ...(q.latency ? ['lat'] : [])];
+    const sql = `SELECT ${q.minute} AS m, event_type, ${cols.join(', ')}, ${q.count} AS n
+FROM ${q.table} WHERE ${where}
+GROUP BY ${groups.join(', ')}`;
     const rows = await this.wh.query<Record<string, string | number>>(sql, params);
+    const routes = this.routes[source];
     for (const row of rows) {
       const eventType = String(row['event_type']);
-      const key = `${eventType}\u0000${dims.map((d) => row[d]).join('\u0000')}`;
-      let routes = this.routes[family].get(key);
-      if (!routes) {
+      let key = eventType;
+      for (let i = 0; i < q.dims.length; i++) key += `\u0000${row[`d${i}`]}`;
+      let hit = routes.get(key);
+      if (!hit) {
         const d: Record<string, string | null> = {};
-        for (const k of dims) d[k] = String(row[k] ?? '');
-        routes = this.route(family, eventType, d);
-        this.routes[family].set(key, routes);
+        q.dims.forEach((k, i) => (d[k] = String(row[`d${i}`] ?? '')));
+        hit = this.route(source, eventType, d);
+        routes.set(key, hit);
       }
-      if (routes.length === 0) continue;
+      if (hit.length === 0) continue;
       const minute = Number(row['m']);
       const n = Number(row['n']);
-      const lat = family === 'journey' ? Number(row['latency_le']) : -1;
-      for (const r of routes) {
+      const lat = q.latency ? Number(row['lat']) : -1;
+      for (const r of hit) {
         const ind = this.slos[r.slo]?.indicator as Exclude<Indicator, { kind: 'level' }>;
         let inTotal: boolean;
         let inPart: boolean;
@@ -144,9 +196,9 @@ GROUP BY m, event_type, ${dims.join(', ')}${le}`;
     }
   }
 
-  private route(family: 'journey' | 'lem', eventType: string, dims: Dims): Route[] {
+  private route(source: CellSource, eventType: string, dims: Dims): Route[] {
     const out: Route[] = [];
-    for (const i of this.cellSlos[family]) {
+    for (const i of this.cellSlos[source]) {
       const ind = this.slos[i]?.indicator;
       if (!ind || ind.kind === 'level') continue;
       const total = matchesDims(ind.kind === 'ratio' ? ind.total : ind.events, eventType, dims);
@@ -154,26 +206,6 @@ GROUP BY m, event_type, ${dims.join(', ')}${le}`;
       if (total || part) out.push({ slo: i, total, part });
     }
     return out;
-  }
-
-  /** Facts-backed SLOs (latency cuts between bounds): one statement, one sub-query each. */
-  private async readFacts(ranges: readonly MinuteRange[], parts: Array<Map<number, [number, number]>>, totals: Array<Map<number, number>>): Promise<void> {
-    const params: Params = {};
-    const subs: string[] = [];
-    for (const i of this.factSlos) {
-      const ind = this.slos[i]?.indicator;
-      if (!ind || ind.kind === 'level') continue;
-      const q = countsQuery(ind, 0, 0, { ranges, prefix: `s${i}_` });
-      Object.assign(params, q.params);
-      subs.push(`SELECT ${i} AS slo, m, part, total FROM (${q.sql})`);
-    }
-    const rows = await this.wh.query<{ slo: number | string; m: number | string; part: number | string; total: number | string }>(subs.join('\nUNION ALL\n'), params);
-    for (const r of rows) {
-      const i = Number(r.slo);
-      const minute = Number(r.m);
-      (totals[i] as Map<number, number>).set(minute, Number(r.total));
-      (parts[i] as Map<number, [number, number]>).set(minute, [Number(r.part), 0]);
-    }
   }
 
   /**

@@ -12,11 +12,8 @@ export class ParamBag {
   readonly params: Params = {};
   private n = 0;
 
-  /** @param prefix of the parameter names, so several bags can feed one statement */
-  constructor(private readonly prefix = 'p') {}
-
   add(value: string | number | readonly string[], type: string): string {
-    const name = `${this.prefix}${this.n++}`;
+    const name = `p${this.n++}`;
     this.params[name] = value as Params[string];
     return `{${name}:${type}}`;
   }
@@ -51,10 +48,6 @@ export function minuteRange(timeColumn: string, fromMinute: number, toMinute: nu
   return `${timeColumn} >= toDateTime(${bag.add(fromMinute * 60, 'UInt32')}, 'UTC') AND ${timeColumn} < toDateTime(${bag.add(toMinute * 60, 'UInt32')}, 'UTC')`;
 }
 
-/** `<time column>` in any of the ranges. */
-export function minuteRanges(timeColumn: string, ranges: ReadonlyArray<readonly [number, number]>, bag: ParamBag): string {
-  return ranges.map(([a, b]) => `(${minuteRange(timeColumn, a, b, bag)})`).join(' OR ');
-}
 
 /** The event-type and where filters of a selector (no latency). */
 export function matchCondition(sel: Selector, bag: ParamBag): string {
@@ -83,13 +76,8 @@ export function selectorCondition(sel: Selector, source: 'aggregate' | 'facts', 
  * Per-minute good/total of a ratio or latency indicator over [from, to): one row per
  * minute with data. `part` is the good (or bad) selection; the caller caps it at total.
  */
-export function countsQuery(
-  ind: Exclude<Indicator, { kind: 'level' }>,
-  fromMinute: number,
-  toMinute: number,
-  options: { ranges?: ReadonlyArray<readonly [number, number]>; prefix?: string } = {},
-): { sql: string; params: Params } {
-  const bag = new ParamBag(options.prefix);
+export function countsQuery(ind: Exclude<Indicator, { kind: 'level' }>, fromMinute: number, toMinute: number): { sql: string; params: Params } {
+  const bag = new ParamBag();
   const source = indicatorSource(ind);
   const family = ind.kind === 'ratio' ? ind.total.family : ind.events.family;
   const t = sourceTable(family, source);
@@ -104,7 +92,7 @@ export function countsQuery(
     const atMost = latencyAtMost(ind.cutMs, source, bag);
     part = `${total} AND ${ind.goodWhenAbove ? `NOT ${atMost}` : atMost}`;
   }
-  const range = options.ranges ? minuteRanges(t.timeColumn, options.ranges, bag) : minuteRange(t.timeColumn, fromMinute, toMinute, bag);
+  const range = minuteRange(t.timeColumn, fromMinute, toMinute, bag);
   const sql = `SELECT ${t.minuteExpr} AS m, ${count(`(${part})`)} AS part, ${count(`(${total})`)} AS total
 FROM ${t.table}
 WHERE (${range}) AND ((${part}) OR (${total}))
