@@ -36,13 +36,22 @@ const PARTITIONS = 6;
 const KEY = 'bench-key-0123456789';
 /** Seconds of traffic the paced phase publishes (at most all of it). */
 const PACED_SECONDS = 5;
+/**
+ * The memory transport's fetchMinRecords / fetchMaxWaitMs in the pipeline phases (BENCH_FETCH_MIN,
+ * BENCH_FETCH_WAIT_MS): a backlog fills every batch anyway; at a steady rate they decide how
+ * many statements the warehouse gets per second.
+ */
+const FETCH = {
+  fetchMinRecords: Number(process.env['BENCH_FETCH_MIN'] ?? 1),
+  fetchMaxWaitMs: Number(process.env['BENCH_FETCH_WAIT_MS'] ?? 500),
+};
 
 const simOptions = (journeysPerDay: number) =>
   ({ seed: 7, days: 1, journeysPerDay, duplicateRate: 0, lateRate: 0, malformedRate: 0 }) as const;
 
 /** Valid simulated traffic on a memory transport, partitioned by key as the pipeline sees it. */
 async function publishedTraffic(journeysPerDay: number): Promise<{ transport: MemoryTransport; events: number }> {
-  const transport = new MemoryTransport({ defaultPartitions: PARTITIONS });
+  const transport = new MemoryTransport({ defaultPartitions: PARTITIONS, ...FETCH });
   await transport.ensureTopics(INPUT_TOPIC_LIST.map((topic) => ({ topic, partitions: PARTITIONS })));
   const producer = await transport.producer();
   const events = await publishRecords(simulateStream(simOptions(journeysPerDay)), producer, defaultCodec());
@@ -223,7 +232,7 @@ export async function phasePaced(journeysPerDay: number, rate: number): Promise<
     if (w) wire.push(w);
   }
   const total = Math.min(wire.length, Math.round(rate * PACED_SECONDS));
-  const transport = new MemoryTransport({ defaultPartitions: PARTITIONS });
+  const transport = new MemoryTransport({ defaultPartitions: PARTITIONS, ...FETCH });
   const wh = await benchWarehouse('paced');
   await migrate(wh);
   const latencies: number[] = [];
@@ -254,7 +263,9 @@ export async function phasePaced(journeysPerDay: number, rate: number): Promise<
   await closeWarehouse(wh);
   latencies.sort((a, b) => a - b);
   return {
-    phase: `end-to-end paced at ${Math.round(rate).toLocaleString('en-US')} events/s`,
+    phase:
+      `end-to-end paced at ${Math.round(rate).toLocaleString('en-US')} events/s` +
+      (FETCH.fetchMinRecords > 1 ? ` (fetch min ${FETCH.fetchMinRecords}, wait ${FETCH.fetchMaxWaitMs} ms)` : ''),
     events: total,
     ...t,
     eventsPerSec: total / t.seconds,

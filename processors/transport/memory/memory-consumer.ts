@@ -30,6 +30,9 @@ export class MemoryConsumer implements Consumer {
   private assigned = new Map<string, PartitionState>();
   private fetching = false;
   private scheduled = false;
+  /** Wakes the pump when a lingering partition's oldest record has waited long enough. */
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private lingerAt = Infinity;
   /** A failed member's partitions are lost, not revoked: no onRevoked, no commits. */
   private lost = false;
   private started = false;
@@ -121,6 +124,7 @@ export class MemoryConsumer implements Consumer {
   /** @internal First half of a rebalance: drain in-flight batches, then onRevoked. */
   async revokeAll(): Promise<void> {
     this.fetching = false;
+    this.stopLinger();
     for (;;) {
       const inFlight = [...this.assigned.values()].flatMap((ps) => (ps.inFlight ? [ps.inFlight] : []));
       if (inFlight.length === 0) break;
@@ -172,10 +176,19 @@ export class MemoryConsumer implements Consumer {
   private pump(): void {
     const handlers = this.handlers;
     if (!this.fetching || !handlers) return;
+    const { fetchMinRecords, fetchMaxWaitMs } = this.transport.options;
+    const now = Date.now();
     for (const ps of this.assigned.values()) {
       if (ps.paused || ps.inFlight) continue;
       const log = this.transport.topic(ps.tp.topic)?.partitions[ps.tp.partition];
       if (!log || ps.position >= log.length) continue;
+      if (log.length - ps.position < fetchMinRecords) {
+        const due = (log[ps.position]?.timestamp ?? now) + fetchMaxWaitMs;
+        if (due > now) {
+          this.lingerUntil(due);
+          continue;
+        }
+      }
       const messages = log.slice(ps.position, ps.position + this.maxBatchSize);
       ps.position += messages.length;
       const batch: MessageBatch = { ...ps.tp, messages, highWatermark: String(log.length) };
@@ -190,11 +203,29 @@ export class MemoryConsumer implements Consumer {
     }
   }
 
+  private lingerUntil(at: number): void {
+    if (at >= this.lingerAt) return;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerAt = at;
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = null;
+      this.lingerAt = Infinity;
+      this.schedule();
+    }, at - Date.now());
+  }
+
+  private stopLinger(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    this.lingerAt = Infinity;
+  }
+
   /** A handler failed: the member stops and leaves; its partitions go to the others uncommitted. */
   private fail(e: unknown): void {
     if (this.lost) return;
     this.lost = true;
     this.fetching = false;
+    this.stopLinger();
     const error = e instanceof Error ? e : new Error(String(e));
     const onError = this.handlers?.onError;
     this.stopping ??= this.group.leave(this).finally(() => this.transport.forget(this));

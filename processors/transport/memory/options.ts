@@ -15,11 +15,25 @@ export interface MemoryTransportOptions {
    * @default true
    */
   autoCreateTopics?: boolean;
+  /**
+   * A partition's waiting records are delivered once there are at least this many, or once
+   * the oldest has waited `fetchMaxWaitMs` (Kafka's fetch.min.bytes and fetch.max.wait.ms,
+   * counted in records). Larger batches amortize each insert's fixed cost at moderate rates.
+   * @default 1 (deliver whatever is there, as Kafka's default fetch.min.bytes=1 does)
+   */
+  fetchMinRecords?: number;
+  /**
+   * Longest a record waits for `fetchMinRecords` to be reached.
+   * @default 500 (Kafka's fetch.max.wait.ms)
+   */
+  fetchMaxWaitMs?: number;
 }
 
 const schema = z.strictObject({
   defaultPartitions: z.number().int().min(1).max(10_000).default(1),
   autoCreateTopics: z.boolean().default(true),
+  fetchMinRecords: z.number().int().min(1).default(1),
+  fetchMaxWaitMs: z.number().int().min(0).max(60_000).default(500),
 });
 
 export type ResolvedMemoryTransportOptions = z.output<typeof schema>;
