@@ -11,7 +11,10 @@
  * backwards.
  */
 export interface WatermarkOptions {
-  /** Events may arrive this much later than newer events of their partition. @default 60_000 */
+  /**
+   * Events may arrive this much later than newer events of their partition. A minute is
+   * evaluated (and its signals sent) this long after it ends. @default 30_000
+   */
   allowedLatenessMs?: number;
   /** Processing time after which a partition without commits is idle. @default 10_000 */
   idleTimeoutMs?: number;
@@ -31,7 +34,7 @@ export class WatermarkTracker {
   private current = -Infinity;
 
   constructor(options: WatermarkOptions = {}) {
-    this.allowedLatenessMs = options.allowedLatenessMs ?? 60_000;
+    this.allowedLatenessMs = options.allowedLatenessMs ?? 30_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
   }
 
