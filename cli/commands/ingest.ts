@@ -4,7 +4,8 @@ import { createInterface } from 'node:readline';
 import { familyOfTopic } from '../../processors/contracts/topics.js';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import { createLogger, silentLogger } from '../../processors/observability/logger.js';
-import { IngestPipeline, createPiiHasher, deadLetterRow, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from '../../processors/ingest/index.js';
+import { IngestPipeline, createPiiHasher, deadLetterRow, payloadReader, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from '../../processors/ingest/index.js';
+import { defaultCodec } from '../../processors/codec/avro-codec.js';
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
 import { resolvePiiKey } from '../../processors/ingest/pii-key.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
@@ -110,6 +111,8 @@ export async function ingestFiles(
       await flush(producer, pending);
     }
     if (unrouted.length > 0) {
+      const hasher = createPiiHasher(options.hmacKey);
+      const read = payloadReader((b) => defaultCodec().decode(b));
       await wh.insert(
         'dead_letters',
         unrouted.map((u) =>
@@ -122,7 +125,7 @@ export async function ingestFiles(
             field: null,
             key: null,
             payload: Buffer.from(u.raw),
-          }),
+          }, hasher, read),
         ),
       );
     }

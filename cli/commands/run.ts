@@ -177,6 +177,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       io.out(`ingested ${t.records} records: ${t.events} events to facts, ${t.deadLettered} dead-lettered; lag ${Number.isNaN(totalLag) ? '?' : totalLag}`);
     };
     const timer = setInterval(() => void report(), 5_000);
+    // A fatal consumer error stops the job (non-zero exit) rather than idling while consuming nothing.
+    const watchdog = setInterval(() => {
+      if (pipeline.error) stop('fatal ingest error');
+    }, 500);
     // --exit-when-idle: stop once everything published so far is committed (batch jobs, tests).
     const idle = values['exit-when-idle']
       ? setInterval(() => {
@@ -191,6 +195,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       await costs.refresh();
     }
     clearInterval(timer);
+    clearInterval(watchdog);
     if (idle) clearInterval(idle);
     if (deadline) clearTimeout(deadline);
     await report();

@@ -1,17 +1,17 @@
 import type { Logger } from 'pino';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 import { dlqTopic, INPUT_TOPIC_LIST } from '../contracts/topics.js';
-import { PipelineError } from '../errors/pipeline-error.js';
+import { PipelineError, isPipelineError, oneLine } from '../errors/pipeline-error.js';
 import { silentLogger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import type { Consumer, Message, MessageBatch, Producer, TopicPartition } from '../transport/types.js';
-import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow } from './dead-letters.js';
+import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow, payloadReader, type PayloadReader } from './dead-letters.js';
 import { defaultCodec } from '../codec/avro-codec.js';
 import { BatchPreparer } from './batch.js';
 import { IntentLog } from './intent-log.js';
 import { createNormalizer } from './normalize.js';
 import type { CommittedBatch, IngestOptions } from './options.js';
-import { retryForever, type RetryPolicy } from './retry.js';
+import type { RetryPolicy } from './retry.js';
 
 interface Range {
   first: bigint;
@@ -25,6 +25,8 @@ interface PartitionState {
   pending: Range | null;
   /** Messages held while re-forming the pending range. */
   held: Message[];
+  /** Current backoff after a failed batch (0 when the last batch succeeded). */
+  backoffMs: number;
 }
 
 const key = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
@@ -50,6 +52,7 @@ export class IngestPipeline {
   private readonly topics: readonly string[];
   private readonly retry: RetryPolicy;
   private readonly states = new Map<string, PartitionState>();
+  private readonly readPayload: PayloadReader = payloadReader((b) => defaultCodec().decode(b));
   private readonly preparer: BatchPreparer;
   private readonly intents: IntentLog;
   private consumer: Consumer | undefined;
@@ -91,6 +94,11 @@ export class IngestPipeline {
       onAssigned: (tps) => this.onAssigned(tps),
       onRevoked: async (tps) => {
         for (const tp of tps) this.states.delete(key(tp));
+      },
+      onError: (e) => {
+        if (this.stopped) return;
+        this.failure ??= e;
+        this.log.error({ err: String(e) }, 'consumer stopped on a fatal error');
       },
     });
     this.log.info({ groupId: this.groupId, topics: this.topics }, 'ingest started');
@@ -138,7 +146,7 @@ export class IngestPipeline {
         // The intent is unfinished when its last record is not covered by the commit.
         if (cb === null || r.last >= cb) pending = r;
       }
-      this.states.set(key(tp), { committed: cb, pending, held: [] });
+      this.states.set(key(tp), { committed: cb, pending, held: [], backoffMs: 0 });
       if (pending) this.log.info({ ...tp, first: String(pending.first), last: String(pending.last) }, 're-forming unfinished batch');
     }
   }
@@ -146,22 +154,50 @@ export class IngestPipeline {
   private state(tp: TopicPartition): PartitionState {
     let st = this.states.get(key(tp));
     if (!st) {
-      st = { committed: null, pending: null, held: [] };
+      st = { committed: null, pending: null, held: [], backoffMs: 0 };
       this.states.set(key(tp), st);
     }
     return st;
   }
 
+  /**
+   * A failed batch never blocks its handler: the partition is paused, re-positioned at the
+   * start of what is not committed, and resumed after a backoff. The handler returns at
+   * once, so the member keeps heartbeating and can follow a rebalance during a long
+   * warehouse outage; the retry re-forms the recorded range (same token) as after a crash.
+   */
   private async onBatch(batch: MessageBatch): Promise<void> {
+    const st = this.state(batch);
     try {
       await this.handleBatch(batch);
+      st.backoffMs = 0;
     } catch (e) {
-      if (!this.stopped) {
-        this.failure ??= e;
-        this.log.error({ err: String(e), topic: batch.topic, partition: batch.partition }, 'ingest batch failed');
+      if (this.stopped) throw e;
+      if (isPipelineError(e) && e.code === 'COMMIT_REJECTED') {
+        // The partition moved to another member during the batch; it resumes from the
+        // group's commit and re-forms our recorded range, so nothing here is lost.
+        this.states.delete(key(batch));
+        this.log.info({ topic: batch.topic, partition: batch.partition }, 'partition moved during its batch');
+        return;
       }
-      throw e;
+      this.backOff(batch, st, e);
     }
+  }
+
+  private backOff(tp: TopicPartition, st: PartitionState, e: unknown): void {
+    const consumer = this.consumer;
+    if (!consumer) throw e;
+    st.backoffMs = st.backoffMs === 0 ? this.retry.initialMs : Math.min(this.retry.maxMs, st.backoffMs * 2);
+    st.held = [];
+    const from = st.pending?.first ?? st.committed;
+    this.metrics?.insertRetries.inc();
+    this.log.warn({ topic: tp.topic, partition: tp.partition, delayMs: st.backoffMs, err: oneLine(e) }, 'batch failed; partition paused, will retry');
+    consumer.pause([tp]);
+    if (from !== null) consumer.seek(tp, String(from));
+    const t = setTimeout(() => {
+      if (!this.stopped && this.states.get(key(tp)) === st) consumer.resume([tp]);
+    }, st.backoffMs);
+    t.unref?.();
   }
 
   private async handleBatch(batch: MessageBatch): Promise<void> {
@@ -192,12 +228,8 @@ export class IngestPipeline {
   private async writeBatch(tp: TopicPartition, msgs: Message[], range: Range, recordIntent: boolean, receivedAt: number): Promise<void> {
     const { topic, partition } = tp;
     const token = `${topic}-${partition}-${range.first}-${range.last}`;
-    const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
-      retryForever(what, fn, this.retry, {
-        logger: this.log,
-        isStopped: () => this.stopped,
-        onRetry: () => this.metrics?.insertRetries.inc(),
-      });
+    // Failures propagate to onBatch, which pauses the partition and retries later.
+    const retry = <T>(_what: string, fn: () => Promise<T>): Promise<T> => fn();
 
     // Pure CPU and deterministic in the messages, so it may run before the intent: while
     // this batch is prepared, the warehouse is busy with other partitions' statements.
@@ -205,6 +237,8 @@ export class IngestPipeline {
 
     if (recordIntent) {
       await retry('record batch intent', () => this.intents.record({ topic, partition, first: range.first, last: range.last }));
+      // Recorded: until committed, a retry must re-form exactly this range.
+      this.state(tp).pending = range;
     }
 
     if (b.events > 0 && b.table) {
@@ -216,7 +250,7 @@ export class IngestPipeline {
     }
     const dead = b.dead;
     if (dead.length > 0) {
-      await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map(deadLetterRow), { dedupToken: `${token}-dlq` }));
+      await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map((d) => deadLetterRow(d, this.opts.hasher, this.readPayload)), { dedupToken: `${token}-dlq` }));
       const enc = this.opts.deadLetterEncoder ?? (this.defaultDlqEncoder ??= avroDeadLetterEncoder(defaultCodec()));
       const producer = this.producer;
       if (!producer) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'producer not started');
@@ -229,7 +263,9 @@ export class IngestPipeline {
     const consumer = this.consumer;
     if (!consumer) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'consumer not started');
     await consumer.commit([{ topic, partition, offset: String(next) }]);
-    this.state(tp).committed = next;
+    const st = this.state(tp);
+    st.committed = next;
+    st.pending = null;
 
     this.totals.records += msgs.length;
     this.totals.events += b.events;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
 import { IngestPipeline, createPiiHasher } from '../../processors/ingest/index.js';
@@ -48,8 +49,8 @@ describe('dead letters from bytes on the wire', () => {
       { event_id: 'lem-1', current_score: 0.91 },
       { event_id: 'lem-2', current_score: 0.5 },
     ]);
-    const dl = await t.wh.query<{ source_offset: string; reason_code: string; field: string | null; payload_base64: string }>(
-      'SELECT source_offset, reason_code, field, payload_base64 FROM dead_letters ORDER BY toUInt64(source_offset)',
+    const dl = await t.wh.query<{ source_offset: string; reason_code: string; field: string | null; payload_base64: string; payload_format: string; payload_sha256: string }>(
+      'SELECT source_offset, reason_code, field, payload_base64, payload_format, payload_sha256 FROM dead_letters ORDER BY toUInt64(source_offset)',
     );
     expect(dl.map((d) => [d.source_offset, d.reason_code])).toEqual([
       ['1', 'UNKNOWN_SCHEMA'],
@@ -60,8 +61,11 @@ describe('dead letters from bytes on the wire', () => {
       ['6', 'INVALID_FIELD'],
     ]);
     expect(dl[5]?.field).toBe('current_score');
-    // The original bytes are kept, so a fixed consumer can replay them.
-    expect(Buffer.from(dl[0]?.payload_base64 ?? '', 'base64').equals(unknownFingerprint)).toBe(true);
+    // The warehouse copy identifies undecodable bytes by hash (the .dlq topic keeps them) ...
+    expect(dl[0]).toMatchObject({ payload_format: 'omitted', payload_base64: '', payload_sha256: createHash('sha256').update(unknownFingerprint).digest('hex') });
+    // ... and keeps a decodable one as JSON, personal data hashed.
+    expect(dl[5]?.payload_format).toBe('redacted-json');
+    expect(JSON.parse(Buffer.from(dl[5]?.payload_base64 ?? '', 'base64').toString())).toMatchObject({ event_id: 'lem-3', current_score: 1.5 });
     const dlq = await transport.endOffsets(`${topic}.dlq`);
     expect(dlq.reduce((s, x) => s + Number(x.offset), 0)).toBe(6);
   });

@@ -151,3 +151,60 @@ describe('ingest exactly-once (memory transport, embedded ClickHouse)', () => {
     expect(clear).toEqual([{ n: '0' }]);
   });
 });
+
+describe('warehouse outage (memory transport, embedded ClickHouse)', () => {
+  it('refused inserts pause the partition and retry later with the same batch; nothing lost, nothing doubled', async () => {
+    const t = await openTestWarehouse();
+    try {
+      const transport = new MemoryTransport({ defaultPartitions: 1 });
+      await transport.ensureTopics([{ topic: 'tjm.journey.v1', partitions: 1 }]);
+      await publish(transport, Array.from({ length: 50 }, (_, i) => journeyEvent(i)));
+      await t.wh.exec('SYSTEM STOP MERGES journey_events');
+      let refusals = 0;
+      const flaky: Warehouse = Object.create(t.wh) as Warehouse;
+      flaky.insertTsv = async (table, columns, payload, opts) => {
+        if (refusals < 4) {
+          refusals++;
+          throw new Error('warehouse unavailable');
+        }
+        await t.wh.insertTsv(table, columns, payload, opts);
+      };
+      const p = new IngestPipeline({
+        transport, warehouse: flaky, decoder: createDefaultDecoder(), hasher: createPiiHasher('0123456789abcdef-test'),
+        groupId: 'g', topics: ['tjm.journey.v1'], partitions: 1, maxBatchSize: 20, retry: { initialMs: 5, maxMs: 20 },
+      });
+      await p.start();
+      await untilCaughtUp(p);
+      await p.stop();
+      expect(refusals).toBe(4);
+      expect(p.error).toBeUndefined();
+      expect(await t.wh.query('SELECT count() AS n FROM journey_events')).toEqual([{ n: '50' }]);
+    } finally {
+      await t.drop();
+    }
+  });
+});
+
+describe('dead letters and personal data', () => {
+  it('a dead-lettered record keeps no recoverable user_id in the warehouse; the hash still identifies the user', async () => {
+    const t = await openTestWarehouse();
+    try {
+      const transport = new MemoryTransport({ defaultPartitions: 1 });
+      const bad = { ...journeyEvent(7), user_id: 'USR-SECRET-42', order_value_minor: -1, currency: 'EUR' };
+      await publish(transport, [bad]);
+      const hasher = createPiiHasher('0123456789abcdef-test');
+      const p = new IngestPipeline({ transport, warehouse: t.wh, decoder: createDefaultDecoder(), hasher, groupId: 'g', topics: ['tjm.journey.v1'], partitions: 1 });
+      await p.start();
+      await untilCaughtUp(p);
+      await p.stop();
+      const rows = await t.wh.query<{ payload_base64: string; payload_format: string; reason_code: string }>('SELECT payload_base64, payload_format, reason_code FROM dead_letters');
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.reason_code).toBe('NEGATIVE_AMOUNT');
+      const stored = Buffer.from(rows[0]?.payload_base64 ?? '', 'base64').toString();
+      expect(stored).not.toContain('USR-SECRET-42');
+      expect(JSON.parse(stored)).toMatchObject({ event_id: 'ev-7', user_id: `hmac:${hasher('USR-SECRET-42')}` });
+    } finally {
+      await t.drop();
+    }
+  });
+});
