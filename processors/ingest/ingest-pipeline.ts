@@ -11,7 +11,7 @@ import { BatchPreparer } from './batch.js';
 import { IntentLog } from './intent-log.js';
 import { createNormalizer } from './normalize.js';
 import type { CommittedBatch, IngestOptions } from './options.js';
-import type { RetryPolicy } from './retry.js';
+import { retryForever, type RetryPolicy } from './retry.js';
 
 interface Range {
   first: bigint;
@@ -25,8 +25,6 @@ interface PartitionState {
   pending: Range | null;
   /** Messages held while re-forming the pending range. */
   held: Message[];
-  /** Current backoff after a failed batch (0 when the last batch succeeded). */
-  backoffMs: number;
 }
 
 const key = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
@@ -146,7 +144,7 @@ export class IngestPipeline {
         // The intent is unfinished when its last record is not covered by the commit.
         if (cb === null || r.last >= cb) pending = r;
       }
-      this.states.set(key(tp), { committed: cb, pending, held: [], backoffMs: 0 });
+      this.states.set(key(tp), { committed: cb, pending, held: [] });
       if (pending) this.log.info({ ...tp, first: String(pending.first), last: String(pending.last) }, 're-forming unfinished batch');
     }
   }
@@ -154,50 +152,30 @@ export class IngestPipeline {
   private state(tp: TopicPartition): PartitionState {
     let st = this.states.get(key(tp));
     if (!st) {
-      st = { committed: null, pending: null, held: [], backoffMs: 0 };
+      st = { committed: null, pending: null, held: [] };
       this.states.set(key(tp), st);
     }
     return st;
   }
 
-  /**
-   * A failed batch never blocks its handler: the partition is paused, re-positioned at the
-   * start of what is not committed, and resumed after a backoff. The handler returns at
-   * once, so the member keeps heartbeating and can follow a rebalance during a long
-   * warehouse outage; the retry re-forms the recorded range (same token) as after a crash.
-   */
   private async onBatch(batch: MessageBatch): Promise<void> {
     const st = this.state(batch);
     try {
       await this.handleBatch(batch);
-      st.backoffMs = 0;
     } catch (e) {
       if (this.stopped) throw e;
       if (isPipelineError(e) && e.code === 'COMMIT_REJECTED') {
-        // The partition moved to another member during the batch; it resumes from the
-        // group's commit and re-forms our recorded range, so nothing here is lost.
+        // The partition moved to another member during the batch; the new owner resumes
+        // from the group's commit and re-forms our recorded range, so nothing is lost.
         this.states.delete(key(batch));
         this.log.info({ topic: batch.topic, partition: batch.partition }, 'partition moved during its batch');
         return;
       }
-      this.backOff(batch, st, e);
+      st.held = [];
+      this.failure ??= e;
+      this.log.error({ err: oneLine(e), topic: batch.topic, partition: batch.partition }, 'ingest batch failed');
+      throw e;
     }
-  }
-
-  private backOff(tp: TopicPartition, st: PartitionState, e: unknown): void {
-    const consumer = this.consumer;
-    if (!consumer) throw e;
-    st.backoffMs = st.backoffMs === 0 ? this.retry.initialMs : Math.min(this.retry.maxMs, st.backoffMs * 2);
-    st.held = [];
-    const from = st.pending?.first ?? st.committed;
-    this.metrics?.insertRetries.inc();
-    this.log.warn({ topic: tp.topic, partition: tp.partition, delayMs: st.backoffMs, err: oneLine(e) }, 'batch failed; partition paused, will retry');
-    consumer.pause([tp]);
-    if (from !== null) consumer.seek(tp, String(from));
-    const t = setTimeout(() => {
-      if (!this.stopped && this.states.get(key(tp)) === st) consumer.resume([tp]);
-    }, st.backoffMs);
-    t.unref?.();
   }
 
   private async handleBatch(batch: MessageBatch): Promise<void> {
@@ -228,8 +206,14 @@ export class IngestPipeline {
   private async writeBatch(tp: TopicPartition, msgs: Message[], range: Range, recordIntent: boolean, receivedAt: number): Promise<void> {
     const { topic, partition } = tp;
     const token = `${topic}-${partition}-${range.first}-${range.last}`;
-    // Failures propagate to onBatch, which pauses the partition and retries later.
-    const retry = <T>(_what: string, fn: () => Promise<T>): Promise<T> => fn();
+    // A warehouse outage holds the partition here, retrying with backoff: lag grows, memory
+    // stays bounded by one batch per partition, nothing is skipped.
+    const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
+      retryForever(what, fn, this.retry, {
+        logger: this.log,
+        isStopped: () => this.stopped,
+        onRetry: () => this.metrics?.insertRetries.inc(),
+      });
 
     // Pure CPU and deterministic in the messages, so it may run before the intent: while
     // this batch is prepared, the warehouse is busy with other partitions' statements.

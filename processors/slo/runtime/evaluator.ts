@@ -183,8 +183,13 @@ export class SloEvaluator {
       const wm = this.clock.watermark(this.now());
       const target = Math.max(this.target, Number.isFinite(wm) ? Math.floor(wm / MINUTE_MS) : -Infinity);
       if (!Number.isFinite(target)) return;
-      if (this.cursor === null && !(await this.retry('initialize', () => this.initialize()))) return;
-      const cursor = this.cursor as number;
+      if (this.cursor === null) {
+        if (!(await this.retry('initialize', () => this.initialize()))) return;
+        // advanceTo()/flush() may have raised the target while this was initializing; their
+        // kick() found this loop running, so the target must be read again, not dropped.
+        continue;
+      }
+      const cursor = this.cursor;
       if (target <= cursor) return;
       await this.retry('read SLI minutes', () => this.cycle(Math.min(target, cursor + (this.opts.maxCycleMinutes ?? 360))));
     }
