@@ -44,7 +44,7 @@ export async function sloCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 function validate(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } }, true);
+  const { values, positionals } = parseFlags(argv, { ...WAREHOUSE_FLAGS, json: { type: 'boolean' } }, true);
   const [dir, extra] = positionals;
   if (!dir || extra !== undefined) throw new PipelineError('BAD_ARGUMENT', 'slo validate takes exactly one folder: slo validate DIR');
   const r = loadSloDir(dir);
