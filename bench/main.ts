@@ -29,7 +29,15 @@ const PHASES: Record<string, () => Promise<PhaseFn>> = {
     return (size, args) => phasePaced(size, args.rate ?? 20_000);
   },
   api: async () => (await import('./api-bench.js')).phaseApi,
+  slo: async () => (await import('./slo-bench.js')).phaseSlo,
+  pnl: async () => (await import('./pnl-bench.js')).phasePnl,
 };
+/**
+ * Kafka sections: scripts that start (or use, via KAFKA_BROKERS) a real broker and print
+ * their own tables, each baseline beside its pipeline figure (`kafka`: bare consume vs
+ * exactly-once ingest, freshness, backlog RSS; `kafka-clients`: kafkajs vs node-rdkafka).
+ */
+const KAFKA_SCRIPTS: Record<string, string> = { kafka: 'kafka-pipeline.js', 'kafka-clients': 'kafka-clients.js' };
 /** Phases repeated per round (their ratios are taken within a round). */
 const SPINE = ['decode', 'bare', 'e2e'];
 /**
@@ -39,8 +47,6 @@ const SPINE = ['decode', 'bare', 'e2e'];
  */
 const PACED_LOAD = Number(process.env['BENCH_PACED_SHARE'] ?? 0.1);
 
-/** Optional phases contributed by other components (registered when their module exists). */
-export const EXTRA_PHASES: Record<string, string> = {};
 
 interface Row extends PhaseResult {
   peakRssMb: number;
@@ -89,7 +95,8 @@ async function orchestrate(): Promise<void> {
   const size = Number(process.env['BENCH_JOURNEYS_PER_DAY'] ?? 40_000);
   const rounds = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 1));
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const names = only.length > 0 ? only : Object.keys(PHASES);
+  const names = (only.length > 0 ? only : Object.keys(PHASES)).filter((n) => !(n in KAFKA_SCRIPTS));
+  const kafkaScripts = only.length > 0 ? only.filter((n) => n in KAFKA_SCRIPTS) : process.env['BENCH_KAFKA'] === '0' ? [] : Object.keys(KAFKA_SCRIPTS);
   const spine = SPINE.filter((n) => names.includes(n));
 
   // Spine phases interleaved per round, so each ratio compares runs minutes apart at most.
@@ -153,6 +160,16 @@ async function orchestrate(): Promise<void> {
     console.log(
       `      end-to-end / fastest bare chdb insert (${fmt(bare.eventsPerSec)} events/s): ${fmt(ratio, 2)}${each} (target >= 0.6: ${verdict(ratio >= 0.6)})`,
     );
+  }
+  for (const name of kafkaScripts) {
+    const script = fileURLToPath(new URL(`./${KAFKA_SCRIPTS[name] ?? ''}`, import.meta.url));
+    console.log(`\n${name}:`);
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [script], { stdio: 'inherit' });
+      child.on('close', resolve);
+      child.on('error', () => resolve(1));
+    });
+    if (code !== 0) console.log(`  ${name} bench failed (exit ${code}); a broker needs Java 17 + Maven, or KAFKA_BROKERS`);
   }
 }
 
