@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { Session } from 'chdb';
 import { PipelineError } from '../../processors/errors/index.js';
 import type { InsertOptions, Params, Warehouse } from '../warehouse/types.js';
-import { assertIdentifier, parseJsonEachRow, rowsToJsonEachRow } from '../warehouse/sql-util.js';
+import { assertIdentifier, parseJsonEachRow } from '../warehouse/sql-util.js';
+import { insertSettings, RawInsertWarehouse, type RawFormat } from '../warehouse/raw-insert.js';
 import { CHDB_DEFAULTS, type ChdbWarehouseOptions } from './options.js';
 
 /**
@@ -13,7 +14,7 @@ import { CHDB_DEFAULTS, type ChdbWarehouseOptions } from './options.js';
  * coexist, each with its own current database. So every warehouse gets its own Session
  * and selects its database once; tests use one folder and a random database each.
  */
-export class ChdbWarehouse implements Warehouse {
+export class ChdbWarehouse extends RawInsertWarehouse implements Warehouse {
   readonly kind = 'chdb' as const;
   readonly database: string;
   readonly dataDir: string;
@@ -21,6 +22,7 @@ export class ChdbWarehouse implements Warehouse {
   private closed = false;
 
   private constructor(dataDir: string, database: string, session: Session) {
+    super();
     this.dataDir = dataDir;
     this.database = database;
     this.session = session;
@@ -50,35 +52,16 @@ export class ChdbWarehouse implements Warehouse {
     return parseJsonEachRow<T>(await this.run(sql, params, 'JSONEachRow'));
   }
 
-  async insert(table: string, rows: ReadonlyArray<Record<string, unknown>>, options?: InsertOptions): Promise<void> {
-    if (rows.length === 0) return;
-    await this.insertJsonEachRow(table, rowsToJsonEachRow(rows), options);
-  }
-
-  async insertJsonEachRow(table: string, payload: Buffer, options: InsertOptions = {}): Promise<void> {
-    await this.insertRaw(table, payload, 'JSONEachRow', undefined, options);
-  }
-
-  async insertTsv(table: string, columns: readonly string[], payload: Buffer, options: InsertOptions = {}): Promise<void> {
-    await this.insertRaw(table, payload, 'TabSeparated', columns, options);
-  }
-
-  private async insertRaw(
+  protected override async insertRaw(
     table: string,
     payload: Buffer,
-    format: 'JSONEachRow' | 'TabSeparated',
+    format: RawFormat,
     columns: readonly string[] | undefined,
     options: InsertOptions,
   ): Promise<void> {
     if (payload.length === 0) return;
     this.assertOpen();
-    const settings: Record<string, string | number> = {
-      // Without this a replayed block is dropped from the fact table but still pushed
-      // into materialized views, double-counting rollups (DESIGN.md, ClickHouse note).
-      deduplicate_blocks_in_dependent_materialized_views: 1,
-      date_time_input_format: 'best_effort',
-    };
-    if (options.dedupToken) settings['insert_deduplication_token'] = options.dedupToken;
+    const settings = insertSettings(options);
     try {
       await this.session.insert({
         table: `${this.database}.${assertIdentifier(table, 'table')}`,

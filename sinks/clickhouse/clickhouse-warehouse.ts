@@ -2,16 +2,18 @@ import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { PipelineError } from '../../processors/errors/index.js';
 import type { InsertOptions, Params, Warehouse } from '../warehouse/types.js';
-import { assertIdentifier, parseJsonEachRow, rowsToJsonEachRow } from '../warehouse/sql-util.js';
+import { assertIdentifier, parseJsonEachRow } from '../warehouse/sql-util.js';
+import { insertSettings, RawInsertWarehouse, type RawFormat } from '../warehouse/raw-insert.js';
 import type { ClickHouseWarehouseOptions } from './options.js';
 
 /** A ClickHouse server over HTTP (@clickhouse/client). */
-export class ClickHouseWarehouse implements Warehouse {
+export class ClickHouseWarehouse extends RawInsertWarehouse implements Warehouse {
   readonly kind = 'clickhouse' as const;
   readonly database: string;
   private readonly client: ClickHouseClient;
 
   private constructor(client: ClickHouseClient, database: string) {
+    super();
     this.client = client;
     this.database = database;
   }
@@ -69,32 +71,15 @@ export class ClickHouseWarehouse implements Warehouse {
     }
   }
 
-  async insert(table: string, rows: ReadonlyArray<Record<string, unknown>>, options?: InsertOptions): Promise<void> {
-    if (rows.length === 0) return;
-    await this.insertJsonEachRow(table, rowsToJsonEachRow(rows), options);
-  }
-
-  async insertJsonEachRow(table: string, payload: Buffer, options: InsertOptions = {}): Promise<void> {
-    await this.insertRaw(table, payload, 'JSONEachRow', undefined, options);
-  }
-
-  async insertTsv(table: string, columns: readonly string[], payload: Buffer, options: InsertOptions = {}): Promise<void> {
-    await this.insertRaw(table, payload, 'TabSeparated', columns, options);
-  }
-
-  private async insertRaw(
+  protected override async insertRaw(
     table: string,
     payload: Buffer,
-    format: 'JSONEachRow' | 'TabSeparated',
+    format: RawFormat,
     columns: readonly string[] | undefined,
     options: InsertOptions,
   ): Promise<void> {
     if (payload.length === 0) return;
-    const settings: Record<string, string | number> = {
-      deduplicate_blocks_in_dependent_materialized_views: 1,
-      date_time_input_format: 'best_effort',
-    };
-    if (options.dedupToken) settings['insert_deduplication_token'] = options.dedupToken;
+    const settings = insertSettings(options);
     try {
       // A raw INSERT ... FORMAT with the payload as body keeps the hot path free of
       // per-row objects on this side.
