@@ -9,6 +9,7 @@ import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow, payloadReader,
 import { defaultCodec } from '../codec/avro-codec.js';
 import { BatchPreparer } from './batch.js';
 import { IntentLog } from './intent-log.js';
+import { Limiter } from './limiter.js';
 import { createNormalizer } from './normalize.js';
 import type { CommittedBatch, IngestOptions } from './options.js';
 import { retryForever, type RetryPolicy } from './retry.js';
@@ -27,8 +28,9 @@ interface PartitionState {
   held: Message[];
 }
 
-/** See IngestOptions.maxBatchSize. */
+/** See IngestOptions.maxBatchSize and maxConcurrentInserts. */
 const DEFAULT_MAX_BATCH = 20_000;
+const DEFAULT_CONCURRENT_INSERTS = 2;
 
 const key = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
 const off = (m: Message): bigint => BigInt(m.offset);
@@ -61,6 +63,7 @@ export class IngestPipeline {
   private readonly readPayload: PayloadReader = payloadReader((b) => defaultCodec().decode(b));
   private readonly preparer: BatchPreparer;
   private readonly intents: IntentLog;
+  private readonly inserts: Limiter;
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private stopped = false;
@@ -78,6 +81,7 @@ export class IngestPipeline {
     this.retry = options.retry ?? { initialMs: 100, maxMs: 30_000 };
     this.preparer = new BatchPreparer(options.decoder, createNormalizer(options.hasher));
     this.intents = new IntentLog(this.wh, this.groupId);
+    this.inserts = new Limiter(options.maxConcurrentInserts ?? DEFAULT_CONCURRENT_INSERTS);
   }
 
   async start(): Promise<void> {
@@ -236,7 +240,7 @@ export class IngestPipeline {
     if (b.events > 0 && b.table) {
       const table = b.table;
       const end = this.metrics?.insertSeconds.startTimer();
-      await retry(`insert ${table}`, () => this.wh.insertTsv(table, b.columns, b.payload, { dedupToken: token }));
+      await retry(`insert ${table}`, () => this.inserts.run(() => this.wh.insertTsv(table, b.columns, b.payload, { dedupToken: token })));
       end?.();
       this.metrics?.factsOut.inc({ table }, b.events);
     }

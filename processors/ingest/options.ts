@@ -41,6 +41,13 @@ export interface IngestOptions {
    * @default 20000
    */
   maxBatchSize?: number;
+  /**
+   * Fact inserts in flight at once, over all partitions (each partition has at most one).
+   * Unbounded, every busy partition's insert competes for the same cores and engine threads:
+   * on two idle cores that was slower in total (and held more memory) than two at a time.
+   * @default 2
+   */
+  maxConcurrentInserts?: number;
   /** @default the Avro `DeadLetter` record, single-object encoded */
   deadLetterEncoder?: DeadLetterEncoder;
   metrics?: PipelineMetrics;

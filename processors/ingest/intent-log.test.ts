@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Warehouse } from '../../sinks/warehouse/index.js';
+import { openTestWarehouse, type TestWarehouse } from '../../test/support/warehouse.js';
+import { IntentLog } from './intent-log.js';
+
+/** The real warehouse, counting the statements that reach ingest_state. */
+function counting(wh: Warehouse): { wh: Warehouse; statements: () => number } {
+  let n = 0;
+  const wrapped: Warehouse = Object.create(wh) as Warehouse;
+  wrapped.insert = async (table, rows, opts) => {
+    if (table === 'ingest_state') n++;
+    await wh.insert(table, rows, opts);
+  };
+  return { wh: wrapped, statements: () => n };
+}
+
+describe('IntentLog (group commit of batch intents)', () => {
+  let t: TestWarehouse;
+  beforeEach(async () => {
+    t = await openTestWarehouse();
+  });
+  afterEach(async () => {
+    await t.drop();
+  });
+
+  it('intents asked for while a write is in flight share the next statement; every one is recorded', async () => {
+    const c = counting(t.wh);
+    const log = new IntentLog(c.wh, 'g');
+    const asks = Array.from({ length: 6 }, (_, p) => log.record({ topic: 'tjm.journey.v1', partition: p, first: 10n * BigInt(p), last: 10n * BigInt(p) + 9n }));
+    await Promise.all(asks);
+    expect(c.statements()).toBe(2); // the first alone, the five that queued behind it together
+    const rows = await t.wh.query<{ partition: number; first_offset: string; last_offset: string; version: string }>(
+      'SELECT partition, first_offset, last_offset, version FROM ingest_state FINAL WHERE consumer_group = {g:String} ORDER BY partition',
+      { g: 'g' },
+    );
+    expect(rows).toEqual(
+      Array.from({ length: 6 }, (_, p) => ({ partition: p, first_offset: String(10 * p), last_offset: String(10 * p + 9), version: String(10 * p + 10) })),
+    );
+  });
+
+  it('a failed statement rejects every intent in it, and the next one is written again', async () => {
+    let fail = true;
+    const wh: Warehouse = Object.create(t.wh) as Warehouse;
+    wh.insert = async (table, rows, opts) => {
+      if (fail) {
+        fail = false;
+        throw new Error('warehouse down');
+      }
+      await t.wh.insert(table, rows, opts);
+    };
+    const log = new IntentLog(wh, 'g');
+    await expect(log.record({ topic: 't', partition: 0, first: 0n, last: 4n })).rejects.toThrow('warehouse down');
+    await log.record({ topic: 't', partition: 0, first: 0n, last: 4n });
+    expect(await t.wh.query('SELECT last_offset FROM ingest_state FINAL')).toEqual([{ last_offset: '4' }]);
+  });
+});
