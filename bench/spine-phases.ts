@@ -105,7 +105,7 @@ export async function phaseDecode(journeysPerDay: number): Promise<PhaseResult> 
   const run = (): void => {
     for (const b of batches) {
       const p = preparer.prepare(b, b.messages);
-      bytes += p.payload.length;
+      for (const c of p.block) bytes += c.length;
       events += p.events;
     }
   };
@@ -149,7 +149,7 @@ export async function phaseBareInsert(journeysPerDay: number): Promise<PhaseResu
     const worker = async (): Promise<void> => {
       for (let p = payloads[next++]; p; p = payloads[next++]) {
         const t0 = performance.now();
-        await wh.insertTsv(p.table, p.columns, p.payload, { dedupToken: p.token });
+        await wh.insertNative(p.table, p.columns, p.block, { dedupToken: p.token });
         latencies.push(performance.now() - t0);
         n += p.events;
       }

@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Family } from '../contracts/topics.js';
 import type { EventOfFamily } from '../contracts/events.js';
-import { compileLine, escapeTsv, TsvBuffer, type Column, type ColumnKind, type LineFn } from './tsv.js';
+import { compileBlock, type BlockBuilder, type Column, type ColumnKind } from './native.js';
 
 /** Fact table of each input family (dwh/sql/001_facts.sql). */
 export const FACT_TABLE: Record<Family, string> = {
@@ -140,36 +140,31 @@ function specs(h: PiiHasher): { [F in Family]: Spec<EventOfFamily[F]> } {
 
 const SOURCE_COLUMNS = ['_topic', '_partition', '_offset'] as const;
 
-/** What the rows of one topic-partition end with, up to (without) the offset: escaped once per batch. */
-export function sourceTail(topic: string, partition: number): string {
-  return `\t${escapeTsv(topic)}\t${partition}\t`;
-}
+/** Starts a block of one topic-partition's rows for a family's fact table. */
+export type BlockFactory<E> = (topic: string, partition: number, expectedRows: number) => BlockBuilder<E>;
 
 /** Per-family normalizers built once per pipeline (the hasher is bound in). */
 export interface Normalizer {
   /** The fact row as an object (tests, audits, JSON inserts). */
   row<F extends Family>(family: F, e: EventOfFamily[F], source: SourcePosition): Record<string, unknown>;
-  /** The same row as one TabSeparated line, without its newline. */
-  tsv<F extends Family>(family: F, e: EventOfFamily[F], source: SourcePosition): string;
   /**
-   * The hot path's row writer: `line(family)(e, buffer, sourceTail(topic, partition), offset)`
-   * appends `tsv(...)` and a newline to the buffer.
+   * The hot path: `block(family)(topic, partition, n)` starts a Native block whose `row(e, offset)`
+   * writes the same values as `row(...)`, column by column.
    */
-  line<F extends Family>(family: F): LineFn<EventOfFamily[F]>;
-  /** Column list of a family's TSV lines. */
+  block<F extends Family>(family: F): BlockFactory<EventOfFamily[F]>;
+  /** Column list of a family's blocks (the fact table's columns it fills). */
   columns(family: Family): readonly string[];
 }
 
 export function createNormalizer(hasher: PiiHasher): Normalizer {
   const all = specs(hasher) as unknown as Record<Family, Spec<Record<string, unknown>>>;
-  const lines = new Map<Family, LineFn<unknown>>();
+  const blocks = new Map<Family, BlockFactory<unknown>>();
   const names = new Map<Family, readonly string[]>();
   for (const f of Object.keys(all) as Family[]) {
     const cols = all[f].map(([name, kind, field, map]): Column => ({ name, kind, field, ...(map ? { map } : {}) }));
-    lines.set(f, compileLine(f, cols) as LineFn<unknown>);
+    blocks.set(f, compileBlock(f, cols) as BlockFactory<unknown>);
     names.set(f, [...cols.map((c) => c.name), ...SOURCE_COLUMNS]);
   }
-  const line = <F extends Family>(family: F): LineFn<EventOfFamily[F]> => lines.get(family) as LineFn<EventOfFamily[F]>;
   return {
     row(family, e, source) {
       const out: Record<string, unknown> = {};
@@ -180,12 +175,7 @@ export function createNormalizer(hasher: PiiHasher): Normalizer {
       out['_offset'] = source.offset;
       return out;
     },
-    tsv(family, e, source) {
-      const w = new TsvBuffer(512);
-      line(family)(e, w, sourceTail(source.topic, source.partition), source.offset);
-      return w.bytes().toString('utf8', 0, w.length - 1);
-    },
-    line,
+    block: <F extends Family>(family: F) => blocks.get(family) as BlockFactory<EventOfFamily[F]>,
     columns(family) {
       return names.get(family) ?? [];
     },

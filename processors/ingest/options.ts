@@ -37,7 +37,7 @@ export interface IngestOptions {
    * Upper bound of records per insert batch. Every insert has a fixed cost in the engine (a
    * new part in the fact table and in each view's table): with the journey views, 20k-record
    * batches ingest ~1.6x as fast as 5k ones (bench/spine-phases.ts). Memory per busy
-   * partition is about one batch of messages plus its TSV payload (~330 bytes per record).
+   * partition is about one batch of messages plus its Native block (~310 bytes per record).
    * @default 20000
    */
   maxBatchSize?: number;

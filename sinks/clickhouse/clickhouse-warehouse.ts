@@ -3,7 +3,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import { PipelineError } from '../../processors/errors/index.js';
 import type { InsertOptions, Params, Warehouse } from '../warehouse/types.js';
 import { assertIdentifier, parseJsonEachRow } from '../warehouse/sql-util.js';
-import { insertSettings, RawInsertWarehouse, type RawFormat } from '../warehouse/raw-insert.js';
+import { insertSettings, payloadBytes, RawInsertWarehouse, type RawFormat } from '../warehouse/raw-insert.js';
 import type { ClickHouseWarehouseOptions } from './options.js';
 
 /** A ClickHouse server over HTTP (@clickhouse/client). */
@@ -73,19 +73,19 @@ export class ClickHouseWarehouse extends RawInsertWarehouse implements Warehouse
 
   protected override async insertRaw(
     table: string,
-    payload: Buffer,
+    payload: readonly Buffer[],
     format: RawFormat,
     columns: readonly string[] | undefined,
     options: InsertOptions,
   ): Promise<void> {
-    if (payload.length === 0) return;
+    if (payloadBytes(payload) === 0) return;
     const settings = insertSettings(options);
     try {
       // A raw INSERT ... FORMAT with the payload as body keeps the hot path free of
       // per-row objects on this side.
       const r = await this.client.exec({
         query: `INSERT INTO ${this.database}.${assertIdentifier(table, 'table')}${columns ? ` (${columns.map((c) => assertIdentifier(c, 'column')).join(', ')})` : ''} FORMAT ${format}`,
-        values: Readable.from([payload]),
+        values: Readable.from(payload),
         clickhouse_settings: settings,
       });
       r.stream.resume();

@@ -1,7 +1,7 @@
 import type { InsertOptions } from './types.js';
 import { rowsToJsonEachRow } from './sql-util.js';
 
-export type RawFormat = 'JSONEachRow' | 'TabSeparated';
+export type RawFormat = 'JSONEachRow' | 'Native';
 
 /**
  * The port's three insert methods over one raw insert, shared by both adapters so their
@@ -10,20 +10,21 @@ export type RawFormat = 'JSONEachRow' | 'TabSeparated';
 export abstract class RawInsertWarehouse {
   async insert(table: string, rows: ReadonlyArray<Record<string, unknown>>, options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    await this.insertRaw(table, rowsToJsonEachRow(rows), 'JSONEachRow', undefined, options);
+    await this.insertRaw(table, [rowsToJsonEachRow(rows)], 'JSONEachRow', undefined, options);
   }
 
   async insertJsonEachRow(table: string, payload: Buffer, options: InsertOptions = {}): Promise<void> {
-    await this.insertRaw(table, payload, 'JSONEachRow', undefined, options);
+    await this.insertRaw(table, [payload], 'JSONEachRow', undefined, options);
   }
 
-  async insertTsv(table: string, columns: readonly string[], payload: Buffer, options: InsertOptions = {}): Promise<void> {
-    await this.insertRaw(table, payload, 'TabSeparated', columns, options);
+  async insertNative(table: string, columns: readonly string[], block: readonly Buffer[], options: InsertOptions = {}): Promise<void> {
+    await this.insertRaw(table, block, 'Native', columns, options);
   }
 
+  /** Inserts `payload` (its chunks in order; empty: nothing to insert) in `format`. */
   protected abstract insertRaw(
     table: string,
-    payload: Buffer,
+    payload: readonly Buffer[],
     format: RawFormat,
     columns: readonly string[] | undefined,
     options: InsertOptions,
@@ -40,4 +41,11 @@ export function insertSettings(options: InsertOptions): Record<string, string | 
   };
   if (options.dedupToken) settings['insert_deduplication_token'] = options.dedupToken;
   return settings;
+}
+
+/** Total bytes of a payload's chunks. */
+export function payloadBytes(payload: readonly Buffer[]): number {
+  let n = 0;
+  for (const c of payload) n += c.length;
+  return n;
 }

@@ -42,3 +42,19 @@ export function splitStatements(sql: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
+
+/**
+ * A `SETTINGS k = v, ...` clause. Names are allow-listed identifiers; values are numbers or
+ * string literals with backslash and quote escaped (settings cannot be bound parameters).
+ */
+export function settingsClause(settings: Readonly<Record<string, string | number>>): string {
+  const parts = Object.entries(settings).map(([k, v]) => {
+    const name = assertIdentifier(k, 'setting');
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new PipelineError('INVALID_CONFIG', `setting ${name} must be a finite number`, { field: name, value: String(v) });
+      return `${name} = ${v}`;
+    }
+    return `${name} = '${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  });
+  return parts.length > 0 ? `SETTINGS ${parts.join(', ')}` : '';
+}

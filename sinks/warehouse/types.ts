@@ -30,9 +30,11 @@ export interface Warehouse {
   /** Inserts a pre-serialized JSONEachRow payload (the hot path: no per-row objects). */
   insertJsonEachRow(table: string, payload: Buffer, options?: InsertOptions): Promise<void>;
   /**
-   * Inserts TabSeparated rows (the ingest hot path: fastest text format to parse) into the
-   * given columns; the other columns take their defaults.
+   * Inserts one ClickHouse Native block (its bytes in chunks, in order) into the given
+   * columns; the other columns take their defaults. The ingest hot path: the engine reads
+   * Native at memory speed where a text format costs it several times the CPU to parse.
+   * The block's columns are converted to the table's types (e.g. String to LowCardinality).
    */
-  insertTsv(table: string, columns: readonly string[], payload: Buffer, options?: InsertOptions): Promise<void>;
+  insertNative(table: string, columns: readonly string[], block: readonly Buffer[], options?: InsertOptions): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ColumnBuffer, NativeColumn } from '../../processors/ingest/native.js';
 import type { TestWarehouse, WarehouseKind } from '../support/warehouse.js';
 import { openTestWarehouse } from '../support/warehouse.js';
 import { loadMigrations, migrate } from '../../sinks/warehouse/index.js';
@@ -55,6 +56,47 @@ export function warehouseContract(kind: WarehouseKind): void {
       await t.wh.insert('src', [{ id: 'c', m: '2026-11-01 10:01:00', v: 1 }], { dedupToken: 'src-0-2-2' });
       expect(await t.wh.query('SELECT count() AS n, sum(v) AS s FROM src')).toEqual([{ n: '3', s: '13' }]);
       expect(await t.wh.query('SELECT sum(c) AS n, sum(s) AS s FROM agg')).toEqual([{ n: '3', s: '13' }]);
+    });
+
+    it('inserts Native blocks with the same deduplication, whatever the token holds', async () => {
+      await t.wh.exec(`CREATE TABLE nsrc (id String, m DateTime, v Int64, tag LowCardinality(Nullable(String)), _offset UInt64)
+        ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`);
+      await t.wh.exec(`CREATE TABLE nagg (m DateTime, c UInt64, s Int64) ENGINE = SummingMergeTree ORDER BY m
+        SETTINGS non_replicated_deduplication_window = 100`);
+      await t.wh.exec('CREATE MATERIALIZED VIEW nagg_mv TO nagg AS SELECT m, count() AS c, sum(v) AS s FROM nsrc GROUP BY m');
+      const block = (rows: Array<{ id: string; m: number; v: number; tag: string | null }>): Buffer[] => {
+        const head = new ColumnBuffer();
+        head.varUInt(4);
+        head.varUInt(rows.length);
+        const col = (name: string, type: string, write: (c: NativeColumn, r: (typeof rows)[number]) => void, kind: 'string' | 'nstring' | 'int'): Buffer[] => {
+          const c = new NativeColumn(name, type, kind, rows.length, 8);
+          for (const r of rows) write(c, r);
+          return c.chunks();
+        };
+        return [
+          head.bytes(),
+          ...col('id', 'String', (c, r) => c.str(r.id), 'string'),
+          ...col('m', "DateTime('UTC')", (c, r) => c.data.u32(r.m), 'int'),
+          ...col('v', 'Int64', (c, r) => c.i64(r.v), 'int'),
+          ...col('tag', 'Nullable(String)', (c, r) => c.nstr(r.tag), 'nstring'),
+        ];
+      };
+      const m = Date.parse('2026-11-01T10:00:00Z') / 1000;
+      const cols = ['id', 'm', 'v', 'tag'];
+      const first = block([
+        { id: 'a', m, v: 5, tag: 'x' },
+        { id: 'b', m, v: -7, tag: null },
+      ]);
+      const token = "nsrc-0-0-1 it's \\ a token";
+      await t.wh.insertNative('nsrc', cols, first, { dedupToken: token });
+      await t.wh.insertNative('nsrc', cols, first, { dedupToken: token });
+      await t.wh.insertNative('nsrc', cols, block([{ id: 'c', m: m + 60, v: 1, tag: 'ü' }]), { dedupToken: 'nsrc-0-2-2' });
+      expect(await t.wh.query('SELECT id, v, tag, _offset FROM nsrc ORDER BY id')).toEqual([
+        { id: 'a', v: '5', tag: 'x', _offset: '0' },
+        { id: 'b', v: '-7', tag: null, _offset: '0' },
+        { id: 'c', v: '1', tag: 'ü', _offset: '0' },
+      ]);
+      expect(await t.wh.query('SELECT sum(c) AS n, sum(s) AS s FROM nagg')).toEqual([{ n: '3', s: '-1' }]);
     });
 
     it('reports a failing statement as a typed error naming the problem', async () => {

@@ -51,8 +51,8 @@ function crashAfterInsert(wh: Warehouse, n: number): { wh: Warehouse; crashed: (
   let crashed = false;
   let kill: () => void = () => {};
   const wrapped: Warehouse = Object.create(wh) as Warehouse;
-  wrapped.insertTsv = async (table, columns, payload, opts) => {
-    await wh.insertTsv(table, columns, payload, opts);
+  wrapped.insertNative = async (table, columns, payload, opts) => {
+    await wh.insertNative(table, columns, payload, opts);
     if (table === 'journey_events' && ++count === n) {
       crashed = true;
       await new Promise<void>((_, reject) => (kill = () => reject(new Error('killed after insert, before commit'))));
@@ -162,12 +162,12 @@ describe('warehouse outage (memory transport, embedded ClickHouse)', () => {
       await t.wh.exec('SYSTEM STOP MERGES journey_events');
       let refusals = 0;
       const flaky: Warehouse = Object.create(t.wh) as Warehouse;
-      flaky.insertTsv = async (table, columns, payload, opts) => {
+      flaky.insertNative = async (table, columns, payload, opts) => {
         if (refusals < 4) {
           refusals++;
           throw new Error('warehouse unavailable');
         }
-        await t.wh.insertTsv(table, columns, payload, opts);
+        await t.wh.insertNative(table, columns, payload, opts);
       };
       const p = new IngestPipeline({
         transport, warehouse: flaky, decoder: createDefaultDecoder(), hasher: createPiiHasher('0123456789abcdef-test'),

@@ -31,7 +31,7 @@ function flaky(wh: Warehouse): { wh: Warehouse; setRefusing(on: boolean): void; 
   };
   const wrapped: Warehouse = Object.create(wh) as Warehouse;
   wrapped.insert = async (table, rows, o) => (refusing ? refuse() : wh.insert(table, rows, o));
-  wrapped.insertTsv = async (table, cols, payload, o) => (refusing ? refuse() : wh.insertTsv(table, cols, payload, o));
+  wrapped.insertNative = async (table, cols, payload, o) => (refusing ? refuse() : wh.insertNative(table, cols, payload, o));
   wrapped.insertJsonEachRow = async (table, payload, o) => (refusing ? refuse() : wh.insertJsonEachRow(table, payload, o));
   return { wh: wrapped, setRefusing: (on) => (refusing = on), refusals: () => refusals };
 }

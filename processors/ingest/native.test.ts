@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { ColumnBuffer, compileBlock, NATIVE_TYPE } from './native.js';
+
+const hex = (f: (b: ColumnBuffer) => void): string => {
+  const b = new ColumnBuffer(1); // grows from the smallest size on every write
+  f(b);
+  return b.bytes().toString('hex');
+};
+
+describe('ColumnBuffer writes ClickHouse Native values', () => {
+  it('varUInt: LEB128', () => {
+    expect(hex((b) => b.varUInt(0))).toBe('00');
+    expect(hex((b) => b.varUInt(127))).toBe('7f');
+    expect(hex((b) => b.varUInt(128))).toBe('8001');
+    expect(hex((b) => b.varUInt(300))).toBe('ac02');
+    expect(hex((b) => b.varUInt(2 ** 35))).toBe('8080808080' + '01');
+  });
+
+  it('strings: UTF-8 byte length, then the bytes, whatever the characters', () => {
+    expect(hex((b) => b.str(''))).toBe('00');
+    expect(hex((b) => b.str('ab'))).toBe('026162');
+    expect(hex((b) => b.str('a€'))).toBe('0461e282ac');
+    expect(hex((b) => b.str('😀'))).toBe('04f09f9880');
+    const long = 'é'.repeat(100); // 100 characters, 200 bytes: a two-byte length
+    expect(hex((b) => b.str(long))).toBe('c801' + 'c3a9'.repeat(100));
+    expect(hex((b) => b.str('x'.repeat(128)))).toBe('8001' + '78'.repeat(128));
+  });
+
+  it('Int64 little-endian, negative values in two’s complement, bigint exact', () => {
+    expect(hex((b) => b.i64(1))).toBe('0100000000000000');
+    expect(hex((b) => b.i64(-1))).toBe('ffffffffffffffff');
+    expect(hex((b) => b.i64(2 ** 32))).toBe('0000000001000000');
+    expect(hex((b) => b.i64(Number.MAX_SAFE_INTEGER))).toBe('ffffffffffff1f00');
+    expect(hex((b) => b.i64(-(2 ** 40) - 1))).toBe('fffffffffffeffff');
+    expect(hex((b) => b.i64(-9223372036854775808n))).toBe('0000000000000080');
+  });
+
+  it('refuses a number Int64 cannot hold exactly instead of writing a wrong value', () => {
+    expect(() => hex((b) => b.i64(1.5))).toThrow(RangeError);
+    expect(() => hex((b) => b.i64(2 ** 53))).toThrow(/not an integer that Int64 holds exactly/);
+  });
+
+  it('UInt64 offsets from decimal strings, beyond 2^53 exactly', () => {
+    expect(hex((b) => b.u64('5'))).toBe('0500000000000000');
+    expect(hex((b) => b.u64('18446744073709551615'))).toBe('ffffffffffffffff');
+    expect(hex((b) => b.u64('9007199254740993'))).toBe('0100000000002000');
+  });
+
+  it('Float64 little-endian', () => {
+    expect(hex((b) => b.f64(1))).toBe('000000000000f03f');
+    expect(hex((b) => b.f64(-0.5))).toBe('000000000000e0bf');
+  });
+});
+
+describe('compileBlock', () => {
+  it('lays out header, then name, type and data per column, null maps and array offsets first', () => {
+    const make = compileBlock<{ a: string; n: string | null; xs: string[] }>('t', [
+      { name: 'a', kind: 'string', field: 'a' },
+      { name: 'n', kind: 'nstring', field: 'n' },
+      { name: 'xs', kind: 'strings', field: 'xs' },
+    ]);
+    const b = make('tp', 3, 1);
+    b.row({ a: 'x', n: null, xs: ['p', 'q'] }, '7');
+    b.row({ a: 'y', n: 'z', xs: [] }, '8');
+    expect(b.rows()).toBe(2);
+    const bytes = Buffer.concat(b.finish()).toString('hex');
+    const s = (v: string): string => Buffer.concat([Buffer.from([Buffer.byteLength(v)]), Buffer.from(v)]).toString('hex');
+    expect(bytes).toBe(
+      '06' + '02' + // 6 columns, 2 rows
+        s('a') + s('String') + s('x') + s('y') +
+        s('n') + s(NATIVE_TYPE.nstring) + '0100' + '00' + s('z') +
+        s('xs') + s('Array(String)') + '0200000000000000' + '0200000000000000' + s('p') + s('q') +
+        s('_topic') + s('String') + s('tp') + s('tp') +
+        s('_partition') + s('UInt32') + '03000000' + '03000000' +
+        s('_offset') + s('UInt64') + '0700000000000000' + '0800000000000000',
+    );
+  });
+
+  it('an empty block has its header and every column, with no rows', () => {
+    const b = compileBlock<{ a: string }>('t', [{ name: 'a', kind: 'string', field: 'a' }])('tp', 0, 0);
+    expect(b.rows()).toBe(0);
+    expect(Buffer.concat(b.finish()).subarray(0, 2).toString('hex')).toBe('0400');
+  });
+
+  it('refuses field names that are not plain identifiers (they are compiled into code)', () => {
+    expect(() => compileBlock('t', [{ name: 'a', kind: 'string', field: 'a; process.exit()' }])).toThrow(/not a plain identifier/);
+  });
+});

@@ -1,0 +1,104 @@
+import { accessSync, constants, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PipelineError } from '../../processors/errors/index.js';
+
+const PREFIX = 'slo-pipeline-spool-';
+/** Buffers per writev call (below every platform's IOV_MAX). */
+const IOV_BATCH = 512;
+
+/** '/dev/shm' when it is a writable folder (memory-backed on Linux), else the OS temporary folder. */
+export function defaultSpoolRoot(): string {
+  try {
+    if (statSync('/dev/shm').isDirectory()) {
+      accessSync('/dev/shm', constants.W_OK);
+      return '/dev/shm';
+    }
+  } catch {
+    // not available here
+  }
+  return tmpdir();
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Short-lived files carrying insert payloads to the embedded engine's `file()` table function.
+ * Each process writes into its own folder `slo-pipeline-spool-<pid>-XXXXXX` under the root;
+ * a file lives only while its insert runs. Folders of processes that are gone (a crash) are
+ * removed when the next spool opens under the same root.
+ */
+export class Spool {
+  private seq = 0;
+  private closed = false;
+
+  private constructor(readonly dir: string) {}
+
+  static create(root: string = defaultSpoolRoot()): Spool {
+    try {
+      for (const name of readdirSync(root)) {
+        const m = /^slo-pipeline-spool-(\d+)-/.exec(name);
+        if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
+      }
+      return new Spool(mkdtempSync(join(root, `${PREFIX}${process.pid}-`)));
+    } catch (e) {
+      throw new PipelineError('INVALID_CONFIG', `cannot use ${root} for insert spool files: ${(e as Error).message}`, {
+        field: 'spoolDir',
+        value: root,
+      });
+    }
+  }
+
+  /** Writes `chunks` to a new file, runs `use(path)`, then removes the file whatever happened. */
+  async with<T>(chunks: readonly Buffer[], use: (path: string) => Promise<T>): Promise<T> {
+    if (this.closed) throw new PipelineError('WAREHOUSE_UNAVAILABLE', 'warehouse is closed');
+    const path = join(this.dir, `${++this.seq}.bin`);
+    try {
+      try {
+        await writeAll(path, chunks);
+      } catch (e) {
+        // A full or missing folder: the insert can be retried once it is fixed.
+        throw new PipelineError('WAREHOUSE_UNAVAILABLE', `cannot write insert spool file ${path}: ${(e as Error).message}`, {}, { cause: e });
+      }
+      return await use(path);
+    } finally {
+      await unlink(path).catch(() => undefined);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function writeAll(path: string, chunks: readonly Buffer[]): Promise<void> {
+  const fh = await open(path, 'wx');
+  try {
+    let pending = chunks.filter((c) => c.length > 0);
+    while (pending.length > 0) {
+      const batch = pending.slice(0, IOV_BATCH);
+      let written = (await fh.writev(batch)).bytesWritten;
+      // A short write: drop what went out and continue with the rest of the batch.
+      const rest: Buffer[] = [];
+      for (const c of batch) {
+        if (written >= c.length) written -= c.length;
+        else {
+          rest.push(c.subarray(written));
+          written = 0;
+        }
+      }
+      pending = [...rest, ...pending.slice(batch.length)];
+    }
+  } finally {
+    await fh.close();
+  }
+}
