@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MAX_BATCH } from '../processors/ingest/options.js';
 import type { PhaseResult } from './spine-phases.js';
+
+const BENCH_BATCH = Number(process.env['BENCH_BATCH'] ?? DEFAULT_MAX_BATCH);
 
 /**
  * `npm run bench`: each phase runs in its own child process so its peak RSS is its own,
@@ -9,7 +12,7 @@ import type { PhaseResult } from './spine-phases.js';
  * Figures, not timed tests.
  *
  * Environment: BENCH_JOURNEYS_PER_DAY (traffic size, default 40000), BENCH_BATCH (records per
- * batch, default 20000), BENCH_ROUNDS (decode/bare/e2e repeated interleaved, medians printed,
+ * batch, default the pipeline's, 50000), BENCH_ROUNDS (decode/bare/e2e repeated interleaved, medians printed,
  * default 1), BENCH_PACED_SHARE (default 0.1), BENCH_FETCH_MIN / BENCH_FETCH_WAIT_MS (memory
  * transport batching in the pipeline phases, default 1 / 500). Arguments name the phases to run
  * (default: all).
@@ -148,7 +151,7 @@ async function orchestrate(): Promise<void> {
   });
   const ratio = median(ratios);
   const bare = fastest(perRound.map((r) => fastest(r['bare'])).flatMap((r) => r ?? []));
-  console.log(`\ntargets (batch ${fmt(Number(process.env['BENCH_BATCH'] ?? 20_000))} records, ${fmt(size)} journeys/day):`);
+  console.log(`\ntargets (batch ${fmt(BENCH_BATCH)} records, ${fmt(size)} journeys/day):`);
   if (dec) {
     console.log(`  (a) decode+validate+normalize: ${fmt(dec.eventsPerSec)} events/s (target >= 300,000: ${verdict(dec.eventsPerSec >= 300_000)})`);
   }

@@ -5,7 +5,7 @@ import { defaultCodec } from '../processors/codec/avro-codec.js';
 import { INPUT_TOPIC_LIST } from '../processors/contracts/topics.js';
 import { createDefaultDecoder } from '../processors/ingest/default-decoder.js';
 import { BatchPreparer } from '../processors/ingest/batch.js';
-import { createNormalizer, createPiiHasher, IngestPipeline, type CommittedBatch } from '../processors/ingest/index.js';
+import { createNormalizer, createPiiHasher, DEFAULT_MAX_BATCH, IngestPipeline, type CommittedBatch } from '../processors/ingest/index.js';
 import { silentLogger } from '../processors/observability/logger.js';
 import { publishRecords, toWireMessage } from '../processors/simulator-source.js';
 import { simulateStream } from '../processors/simulator/index.js';
@@ -31,7 +31,7 @@ export interface PhaseResult {
 }
 
 /** Records per batch in every phase: the consumer's maxBatchSize, the bare insert's chunk. */
-export const BENCH_BATCH = Number(process.env['BENCH_BATCH'] ?? 20_000);
+export const BENCH_BATCH = Number(process.env['BENCH_BATCH'] ?? DEFAULT_MAX_BATCH);
 const PARTITIONS = 6;
 const KEY = 'bench-key-0123456789';
 /** Seconds of traffic the paced phase publishes (at most all of it). */

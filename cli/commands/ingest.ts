@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { familyOfTopic } from '../../processors/contracts/topics.js';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import { createLogger, silentLogger } from '../../processors/observability/logger.js';
-import { IngestPipeline, createPiiHasher, deadLetterRow, payloadReader, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from '../../processors/ingest/index.js';
+import { DEFAULT_MAX_BATCH, IngestPipeline, createPiiHasher, deadLetterRow, payloadReader, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from '../../processors/ingest/index.js';
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
 import { resolvePiiKey } from '../../processors/ingest/pii-key.js';
@@ -81,7 +81,7 @@ export async function ingestFiles(
     hasher: createPiiHasher(options.hmacKey),
     groupId: `ingest-${process.pid}-${Date.now()}`,
     partitions: options.partitions ?? 6,
-    maxBatchSize: options.maxBatchSize ?? 5000,
+    maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH,
     logger: silentLogger(),
   });
   await pipeline.start();
@@ -171,7 +171,7 @@ export async function ingestCommand(argv: string[], io: CliIo): Promise<number> 
     const hmacKey = resolvePiiKey(io.env, wh.kind === 'chdb' ? (whOpts.dataDir ?? './.slo-data') : null);
     const summary = await ingestFiles(positionals, wh, {
       hmacKey,
-      maxBatchSize: parseIntFlag('batch-size', values['batch-size'], 5000, 1),
+      maxBatchSize: parseIntFlag('batch-size', values['batch-size'], DEFAULT_MAX_BATCH, 1),
       partitions: parseIntFlag('partitions', values.partitions, 6, 1),
       progress: (s) => log.info(s),
     });

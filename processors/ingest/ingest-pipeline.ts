@@ -11,7 +11,7 @@ import { BatchPreparer } from './batch.js';
 import { IntentLog } from './intent-log.js';
 import { Limiter } from './limiter.js';
 import { createNormalizer } from './normalize.js';
-import type { CommittedBatch, IngestOptions } from './options.js';
+import { DEFAULT_MAX_BATCH, type CommittedBatch, type IngestOptions } from './options.js';
 import { retryForever, type RetryPolicy } from './retry.js';
 
 interface Range {
@@ -29,7 +29,6 @@ interface PartitionState {
 }
 
 /** See IngestOptions.maxBatchSize and maxConcurrentInserts. */
-const DEFAULT_MAX_BATCH = 20_000;
 const DEFAULT_CONCURRENT_INSERTS = 2;
 
 const key = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;

@@ -1,4 +1,7 @@
+import { readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { type RunningBroker, startKafkaBroker, waitUntilServing } from '../../scripts/kafka-broker.js';
 
@@ -45,7 +48,31 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     if (pending) await (await pending.catch(() => null))?.stop();
+    await removeTestWarehouseFolders();
   };
+}
+
+/**
+ * The chdb folders of test processes (test/support/warehouse.ts), once those are gone: the
+ * worker processes of this run end around now, so each gets a few seconds.
+ */
+async function removeTestWarehouseFolders(): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^slo-test-chdb-(\d+)$/.exec(name)?.[1] ?? 0);
+    if (pid === 0) continue;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (!alive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function acquireBroker(): Promise<BrokerSource> {

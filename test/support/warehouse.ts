@@ -7,6 +7,7 @@ import { migrate, type Warehouse } from '../../sinks/warehouse/index.js';
 
 /** One chdb folder per test process; each test gets its own random database in it. */
 const CHDB_DIR = join(tmpdir(), `slo-test-chdb-${process.pid}`);
+// Removed by the global teardown once this process is gone (test/support/global-setup.ts).
 
 export function randomName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
