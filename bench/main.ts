@@ -14,7 +14,8 @@ const BENCH_BATCH = Number(process.env['BENCH_BATCH'] ?? DEFAULT_MAX_BATCH);
  * Environment: BENCH_JOURNEYS_PER_DAY (traffic size, default 40000), BENCH_BATCH (records per
  * batch, default the pipeline's, 50000), BENCH_ROUNDS (decode/bare/e2e repeated interleaved, medians printed,
  * default 1), BENCH_PACED_SHARE (default 0.1), BENCH_FETCH_MIN / BENCH_FETCH_WAIT_MS (memory
- * transport batching in the pipeline phases, default 1 / 500). Arguments name the phases to run
+ * transport batching in the pipeline phases, default 1 / 500), BENCH_DATA_DIR (folder for the embedded
+ * warehouses of decode/bare/e2e/paced, default the OS temporary folder). Arguments name the phases to run
  * (default: all).
  */
 interface PhaseArgs {

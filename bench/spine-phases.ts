@@ -30,6 +30,13 @@ export interface PhaseResult {
   extra?: Record<string, number | string>;
 }
 
+/**
+ * Where the phases' embedded warehouses live (BENCH_DATA_DIR; default the OS temporary folder,
+ * on disk here). The engine creates and removes many small files per insert and merge: on ext4
+ * right after many deletions that costs kernel time (README, Benchmarks).
+ */
+const BENCH_DATA_ROOT = process.env['BENCH_DATA_DIR'] ?? tmpdir();
+
 /** Records per batch in every phase: the consumer's maxBatchSize, the bare insert's chunk. */
 export const BENCH_BATCH = Number(process.env['BENCH_BATCH'] ?? DEFAULT_MAX_BATCH);
 const PARTITIONS = 6;
@@ -85,7 +92,7 @@ function timer(): () => { seconds: number; cpuSeconds: number } {
 }
 
 function benchWarehouse(name: string): Promise<ChdbWarehouse> {
-  const dir = join(tmpdir(), `slo-bench-${name}-${process.pid}`);
+  const dir = join(BENCH_DATA_ROOT, `slo-bench-${name}-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   return ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
 }

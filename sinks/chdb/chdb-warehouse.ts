@@ -12,12 +12,14 @@ import { CHDB_DEFAULTS, type ChdbWarehouseOptions } from './options.js';
  * Embedded ClickHouse: the same engine and SQL dialect as the server, in-process.
  *
  * chdb binds one data folder per process, but several connections to the *same* folder
- * coexist, each with its own current database. So every warehouse gets its own Session
- * and selects its database once; tests use one folder and a random database each.
+ * coexist, each with its own current database. So every warehouse opens its own Sessions
+ * (several: the engine runs one statement at a time per connection) and selects its database
+ * once in each; tests use one folder and a random database each.
  *
- * Native blocks (the ingest hot path) reach the engine through a spool file read with the
- * `file()` table function: chdb takes inline insert data as text only, and the engine reads a
- * Native file several times faster than it parses the same rows as text.
+ * Inserts reach the engine through a spool file read with the `file()` table function: chdb
+ * takes inline insert data as text only (the engine reads a Native block, the ingest hot path,
+ * several times faster than it parses the same rows as text), and an inline insert fails when
+ * the process's standard input has data waiting.
  */
 export class ChdbWarehouse extends RawInsertWarehouse implements Warehouse {
   readonly kind = 'chdb' as const;
@@ -95,29 +97,19 @@ export class ChdbWarehouse extends RawInsertWarehouse implements Warehouse {
     const target = `${this.database}.${assertIdentifier(table, 'table')}`;
     const cols = columns?.map((c) => assertIdentifier(c, 'column'));
     const settings = insertSettings(options);
-    if (format === 'Native') {
-      await this.spool.with(payload, (path) => {
-        // One reading thread: the block reaches the table as one insert block, the same on every
-        // replay, so its deduplication token matches (DESIGN.md, ClickHouse note).
-        const sql =
-          `INSERT INTO ${target}${cols ? ` (${cols.join(', ')})` : ''} ` +
-          `${settingsClause({ ...settings, max_threads: 1, schema_inference_use_cache_for_file: 0 })} ` +
-          `SELECT * FROM file({path:String}, 'Native')`;
-        return this.onSession((s) => s.queryBindAsync(sql, { path }, { format: 'TabSeparated' }), `insert into ${table}`, true);
-      });
-      return;
-    }
-    await this.onSession(
-      (s) =>
-        s.insert({
-          table: target,
-          values: payload.length === 1 ? (payload[0] as Buffer) : Buffer.concat(payload),
-          format,
-          ...(cols ? { columns: cols } : {}),
-          settings,
-        }),
-      `insert into ${table}`,
-    );
+    // Every insert reads its rows from a spool file with the file() table function, never as
+    // data inline in the statement: chdb takes whatever waits on the process's standard input
+    // (a parent's or a supervisor's pipe) as an inline insert's data and fails the statement.
+    // The insertion table's structure applies (column DEFAULT expressions included). One
+    // reading thread: the rows reach the table as the same insert blocks on every replay, so
+    // the deduplication token matches (DESIGN.md, ClickHouse note).
+    await this.spool.with(payload, (path) => {
+      const sql =
+        `INSERT INTO ${target}${cols ? ` (${cols.join(', ')})` : ''} ` +
+        `${settingsClause({ ...settings, max_threads: 1, schema_inference_use_cache_for_file: 0 })} ` +
+        `SELECT * FROM file({path:String}, '${format}')`;
+      return this.onSession((s) => s.queryBindAsync(sql, { path }, { format: 'TabSeparated' }), `insert into ${table}`, format === 'Native');
+    });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import { runCli } from '../support/cli.js';
 import { randomName } from '../support/warehouse.js';
+import { projectPath } from '../../processors/util/project-path.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slo-cli-'));
 const data = join(dir, 'data');
@@ -19,6 +21,22 @@ describe('slo-pipeline ingest', () => {
     const wh = await ChdbWarehouse.open({ dataDir: data, database: 'default' });
     for (const d of databases) await wh.exec(`DROP DATABASE IF EXISTS ${d}`);
     await wh.close();
+  });
+
+  it('ingests the same with data waiting on its standard input (a parent or supervisor pipe)', () => {
+    const file = join(dir, 'stdin.jsonl');
+    writeFileSync(file, [fx('fx-s1', 'USD', 0.9), 'not json', fx('fx-s2', 'EUR', 1), ''].join('\n'));
+    const database = randomName('cli');
+    databases.push(database);
+    const r = spawnSync(process.execPath, [projectPath('dist', 'cli', 'main.js'), 'ingest', file, '--json', '--data', data, '--database', database], {
+      input: 'this is not for the warehouse\n'.repeat(10_000),
+      encoding: 'utf8',
+      env: { ...process.env, SLO_LOG_LEVEL: 'silent' },
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ read: 3, dead_lettered: 1 });
   });
 
   it('processes good lines, dead-letters every bad one with its reason, and prints the --json summary', async () => {
