@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Spool } from './spool.js';
+import { fitsIn, Spool } from './spool.js';
 
 describe('insert spool', () => {
   it('hands the chunks over as one file and removes it afterwards, also when the insert fails', async () => {
@@ -45,5 +45,32 @@ describe('insert spool', () => {
     const spool = Spool.create(mkdtempSync(join(tmpdir(), 'spool-test-')));
     spool.close();
     await expect(spool.with([Buffer.from('x')], async () => 1)).rejects.toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
+  });
+
+  it('sends a payload the root has no room for to the OS temporary folder, and cleans both up', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'spool-test-'));
+    const spool = Spool.create(root, (_dir, bytes) => bytes < 10);
+    let small = '';
+    let large = '';
+    await spool.with([Buffer.from('tiny')], async (p) => void (small = p));
+    const got = await spool.with([Buffer.alloc(100, 7)], async (p) => {
+      large = p;
+      return readFileSync(p);
+    });
+    expect(small.startsWith(spool.dir)).toBe(true);
+    expect(large.startsWith(tmpdir())).toBe(true);
+    expect(large.startsWith(spool.dir)).toBe(false);
+    expect(got.equals(Buffer.alloc(100, 7))).toBe(true);
+    expect(existsSync(large)).toBe(false);
+    const overflowDir = join(large, '..');
+    expect(existsSync(overflowDir)).toBe(true);
+    spool.close();
+    expect(existsSync(overflowDir)).toBe(false);
+  });
+
+  it('fitsIn: a payload with margin to spare, from the folder\'s free space', () => {
+    expect(fitsIn(tmpdir(), 1)).toBe(true);
+    expect(fitsIn(tmpdir(), 2 ** 60)).toBe(false);
+    expect(fitsIn('/no/such/folder', 2 ** 60)).toBe(true); // cannot tell: try, and fall back on ENOSPC
   });
 });

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,20 +35,26 @@ function alive(pid: number): boolean {
  * Each process writes into its own folder `slo-pipeline-spool-<pid>-XXXXXX` under the root;
  * a file lives only while its insert runs. Folders of processes that are gone (a crash) are
  * removed when the next spool opens under the same root.
+ *
+ * A memory-backed root can be small (a container's /dev/shm is 64 MB by default): a payload
+ * that does not fit there with room to spare, or whose write runs out of space, goes to a
+ * folder under the OS temporary folder instead.
  */
 export class Spool {
   private seq = 0;
   private closed = false;
+  private overflowDir: string | null = null;
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    private readonly root: string,
+    private readonly fits: (dir: string, bytes: number) => boolean,
+  ) {}
 
-  static create(root: string = defaultSpoolRoot()): Spool {
+  /** @param fits whether a payload of `bytes` fits in `dir` (a parameter for tests) */
+  static create(root: string = defaultSpoolRoot(), fits: (dir: string, bytes: number) => boolean = fitsIn): Spool {
     try {
-      for (const name of readdirSync(root)) {
-        const m = /^slo-pipeline-spool-(\d+)-/.exec(name);
-        if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
-      }
-      return new Spool(mkdtempSync(join(root, `${PREFIX}${process.pid}-`)));
+      return new Spool(openSpoolDir(root), root, fits);
     } catch (e) {
       throw new PipelineError('INVALID_CONFIG', `cannot use ${root} for insert spool files: ${(e as Error).message}`, {
         field: 'spoolDir',
@@ -60,14 +66,25 @@ export class Spool {
   /** Writes `chunks` to a new file, runs `use(path)`, then removes the file whatever happened. */
   async with<T>(chunks: readonly Buffer[], use: (path: string) => Promise<T>): Promise<T> {
     if (this.closed) throw new PipelineError('WAREHOUSE_UNAVAILABLE', 'warehouse is closed');
-    const path = join(this.dir, `${++this.seq}.bin`);
+    const name = `${++this.seq}.bin`;
+    let bytes = 0;
+    for (const c of chunks) bytes += c.length;
+    let path = join(this.fits(this.dir, bytes) ? this.dir : this.overflow(), name);
     try {
       try {
         await writeAll(path, chunks);
       } catch (e) {
-        // A full or missing folder: the insert can be retried once it is fixed.
-        throw new PipelineError('WAREHOUSE_UNAVAILABLE', `cannot write insert spool file ${path}: ${(e as Error).message}`, {}, { cause: e });
+        if (!isOutOfSpace(e) || path.startsWith(this.overflow())) throw e;
+        await unlink(path).catch(() => undefined);
+        path = join(this.overflow(), name);
+        await writeAll(path, chunks);
       }
+    } catch (e) {
+      await unlink(path).catch(() => undefined);
+      // A full or missing folder: the insert can be retried once it is fixed.
+      throw new PipelineError('WAREHOUSE_UNAVAILABLE', `cannot write insert spool file ${path}: ${(e as Error).message}`, {}, { cause: e });
+    }
+    try {
       return await use(path);
     } finally {
       await unlink(path).catch(() => undefined);
@@ -77,7 +94,39 @@ export class Spool {
   close(): void {
     this.closed = true;
     rmSync(this.dir, { recursive: true, force: true });
+    if (this.overflowDir) rmSync(this.overflowDir, { recursive: true, force: true });
   }
+
+  /** The folder for payloads the root has no room for (the root's own when it is the OS temporary folder). */
+  private overflow(): string {
+    if (this.root === tmpdir()) return this.dir;
+    this.overflowDir ??= openSpoolDir(tmpdir());
+    return this.overflowDir;
+  }
+}
+
+/** A new folder of this process under `root`, after removing those of processes that are gone. */
+function openSpoolDir(root: string): string {
+  for (const name of readdirSync(root)) {
+    const m = /^slo-pipeline-spool-(\d+)-/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
+  }
+  return mkdtempSync(join(root, `${PREFIX}${process.pid}-`));
+}
+
+/** Room for `bytes` with margin (other inserts write beside it), or no way to tell. */
+export function fitsIn(dir: string, bytes: number): boolean {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize >= 2 * bytes + 16 * 2 ** 20;
+  } catch {
+    return true;
+  }
+}
+
+function isOutOfSpace(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 async function writeAll(path: string, chunks: readonly Buffer[]): Promise<void> {
