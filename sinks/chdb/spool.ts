@@ -3,6 +3,7 @@ import { open, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineError } from '../../processors/errors/index.js';
+import { processAlive } from '../../processors/util/process-alive.js';
 
 const PREFIX = 'slo-pipeline-spool-';
 /** Buffers per writev call (below every platform's IOV_MAX). */
@@ -21,14 +22,6 @@ export function defaultSpoolRoot(): string {
   return tmpdir();
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Short-lived files carrying insert payloads to the embedded engine's `file()` table function.
@@ -109,7 +102,7 @@ export class Spool {
 function openSpoolDir(root: string): string {
   for (const name of readdirSync(root)) {
     const m = /^slo-pipeline-spool-(\d+)-/.exec(name);
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
   }
   return mkdtempSync(join(root, `${PREFIX}${process.pid}-`));
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { type RunningBroker, startKafkaBroker, waitUntilServing } from '../../scripts/kafka-broker.js';
+import { processAlive } from '../../processors/util/process-alive.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -61,19 +62,11 @@ async function removeTestWarehouseFolders(): Promise<void> {
   for (const name of readdirSync(tmpdir())) {
     const pid = Number(/^slo-test-chdb-(\d+)$/.exec(name)?.[1] ?? 0);
     if (pid === 0) continue;
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (!alive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (!processAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function acquireBroker(): Promise<BrokerSource> {
   const fromEnv = process.env['KAFKA_BROKERS'];
