@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ingestFiles } from '../cli/commands/ingest.js';
@@ -9,6 +8,7 @@ import { generateApiKey, hashApiKey, startApi } from '../query-api/index.js';
 import { openWarehouse, type Warehouse } from '../sinks/warehouse/index.js';
 import { LOAD_CLIENT_JS } from './api-load-client.js';
 import type { PhaseResult } from './spine-phases.js';
+import { releaseScratch, scratchDir } from './scratch.js';
 
 export interface ApiBenchOptions {
   /** Warehouse with data to query; when absent, an embedded one is filled with simulated traffic. */
@@ -61,7 +61,7 @@ function runClient(config: { url: string; key: string; requests: number; concurr
 }
 
 async function fillEmbedded(journeysPerDay: number, days: number): Promise<{ wh: Warehouse; cleanup: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'slo-api-bench-'));
+  const dir = scratchDir('api');
   const wh = await openWarehouse({ dataDir: join(dir, 'data'), database: `bench_${randomBytes(4).toString('hex')}` }, {});
   const file = join(dir, 'sim.jsonl');
   writeFileSync(file, toJsonLines(simulate({ seed: 3, days, journeysPerDay })));
@@ -70,7 +70,7 @@ async function fillEmbedded(journeysPerDay: number, days: number): Promise<{ wh:
     wh,
     cleanup: async () => {
       await wh.close();
-      rmSync(dir, { recursive: true, force: true });
+      releaseScratch(dir);
     },
   };
 }

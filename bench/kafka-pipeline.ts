@@ -15,9 +15,6 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultCodec } from '../processors/codec/avro-codec.js';
 import { INPUT_TOPIC_LIST } from '../processors/contracts/topics.js';
@@ -31,6 +28,7 @@ import type { ConsumerHandlers, OutgoingMessage, Transport } from '../processors
 import { ChdbWarehouse } from '../sinks/chdb/index.js';
 import { migrate } from '../sinks/warehouse/index.js';
 import { startKafkaBroker } from '../scripts/kafka-broker.js';
+import { releaseScratch, scratchDir } from './scratch.js';
 
 const PARTITIONS = 6;
 const PII_KEY = 'kafka-pipeline-bench-key';
@@ -111,7 +109,7 @@ async function phaseBare(brokers: string, prefix: string, expected: number): Pro
 }
 
 async function openPipeline(brokers: string, prefix: string, onFresh?: (ms: number) => void): Promise<{ p: IngestPipeline; transport: Transport; close(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'slo-bench-kafka-'));
+  const dir = scratchDir('kafka');
   const wh = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
   await migrate(wh);
   const stamps = new Map<string, number>();
@@ -149,7 +147,7 @@ async function openPipeline(brokers: string, prefix: string, onFresh?: (ms: numb
       await p.stop();
       await transport.close();
       await wh.close();
-      rmSync(dir, { recursive: true, force: true });
+      releaseScratch(dir);
     },
   };
 }

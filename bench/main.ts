@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_BATCH } from '../processors/ingest/options.js';
+import { createRunScratch, removeRunScratch } from './scratch.js';
 import type { PhaseResult } from './spine-phases.js';
 
 const BENCH_BATCH = Number(process.env['BENCH_BATCH'] ?? DEFAULT_MAX_BATCH);
@@ -15,8 +16,8 @@ const BENCH_BATCH = Number(process.env['BENCH_BATCH'] ?? DEFAULT_MAX_BATCH);
  * batch, default the pipeline's, 50000), BENCH_ROUNDS (decode/bare/e2e repeated interleaved, medians printed,
  * default 1), BENCH_PACED_SHARE (default 0.1), BENCH_FETCH_MIN / BENCH_FETCH_WAIT_MS (memory
  * transport batching in the pipeline phases, default 1 / 500), BENCH_DATA_DIR (folder for the embedded
- * warehouses of decode/bare/e2e/paced, default the OS temporary folder). Arguments name the phases to run
- * (default: all).
+ * warehouses, default the OS temporary folder; they are all removed when the run ends). Arguments name
+ * the phases to run (default: all).
  */
 interface PhaseArgs {
   /** events/s for the paced phase */
@@ -96,6 +97,16 @@ async function run(name: string, size: number, args?: PhaseArgs): Promise<Row[]>
 }
 
 async function orchestrate(): Promise<void> {
+  // Every phase's warehouse stays until the end of the run (scratch.ts says why).
+  const scratch = createRunScratch();
+  try {
+    await orchestratePhases();
+  } finally {
+    removeRunScratch(scratch);
+  }
+}
+
+async function orchestratePhases(): Promise<void> {
   const size = Number(process.env['BENCH_JOURNEYS_PER_DAY'] ?? 40_000);
   const rounds = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 1));
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { queryPnl, rebuildCube, rollupMonthly } from '../processors/economics/warehouse/index.js';
 import type { PnlQuery } from '../processors/economics/index.js';
 import { ChdbWarehouse } from '../sinks/chdb/index.js';
 import { migrate, type Warehouse } from '../sinks/warehouse/index.js';
 import type { PhaseResult } from './spine-phases.js';
+import { releaseScratch, scratchDir } from './scratch.js';
 
 /**
  * P&L query latency over >= 10M money facts in the embedded warehouse, grouped by
@@ -100,7 +98,7 @@ export async function runPnlBench(options: PnlBenchOptions = {}): Promise<PnlBen
   const facts = options.facts ?? 10_000_000;
   const per = options.factsPerIncident ?? 5;
   const runs = options.runs ?? 40;
-  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'slo-pnl-bench-'));
+  const dir = options.dataDir ?? scratchDir('pnl');
   const wh = await ChdbWarehouse.open({ dataDir: dir, database: `pnl_bench_${randomBytes(4).toString('hex')}` });
   try {
     await migrate(wh);
@@ -122,7 +120,7 @@ export async function runPnlBench(options: PnlBenchOptions = {}): Promise<PnlBen
   } finally {
     await wh.exec(`DROP DATABASE IF EXISTS ${wh.database}`);
     await wh.close();
-    if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
+    if (!options.dataDir) releaseScratch(dir);
   }
 }
 

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { defaultCodec } from '../processors/codec/avro-codec.js';
 import type { JourneyEvent, QualityScoreUpdate, SloBreachSignal } from '../processors/contracts/events.js';
 import { familyOfTopic, INPUT_TOPICS, OUTPUT_TOPICS } from '../processors/contracts/topics.js';
@@ -19,6 +16,7 @@ import { ChdbWarehouse } from '../sinks/chdb/index.js';
 import { migrate, type Warehouse } from '../sinks/warehouse/index.js';
 import { benchSloYaml } from './slo-bench-slos.js';
 import type { PhaseResult } from './spine-phases.js';
+import { releaseScratch, scratchDir } from './scratch.js';
 
 /**
  * SLO engine figures on simulator data, in the embedded warehouse:
@@ -160,7 +158,7 @@ export async function runSloBench(options: SloBenchOptions = {}): Promise<SloBen
   const loaded = loadSloFiles([{ file: 'bench.yaml', text: benchSloYaml(count) }]);
   if (!loaded.ok) throw new Error(`bench SLOs invalid: ${loaded.problems[0]?.message ?? ''}`);
   const slos = loaded.slos;
-  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'slo-bench-'));
+  const dir = options.dataDir ?? scratchDir('slo');
   const wh = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
   const transport = new MemoryTransport({ defaultPartitions: 6 });
   try {
@@ -218,7 +216,7 @@ export async function runSloBench(options: SloBenchOptions = {}): Promise<SloBen
   } finally {
     await transport.close().catch(() => {});
     await wh.close();
-    if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
+    if (!options.dataDir) releaseScratch(dir);
   }
 }
 

@@ -1,6 +1,3 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import { defaultCodec } from '../processors/codec/avro-codec.js';
 import { INPUT_TOPIC_LIST } from '../processors/contracts/topics.js';
 import { createDefaultDecoder } from '../processors/ingest/default-decoder.js';
@@ -13,6 +10,7 @@ import { MemoryTransport } from '../processors/transport/memory/index.js';
 import type { Message, OutgoingMessage } from '../processors/transport/types.js';
 import { ChdbWarehouse } from '../sinks/chdb/index.js';
 import { migrate } from '../sinks/warehouse/index.js';
+import { releaseScratch, scratchDir } from './scratch.js';
 
 export interface PhaseResult {
   phase: string;
@@ -29,13 +27,6 @@ export interface PhaseResult {
   latencyOf?: string;
   extra?: Record<string, number | string>;
 }
-
-/**
- * Where the phases' embedded warehouses live (BENCH_DATA_DIR; default the OS temporary folder,
- * on disk here). The engine creates and removes many small files per insert and merge: on ext4
- * right after many deletions that costs kernel time (README, Benchmarks).
- */
-const BENCH_DATA_ROOT = process.env['BENCH_DATA_DIR'] ?? tmpdir();
 
 /** Records per batch in every phase: the consumer's maxBatchSize, the bare insert's chunk. */
 export const BENCH_BATCH = Number(process.env['BENCH_BATCH'] ?? DEFAULT_MAX_BATCH);
@@ -92,14 +83,12 @@ function timer(): () => { seconds: number; cpuSeconds: number } {
 }
 
 function benchWarehouse(name: string): Promise<ChdbWarehouse> {
-  const dir = join(BENCH_DATA_ROOT, `slo-bench-${name}-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  return ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
+  return ChdbWarehouse.open({ dataDir: scratchDir(name), database: 'bench' });
 }
 
 async function closeWarehouse(wh: ChdbWarehouse): Promise<void> {
   await wh.close();
-  rmSync(wh.dataDir, { recursive: true, force: true });
+  releaseScratch(wh.dataDir);
 }
 
 /** (a) decode + validate + normalize into insert payloads, on one core, no I/O. */

@@ -1,7 +1,9 @@
-import { familyOfTopic } from '../contracts/topics.js';
+import type { EventOfFamily } from '../contracts/events.js';
+import { familyOfTopic, type Family } from '../contracts/topics.js';
 import type { Message, TopicPartition } from '../transport/types.js';
 import type { DeadLetter } from './dead-letters.js';
 import { decodeForFamily, decodeMessage, type EventDecoder } from './decode.js';
+import type { BlockBuilder } from './native.js';
 import { FACT_TABLE, type Normalizer } from './normalize.js';
 
 /** One topic-partition run of messages, decoded, validated and serialized for its insert. */
@@ -31,43 +33,88 @@ export class BatchPreparer {
     private readonly normalizer: Normalizer,
   ) {}
 
+  /** The whole batch at once. */
   prepare(tp: TopicPartition, msgs: readonly Message[]): PreparedBatch {
-    const family = familyOfTopic(tp.topic);
-    const dead: DeadLetter[] = [];
-    if (!family) {
-      for (const m of msgs) this.deadLetter(dead, tp, m, decodeMessage(m, this.decoder));
-      return { table: undefined, columns: [], block: EMPTY, events: 0, dead, minOccurredAt: null, maxOccurredAt: null };
-    }
-    const out = this.normalizer.block(family)(tp.topic, tp.partition, msgs.length);
-    let events = 0;
-    let minT = Infinity;
-    let maxT = -Infinity;
-    for (const m of msgs) {
+    const job = this.begin(tp, msgs);
+    job.step(msgs.length);
+    return job.finish();
+  }
+
+  /**
+   * The batch in steps, so a caller on an event loop can let other work (the completion of a
+   * statement in flight) run between two steps instead of after the whole batch.
+   */
+  begin(tp: TopicPartition, msgs: readonly Message[]): PreparationJob {
+    return new PreparationJob(this.decoder, this.normalizer, tp, msgs);
+  }
+}
+
+/** One batch being prepared: `step` until it returns true, then `finish`. */
+export class PreparationJob {
+  private readonly family: Family | undefined;
+  private readonly out: BlockBuilder<EventOfFamily[Family]> | undefined;
+  private readonly dead: DeadLetter[] = [];
+  private next = 0;
+  private events = 0;
+  private minT = Infinity;
+  private maxT = -Infinity;
+
+  constructor(
+    private readonly decoder: EventDecoder,
+    private readonly normalizer: Normalizer,
+    private readonly tp: TopicPartition,
+    private readonly msgs: readonly Message[],
+  ) {
+    this.family = familyOfTopic(tp.topic);
+    this.out = this.family ? this.normalizer.block(this.family)(tp.topic, tp.partition, msgs.length) : undefined;
+  }
+
+  /** Prepares up to `count` more messages; true when all are done. */
+  step(count: number): boolean {
+    const { msgs, family, out, tp } = this;
+    const end = Math.min(msgs.length, this.next + Math.max(1, count));
+    for (let i = this.next; i < end; i++) {
+      const m = msgs[i] as Message;
+      if (!family || !out) {
+        this.deadLetter(tp, m, decodeMessage(m, this.decoder));
+        continue;
+      }
       const d = decodeForFamily(family, m, this.decoder);
       if (!d.ok) {
-        this.deadLetter(dead, tp, m, d);
+        this.deadLetter(tp, m, d);
         continue;
       }
       out.row(d.event, m.offset);
-      events++;
+      this.events++;
       const t = d.event.occurred_at;
-      if (t < minT) minT = t;
-      if (t > maxT) maxT = t;
+      if (t < this.minT) this.minT = t;
+      if (t > this.maxT) this.maxT = t;
+    }
+    this.next = end;
+    return end >= msgs.length;
+  }
+
+  /** The prepared batch (every message must have been stepped through). */
+  finish(): PreparedBatch {
+    if (this.next < this.msgs.length) throw new Error(`batch finished after ${this.next} of ${this.msgs.length} messages`);
+    const { family, events } = this;
+    if (!family || !this.out) {
+      return { table: undefined, columns: [], block: EMPTY, events: 0, dead: this.dead, minOccurredAt: null, maxOccurredAt: null };
     }
     return {
       table: FACT_TABLE[family],
       columns: this.normalizer.columns(family),
-      block: events > 0 ? out.finish() : EMPTY,
+      block: events > 0 ? this.out.finish() : EMPTY,
       events,
-      dead,
-      minOccurredAt: events > 0 ? minT : null,
-      maxOccurredAt: events > 0 ? maxT : null,
+      dead: this.dead,
+      minOccurredAt: events > 0 ? this.minT : null,
+      maxOccurredAt: events > 0 ? this.maxT : null,
     };
   }
 
-  private deadLetter(dead: DeadLetter[], tp: TopicPartition, m: Message, d: ReturnType<typeof decodeMessage>): void {
+  private deadLetter(tp: TopicPartition, m: Message, d: ReturnType<typeof decodeMessage>): void {
     if (d.ok) return;
-    dead.push({
+    this.dead.push({
       source_topic: tp.topic,
       source_partition: tp.partition,
       source_offset: m.offset,

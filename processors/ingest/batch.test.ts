@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCodec } from '../codec/avro-codec.js';
+import { INPUT_TOPIC_LIST } from '../contracts/topics.js';
+import { publishRecords } from '../simulator-source.js';
+import { simulateStream } from '../simulator/index.js';
+import { MemoryTransport } from '../transport/memory/index.js';
+import { BatchPreparer, type PreparedBatch } from './batch.js';
+import { createDefaultDecoder } from './default-decoder.js';
+import { createNormalizer, createPiiHasher } from './normalize.js';
+
+const bytes = (b: PreparedBatch): Buffer => Buffer.concat([...b.block]);
+
+describe('BatchPreparer in steps', () => {
+  it('gives the same block, dead letters and time range as in one piece, whatever the step', async () => {
+    const transport = new MemoryTransport({ defaultPartitions: 2 });
+    await transport.ensureTopics(INPUT_TOPIC_LIST.map((topic) => ({ topic, partitions: 2 })));
+    // Malformed records included: dead letters interleave with good rows.
+    const stream = simulateStream({ seed: 11, days: 1, journeysPerDay: 300, malformedRate: 0.05 });
+    await publishRecords(stream, await transport.producer(), defaultCodec());
+    // A fixed clock: the timestamp rule's reason names its upper bound.
+    const now = Date.now();
+    const preparer = new BatchPreparer(createDefaultDecoder(defaultCodec(), () => now), createNormalizer(createPiiHasher('k')));
+    let deadSeen = 0;
+    for (const topic of [...INPUT_TOPIC_LIST, 'not.an.input.topic']) {
+      const log = transport.topic(topic)?.partitions[0] ?? [];
+      const msgs = log.length > 0 ? log : (transport.topic(INPUT_TOPIC_LIST[0] as string)?.partitions[0] ?? []).slice(0, 3).map((m) => ({ ...m, topic }));
+      const whole = preparer.prepare({ topic, partition: 0 }, msgs);
+      deadSeen += whole.dead.length;
+      for (const step of [1, 7, 100]) {
+        const job = preparer.begin({ topic, partition: 0 }, msgs);
+        let steps = 0;
+        while (!job.step(step)) steps++;
+        expect(steps).toBe(Math.max(0, Math.ceil(msgs.length / step) - 1));
+        const stepped = job.finish();
+        expect(bytes(stepped).equals(bytes(whole))).toBe(true);
+        expect(stepped.events).toBe(whole.events);
+        expect(stepped.dead).toEqual(whole.dead);
+        expect([stepped.minOccurredAt, stepped.maxOccurredAt]).toEqual([whole.minOccurredAt, whole.maxOccurredAt]);
+      }
+    }
+    expect(deadSeen).toBeGreaterThan(0);
+  });
+
+  it('refuses to finish before every message was prepared', async () => {
+    const transport = new MemoryTransport({ defaultPartitions: 1 });
+    await transport.ensureTopics(INPUT_TOPIC_LIST.map((topic) => ({ topic, partitions: 1 })));
+    await publishRecords(simulateStream({ seed: 3, days: 1, journeysPerDay: 50 }), await transport.producer(), defaultCodec());
+    const topic = INPUT_TOPIC_LIST[0] as string;
+    const msgs = transport.topic(topic)?.partitions[0] ?? [];
+    expect(msgs.length).toBeGreaterThan(2);
+    const job = new BatchPreparer(createDefaultDecoder(), createNormalizer(createPiiHasher('k'))).begin({ topic, partition: 0 }, msgs);
+    expect(job.step(1)).toBe(false);
+    expect(() => job.finish()).toThrow(`batch finished after 1 of ${msgs.length} messages`);
+  });
+});
