@@ -103,6 +103,7 @@ export async function phaseDecode(journeysPerDay: number): Promise<PhaseResult> 
       const p = preparer.prepare(b, b.messages);
       for (const c of p.block) bytes += c.length;
       events += p.events;
+      p.release(); // as the pipeline does once the block is inserted
     }
   };
   run(); // warm-up (JIT, HMAC cache)

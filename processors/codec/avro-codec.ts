@@ -1,4 +1,5 @@
 import { OUTPUT_TOPICS, RECORD_OF_FAMILY, familyOfTopic } from '../contracts/index.js';
+import { NOT_READ } from './fast-reader.js';
 import { PipelineError, isPipelineError } from '../errors/index.js';
 import { fingerprintToHex } from './fingerprint.js';
 import { compileJsonReader, type JsonReader } from './json-values.js';
@@ -162,6 +163,10 @@ class Codec implements AvroCodec {
 }
 
 function readBody(writer: WriterSchema, bytes: Buffer, offset: number): unknown {
+  if (writer.fast) {
+    const value = writer.fast(bytes, offset);
+    if (value !== NOT_READ) return value;
+  }
   let result: { value: unknown; offset: number };
   try {
     result = writer.record.type.decode(bytes, offset, writer.resolver) as { value: unknown; offset: number };

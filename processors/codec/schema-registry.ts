@@ -3,6 +3,7 @@ import type { Type } from 'avsc';
 import { PipelineError } from '../errors/index.js';
 import { schemaFingerprint } from './fingerprint.js';
 import type { SchemaFile } from './schema-files.js';
+import { compileFastReader, type FastReader } from './fast-reader.js';
 
 export type Resolver = ReturnType<Type['createResolver']>;
 type RecordType = InstanceType<typeof avsc.types.RecordType>;
@@ -38,6 +39,8 @@ export interface WriterSchema {
   source: string;
   /** Types decoding longs as BigInt; built on first use by the precision-loss path only. */
   wide?: { reader: Type; resolver: Resolver };
+  /** Generated reader of this writer's bodies (current schemas only; fast-reader.ts). */
+  fast?: FastReader | undefined;
 }
 
 export const SINGLE_OBJECT_MAGIC_0 = 0xc3;
@@ -66,7 +69,15 @@ export function buildRegistry(files: readonly SchemaFile[]): SchemaRegistry {
   }
   const writers: WriterSchema[] = [];
   for (const record of current.values()) {
-    writers.push({ record, writerType: record.type, writerSchema: record.schema, resolver: undefined, fingerprint: record.fingerprint, source: `${record.name}.avsc` });
+    writers.push({
+      record,
+      writerType: record.type,
+      writerSchema: record.schema,
+      resolver: undefined,
+      fingerprint: record.fingerprint,
+      source: `${record.name}.avsc`,
+      fast: compileFastReader(record.type),
+    });
   }
   for (const file of files.filter((f) => f.historical)) {
     writers.push(historicalWriter(current, file.schema, file.path));

@@ -18,7 +18,14 @@ export interface PreparedBatch {
   /** Event-time range of the valid events (epoch ms); null when there were none. */
   minOccurredAt: number | null;
   maxOccurredAt: number | null;
+  /**
+   * Gives the block's buffers back for the next batches once it has been inserted: `block`
+   * must not be used afterwards. Optional: a block never released is collected as usual.
+   */
+  release(): void;
 }
+
+const NOTHING_TO_RELEASE = (): void => undefined;
 
 const EMPTY: readonly Buffer[] = [];
 
@@ -97,18 +104,28 @@ export class PreparationJob {
   /** The prepared batch (every message must have been stepped through). */
   finish(): PreparedBatch {
     if (this.next < this.msgs.length) throw new Error(`batch finished after ${this.next} of ${this.msgs.length} messages`);
-    const { family, events } = this;
-    if (!family || !this.out) {
-      return { table: undefined, columns: [], block: EMPTY, events: 0, dead: this.dead, minOccurredAt: null, maxOccurredAt: null };
+    const { family, events, out } = this;
+    if (!family || !out) {
+      return {
+        table: undefined,
+        columns: [],
+        block: EMPTY,
+        events: 0,
+        dead: this.dead,
+        minOccurredAt: null,
+        maxOccurredAt: null,
+        release: NOTHING_TO_RELEASE,
+      };
     }
     return {
       table: FACT_TABLE[family],
       columns: this.normalizer.columns(family),
-      block: events > 0 ? this.out.finish() : EMPTY,
+      block: events > 0 ? out.finish() : EMPTY,
       events,
       dead: this.dead,
       minOccurredAt: events > 0 ? this.minT : null,
       maxOccurredAt: events > 0 ? this.maxT : null,
+      release: () => out.release(),
     };
   }
 

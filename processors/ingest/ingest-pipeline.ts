@@ -275,6 +275,7 @@ export class IngestPipeline {
       const table = b.table;
       const end = this.metrics?.insertSeconds.startTimer();
       await retry(`insert ${table}`, () => this.inserts.run(() => this.wh.insertNative(table, b.columns, b.block, { dedupToken: token })));
+      b.release(); // inserted: the block's buffers serve the next batches
       end?.();
       this.metrics?.factsOut.inc({ table }, b.events);
     }

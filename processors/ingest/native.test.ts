@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ColumnBuffer, compileBlock, NATIVE_TYPE } from './native.js';
+import { BufferPool, ColumnBuffer, compileBlock, NATIVE_TYPE } from './native.js';
 
 const hex = (f: (b: ColumnBuffer) => void): string => {
   const b = new ColumnBuffer(1); // grows from the smallest size on every write
@@ -84,5 +84,51 @@ describe('compileBlock', () => {
 
   it('refuses field names that are not plain identifiers (they are compiled into code)', () => {
     expect(() => compileBlock('t', [{ name: 'a', kind: 'string', field: 'a; process.exit()' }])).toThrow(/not a plain identifier/);
+  });
+});
+
+describe('BufferPool and released blocks', () => {
+  it('hands out powers of two from 4 KiB, reuses what was given back, holds at most its limit', () => {
+    const pool = new BufferPool(64 * 1024);
+    const a = pool.take(5000);
+    expect(a.length).toBe(8192);
+    pool.give(a);
+    expect(pool.idleBytes).toBe(8192);
+    expect(pool.take(8000)).toBe(a); // the same memory again
+    expect(pool.idleBytes).toBe(0);
+    expect(pool.take(1).length).toBe(4096);
+    pool.give(Buffer.alloc(100)); // not one of its own sizes: ignored
+    pool.give(Buffer.alloc(5000));
+    expect(pool.idleBytes).toBe(0);
+    pool.give(pool.take(64 * 1024));
+    pool.give(pool.take(4096)); // beyond the limit: dropped
+    expect(pool.idleBytes).toBe(64 * 1024);
+  });
+
+  it('a block built in released buffers has the same bytes as one built fresh', () => {
+    type E = { id: string; n: number | null; tags: string[] };
+    const cols = [
+      { name: 'id', kind: 'string', field: 'id' },
+      { name: 'n', kind: 'nint', field: 'n' },
+      { name: 'tags', kind: 'strings', field: 'tags' },
+    ] as const;
+    const rows = (k: number): E[] => Array.from({ length: 3000 }, (_, i) => ({ id: `id-${k}-${i}-${'x'.repeat(i % 50)}`, n: i % 3 ? i * k : null, tags: i % 4 ? ['a', `t${i}`] : [] }));
+    const build = (factory: ReturnType<typeof compileBlock<E>>, k: number) => {
+      const b = factory('topic', 1, 10); // too small a guess: the columns grow
+      rows(k).forEach((e, i) => b.row(e, String(i)));
+      return b;
+    };
+    const pool = new BufferPool();
+    const pooled = compileBlock<E>('pooled', cols, pool);
+    const fresh = compileBlock<E>('fresh', cols);
+    const first = build(pooled, 1);
+    expect(Buffer.concat(first.finish())).toEqual(Buffer.concat(build(fresh, 1).finish()));
+    first.release();
+    first.release(); // twice is harmless
+    const idle = pool.idleBytes;
+    expect(idle).toBeGreaterThan(0);
+    const second = build(pooled, 2);
+    expect(pool.idleBytes).toBeLessThan(idle); // reused
+    expect(Buffer.concat(second.finish())).toEqual(Buffer.concat(build(fresh, 2).finish()));
   });
 });

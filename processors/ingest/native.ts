@@ -39,6 +39,48 @@ const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 
 /**
+ * Column buffers for reuse. A block's buffers are a few hundred bytes per row (megabytes per
+ * batch); allocated fresh for every batch, that external memory made V8 run a full collection
+ * every few batches (about a tenth of the preparation's CPU). The pipeline gives a block's
+ * buffers back once its insert has completed (PreparedBatch.release); buffers never given back
+ * are simply collected. Capacities are powers of two from 4 KiB; at most `maxBytes` wait here.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, Buffer[]>();
+  private held = 0;
+
+  constructor(private readonly maxBytes = 128 * 1024 * 1024) {}
+
+  /** A buffer of at least `min` bytes (contents undefined). */
+  take(min: number): Buffer {
+    let cap = 4096;
+    while (cap < min) cap *= 2;
+    const list = this.free.get(cap);
+    const b = list?.pop();
+    if (b) {
+      this.held -= cap;
+      return b;
+    }
+    return Buffer.allocUnsafeSlow(cap);
+  }
+
+  /** Gives a buffer from {@link take} back; nothing may use it afterwards. */
+  give(b: Buffer): void {
+    const cap = b.length;
+    if (cap < 4096 || (cap & (cap - 1)) !== 0 || this.held + cap > this.maxBytes) return;
+    let list = this.free.get(cap);
+    if (!list) this.free.set(cap, (list = []));
+    list.push(b);
+    this.held += cap;
+  }
+
+  /** Bytes waiting for reuse. */
+  get idleBytes(): number {
+    return this.held;
+  }
+}
+
+/**
  * A growing byte buffer for one column's data. Short ASCII strings are copied by a JS loop
  * (cheaper than a native call per cell); other text falls back to Buffer#write.
  */
@@ -46,9 +88,22 @@ export class ColumnBuffer {
   private buf: Buffer;
   private pos = 0;
 
-  /** @param expectedBytes a size hint (the buffer doubles when it is exceeded) */
-  constructor(expectedBytes = 256) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, Math.ceil(expectedBytes)));
+  /**
+   * @param expectedBytes a size hint (the buffer doubles when it is exceeded)
+   * @param pool where large buffers come from and go back to ({@link release})
+   */
+  constructor(
+    expectedBytes = 256,
+    private readonly pool?: BufferPool,
+  ) {
+    const n = Math.max(64, Math.ceil(expectedBytes));
+    this.buf = pool && n >= 4096 ? pool.take(n) : Buffer.allocUnsafe(n);
+  }
+
+  /** Gives the buffer back to the pool; the column (and every view of it) is dead afterwards. */
+  release(): void {
+    this.pool?.give(this.buf);
+    this.pos = 0;
   }
 
   get length(): number {
@@ -165,8 +220,10 @@ export class ColumnBuffer {
   }
 
   private grow(n: number): void {
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const size = Math.max(this.buf.length * 2, this.pos + n);
+    const next = this.pool && size >= 4096 ? this.pool.take(size) : Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
+    this.pool?.give(this.buf); // no view of it exists before the block is finished
     this.buf = next;
   }
 }
@@ -214,11 +271,18 @@ export class NativeColumn {
     kind: ColumnKind | 'u32' | 'u64',
     rows: number,
     bytesPerRow: number,
+    pool?: BufferPool,
   ) {
     const nullable = kind === 'nstring' || kind === 'nint' || kind === 'nfloat';
     this.nulls = nullable ? new NullMap(rows) : undefined;
-    this.ends = kind === 'strings' ? new ColumnBuffer(rows * 8) : undefined;
-    this.data = new ColumnBuffer(rows * bytesPerRow);
+    this.ends = kind === 'strings' ? new ColumnBuffer(rows * 8, pool) : undefined;
+    this.data = new ColumnBuffer(rows * bytesPerRow, pool);
+  }
+
+  /** Gives the column's buffers back to their pool (the block's chunks are dead afterwards). */
+  release(): void {
+    this.data.release();
+    this.ends?.release();
   }
 
   str(v: string): void {
@@ -304,6 +368,8 @@ export interface BlockBuilder<E> {
   rows(): number;
   /** The block: header, then each column's name, type and data (chunks, in order). */
   finish(): Buffer[];
+  /** Gives the columns' buffers back for the next blocks: the chunks must not be used afterwards. */
+  release(): void;
 }
 
 /** Average data bytes per row of each column, learned from the blocks built so far. */
@@ -317,7 +383,11 @@ const IDENT = /^[a-z_][a-z0-9_]*$/;
  * shared loop over column closures goes megamorphic across the six event shapes). The source
  * position columns `_topic`, `_partition`, `_offset` close every row.
  */
-export function compileBlock<E>(name: string, columns: readonly Column[]): (topic: string, partition: number, expectedRows: number) => BlockBuilder<E> {
+export function compileBlock<E>(
+  name: string,
+  columns: readonly Column[],
+  pool?: BufferPool,
+): (topic: string, partition: number, expectedRows: number) => BlockBuilder<E> {
   if (!IDENT.test(name)) throw new Error(`block writer name ${name} is not a plain identifier`);
   let body = '';
   columns.forEach((c, i) => {
@@ -343,7 +413,8 @@ export function compileBlock<E>(name: string, columns: readonly Column[]): (topi
   ];
   return (topic, partition, expectedRows) => {
     const rows = Math.max(1, expectedRows);
-    const cols = defs.map((d) => new NativeColumn(d.name, d.type, d.kind, rows, (sizes.get(d.name) ?? 16) * 1.1));
+    const cols = defs.map((d) => new NativeColumn(d.name, d.type, d.kind, rows, (sizes.get(d.name) ?? 16) * 1.1, pool));
+    let released = false;
     const offsets = cols[n + 2] as NativeColumn;
     // Every row writes exactly 8 bytes of _offset: the row count needs no counter of its own.
     const rowCount = (): number => offsets.data.length / 8;
@@ -361,6 +432,11 @@ export function compileBlock<E>(name: string, columns: readonly Column[]): (topi
           out.push(...c.chunks());
         }
         return out;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const c of cols) c.release();
       },
     };
   };

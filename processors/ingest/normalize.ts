@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Family } from '../contracts/topics.js';
 import type { EventOfFamily } from '../contracts/events.js';
-import { compileBlock, type BlockBuilder, type Column, type ColumnKind } from './native.js';
+import { BufferPool, compileBlock, type BlockBuilder, type Column, type ColumnKind } from './native.js';
 
 /** Fact table of each input family (dwh/sql/001_facts.sql). */
 export const FACT_TABLE: Record<Family, string> = {
@@ -160,9 +160,10 @@ export function createNormalizer(hasher: PiiHasher): Normalizer {
   const all = specs(hasher) as unknown as Record<Family, Spec<Record<string, unknown>>>;
   const blocks = new Map<Family, BlockFactory<unknown>>();
   const names = new Map<Family, readonly string[]>();
+  const pool = new BufferPool();
   for (const f of Object.keys(all) as Family[]) {
     const cols = all[f].map(([name, kind, field, map]): Column => ({ name, kind, field, ...(map ? { map } : {}) }));
-    blocks.set(f, compileBlock(f, cols) as BlockFactory<unknown>);
+    blocks.set(f, compileBlock(f, cols, pool) as BlockFactory<unknown>);
     names.set(f, [...cols.map((c) => c.name), ...SOURCE_COLUMNS]);
   }
   return {
