@@ -20,7 +20,7 @@ export interface PreparedBatch {
   maxOccurredAt: number | null;
   /**
    * Gives the block's buffers back for the next batches once it has been inserted: `block`
-   * must not be used afterwards. Optional: a block never released is collected as usual.
+   * must not be used afterwards. A batch never released is collected as usual.
    */
   release(): void;
 }

@@ -275,10 +275,10 @@ export class IngestPipeline {
       const table = b.table;
       const end = this.metrics?.insertSeconds.startTimer();
       await retry(`insert ${table}`, () => this.inserts.run(() => this.wh.insertNative(table, b.columns, b.block, { dedupToken: token })));
-      b.release(); // inserted: the block's buffers serve the next batches
       end?.();
       this.metrics?.factsOut.inc({ table }, b.events);
     }
+    b.release(); // inserted (or empty): the block's buffers serve the next batches
     const dead = b.dead;
     if (dead.length > 0) {
       await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map((d) => deadLetterRow(d, this.opts.hasher, this.readPayload)), { dedupToken: `${token}-dlq` }));

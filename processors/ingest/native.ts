@@ -35,6 +35,7 @@ export const NATIVE_TYPE: Record<ColumnKind, string> = {
 };
 
 const TWO_32 = 4294967296;
+const RELEASED = Buffer.alloc(0);
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 
@@ -103,6 +104,8 @@ export class ColumnBuffer {
   /** Gives the buffer back to the pool; the column (and every view of it) is dead afterwards. */
   release(): void {
     this.pool?.give(this.buf);
+    // A write after release (a misuse) then grows into a new buffer instead of one the pool lent out again.
+    this.buf = RELEASED;
     this.pos = 0;
   }
 
