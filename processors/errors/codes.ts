@@ -18,6 +18,14 @@ export const ERROR_CODES = {
   AMOUNT_OVERFLOW: { retry: false, doc: 'A money amount exceeds the safe integer range (2^53 - 1 minor units).' },
   UNKNOWN_CURRENCY: { retry: false, doc: 'A currency is not an ISO 4217 code.' },
   BAD_TIMESTAMP: { retry: false, doc: '`occurred_at` is outside the sane range (2000-01-01 .. now + 1 day).' },
+  // Input: hostile or malformed shapes
+  RECORD_TOO_LARGE: { retry: false, doc: 'A record (Kafka value or JSON Lines line) is over 1 MiB, Kafka\'s default `max.message.bytes`.' },
+  INVALID_UTF8: { retry: false, doc: 'A JSON Lines line or JSON value is not valid UTF-8.' },
+  TOO_DEEP: { retry: false, doc: 'A JSON value nests objects or arrays deeper than the limit (64 levels).' },
+  NUMBER_OUT_OF_RANGE: {
+    retry: false,
+    doc: 'A number is outside the range of its Avro type (beyond double range, or not an exact integer within the safe range where a `long` is due).',
+  },
   // Configuration
   INVALID_CONFIG: { retry: false, doc: 'Configuration (CLI flags, environment) is invalid; nothing is started.' },
   INVALID_SLO: { retry: false, doc: 'An SLO definition does not parse or names an unknown field, topic, event type or window.' },
@@ -52,4 +60,8 @@ export type DeadLetterCode = Extract<
   | 'AMOUNT_OVERFLOW'
   | 'UNKNOWN_CURRENCY'
   | 'BAD_TIMESTAMP'
+  | 'RECORD_TOO_LARGE'
+  | 'INVALID_UTF8'
+  | 'TOO_DEEP'
+  | 'NUMBER_OUT_OF_RANGE'
 >;

@@ -23,6 +23,7 @@ export type Decoded =
   | { ok: false; code: DeadLetterCode; reason: string; field?: string };
 
 const DEAD_LETTER_CODES = new Set<string>([
+  'RECORD_TOO_LARGE', 'INVALID_UTF8', 'TOO_DEEP', 'NUMBER_OUT_OF_RANGE',
   'NOT_JSON', 'BAD_ENVELOPE', 'UNKNOWN_TOPIC', 'EMPTY_VALUE', 'BAD_FRAMING', 'UNKNOWN_SCHEMA', 'UNDECODABLE',
   'SCHEMA_MISMATCH', 'INVALID_FIELD', 'NEGATIVE_AMOUNT', 'AMOUNT_OVERFLOW', 'UNKNOWN_CURRENCY', 'BAD_TIMESTAMP',
 ]);
