@@ -1,8 +1,9 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { EventOfFamily } from '../contracts/events.js';
 import { familyOfTopic, type Family } from '../contracts/topics.js';
 import type { Message, TopicPartition } from '../transport/types.js';
 import type { DeadLetter } from './dead-letters.js';
-import { decodeForFamily, decodeMessage, type EventDecoder } from './decode.js';
+import { CONTENT_TYPE_HEADER, decodeForFamily, decodeMessage, JSON_CONTENT_TYPE, type EventDecoder } from './decode.js';
 import type { BlockBuilder } from './native.js';
 import { FACT_TABLE, type Normalizer } from './normalize.js';
 
@@ -15,6 +16,13 @@ export interface PreparedBatch {
   block: readonly Buffer[];
   events: number;
   dead: DeadLetter[];
+  /**
+   * SHA-256 (first 128 bits, hex) of every message's key, value and content type, in order:
+   * the batch's identity beside its offset range. Offsets alone repeat across sources (a
+   * second file restarts at 0, a re-created topic or another cluster too), so an insert
+   * identified by offsets alone would be dropped as a replay of different events.
+   */
+  digest: string;
   /** Event-time range of the valid events (epoch ms); null when there were none. */
   minOccurredAt: number | null;
   maxOccurredAt: number | null;
@@ -61,6 +69,9 @@ export class PreparationJob {
   private readonly family: Family | undefined;
   private readonly out: BlockBuilder<EventOfFamily[Family]> | undefined;
   private readonly dead: DeadLetter[] = [];
+  private readonly hash: Hash = createHash('sha256');
+  /** Per message: key length (-1 for none), value length (-1 for none), content-type flag. */
+  private readonly frame = Buffer.alloc(9);
   private next = 0;
   private events = 0;
   private minT = Infinity;
@@ -82,6 +93,7 @@ export class PreparationJob {
     const end = Math.min(msgs.length, this.next + Math.max(1, count));
     for (let i = this.next; i < end; i++) {
       const m = msgs[i] as Message;
+      this.digestOf(m);
       if (!family || !out) {
         this.deadLetter(tp, m, decodeMessage(m, this.decoder));
         continue;
@@ -105,6 +117,7 @@ export class PreparationJob {
   finish(): PreparedBatch {
     if (this.next < this.msgs.length) throw new Error(`batch finished after ${this.next} of ${this.msgs.length} messages`);
     const { family, events, out } = this;
+    const digest = this.hash.digest('hex').slice(0, 32);
     if (!family || !out) {
       return {
         table: undefined,
@@ -112,6 +125,7 @@ export class PreparationJob {
         block: EMPTY,
         events: 0,
         dead: this.dead,
+        digest,
         minOccurredAt: null,
         maxOccurredAt: null,
         release: NOTHING_TO_RELEASE,
@@ -123,10 +137,22 @@ export class PreparationJob {
       block: events > 0 ? out.finish() : EMPTY,
       events,
       dead: this.dead,
+      digest,
       minOccurredAt: events > 0 ? this.minT : null,
       maxOccurredAt: events > 0 ? this.maxT : null,
       release: () => out.release(),
     };
+  }
+
+  /** Length-prefixed, so no two different message sequences feed the hash the same bytes. */
+  private digestOf(m: Message): void {
+    const f = this.frame;
+    f.writeInt32LE(m.key ? m.key.length : -1, 0);
+    f.writeInt32LE(m.value ? m.value.length : -1, 4);
+    f[8] = m.headers[CONTENT_TYPE_HEADER] === JSON_CONTENT_TYPE ? 1 : 0;
+    this.hash.update(f);
+    if (m.key) this.hash.update(m.key);
+    if (m.value) this.hash.update(m.value);
   }
 
   private deadLetter(tp: TopicPartition, m: Message, d: ReturnType<typeof decodeMessage>): void {

@@ -155,15 +155,28 @@ export class IngestPipeline {
        WHERE consumer_group = {g:String} AND topic IN {topics:Array(String)}`,
       { g: this.groupId, topics: [...new Set(tps.map((t) => t.topic))] },
     );
+    const ends = new Map<string, bigint>();
+    for (const topic of new Set(tps.map((t) => t.topic))) {
+      for (const e of await this.opts.transport.endOffsets(topic)) ends.set(key({ topic, partition: e.partition }), BigInt(e.offset));
+    }
     for (const tp of tps) {
       const c = committed.find((x) => x.topic === tp.topic && x.partition === tp.partition)?.offset ?? null;
       const intent = intents.find((i) => i.topic === tp.topic && Number(i.partition) === tp.partition);
-      const cb = c === null ? null : BigInt(c);
+      const end = ends.get(key(tp)) ?? 0n;
+      let cb = c === null ? null : BigInt(c);
+      // Offsets never move back on one log. A commit or an intent beyond the partition's end
+      // belongs to an earlier log under the same name (a re-created topic, another cluster, a
+      // restarted in-process transport): honouring it would skip or wait for records that
+      // will never come, so this log is read from its beginning instead.
+      if (cb !== null && cb > end) {
+        this.log.warn({ ...tp, committed: String(cb), end: String(end) }, 'committed offset beyond the partition end: reading this log from its beginning');
+        cb = null;
+      }
       let pending: Range | null = null;
       if (intent) {
         const r = { first: BigInt(intent.first_offset), last: BigInt(intent.last_offset) };
         // The intent is unfinished when its last record is not covered by the commit.
-        if (cb === null || r.last >= cb) pending = r;
+        if ((cb === null || r.last >= cb) && r.last < end) pending = r;
       }
       this.states.set(key(tp), { committed: cb, pending, held: [] });
       if (pending) this.log.info({ ...tp, first: String(pending.first), last: String(pending.last) }, 're-forming unfinished batch');
@@ -224,6 +237,17 @@ export class IngestPipeline {
     const receivedAt = performance.now();
     const st = this.state(batch);
     let msgs = batch.messages;
+    if (batch.highWatermark !== undefined) {
+      // The log ends below what this member already committed or recorded: the topic was
+      // deleted and re-created under it (onAssigned explains the rule).
+      const hw = BigInt(batch.highWatermark);
+      if ((st.committed !== null && hw < st.committed) || (st.pending && hw <= st.pending.last)) {
+        this.log.warn({ topic: batch.topic, partition: batch.partition, end: String(hw) }, 'partition log restarted below its committed offset: reading it from its beginning');
+        st.committed = null;
+        st.pending = null;
+        st.held = [];
+      }
+    }
     if (st.committed !== null && msgs.length > 0 && off(msgs[0] as Message) < st.committed) {
       const c = st.committed;
       msgs = msgs.filter((m) => off(m) >= c);
@@ -247,7 +271,6 @@ export class IngestPipeline {
 
   private async writeBatch(tp: TopicPartition, msgs: Message[], range: Range, recordIntent: boolean, receivedAt: number): Promise<void> {
     const { topic, partition } = tp;
-    const token = `${topic}-${partition}-${range.first}-${range.last}`;
     // A warehouse outage holds the partition here, retrying with backoff: lag grows, memory
     // stays bounded by one batch per partition, nothing is skipped.
     const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
@@ -264,6 +287,9 @@ export class IngestPipeline {
       ? settled(retry('record batch intent', () => this.intents.record({ topic, partition, first: range.first, last: range.last })))
       : null;
     const b = await this.prepare(tp, msgs);
+    // Offsets and content together: a replay of these bytes is dropped by the warehouse,
+    // other events at the same offsets (another file, a re-created topic) never are.
+    const token = `${topic}-${partition}-${range.first}-${range.last}-${b.digest}`;
     if (intent) {
       const failed = await intent;
       if (failed) throw failed.error;
@@ -281,7 +307,10 @@ export class IngestPipeline {
     b.release(); // inserted (or empty): the block's buffers serve the next batches
     const dead = b.dead;
     if (dead.length > 0) {
-      await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map((d) => deadLetterRow(d, this.opts.hasher, this.readPayload)), { dedupToken: `${token}-dlq` }));
+      await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map((d) => {
+        const row = deadLetterRow(d, this.opts.hasher, this.readPayload);
+        return { ...row, payload_id: row['payload_sha256'] };
+      }), { dedupToken: `${token}-dlq` }));
       const enc = this.opts.deadLetterEncoder ?? (this.defaultDlqEncoder ??= avroDeadLetterEncoder(defaultCodec()));
       const producer = this.producer;
       if (!producer) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'producer not started');
