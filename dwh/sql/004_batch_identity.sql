@@ -4,6 +4,12 @@
 -- '<topic>-<partition>-<first>-<last>-<digest>'): a replay of the same bytes is dropped, other
 -- events at the same offsets are not.
 --
+-- No figure depends on the insert-dedup window (non_replicated_deduplication_window): a
+-- replay older than it lands physically again, and changes nothing a reader sees, because
+-- facts collapse by event_id (ReplacingMergeTree, read through the FINAL `*_v` views), the
+-- SLI rollups keep sets of event_ids, the economics tables are keyed and re-costed from
+-- scratch. The window only keeps replays from costing disk until merges remove them.
+--
 -- Dead letters are keyed the same way: `payload_id` (SHA-256 of the payload) joins the key,
 -- so a bad record of one file no longer replaces another file's bad record at the same
 -- position, while the same record dead-lettered twice stays one row.

@@ -7,6 +7,8 @@ import { MemoryTransport } from '../transport/memory/index.js';
 import { BatchPreparer, type PreparedBatch } from './batch.js';
 import { createDefaultDecoder } from './default-decoder.js';
 import { createNormalizer, createPiiHasher } from './normalize.js';
+import type { Message } from '../transport/types.js';
+import { CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from './decode.js';
 
 const bytes = (b: PreparedBatch): Buffer => Buffer.concat([...b.block]);
 
@@ -51,5 +53,51 @@ describe('BatchPreparer in steps', () => {
     const job = new BatchPreparer(createDefaultDecoder(), createNormalizer(createPiiHasher('k'))).begin({ topic, partition: 0 }, msgs);
     expect(job.step(1)).toBe(false);
     expect(() => job.finish()).toThrow(`batch finished after 1 of ${msgs.length} messages`);
+  });
+});
+
+describe('a batch digest (the identity beside the offset range)', () => {
+  const topic = 'tjm.journey.v1';
+  const msg = (offset: number, key: string | null, value: string | null, json = true): Message => ({
+    topic,
+    partition: 0,
+    offset: String(offset),
+    key: key === null ? null : Buffer.from(key),
+    value: value === null ? null : Buffer.from(value),
+    timestamp: 0,
+    headers: json ? { [CONTENT_TYPE_HEADER]: JSON_CONTENT_TYPE } : {},
+  });
+  const preparer = new BatchPreparer(createDefaultDecoder(), createNormalizer(createPiiHasher('k')));
+  const digest = (msgs: Message[], step = msgs.length): string => {
+    const job = preparer.begin({ topic, partition: 0 }, msgs);
+    while (!job.step(step));
+    return job.finish().digest;
+  };
+  const base = [msg(0, 'J-1', '{"a":1}'), msg(1, 'J-2', '{"b":2}'), msg(2, null, '{"c":3}')];
+
+  it('is the same for the same bytes, whatever the step or the offsets', () => {
+    const d = digest(base);
+    expect(d).toMatch(/^[0-9a-f]{32}$/);
+    expect(digest(base, 1)).toBe(d);
+    expect(digest(base.map((m, i) => ({ ...m, offset: String(1000 + i) })))).toBe(d);
+  });
+
+  it('differs when any value, key, content type, order or count differs', () => {
+    const d = digest(base);
+    const variants: Message[][] = [
+      [msg(0, 'J-1', '{"a":1}'), msg(1, 'J-2', '{"b":3}'), msg(2, null, '{"c":3}')],
+      [msg(0, 'J-1', '{"a":1}'), msg(1, 'J-3', '{"b":2}'), msg(2, null, '{"c":3}')],
+      [msg(0, 'J-1', '{"a":1}'), msg(1, 'J-2', '{"b":2}'), msg(2, '', '{"c":3}')],
+      [msg(0, 'J-1', '{"a":1}'), msg(1, 'J-2', '{"b":2}'), msg(2, null, '{"c":3}', false)],
+      [msg(0, 'J-2', '{"b":2}'), msg(1, 'J-1', '{"a":1}'), msg(2, null, '{"c":3}')],
+      [msg(0, 'J-1', '{"a":1}'), msg(1, 'J-2', '{"b":2}')],
+      // The same bytes moved across the key/value boundary or across two messages.
+      [msg(0, 'J-1{', '"a":1}'), msg(1, 'J-2', '{"b":2}'), msg(2, null, '{"c":3}')],
+      [msg(0, 'J-1', '{"a":1}J-2'), msg(1, '', '{"b":2}'), msg(2, null, '{"c":3}')],
+      [msg(0, 'J-1', '{"a":1}'), msg(1, 'J-2', '{"b":2}'), msg(2, null, null)],
+    ];
+    const seen = new Set([d]);
+    for (const v of variants) seen.add(digest(v));
+    expect(seen.size).toBe(variants.length + 1);
   });
 });

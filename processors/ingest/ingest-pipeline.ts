@@ -254,6 +254,13 @@ export class IngestPipeline {
     }
     if (st.pending) {
       const p = st.pending;
+      // Uncommitted records before the recorded range exist only when the range came from an
+      // earlier log under the same name (on one log an unfinished range starts at the commit):
+      // they are a batch of their own, never skipped.
+      const early = msgs.filter((m) => off(m) < p.first);
+      if (early.length > 0) {
+        await this.writeBatch(batch, early, { first: off(early[0] as Message), last: off(early[early.length - 1] as Message) }, false, receivedAt);
+      }
       st.held.push(...msgs.filter((m) => off(m) >= p.first));
       const top = st.held.length > 0 ? off(st.held[st.held.length - 1] as Message) : -1n;
       if (top < p.last) return; // keep holding until the whole recorded range is here
@@ -325,7 +332,7 @@ export class IngestPipeline {
     await consumer.commit([{ topic, partition, offset: String(next) }]);
     const st = this.state(tp);
     st.committed = next;
-    st.pending = null;
+    if (st.pending === range) st.pending = null;
 
     this.totals.records += msgs.length;
     this.totals.events += b.events;

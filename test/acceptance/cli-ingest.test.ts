@@ -13,7 +13,7 @@ import { compensation, envelope, fx, incident, journey, linesOf, refund, slo, ty
 const dir = mkdtempSync(join(tmpdir(), 'acc-ingest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, 'data');
-const KEY = 'acceptance-pii-key-0123456789';
+const KEY = 'acceptance-pii-key-0123456789abcdef';
 const ENV = { SLO_PII_HMAC_KEY: KEY };
 const T = Date.UTC(2026, 2, 10, 8, 0, 0, 123);
 const USERS = ['USR-ACC-PRIVACY-1', 'USR-ACC-PRIVACY-2', 'USR-ACC-PRIVACY-3'];

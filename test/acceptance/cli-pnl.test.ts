@@ -9,7 +9,7 @@ import { compensation, envelope, fx, incident, journey, linesOf, refund, slo } f
 const dir = mkdtempSync(join(tmpdir(), 'acc-pnl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, 'data');
-const KEY = { SLO_PII_HMAC_KEY: 'acceptance-pii-key-0123456789' };
+const KEY = { SLO_PII_HMAC_KEY: 'acceptance-pii-key-0123456789abcdef' };
 const t = (iso: string): number => Date.parse(iso);
 
 const INC1 = { incident_id: 'INC-1', severity: 'SEV2', fault: 'VENDOR', reason_code: 'VENDOR_NO_SHOW', product_version_id: 'PRDV-A', market_code: 'AT', city_code: 'VIE', vendor_id: 'VEN-1', route_id: 'ROUTE-1' };

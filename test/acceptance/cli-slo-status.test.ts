@@ -43,7 +43,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, 'data');
 const slos = join(dir, 'slos');
 const at = (iso: string): number => Date.parse(iso);
-const KEY = { SLO_PII_HMAC_KEY: 'acceptance-pii-key-0123456789' };
+const KEY = { SLO_PII_HMAC_KEY: 'acceptance-pii-key-0123456789abcdef' };
 
 type Status = { slo_id: string; sli: number | null; target: number; error_budget_remaining: number; burn_rates: Record<string, number>; alerts: Array<Record<string, string>> };
 

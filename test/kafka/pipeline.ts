@@ -7,7 +7,7 @@ import { snapshotTables } from '../support/snapshot.js';
 
 // No vitest import here: the processor child process (ingest-child.ts) uses this module too.
 
-export const PII_KEY = '0123456789abcdef-kafka-test';
+export const PII_KEY = '0123456789abcdef-kafka-test-0123456789';
 export const PARTITIONS = 6;
 
 export function pipeline(transport: Transport, warehouse: Warehouse, groupId: string, extra: { maxBatchSize?: number; retry?: { initialMs: number; maxMs: number } } = {}): IngestPipeline {
