@@ -18,7 +18,7 @@ import { IncidentCostRefresher, reportingCurrencyFromEnv } from '../../processor
 import { defaultSloDir } from './slo.js';
 import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
 import { parseDuration, parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
-import { warehouseOptions } from '../config.js';
+import { retryPolicyFromEnv, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
 
 const RUN_FLAGS = {
@@ -55,6 +55,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(argv, RUN_FLAGS);
   const durationMs = values.duration ? parseDuration('duration', values.duration) : undefined;
   const partitions = parseIntFlag('partitions', values.partitions, 6, 1);
+  const ingestRetry = retryPolicyFromEnv(io.env, { initialMs: 100, maxMs: 30_000 });
+  const evaluatorRetry = retryPolicyFromEnv(io.env, { initialMs: 200, maxMs: 30_000 });
   const kafka = values.kafka ?? io.env['KAFKA_BROKERS'];
   if (values.simulate && values['no-simulate']) throw new PipelineError('BAD_ARGUMENT', 'use --simulate or --no-simulate, not both');
   // The simulator is the default source only in embedded mode; on Kafka it is opt-in.
@@ -86,6 +88,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     partitions,
     metrics,
     logger: log,
+    retry: ingestRetry,
     onCommitted: (b) => {
       slo?.onCommitted(b);
       committed.push(b);
@@ -131,7 +134,14 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   let api: RunningApi | undefined;
 
   try {
-    slo = await startSloRuntime({ warehouse: wh, transport, slos: sloDefinitions, env: io.env, logger: log });
+    slo = await startSloRuntime({
+      warehouse: wh,
+      transport,
+      slos: sloDefinitions,
+      env: io.env,
+      logger: log,
+      evaluator: { retry: evaluatorRetry },
+    });
     await pipeline.start();
     costs.start(1000);
     io.out(

@@ -12,7 +12,7 @@ import { IntentLog } from './intent-log.js';
 import { Limiter } from './limiter.js';
 import { createNormalizer } from './normalize.js';
 import { DEFAULT_MAX_BATCH, type CommittedBatch, type IngestOptions } from './options.js';
-import { retryForever, type RetryPolicy } from './retry.js';
+import { retryBounded, type RetryPolicy } from './retry.js';
 
 interface Range {
   first: bigint;
@@ -278,13 +278,14 @@ export class IngestPipeline {
 
   private async writeBatch(tp: TopicPartition, msgs: Message[], range: Range, recordIntent: boolean, receivedAt: number): Promise<void> {
     const { topic, partition } = tp;
-    // A warehouse outage holds the partition here, retrying with backoff: lag grows, memory
-    // stays bounded by one batch per partition, nothing is skipped.
+    // A warehouse outage holds the partition here, retrying with backoff for a bounded time:
+    // lag grows, memory stays bounded by one batch per partition, nothing is skipped. A
+    // failure no retry can fix stops the pipeline at once with its own code.
     const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
-      retryForever(what, fn, this.retry, {
+      retryBounded(what, fn, this.retry, {
         logger: this.log,
         isStopped: () => this.stopped,
-        onRetry: () => this.metrics?.insertRetries.inc(),
+        onRetry: (code) => this.metrics?.insertRetries.inc({ code }),
       });
 
     // The intent is written while the batch is prepared (pure CPU, deterministic in the

@@ -5,6 +5,7 @@ import type { Transport } from '../transport/types.js';
 import type { DeadLetterEncoder } from './dead-letters.js';
 import type { EventDecoder } from './decode.js';
 import type { PiiHasher } from './normalize.js';
+import type { RetryPolicy } from './retry.js';
 
 /** What one committed batch contained: the input of event-time watermarks and lag metrics. */
 export interface CommittedBatch {
@@ -58,7 +59,7 @@ export interface IngestOptions {
   metrics?: PipelineMetrics;
   logger?: Logger;
   /** Backoff of failed warehouse statements. @default { initialMs: 100, maxMs: 30000 } */
-  retry?: { initialMs: number; maxMs: number };
+  retry?: RetryPolicy;
   /** Called after each batch is committed (the SLO evaluator's watermark input). */
   onCommitted?: (batch: CommittedBatch) => void | Promise<void>;
 }

@@ -29,7 +29,8 @@ export class PipelineMetrics {
   });
   readonly insertRetries = new Counter({
     name: 'slo_batch_insert_retries_total',
-    help: 'Batch inserts retried after a warehouse failure.',
+    help: 'Ingest statements (intents, facts, dead letters, commits) retried after a failure a retry can fix, by error code.',
+    labelNames: ['code'] as const,
     registers: [this.registry],
   });
   readonly consumerLag = new Gauge({

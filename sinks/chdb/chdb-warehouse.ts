@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Session } from 'chdb';
 import { Spool } from './spool.js';
 import { PipelineError } from '../../processors/errors/index.js';
+import { clickhouseCodeOf, toWarehouseError as classify } from '../warehouse/errors.js';
 import type { InsertOptions, Params, Warehouse } from '../warehouse/types.js';
 import { assertIdentifier, parseJsonEachRow, settingsClause } from '../warehouse/sql-util.js';
 import { insertSettings, payloadBytes, RawInsertWarehouse, type RawFormat } from '../warehouse/raw-insert.js';
@@ -154,16 +155,13 @@ export class ChdbWarehouse extends RawInsertWarehouse implements Warehouse {
 interface ChdbLikeError {
   code?: string;
   message?: string;
+  clickhouseCode?: number;
 }
 
 function toWarehouseError(e: unknown, what: string): PipelineError {
   const err = (e ?? {}) as ChdbLikeError;
-  const msg = (err.message ?? String(e)).split('\n')[0] ?? '';
-  const retry = err.code === 'CHDB_CONNECTION' || err.code === 'CHDB_TIMEOUT';
-  return new PipelineError(
-    retry ? 'WAREHOUSE_UNAVAILABLE' : 'WAREHOUSE_QUERY_FAILED',
-    `${msg} (while running: ${what.trim().replace(/\s+/g, ' ').slice(0, 160)})`,
-    {},
-    { cause: e },
-  );
+  const message = err.message ?? String(e);
+  // chdb's own connection and timeout failures are the engine being unreachable or busy.
+  if (err.code === 'CHDB_CONNECTION' || err.code === 'CHDB_TIMEOUT') return classify(e, what, { message, clickhouseCode: 210 });
+  return classify(e, what, { message, clickhouseCode: err.clickhouseCode ?? clickhouseCodeOf(message) });
 }

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { PipelineError } from '../../processors/errors/index.js';
+import { clickhouseCodeOf, toWarehouseError as classify } from '../warehouse/errors.js';
 import type { InsertOptions, Params, Warehouse } from '../warehouse/types.js';
 import { assertIdentifier, parseJsonEachRow } from '../warehouse/sql-util.js';
 import { insertSettings, payloadBytes, RawInsertWarehouse, type RawFormat } from '../warehouse/raw-insert.js';
@@ -105,14 +106,9 @@ export class ClickHouseWarehouse extends RawInsertWarehouse implements Warehouse
 
 function toWarehouseError(e: unknown, what: string): PipelineError {
   const err = (e ?? {}) as { code?: string; message?: string };
-  const msg = (err.message ?? String(e)).split('\n')[0] ?? '';
-  // ClickHouse errors carry a numeric code; network failures carry ECONNREFUSED & co.
-  const isNetwork = typeof err.code === 'string' && /^E[A-Z]+/.test(err.code);
-  const isServerBusy = /TOO_MANY|TIMEOUT|MEMORY_LIMIT|NETWORK|SOCKET/i.test(msg);
-  return new PipelineError(
-    isNetwork || isServerBusy ? 'WAREHOUSE_UNAVAILABLE' : 'WAREHOUSE_QUERY_FAILED',
-    `${msg} (while running: ${what.trim().replace(/\s+/g, ' ').slice(0, 160)})`,
-    {},
-    { cause: e },
-  );
+  const message = err.message ?? String(e);
+  // Server errors carry ClickHouse's numeric code as a string; socket failures carry ECONNREFUSED & co.
+  const numeric = typeof err.code === 'string' && /^\d+$/.test(err.code) ? Number(err.code) : clickhouseCodeOf(message);
+  const errno = typeof err.code === 'string' && !/^\d+$/.test(err.code) ? err.code : undefined;
+  return classify(e, what, { message, clickhouseCode: numeric, errno });
 }

@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import type { AlertSeverity } from '../../contracts/enums.js';
 import type { QualityScoreUpdate, SloBreachSignal } from '../../contracts/events.js';
 import { INPUT_TOPICS } from '../../contracts/topics.js';
-import { isPipelineError } from '../../errors/pipeline-error.js';
-import { retryForever } from '../../ingest/retry.js';
+import { retryBounded } from '../../ingest/retry.js';
 import { silentLogger } from '../../observability/logger.js';
 import type { CommittedBatch } from '../../ingest/options.js';
 import type { TopicPartition } from '../../transport/types.js';
@@ -195,22 +194,9 @@ export class SloEvaluator {
     }
   }
 
-  /** Retries what a retry can fix (an unavailable warehouse or transport); anything else stops the evaluator. */
+  /** Retries what a retry can fix (an unavailable warehouse or transport), for a bounded time; anything else stops the evaluator. */
   private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    let fatal: unknown;
-    return retryForever(
-      what,
-      async () => {
-        try {
-          return await fn();
-        } catch (e) {
-          if (!(isPipelineError(e) && e.canRetry)) fatal = e;
-          throw e;
-        }
-      },
-      this.opts.retry ?? { initialMs: 200, maxMs: 30_000 },
-      { logger: this.log, isStopped: () => this.stopped || fatal !== undefined },
-    );
+    return retryBounded(what, fn, this.opts.retry ?? { initialMs: 200, maxMs: 30_000 }, { logger: this.log, isStopped: () => this.stopped });
   }
 
   /** Picks the starting minute: the saved cursor (after a silent warm-up) or the first hour with data. */

@@ -4,6 +4,7 @@ import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import type { Transport } from '../../transport/types.js';
 import type { SloDefinition } from '../model.js';
 import type { WatermarkOptions } from './watermark.js';
+import type { RetryPolicy } from '../../ingest/retry.js';
 
 export interface SloEvaluatorOptions {
   warehouse: Warehouse;
@@ -39,7 +40,7 @@ export interface SloEvaluatorOptions {
   /** Processing-time period of the watermark check (idle partitions). @default 1000 */
   tickMs?: number;
   /** Backoff of failed sends and warehouse reads. @default { initialMs: 200, maxMs: 30000 } */
-  retry?: { initialMs: number; maxMs: number };
+  retry?: RetryPolicy;
   logger?: Logger;
   /** Processing-time clock. @default Date.now */
   now?: () => number;
