@@ -1,10 +1,9 @@
 import { access, constants } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { familyOfTopic } from '../../processors/contracts/topics.js';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import { createLogger, silentLogger } from '../../processors/observability/logger.js';
-import { DEFAULT_MAX_BATCH, IngestPipeline, createPiiHasher, deadLetterRow, payloadReader, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from '../../processors/ingest/index.js';
+import { DEFAULT_MAX_BATCH, IngestPipeline, createPiiHasher, deadLetterRow, parseEnvelope, payloadReader, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from '../../processors/ingest/index.js';
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
 import { resolvePiiKey } from '../../processors/ingest/pii-key.js';
@@ -28,38 +27,6 @@ interface Unrouted {
   reason: string;
   topic: string;
   raw: string;
-}
-
-/** Splits one JSON Lines line into a routable record or an unroutable dead letter. */
-export function parseEnvelope(
-  raw: string,
-): { ok: true; topic: string; key: string | null; value: Buffer } | { ok: false; code: DeadLetterCode; reason: string; topic: string } {
-  let env: unknown;
-  try {
-    env = JSON.parse(raw);
-  } catch (e) {
-    return { ok: false, code: 'NOT_JSON', reason: `line is not JSON: ${(e as Error).message}`, topic: '' };
-  }
-  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
-    return { ok: false, code: 'BAD_ENVELOPE', reason: 'envelope must be a JSON object {topic, key?, value}', topic: '' };
-  }
-  const o = env as Record<string, unknown>;
-  const topic = o['topic'];
-  if (typeof topic !== 'string' || topic.length === 0) {
-    return { ok: false, code: 'BAD_ENVELOPE', reason: 'envelope field "topic" must be a non-empty string', topic: '' };
-  }
-  if (!familyOfTopic(topic)) {
-    return { ok: false, code: 'UNKNOWN_TOPIC', reason: `topic ${JSON.stringify(topic)} is not an input topic`, topic };
-  }
-  const key = o['key'];
-  if (key !== undefined && key !== null && typeof key !== 'string') {
-    return { ok: false, code: 'BAD_ENVELOPE', reason: 'envelope field "key" must be a string when present', topic };
-  }
-  const value = o['value'];
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, code: 'BAD_ENVELOPE', reason: 'envelope field "value" must be a JSON object', topic };
-  }
-  return { ok: true, topic, key: typeof key === 'string' ? key : null, value: Buffer.from(JSON.stringify(value)) };
 }
 
 /**

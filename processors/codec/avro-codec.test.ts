@@ -7,6 +7,7 @@ import { INPUT_TOPICS, OUTPUT_TOPICS, RECORD_OF_FAMILY, FAMILIES, dlqTopic } fro
 import { PipelineError } from '../errors/index.js';
 import { createCodec, defaultCodec } from './avro-codec.js';
 import { schemaFingerprint } from './fingerprint.js';
+import { InexactNumber } from './json-values.js';
 import { SAMPLE_COMPENSATION, SAMPLE_DEAD_LETTER, SAMPLE_JOURNEY, SAMPLE_RECORDS } from './samples.js';
 import { defaultSchemaDir } from './schema-files.js';
 
@@ -212,12 +213,12 @@ describe('longs beyond 2^53 - 1', () => {
     expect(e.location).toEqual({ field: 'amount_minor', value: '1152921504606846976' });
   });
 
-  it('an order value is AMOUNT_OVERFLOW, a duration INVALID_FIELD, a timestamp BAD_TIMESTAMP', () => {
+  it('an order value is AMOUNT_OVERFLOW, a duration NUMBER_OUT_OF_RANGE, a timestamp BAD_TIMESTAMP', () => {
     const longs = ['occurred_at', 'duration_ms', 'order_value_minor'];
     const order = caught(() => codec.decode(writeExact('JourneyEvent', { ...SAMPLE_JOURNEY, order_value_minor: 2n ** 53n }, longs)));
     expect([order.code, order.location.field]).toEqual(['AMOUNT_OVERFLOW', 'order_value_minor']);
     const duration = caught(() => codec.decode(writeExact('JourneyEvent', { ...SAMPLE_JOURNEY, duration_ms: -(2n ** 62n) }, longs)));
-    expect([duration.code, duration.location.field, duration.location.value]).toEqual(['INVALID_FIELD', 'duration_ms', '-4611686018427387904']);
+    expect([duration.code, duration.location.field, duration.location.value]).toEqual(['NUMBER_OUT_OF_RANGE', 'duration_ms', '-4611686018427387904']);
     const time = caught(() => codec.decode(writeExact('JourneyEvent', { ...SAMPLE_JOURNEY, occurred_at: 2n ** 63n - 1n }, longs)));
     expect([time.code, time.location.field]).toEqual(['BAD_TIMESTAMP', 'occurred_at']);
   });
@@ -267,7 +268,9 @@ describe('fromJson (JSON Lines values)', () => {
     ['missing required field', { incident_id: undefined }, 'SCHEMA_MISMATCH', 'incident_id', undefined],
     ['extra field', { surprise: 1 }, 'SCHEMA_MISMATCH', 'surprise', 1],
     ['string for a long', { amount_minor: '500' }, 'SCHEMA_MISMATCH', 'amount_minor', '500'],
-    ['fraction for a long', { amount_minor: 5.5 }, 'SCHEMA_MISMATCH', 'amount_minor', 5.5],
+    ['fraction for a long', { amount_minor: 5.5 }, 'NUMBER_OUT_OF_RANGE', 'amount_minor', '5.5'],
+    ['infinity for a long', { amount_minor: Infinity }, 'NUMBER_OUT_OF_RANGE', 'amount_minor', 'Infinity'],
+    ['a rounded fraction for a long', { amount_minor: new InexactNumber('12.0000000000000001', 12) }, 'NUMBER_OUT_OF_RANGE', 'amount_minor', '12.0000000000000001'],
     ['ISO date for a timestamp', { occurred_at: '2025-01-15T10:30:00Z' }, 'SCHEMA_MISMATCH', 'occurred_at', '2025-01-15T10:30:00Z'],
     ['unknown enum symbol', { channel: 'CASH' }, 'SCHEMA_MISMATCH', 'channel', 'CASH'],
     ['null for a required field', { currency: null }, 'SCHEMA_MISMATCH', 'currency', null],
@@ -282,6 +285,19 @@ describe('fromJson (JSON Lines values)', () => {
     expect(e.location.field).toBe(field);
     expect(e.location.value).toStrictEqual(value);
     expect(e.message).toContain(field);
+  });
+
+  it('never quotes text that names a personal field, in a value or in a member name', () => {
+    const base = JSON.parse(JSON.stringify(SAMPLE_COMPENSATION)) as Record<string, unknown>;
+    const secret = JSON.stringify({ user_id: 'USR-SECRET-1' });
+    const inValue = caught(() => codec.fromJson('CompensationEvent', { ...base, channel: secret }));
+    expect([inValue.code, inValue.location.field]).toEqual(['SCHEMA_MISMATCH', 'channel']);
+    expect(inValue.message).not.toContain('USR-SECRET');
+    const inName = caught(() => codec.fromJson('CompensationEvent', { ...base, [secret]: 1 }));
+    expect(inName.code).toBe('SCHEMA_MISMATCH');
+    expect(`${inName.message} ${String(inName.location.field)}`).not.toContain('USR-SECRET');
+    const lem = JSON.parse(JSON.stringify(SAMPLE_RECORDS['LemSignal'])) as Record<string, unknown>;
+    expect(caught(() => codec.fromJson('LemSignal', { ...lem, user_id: 'USR-SECRET-2' })).message).toBe('LemSignal: unknown field user_id');
   });
 
   it('an array item of the wrong type is named with its index', () => {

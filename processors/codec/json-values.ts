@@ -1,8 +1,24 @@
 import type avsc from 'avsc';
 import type { Type } from 'avsc';
 import { PipelineError } from '../errors/index.js';
+import { PERSONAL_FIELDS, isPersonalPath, mentionsPersonal } from '../validation/rules.js';
 import { longOverflowError } from './long-precision.js';
 import type { CurrentRecord, LongKind } from './schema-registry.js';
+
+/**
+ * A JSON number whose text is not an integer although JSON.parse rounded it to one
+ * (`12345678.0000000001`, `1e-400`, `9007199254740990.5`). The JSON reader of the ingest
+ * path puts it in place of the rounded number: a `long` refuses it (the producer did not
+ * send an integer), a `double` takes the rounded value as any double reader would.
+ */
+export class InexactNumber {
+  constructor(
+    /** The number as written. */
+    readonly text: string,
+    /** What JSON.parse made of it. */
+    readonly value: number,
+  ) {}
+}
 
 /**
  * Converts a JSON Lines value (plain JSON: unions not wrapped, `null` for absent optionals,
@@ -29,7 +45,10 @@ export function compileJsonReader(record: CurrentRecord): JsonReader {
     }
     const input = json as Record<string, unknown>;
     for (const key in input) {
-      if (!known.has(key)) throw mismatch(name, key, input[key], `unknown field ${key}`);
+      if (known.has(key)) continue;
+      // A member name can be any text, personal data included: named only when it cannot be that.
+      if (PERSONAL_FIELDS.has(key) || !mentionsPersonal(key)) throw mismatch(name, key, input[key], `unknown field ${key}`);
+      throw mismatch(name, undefined, undefined, `unknown field with a name of ${key.length} characters naming a personal field`);
     }
     const out: Record<string, unknown> = {};
     for (const f of fields) {
@@ -47,7 +66,11 @@ export function compileJsonReader(record: CurrentRecord): JsonReader {
 
 function compileType(type: Type, recordName: string, longKind: LongKind | undefined): Check {
   const fail = (path: string, v: unknown, expected: string): never => {
-    throw mismatch(recordName, path, v, `${path} must be ${expected}, got ${describe(v)}`);
+    throw mismatch(recordName, path, v, `${path} must be ${expected}, got ${isPersonalPath(path) ? shape(v) : describe(v)}`);
+  };
+  const outOfRange = (path: string, v: unknown, expected: string): never => {
+    const shown = v instanceof InexactNumber ? v.text : String(v);
+    throw new PipelineError('NUMBER_OUT_OF_RANGE', `${recordName}: ${path} must be ${expected}, got ${shown}`, { field: path, value: shown });
   };
   switch (type.typeName) {
     case 'null':
@@ -57,17 +80,26 @@ function compileType(type: Type, recordName: string, longKind: LongKind | undefi
     case 'string':
       return (v, p) => (typeof v === 'string' ? v : fail(p, v, 'a string'));
     case 'int':
-      return (v, p) => (typeof v === 'number' && Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff ? v : fail(p, v, 'a 32-bit integer'));
+      return (v, p) => {
+        if (typeof v === 'number' && Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff) return v;
+        return typeof v === 'number' || v instanceof InexactNumber ? outOfRange(p, v, 'a 32-bit integer') : fail(p, v, 'a 32-bit integer');
+      };
     case 'float':
     case 'double':
-      return (v, p) => (typeof v === 'number' ? v : fail(p, v, 'a number'));
-    case 'long':
       return (v, p) => {
-        if (typeof v !== 'number' || !Number.isInteger(v)) return fail(p, v, longKind === 'timestamp' ? 'epoch milliseconds (an integer)' : 'an integer');
+        if (typeof v === 'number') return Number.isFinite(v) ? v : outOfRange(p, v, 'a finite number');
+        return v instanceof InexactNumber ? v.value : fail(p, v, 'a number');
+      };
+    case 'long': {
+      const integer = longKind === 'timestamp' ? 'epoch milliseconds (an integer)' : 'an integer';
+      return (v, p) => {
+        if (typeof v !== 'number') return v instanceof InexactNumber ? outOfRange(p, v, `${integer}`) : fail(p, v, integer);
+        if (!Number.isInteger(v)) return outOfRange(p, v, integer);
         // JSON.parse has already rounded such a number: say so instead of using the wrong value.
         if (!Number.isSafeInteger(v)) throw longOverflowError(recordName, p, longKind ?? 'long', String(v));
         return v;
       };
+    }
     case 'bytes':
       return (v, p) => {
         if (Buffer.isBuffer(v)) return v;
@@ -115,9 +147,18 @@ function mismatch(recordName: string, field: string | undefined, value: unknown,
 }
 
 function describe(v: unknown): string {
+  if (v instanceof InexactNumber) return v.text.length > 60 ? `${v.text.slice(0, 60)}…` : v.text;
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  if (typeof v === 'string') return mentionsPersonal(v) ? shape(v) : JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
+}
+
+/** What a value is, without its content (for personal fields). */
+function shape(v: unknown): string {
+  if (typeof v === 'string') return `a string of ${v.length} characters`;
+  if (v === undefined || v === null) return describe(v);
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' && !(v instanceof InexactNumber) ? 'an object' : 'a number';
 }

@@ -42,10 +42,13 @@ export function decodeWithExactLongs(writer: WriterSchema, bytes: Buffer, offset
   return record;
 }
 
-/** AMOUNT_OVERFLOW for money, BAD_TIMESTAMP for timestamps, INVALID_FIELD for other longs. */
+/**
+ * AMOUNT_OVERFLOW for money and BAD_TIMESTAMP for timestamps (the codes that say what is
+ * wrong with the value), NUMBER_OUT_OF_RANGE for other longs.
+ */
 export function longOverflowError(recordName: string, field: string, kind: LongKind, value: string): PipelineError {
-  const what = `${recordName}.${field} = ${value} is beyond 2^53 - 1 and cannot be represented exactly`;
-  const code = kind === 'money' ? 'AMOUNT_OVERFLOW' : kind === 'timestamp' ? 'BAD_TIMESTAMP' : 'INVALID_FIELD';
+  const what = `${recordName}.${field} = ${value} is beyond +-(2^53 - 1) and cannot be represented exactly`;
+  const code = kind === 'money' ? 'AMOUNT_OVERFLOW' : kind === 'timestamp' ? 'BAD_TIMESTAMP' : 'NUMBER_OUT_OF_RANGE';
   return new PipelineError(code, what, { field, value });
 }
 

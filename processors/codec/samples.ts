@@ -155,6 +155,9 @@ export const SAMPLE_DEAD_LETTER: DeadLetterRecord = {
   field: null,
   field_value: null,
   dead_lettered_at: SAMPLE_TIME,
+  original_value_form: 'original',
+  original_value_sha256: '8540c726dd60168ff4ac3f0d0a7b882880c83ff2fd45a31cf76638f63db53194',
+  original_value_size: 4,
 };
 
 /** Every record name with its sample value. */

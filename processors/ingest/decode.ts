@@ -3,6 +3,7 @@ import { familyOfTopic, RECORD_OF_FAMILY, type Family } from '../contracts/topic
 import type { DeadLetterCode } from '../errors/codes.js';
 import { isPipelineError } from '../errors/pipeline-error.js';
 import type { Message } from '../transport/types.js';
+import { MAX_RECORD_BYTES, decodeUtf8, invalidUtf8, readJson, tooLarge } from './json-guard.js';
 
 /** Header marking a value as a plain JSON object (JSON Lines ingest) instead of Avro bytes. */
 export const CONTENT_TYPE_HEADER = 'content-type';
@@ -22,7 +23,7 @@ export type Decoded =
   | { ok: true; family: Family; event: EventOfFamily[Family] }
   | { ok: false; code: DeadLetterCode; reason: string; field?: string };
 
-const DEAD_LETTER_CODES = new Set<string>([
+export const DEAD_LETTER_CODES: ReadonlySet<string> = new Set<DeadLetterCode>([
   'RECORD_TOO_LARGE', 'INVALID_UTF8', 'TOO_DEEP', 'NUMBER_OUT_OF_RANGE',
   'NOT_JSON', 'BAD_ENVELOPE', 'UNKNOWN_TOPIC', 'EMPTY_VALUE', 'BAD_FRAMING', 'UNKNOWN_SCHEMA', 'UNDECODABLE',
   'SCHEMA_MISMATCH', 'INVALID_FIELD', 'NEGATIVE_AMOUNT', 'AMOUNT_OVERFLOW', 'UNKNOWN_CURRENCY', 'BAD_TIMESTAMP',
@@ -42,26 +43,34 @@ function failure(e: unknown, fallback: DeadLetterCode): Decoded {
  */
 export function decodeMessage(msg: Message, decoder: EventDecoder): Decoded {
   const family = familyOfTopic(msg.topic);
-  if (!family) return { ok: false, code: 'UNKNOWN_TOPIC', reason: `topic ${JSON.stringify(msg.topic)} is not an input topic` };
+  if (!family) {
+    const shown = msg.topic.length > 80 ? `${msg.topic.slice(0, 80)}…` : msg.topic;
+    return { ok: false, code: 'UNKNOWN_TOPIC', reason: `topic ${JSON.stringify(shown)} is not an input topic` };
+  }
   return decodeForFamily(family, msg, decoder);
 }
 
-/** {@link decodeMessage} when the topic's family is already known (once per batch). */
+/**
+ * {@link decodeMessage} when the topic's family is already known (once per batch). Hostile
+ * values are refused before any decoder walks them: over 1 MiB, JSON that is not UTF-8, nests
+ * deeper than 64 levels or holds a number JSON cannot carry exactly (json-guard.ts). Avro
+ * needs no depth check (no input schema is recursive); its longs are range-checked by the codec.
+ */
 export function decodeForFamily(family: Family, msg: Message, decoder: EventDecoder): Decoded {
-  if (!msg.value || msg.value.length === 0) return { ok: false, code: 'EMPTY_VALUE', reason: 'record has no value' };
+  const bytes = msg.value;
+  if (!bytes || bytes.length === 0) return { ok: false, code: 'EMPTY_VALUE', reason: 'record has no value' };
+  if (bytes.length > MAX_RECORD_BYTES) return tooLarge(bytes.length, 'value');
   const record = RECORD_OF_FAMILY[family];
   let value: unknown;
   try {
     if (msg.headers[CONTENT_TYPE_HEADER] === JSON_CONTENT_TYPE) {
-      let json: unknown;
-      try {
-        json = JSON.parse(msg.value.toString('utf8'));
-      } catch (e) {
-        return { ok: false, code: 'NOT_JSON', reason: `value is not JSON: ${(e as Error).message}` };
-      }
-      value = decoder.fromJson(record, json);
+      const text = decodeUtf8(bytes);
+      if (text === undefined) return invalidUtf8(bytes, 'value');
+      const json = readJson(text, 'value', (v) => decoder.fromJson(record, v));
+      if (!json.ok) return json;
+      value = json.value;
     } else {
-      const decoded = decoder.decode(msg.value);
+      const decoded = decoder.decode(bytes);
       if (decoded.recordName !== record && !decoded.recordName.endsWith(`.${record}`)) {
         return {
           ok: false,

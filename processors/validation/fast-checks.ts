@@ -9,6 +9,8 @@ import {
   MAX_LIST_ITEMS,
   MAX_TEXT_LENGTH,
   MIN_OCCURRED_AT,
+  isPersonalPath,
+  mentionsPersonal,
   type FieldKind,
   type FieldRule,
 } from './rules.js';
@@ -50,8 +52,11 @@ export function compileFamily(family: Family): FamilyCheck {
 
 function compileField(rule: FieldRule): FieldCheck {
   const { field } = rule;
+  // A personal field's value is described, never quoted: messages end up in dead letters and logs.
+  const shown = isPersonalPath(field) ? showShape : show;
   const fail = (code: ErrorCode, v: unknown, what: string, at: string = field): PipelineError =>
-    new PipelineError(code, `${at} ${what}, got ${show(v)}`, { field: at, value: v });
+    new PipelineError(code, `${at} ${what}, got ${shown(v)}`, { field: at, value: v });
+  const nonFinite = (v: unknown): boolean => typeof v === 'number' && !Number.isFinite(v);
   const symbols = new Set(rule.symbols ?? []);
   const kind: FieldKind = rule.kind;
   switch (kind) {
@@ -87,7 +92,8 @@ function compileField(rule: FieldRule): FieldCheck {
       const nullable = kind === 'optionalScore';
       return (v) => {
         if (v === null && nullable) return undefined;
-        return typeof v === 'number' && v >= 0 && v <= 1 ? undefined : fail('INVALID_FIELD', v, 'must be a number in [0, 1]');
+        if (typeof v === 'number' && v >= 0 && v <= 1) return undefined;
+        return nonFinite(v) ? fail('NUMBER_OUT_OF_RANGE', v, 'must be a finite number') : fail('INVALID_FIELD', v, 'must be a number in [0, 1]');
       };
     }
     case 'amount':
@@ -107,12 +113,18 @@ function compileField(rule: FieldRule): FieldCheck {
       };
     }
     case 'rate':
-      return (v) => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? undefined : fail('INVALID_FIELD', v, 'must be a finite number > 0'));
+      return (v) => {
+        if (typeof v === 'number' && v > 0 && Number.isFinite(v)) return undefined;
+        return nonFinite(v) ? fail('NUMBER_OUT_OF_RANGE', v, 'must be a finite number') : fail('INVALID_FIELD', v, 'must be a number > 0');
+      };
     case 'optionalDuration':
-      return (v) =>
-        v === null || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)
-          ? undefined
-          : fail('INVALID_FIELD', v, 'must be null or a whole number of milliseconds >= 0');
+      return (v) => {
+        if (v === null || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) return undefined;
+        if (typeof v === 'number' && !Number.isSafeInteger(v)) {
+          return fail('NUMBER_OUT_OF_RANGE', v, 'must be an exact integer within +-(2^53 - 1) milliseconds');
+        }
+        return fail('INVALID_FIELD', v, 'must be null or a whole number of milliseconds >= 0');
+      };
     case 'idList':
       return (v) => {
         if (!Array.isArray(v) || v.length > MAX_LIST_ITEMS) return fail('INVALID_FIELD', v, `must be an array of at most ${MAX_LIST_ITEMS} ids`);
@@ -135,7 +147,8 @@ function amountError(
     if (v < 0n) return fail('NEGATIVE_AMOUNT', v, 'must not be negative');
     return v > BigInt(Number.MAX_SAFE_INTEGER) ? fail('AMOUNT_OVERFLOW', v, 'must be at most 2^53 - 1 minor units') : undefined;
   }
-  if (typeof v !== 'number' || !Number.isInteger(v)) return fail('INVALID_FIELD', v, 'must be an integer number of minor units');
+  if (typeof v !== 'number') return fail('INVALID_FIELD', v, 'must be an integer number of minor units');
+  if (!Number.isInteger(v)) return fail('NUMBER_OUT_OF_RANGE', v, 'must be an exact integer number of minor units');
   if (v < 0) return fail('NEGATIVE_AMOUNT', v, 'must not be negative');
   return v > Number.MAX_SAFE_INTEGER ? fail('AMOUNT_OVERFLOW', v, 'must be at most 2^53 - 1 minor units') : undefined;
 }
@@ -147,8 +160,17 @@ export function isBlank(s: string): boolean {
   return (c <= 32 || c === 0xa0 || c >= 0x1680) && s.trim().length === 0;
 }
 
+/** What a value is, without its content. */
+export function showShape(v: unknown): string {
+  if (typeof v === 'string') return `a string of ${v.length} characters`;
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
 function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  if (typeof v === 'string') return mentionsPersonal(v) ? showShape(v) : JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (typeof v === 'object' && v !== null) return 'an object';

@@ -34,6 +34,30 @@ export const MIN_OCCURRED_AT = Date.UTC(2000, 0, 1);
 /** `occurred_at` may lead the caller's `now` by at most this much (producer clock skew). */
 export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Fields holding personal data (CONTRACTS.md, Privacy). Their values never appear in a
+ * message, a dead letter or the warehouse in clear, whatever the shape of the record.
+ */
+export const PERSONAL_FIELDS: ReadonlySet<string> = new Set(['user_id']);
+
+const PERSONAL_MENTION = new RegExp(`${[...PERSONAL_FIELDS].join('|')}|\\\\u[0-9a-fA-F]{4}`);
+
+/**
+ * True when text names a personal field, or may once its `\uXXXX` escapes are decoded (JSON
+ * inside a string): such text may carry personal data, so messages describe it, never quote it.
+ */
+export function mentionsPersonal(text: string): boolean {
+  return PERSONAL_MENTION.test(text);
+}
+
+/** True when a field path (`user_id`, `user_id[0]`, `user_id.x`) starts at a personal field. */
+export function isPersonalPath(path: string): boolean {
+  for (const f of PERSONAL_FIELDS) {
+    if (path === f || (path.startsWith(f) && (path[f.length] === '[' || path[f.length] === '.'))) return true;
+  }
+  return false;
+}
+
 export type FieldKind =
   | 'id'
   | 'optionalId'
@@ -80,22 +104,36 @@ export const KIND_CHECKS: Readonly<Record<FieldKind, readonly KindCheck[]>> = {
   enum: [{ check: 'symbol', code: 'INVALID_FIELD', doc: 'one of the enum symbols' }],
   optionalEnum: [{ check: 'symbol', code: 'INVALID_FIELD', doc: 'null or one of the enum symbols' }],
   timestamp: [{ check: 'range', code: 'BAD_TIMESTAMP', doc: 'epoch ms from 2000-01-01 to now + 1 day' }],
-  score: [{ check: 'range', code: 'INVALID_FIELD', doc: 'a number in [0, 1]' }],
-  optionalScore: [{ check: 'range', code: 'INVALID_FIELD', doc: 'null or a number in [0, 1]' }],
+  score: [
+    { check: 'finite', code: 'NUMBER_OUT_OF_RANGE', doc: 'a finite number (not NaN or infinity)' },
+    { check: 'range', code: 'INVALID_FIELD', doc: 'a number in [0, 1]' },
+  ],
+  optionalScore: [
+    { check: 'finite', code: 'NUMBER_OUT_OF_RANGE', doc: 'null or a finite number (not NaN or infinity)' },
+    { check: 'range', code: 'INVALID_FIELD', doc: 'null or a number in [0, 1]' },
+  ],
   amount: [
-    { check: 'integer', code: 'INVALID_FIELD', doc: 'an integer number of minor units' },
+    { check: 'type', code: 'INVALID_FIELD', doc: 'a number of minor units' },
+    { check: 'integer', code: 'NUMBER_OUT_OF_RANGE', doc: 'an exact integer (no fraction, NaN or infinity)' },
     { check: 'negative', code: 'NEGATIVE_AMOUNT', doc: 'not below zero' },
     { check: 'overflow', code: 'AMOUNT_OVERFLOW', doc: 'at most 2^53 - 1' },
   ],
   optionalAmount: [
-    { check: 'integer', code: 'INVALID_FIELD', doc: 'null or an integer number of minor units' },
+    { check: 'type', code: 'INVALID_FIELD', doc: 'null or a number of minor units' },
+    { check: 'integer', code: 'NUMBER_OUT_OF_RANGE', doc: 'an exact integer (no fraction, NaN or infinity)' },
     { check: 'negative', code: 'NEGATIVE_AMOUNT', doc: 'not below zero' },
     { check: 'overflow', code: 'AMOUNT_OVERFLOW', doc: 'at most 2^53 - 1' },
   ],
   currency: [{ check: 'iso', code: 'UNKNOWN_CURRENCY', doc: 'an ISO 4217 code with a minor unit' }],
   optionalCurrency: [{ check: 'iso', code: 'UNKNOWN_CURRENCY', doc: 'null or an ISO 4217 code with a minor unit' }],
-  rate: [{ check: 'positive', code: 'INVALID_FIELD', doc: 'a finite number > 0' }],
-  optionalDuration: [{ check: 'non_negative', code: 'INVALID_FIELD', doc: 'null or an integer >= 0 (milliseconds)' }],
+  rate: [
+    { check: 'finite', code: 'NUMBER_OUT_OF_RANGE', doc: 'a finite number (not NaN or infinity)' },
+    { check: 'positive', code: 'INVALID_FIELD', doc: 'a number > 0' },
+  ],
+  optionalDuration: [
+    { check: 'integer', code: 'NUMBER_OUT_OF_RANGE', doc: 'null or an exact integer within +-(2^53 - 1) (a long)' },
+    { check: 'non_negative', code: 'INVALID_FIELD', doc: 'null or a number >= 0 (milliseconds)' },
+  ],
   idList: [{ check: 'items', code: 'INVALID_FIELD', doc: `an array of at most ${MAX_LIST_ITEMS} non-blank strings of at most ${MAX_ID_LENGTH} characters` }],
 };
 

@@ -33,17 +33,23 @@ const VIOLATIONS: Record<string, { bad: unknown; code: ErrorCode; index?: number
   'enum.symbol': { bad: 'NOPE', code: 'INVALID_FIELD' },
   'optionalEnum.symbol': { bad: 'NOPE', code: 'INVALID_FIELD' },
   'timestamp.range': { bad: Date.UTC(1999, 11, 31, 23, 59, 59), code: 'BAD_TIMESTAMP' },
+  'score.finite': { bad: Infinity, code: 'NUMBER_OUT_OF_RANGE' },
   'score.range': { bad: 1.5, code: 'INVALID_FIELD' },
+  'optionalScore.finite': { bad: NaN, code: 'NUMBER_OUT_OF_RANGE' },
   'optionalScore.range': { bad: -0.1, code: 'INVALID_FIELD' },
-  'amount.integer': { bad: 12.5, code: 'INVALID_FIELD' },
+  'amount.type': { bad: '125', code: 'INVALID_FIELD' },
+  'amount.integer': { bad: 12.5, code: 'NUMBER_OUT_OF_RANGE' },
   'amount.negative': { bad: -1, code: 'NEGATIVE_AMOUNT' },
   'amount.overflow': { bad: 2 ** 53, code: 'AMOUNT_OVERFLOW' },
-  'optionalAmount.integer': { bad: 0.5, code: 'INVALID_FIELD' },
+  'optionalAmount.type': { bad: true, code: 'INVALID_FIELD' },
+  'optionalAmount.integer': { bad: 0.5, code: 'NUMBER_OUT_OF_RANGE' },
   'optionalAmount.negative': { bad: -2490, code: 'NEGATIVE_AMOUNT' },
   'optionalAmount.overflow': { bad: 2 ** 60, code: 'AMOUNT_OVERFLOW' },
   'currency.iso': { bad: 'EUX', code: 'UNKNOWN_CURRENCY' },
   'optionalCurrency.iso': { bad: 'euro', code: 'UNKNOWN_CURRENCY' },
+  'rate.finite': { bad: -Infinity, code: 'NUMBER_OUT_OF_RANGE' },
   'rate.positive': { bad: 0, code: 'INVALID_FIELD' },
+  'optionalDuration.integer': { bad: 1.5, code: 'NUMBER_OUT_OF_RANGE' },
   'optionalDuration.non_negative': { bad: -5, code: 'INVALID_FIELD' },
   'idList.items': { bad: ['ok', ' '], code: 'INVALID_FIELD', index: 1 },
 };
@@ -143,6 +149,28 @@ describe('validate', () => {
   it('rejects non-finite rates and scores', () => {
     for (const rate of [NaN, Infinity, -1]) expect(validate('fx', { ...SAMPLE_FX, rate_to_reporting: rate }, { now: NOW }).ok).toBe(false);
     expect(validate('lem', { ...SAMPLE_LEM, current_score: NaN }, { now: NOW }).ok).toBe(false);
+  });
+
+  it('refuses a duration from 2^53 on as out of range, and takes 2^53 - 1', () => {
+    const at = (d: number) => validate('journey', { ...SAMPLE_JOURNEY, duration_ms: d }, { now: NOW });
+    expect(at(Number.MAX_SAFE_INTEGER).ok).toBe(true);
+    const big = at(2 ** 53);
+    expect(big.ok ? 'ok' : [big.error.code, big.error.location.field]).toEqual(['NUMBER_OUT_OF_RANGE', 'duration_ms']);
+  });
+
+  it('never quotes a personal value in a message, only its shape', () => {
+    const id = `USR-${'9'.repeat(300)}`;
+    const result = validate('refund', { ...SAMPLE_REFUND, user_id: id }, { now: NOW });
+    expect(result.ok ? 'ok' : [result.error.code, result.error.location.field]).toEqual(['INVALID_FIELD', 'user_id']);
+    if (!result.ok) {
+      expect(result.error.message).not.toContain('USR-');
+      expect(result.error.message).toContain(`a string of ${id.length} characters`);
+    }
+    // Nor text that names a personal field, whichever field holds it.
+    const text = JSON.stringify({ user_id: 'USR-SECRET-1', pad: 'x'.repeat(300) });
+    const other = validate('journey', { ...SAMPLE_JOURNEY, error_code: text }, { now: NOW });
+    expect(other.ok ? 'ok' : [other.error.code, other.error.location.field]).toEqual(['INVALID_FIELD', 'error_code']);
+    if (!other.ok) expect(other.error.message).not.toContain('USR-SECRET');
   });
 
   it('reports amounts decoded as BigInt by their size', () => {

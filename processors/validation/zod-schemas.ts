@@ -88,8 +88,8 @@ function buildSchema(family: Family, now: number): z.ZodType {
   });
 }
 
-/** Which code a zod issue on a field of `kind` stands for. */
-function codeFor(kind: FieldKind | undefined, issue: z.core.$ZodIssue): ErrorCode {
+/** Which code a zod issue on a field of `kind`, about value `v`, stands for. */
+function codeFor(kind: FieldKind | undefined, issue: z.core.$ZodIssue, v: unknown): ErrorCode {
   if (issue.code === 'custom' && typeof issue.params?.['code'] === 'string') return issue.params['code'] as ErrorCode;
   switch (kind) {
     case 'timestamp':
@@ -99,7 +99,14 @@ function codeFor(kind: FieldKind | undefined, issue: z.core.$ZodIssue): ErrorCod
       return 'UNKNOWN_CURRENCY';
     case 'amount':
     case 'optionalAmount':
+      if (typeof v === 'number' && !Number.isInteger(v)) return 'NUMBER_OUT_OF_RANGE';
       return issue.code === 'too_small' ? 'NEGATIVE_AMOUNT' : issue.code === 'too_big' ? 'AMOUNT_OVERFLOW' : 'INVALID_FIELD';
+    case 'score':
+    case 'optionalScore':
+    case 'rate':
+      return typeof v === 'number' && !Number.isFinite(v) ? 'NUMBER_OUT_OF_RANGE' : 'INVALID_FIELD';
+    case 'optionalDuration':
+      return typeof v === 'number' && !Number.isSafeInteger(v) ? 'NUMBER_OUT_OF_RANGE' : 'INVALID_FIELD';
     default:
       return 'INVALID_FIELD';
   }
@@ -120,7 +127,7 @@ export function validateWithZod<F extends Family>(
   const offending = lookup(value, issue.path);
   return {
     ok: false,
-    error: new PipelineError(codeFor(kind, issue), `${field ?? 'value'}: ${issue.message}`, field === undefined ? { value: offending } : { field, value: offending }),
+    error: new PipelineError(codeFor(kind, issue, offending), `${field ?? 'value'}: ${issue.message}`, field === undefined ? { value: offending } : { field, value: offending }),
   };
 }
 
