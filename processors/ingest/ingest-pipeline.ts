@@ -319,7 +319,7 @@ export class IngestPipeline {
         const row = deadLetterRow(d, this.opts.hasher, this.readPayload);
         return { ...row, payload_id: row['payload_sha256'] };
       }), { dedupToken: `${token}-dlq` }));
-      const enc = this.opts.deadLetterEncoder ?? (this.defaultDlqEncoder ??= avroDeadLetterEncoder(defaultCodec()));
+      const enc = this.opts.deadLetterEncoder ?? (this.defaultDlqEncoder ??= avroDeadLetterEncoder(defaultCodec(), Date.now, { hasher: this.opts.hasher }));
       const producer = this.producer;
       if (!producer) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'producer not started');
       const out = dead.map((d) => deadLetterMessage(d, enc));

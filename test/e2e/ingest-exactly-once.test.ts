@@ -1,3 +1,4 @@
+import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IngestPipeline, createPiiHasher, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from '../../processors/ingest/index.js';
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
@@ -165,7 +166,7 @@ describe('warehouse outage (memory transport, embedded ClickHouse)', () => {
       flaky.insertNative = async (table, columns, payload, opts) => {
         if (refusals < 4) {
           refusals++;
-          throw new Error('warehouse unavailable');
+          throw new PipelineError('WAREHOUSE_UNAVAILABLE', 'warehouse unavailable (test outage)');
         }
         await t.wh.insertNative(table, columns, payload, opts);
       };
