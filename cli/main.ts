@@ -12,6 +12,9 @@ commands:
   migrate             apply pending warehouse migrations
   slo validate|status|backtest   SLO definitions, status, backtests
   pnl                 incident P&L [--by DIM,...] [--from DATE] [--to DATE] [--json|--format csv]
+  verify              facts against what the warehouse recorded of them [--json] [--repair [FILE...]]
+  backup DEST         the engine's BACKUP of the database into a new folder
+  restore SRC         replace the database with a backup [--force]
 
 common options: --data DIR (embedded warehouse folder, default ./.slo-data)
                 --clickhouse URL (a ClickHouse server instead; or CLICKHOUSE_URL)`;
@@ -25,6 +28,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
   slo: async () => (await import('./commands/slo.js')).sloCommand,
   pnl: async () => (await import('./commands/pnl.js')).pnlCommand,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
+  backup: async () => (await import('./commands/backup.js')).backupCommand,
+  restore: async () => (await import('./commands/backup.js')).restoreCommand,
 };
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {

@@ -34,6 +34,10 @@ export const ERROR_CODES = {
   // Infrastructure
   WAREHOUSE_UNAVAILABLE: { retry: true, doc: 'The warehouse refused or failed a statement; the batch is retried with backoff.' },
   WAREHOUSE_QUERY_FAILED: { retry: false, doc: 'A warehouse query failed for a reason a retry cannot fix (syntax, unknown table).' },
+  WAREHOUSE_DAMAGED: {
+    retry: false,
+    doc: 'Warehouse data is damaged (a part the engine detached as broken, a checksum mismatch, a table that does not load); figures would be short, so nothing is answered. `slo-pipeline verify` names what is missing; `restore` a backup or `verify --repair`.',
+  },
   TRANSPORT_UNAVAILABLE: { retry: true, doc: 'The transport (Kafka) is unreachable or refused an operation.' },
   COMMIT_REJECTED: {
     retry: false,

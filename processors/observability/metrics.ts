@@ -45,6 +45,12 @@ export class PipelineMetrics {
     labelNames: ['topic'] as const,
     registers: [this.registry],
   });
+  readonly warehouseDamagedParts = new Gauge({
+    name: 'slo_warehouse_damaged_parts',
+    help: 'Parts of the warehouse database the engine detached as damaged, and tables that did not load (reason did-not-load), per table and reason. Above 0, figures are short: see `slo-pipeline verify`.',
+    labelNames: ['table', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly freshnessLag = new Gauge({
     name: 'slo_freshness_lag_seconds',
     help: 'Wall clock minus the newest committed event time, per input topic.',

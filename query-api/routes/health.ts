@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { INPUT_TOPICS, type Family } from '../../processors/contracts/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
+import { describeDamage, findDamage } from '../../sinks/warehouse/integrity/damage.js';
 import type { KeyStore } from '../auth.js';
 import type { ResolvedApiOptions } from '../options.js';
 import { defineRoute } from '../route.js';
@@ -28,6 +29,10 @@ export interface WarehouseHealth {
     freshness_seconds: number | null;
   }>;
   dead_letters: Array<{ topic: string; reason_code: string; count: number }>;
+  /** Parts the engine detached as damaged, and tables that did not load: figures are short while any is listed. */
+  damaged_parts: Array<{ table: string; part: string; reason: string; rows: number | null }>;
+  /** One line naming them, null when the warehouse is whole. */
+  damage: string | null;
 }
 
 function iso(ms: string | number): string | null {
@@ -51,8 +56,12 @@ export async function warehouseHealth(wh: Warehouse, now = new Date()): Promise<
       `SELECT source_topic AS topic, reason_code, count() AS count FROM dead_letters GROUP BY topic, reason_code ORDER BY topic, reason_code`,
     );
     const byFamily = new Map(rows.map((r) => [r.family, r]));
+    // Not seeing detached parts (a server user without access to system tables) is not damage.
+    const damaged = await findDamage(wh).catch(() => []);
     return {
       reachable: true,
+      damaged_parts: damaged.map((d) => ({ table: d.table, part: d.part, reason: d.reason, rows: d.rows })),
+      damage: damaged.length > 0 ? describeDamage(damaged, wh.database) : null,
       facts: (Object.keys(FACT_TABLES) as Family[]).map((family) => {
         const r = byFamily.get(family);
         const lastIngested = r ? Number(r.last_ingested_ms) : 0;
@@ -68,7 +77,7 @@ export async function warehouseHealth(wh: Warehouse, now = new Date()): Promise<
       dead_letters: dl.map((d) => ({ topic: d.topic, reason_code: d.reason_code, count: Number(d.count) })),
     };
   } catch {
-    return { reachable: false, facts: [], dead_letters: [] };
+    return { reachable: false, facts: [], dead_letters: [], damaged_parts: [], damage: null };
   }
 }
 
@@ -105,6 +114,10 @@ export const healthResponse = z.object({
       }),
     ),
     dead_letters: z.array(z.object({ topic: z.string(), reason_code: z.string(), count: z.number() })),
+    damaged_parts: z
+      .array(z.object({ table: z.string(), part: z.string(), reason: z.string(), rows: z.number().nullable() }))
+      .describe('Parts the engine detached as damaged (reason broken, broken-on-start, ...) and tables that did not load (did-not-load).'),
+    damage: z.string().nullable().describe('Why the status is degraded when the warehouse is damaged: figures are short until it is restored or repaired.'),
   }),
 });
 
@@ -129,7 +142,8 @@ export function registerHealthRoutes(app: FastifyInstance, keys: KeyStore, opts:
     handler: async () => {
       const now = new Date();
       const [pipeline, warehouse] = await Promise.all([opts.health ? opts.health() : undefined, warehouseHealth(opts.warehouse, now)]);
-      const status = !warehouse.reachable ? 'degraded' : (pipeline?.status ?? 'unknown');
+      // A damaged warehouse answers, but with short figures: never `ok`.
+      const status = !warehouse.reachable || warehouse.damage !== null ? 'degraded' : (pipeline?.status ?? 'unknown');
       return {
         status,
         checked_at: now.toISOString(),

@@ -52,14 +52,16 @@ export class ChdbWarehouse extends RawInsertWarehouse implements Warehouse {
       });
     }
     mkdirSync(dir, { recursive: true });
+    // Same JSON shape as the server's defaults: 64-bit integers as strings (exact).
+    const connectionArgs = ['--output_format_json_quote_64bit_integers=1'];
+    if (options.backupsAllowedPath) connectionArgs.push(`--backups.allowed_path=${resolve(options.backupsAllowedPath)}`);
     const sessions: Session[] = [];
     const closeAll = (): void => {
       for (const s of sessions) s.close();
     };
     try {
       for (let i = 0; i < count; i++) {
-        // Same JSON shape as the server's defaults: 64-bit integers as strings (exact).
-        const session = new Session(dir, { connectionArgs: ['--output_format_json_quote_64bit_integers=1'] });
+        const session = new Session(dir, { connectionArgs });
         sessions.push(session);
         if (i === 0) await session.queryAsync(`CREATE DATABASE IF NOT EXISTS ${database}`);
         await session.queryAsync(`USE ${database}`);

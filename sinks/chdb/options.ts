@@ -25,6 +25,13 @@ export interface ChdbWarehouseOptions {
    * @default 3
    */
   connections?: number;
+  /**
+   * The only folder BACKUP ... TO File(...) and RESTORE ... FROM File(...) may use (the engine's
+   * `backups.allowed_path`: without it the engine refuses file backups). It is engine
+   * configuration, fixed when the data folder is first opened in the process.
+   * @default none (no file backups)
+   */
+  backupsAllowedPath?: string;
 }
 
 export const CHDB_DEFAULTS = { dataDir: './.slo-data', database: 'slo', connections: 3 } as const;
