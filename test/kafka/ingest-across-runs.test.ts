@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
+import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import type { SimOutput } from '../../processors/simulator/index.js';
 import type { OutgoingMessage, Transport } from '../../processors/transport/types.js';
 import type { Warehouse } from '../../sinks/warehouse/index.js';
@@ -66,8 +67,17 @@ describe('ingest on Kafka across runs, re-created topics and clusters', () => {
   const transport = async (prefix: string): Promise<Transport> => {
     const t = await kafkaTransport(prefix);
     transports.push(t);
-    await ensureInputTopics(t);
-    return t;
+    // Creating a dozen topics right after deleting others can outlast kafkajs' own wait for
+    // their leaders on a busy broker; that answer is retriable, so it is retried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ensureInputTopics(t);
+        return t;
+      } catch (e) {
+        if (attempt >= 5 || !(e instanceof PipelineError && e.canRetry)) throw e;
+        await new Promise((r) => setTimeout(r, 2_000 * attempt));
+      }
+    }
   };
 
   beforeAll(async () => {
