@@ -16,12 +16,15 @@ const BENCH_BATCH = Number(process.env['BENCH_BATCH'] ?? DEFAULT_MAX_BATCH);
  * batch, default the pipeline's, 50000), BENCH_ROUNDS (decode/bare/e2e repeated interleaved, medians printed,
  * default 1), BENCH_PACED_SHARE (default 0.1), BENCH_FETCH_MIN / BENCH_FETCH_WAIT_MS (memory
  * transport batching in the pipeline phases, default 1 / 500), BENCH_DATA_DIR (folder for the embedded
- * warehouses, default the OS temporary folder; they are all removed when the run ends). Arguments name
- * the phases to run (default: all).
+ * warehouses, default the OS temporary folder; they are all removed when the run ends), BENCH_FILE_DAYS
+ * (simulated days per file of the file-ingest phase, default 1,22: ~50 MB and ~1 GB), BENCH_FILE_IN_FLIGHT
+ * (its in-flight bound, default the command's). Arguments name the phases to run (default: all).
  */
 interface PhaseArgs {
   /** events/s for the paced phase */
   rate?: number;
+  /** the JSON Lines file of the file-ingest phase */
+  file?: string;
 }
 type PhaseFn = (size: number, args: PhaseArgs) => Promise<PhaseResult | PhaseResult[]>;
 
@@ -36,6 +39,14 @@ const PHASES: Record<string, () => Promise<PhaseFn>> = {
   api: async () => (await import('./api-bench.js')).phaseApi,
   slo: async () => (await import('./slo-bench.js')).phaseSlo,
   pnl: async () => (await import('./pnl-bench.js')).phasePnl,
+  // One child per file (the orchestrator writes the files): each file's peak RSS is its own.
+  'file-ingest': async () => {
+    const { phaseFileIngest } = await import('./file-ingest-bench.js');
+    return async (_size, args) => {
+      if (!args.file) throw new Error('the file-ingest phase needs --file');
+      return phaseFileIngest(args.file);
+    };
+  },
 };
 /**
  * Kafka sections: scripts that start (or use, via KAFKA_BROKERS) a real broker and print
@@ -59,7 +70,7 @@ interface Row extends PhaseResult {
 
 function runChild(phase: string, size: number, args: PhaseArgs = {}): Promise<Row[]> {
   const self = fileURLToPath(import.meta.url);
-  const extra = args.rate === undefined ? [] : ['--rate', String(Math.round(args.rate))];
+  const extra = [...(args.rate === undefined ? [] : ['--rate', String(Math.round(args.rate))]), ...(args.file === undefined ? [] : ['--file', args.file])];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', self, '--phase', phase, '--size', String(size), ...extra], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -94,6 +105,18 @@ async function run(name: string, size: number, args?: PhaseArgs): Promise<Row[]>
     process.stderr.write(`bench: ${name}: ${(e as Error).message}\n`);
     return [];
   }
+}
+
+/** The file-ingest phase: a simulated file per BENCH_FILE_DAYS entry, each ingested in its own child. */
+async function runFileIngest(size: number): Promise<Row[]> {
+  const { FILE_DAYS, simulatedFile } = await import('./file-ingest-bench.js');
+  const rows: Row[] = [];
+  for (const days of FILE_DAYS) {
+    process.stderr.write(`bench: file-ingest: simulating ${days} day(s) ...\n`);
+    const file = await simulatedFile(days);
+    rows.push(...(await run('file-ingest', size, { file })));
+  }
+  return rows;
 }
 
 async function orchestrate(): Promise<void> {
@@ -141,10 +164,16 @@ async function orchestratePhases(): Promise<void> {
       if (r) rows.push(r);
     }
   }
+  const fileRows: Row[] = [];
   for (const name of names.filter((n) => !SPINE.includes(n))) {
+    if (name === 'file-ingest') {
+      fileRows.push(...(await runFileIngest(size)));
+      continue;
+    }
     const args = name === 'paced' && e2e ? { rate: e2e.eventsPerSec * PACED_LOAD } : {};
     rows.push(...(await run(name, size, args)));
   }
+  rows.push(...fileRows);
 
   console.log('\n| phase | events | batches | events/s | events/CPU-s | p50 ms | p99 ms | latency of | peak RSS MB |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---|---:|');
@@ -176,6 +205,14 @@ async function orchestratePhases(): Promise<void> {
       `      end-to-end / fastest bare chdb insert (${fmt(bare.eventsPerSec)} events/s): ${fmt(ratio, 2)}${each} (target >= 0.6: ${verdict(ratio >= 0.6)})`,
     );
   }
+  if (fileRows.length > 0) {
+    const rss = fileRows.map((r) => r.peakRssMb);
+    const flat = Math.max(...rss) <= 1.2 * Math.min(...rss);
+    const sizes = fileRows.map((r) => `${fmt(Number(r.extra?.['fileMb']))} MB file: ${fmt(r.peakRssMb)} MB`).join(', ');
+    console.log(`  (f) file ingest peak RSS: ${sizes} (flat within 20%: ${verdict(flat)}; <= 512 MB: ${verdict(Math.max(...rss) <= 512)})`);
+    const rates = fileRows.map((r) => `${fmt(r.eventsPerSec)} records/s`).join(', ');
+    console.log(`      file ingest throughput: ${rates}${e2e ? ` (embedded end-to-end from the transport: ${fmt(e2e.eventsPerSec)} events/s)` : ''}`);
+  }
   for (const name of kafkaScripts) {
     const script = fileURLToPath(new URL(`./${KAFKA_SCRIPTS[name] ?? ''}`, import.meta.url));
     console.log(`\n${name}:`);
@@ -194,9 +231,10 @@ async function child(): Promise<void> {
   const phase = arg('--phase') ?? '';
   const size = Number(arg('--size') ?? 40_000);
   const rate = arg('--rate');
+  const file = arg('--file');
   const load = PHASES[phase];
   if (!load) throw new Error(`unknown phase ${phase}`);
-  const res = await (await load())(size, rate === undefined ? {} : { rate: Number(rate) });
+  const res = await (await load())(size, { ...(rate === undefined ? {} : { rate: Number(rate) }), ...(file === undefined ? {} : { file }) });
   const results = Array.isArray(res) ? res : [res];
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify({ results, peakRssMb })}\n`);

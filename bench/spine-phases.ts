@@ -235,8 +235,10 @@ export async function phasePaced(journeysPerDay: number, rate: number): Promise<
   const latencies: number[] = [];
   const pipeline = pipelineOver(transport, wh, (b) => {
     const now = Date.now();
-    const log = transport.topic(b.topic)?.partitions[b.partition] ?? [];
-    for (let o = Number(b.firstOffset); o <= Number(b.lastOffset); o++) latencies.push(now - (log[o]?.timestamp ?? now));
+    const topic = transport.topic(b.topic);
+    const log = topic?.partitions[b.partition] ?? [];
+    const start = topic?.logStart[b.partition] ?? 0;
+    for (let o = Number(b.firstOffset); o <= Number(b.lastOffset); o++) latencies.push(now - (log[o - start]?.timestamp ?? now));
   });
   await pipeline.start();
   const producer = await transport.producer();

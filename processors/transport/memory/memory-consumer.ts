@@ -8,7 +8,7 @@ import type {
   TopicPartition,
 } from '../types.js';
 import { type MemoryGroup, tpKey } from './memory-group.js';
-import type { MemoryTransport } from './memory-transport.js';
+import { endOffset, type MemoryTransport } from './memory-transport.js';
 import { DEFAULT_MAX_BATCH_SIZE } from './options.js';
 
 interface PartitionState {
@@ -147,8 +147,10 @@ export class MemoryConsumer implements Consumer {
     this.assigned = new Map(
       partitions.map((tp) => {
         const committed = this.group.committedOffset(tp);
-        const end = this.transport.topic(tp.topic)?.partitions[tp.partition]?.length ?? 0;
-        const position = committed !== null ? Number(committed) : this.fromBeginning ? 0 : end;
+        const topic = this.transport.topic(tp.topic);
+        const end = topic ? endOffset(topic, tp.partition) : 0;
+        const start = topic?.logStart[tp.partition] ?? 0;
+        const position = committed !== null ? Number(committed) : this.fromBeginning ? start : end;
         return [tpKey(tp.topic, tp.partition), { tp, position, paused: false, inFlight: null }];
       }),
     );
@@ -180,18 +182,26 @@ export class MemoryConsumer implements Consumer {
     const now = Date.now();
     for (const ps of this.assigned.values()) {
       if (ps.paused || ps.inFlight) continue;
-      const log = this.transport.topic(ps.tp.topic)?.partitions[ps.tp.partition];
-      if (!log || ps.position >= log.length) continue;
-      if (log.length - ps.position < fetchMinRecords) {
-        const due = (log[ps.position]?.timestamp ?? now) + fetchMaxWaitMs;
+      const topic = this.transport.topic(ps.tp.topic);
+      const log = topic?.partitions[ps.tp.partition];
+      if (!topic || !log) continue;
+      const start = topic.logStart[ps.tp.partition] ?? 0;
+      const end = start + log.length;
+      // Below the log start offset (released messages): from the earliest retained, as Kafka
+      // resets an out-of-range position with auto.offset.reset=earliest.
+      if (ps.position < start) ps.position = start;
+      if (ps.position >= end) continue;
+      const from = ps.position - start;
+      if (end - ps.position < fetchMinRecords) {
+        const due = (log[from]?.timestamp ?? now) + fetchMaxWaitMs;
         if (due > now) {
           this.lingerUntil(due);
           continue;
         }
       }
-      const messages = log.slice(ps.position, ps.position + this.maxBatchSize);
+      const messages = log.slice(from, from + this.maxBatchSize);
       ps.position += messages.length;
-      const batch: MessageBatch = { ...ps.tp, messages, highWatermark: String(log.length) };
+      const batch: MessageBatch = { ...ps.tp, messages, highWatermark: String(end) };
       // Runs the handler on a later tick so `inFlight` is set before it can settle.
       ps.inFlight = Promise.resolve()
         .then(() => handlers.onBatch(batch))

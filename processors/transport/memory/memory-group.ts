@@ -46,8 +46,16 @@ export class MemoryGroup {
     return next;
   }
 
+  /** A member subscribes to `topic`, or the group has offsets committed on it (it may come back for more). */
+  reads(topic: string): boolean {
+    if (this.subscribes(topic)) return true;
+    for (const c of this.committed.values()) if (c.topic === topic) return true;
+    return false;
+  }
+
   commit(offsets: CommitOffset[]): void {
     for (const o of offsets) this.committed.set(tpKey(o.topic, o.partition), { ...o });
+    for (const o of offsets) this.transport.committed(o.topic, o.partition);
   }
 
   committedOffset(tp: TopicPartition): string | null {

@@ -14,10 +14,20 @@ import { MemoryConsumer } from './memory-consumer.js';
 import { MemoryGroup } from './memory-group.js';
 import { type MemoryTransportOptions, type ResolvedMemoryTransportOptions, resolveMemoryTransportOptions } from './options.js';
 
-/** One topic: an append-only log per partition; the offset of a message is its index. */
+/**
+ * One topic: an append-only log per partition. `partitions[p]` holds the retained messages,
+ * oldest first; `partitions[p][i]` has offset `logStart[p] + i` (the log start offset is 0
+ * until `releaseCommitted` releases messages).
+ */
 export interface MemoryTopic {
   readonly name: string;
   readonly partitions: Message[][];
+  readonly logStart: number[];
+}
+
+/** Offset of the next message a partition of `topic` will get. */
+export function endOffset(topic: MemoryTopic, partition: number): number {
+  return (topic.logStart[partition] ?? 0) + (topic.partitions[partition]?.length ?? 0);
 }
 
 /**
@@ -25,7 +35,8 @@ export interface MemoryTopic {
  * records land on the partition Kafka would pick, offsets are per partition, consumer groups
  * split partitions between members and rebalance (eagerly: every member's partitions are
  * revoked, after its in-flight batches settle, before anything is reassigned), and a group
- * resumes from its committed offsets. Messages are kept for the transport's lifetime.
+ * resumes from its committed offsets. Messages are kept for the transport's lifetime, unless
+ * `releaseCommitted` lets them go once every group reading them has committed past them.
  */
 export class MemoryTransport implements Transport {
   readonly kind = 'memory' as const;
@@ -35,6 +46,8 @@ export class MemoryTransport implements Transport {
   private readonly consumers = new Set<MemoryConsumer>();
   private readonly producers = new Set<MemoryProducer>();
   private closed = false;
+  private retained = 0;
+  private retainedMax = 0;
 
   constructor(options?: MemoryTransportOptions) {
     this.options = resolveMemoryTransportOptions(options);
@@ -70,11 +83,21 @@ export class MemoryTransport implements Transport {
   async endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>> {
     const t = this.topics.get(topic);
     if (!t) throw unknownTopic(topic);
-    return t.partitions.map((log, partition) => ({ partition, offset: String(log.length) }));
+    return t.partitions.map((_log, partition) => ({ partition, offset: String(endOffset(t, partition)) }));
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<CommitOffset[]> {
     return this.groups.get(groupId)?.committedOn(topic) ?? [];
+  }
+
+  /** Messages held now, over all topics. */
+  get retainedMessages(): number {
+    return this.retained;
+  }
+
+  /** The most messages held at any one time since the transport was created. */
+  get retainedHighWater(): number {
+    return this.retainedMax;
   }
 
   async close(): Promise<void> {
@@ -89,8 +112,12 @@ export class MemoryTransport implements Transport {
     return this.topics.get(name);
   }
 
-  /** @internal Appends to a partition log; offsets are assigned here, densely from 0. */
-  append(topicName: string, outgoing: OutgoingMessage, partition: number): void {
+  /**
+   * @internal Appends to a partition log; offsets are assigned here, densely from 0. With
+   * `keep` set (a topic no group reads, under releaseCommitted) the partition keeps at most
+   * that many messages.
+   */
+  append(topicName: string, outgoing: OutgoingMessage, partition: number, keep = Infinity): void {
     const topic = this.topics.get(topicName);
     if (!topic) throw unknownTopic(topicName);
     const log = topic.partitions[partition];
@@ -99,12 +126,56 @@ export class MemoryTransport implements Transport {
     log.push({
       topic: topicName,
       partition,
-      offset: String(log.length),
+      offset: String(endOffset(topic, partition)),
       key,
       value: outgoing.value,
       timestamp: Date.now(),
       headers: { ...outgoing.headers },
     });
+    this.retained++;
+    if (log.length > keep) this.releaseBelow(topic, partition, endOffset(topic, partition) - keep);
+    if (this.retained > this.retainedMax) this.retainedMax = this.retained;
+  }
+
+  /**
+   * @internal How many messages per partition a produce to `topic` may leave behind: all of
+   * them, unless messages are released and no consumer group reads the topic.
+   */
+  keepOnProduce(topic: string): number {
+    if (!this.options.releaseCommitted) return Infinity;
+    for (const g of this.groups.values()) if (g.reads(topic)) return Infinity;
+    return this.options.unreadRetention;
+  }
+
+  /**
+   * @internal A group committed on a partition: with releaseCommitted, drop what every group
+   * reading the topic has committed past. A reading group without a commit there would start
+   * from the beginning, so it holds everything.
+   */
+  committed(topicName: string, partition: number): void {
+    if (!this.options.releaseCommitted) return;
+    const topic = this.topics.get(topicName);
+    if (!topic) return;
+    let upTo = Infinity;
+    for (const g of this.groups.values()) {
+      if (!g.reads(topicName)) continue;
+      const c = g.committedOffset({ topic: topicName, partition });
+      if (c === null) return;
+      upTo = Math.min(upTo, Number(c));
+    }
+    if (upTo !== Infinity) this.releaseBelow(topic, partition, upTo);
+  }
+
+  /** Moves a partition's log start offset up to `offset` (never past its end). */
+  private releaseBelow(topic: MemoryTopic, partition: number, offset: number): void {
+    const log = topic.partitions[partition];
+    const start = topic.logStart[partition];
+    if (!log || start === undefined) return;
+    const n = Math.min(log.length, offset - start);
+    if (n <= 0) return;
+    log.splice(0, n);
+    topic.logStart[partition] = start + n;
+    this.retained -= n;
   }
 
   /** @internal Resolves a topic for producing, creating it when auto-creation is on. */
@@ -127,7 +198,11 @@ export class MemoryTransport implements Transport {
   }
 
   private createTopic(name: string, partitions: number): MemoryTopic {
-    const topic: MemoryTopic = { name, partitions: Array.from({ length: partitions }, () => []) };
+    const topic: MemoryTopic = {
+      name,
+      partitions: Array.from({ length: partitions }, () => []),
+      logStart: Array.from({ length: partitions }, () => 0),
+    };
     this.topics.set(name, topic);
     // A running member subscribed to a topic that did not exist yet gets its partitions now,
     // as a Kafka consumer does on its next metadata refresh.
@@ -160,6 +235,7 @@ class MemoryProducer implements Producer {
     if (this.closed) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'the producer is closed');
     const topic = this.transport.topicForProduce(topicName);
     const n = topic.partitions.length;
+    const keep = this.transport.keepOnProduce(topicName);
     for (const m of messages) {
       let partition = m.partition;
       if (partition === undefined) {
@@ -172,7 +248,7 @@ class MemoryProducer implements Producer {
       if (!Number.isInteger(partition) || partition < 0 || partition >= n) {
         throw new PipelineError('TRANSPORT_UNAVAILABLE', `topic ${topicName} has no partition ${partition}`);
       }
-      this.transport.append(topicName, m, partition);
+      this.transport.append(topicName, m, partition, keep);
     }
     if (messages.length > 0) this.transport.notify(topicName);
   }

@@ -27,6 +27,24 @@ export interface MemoryTransportOptions {
    * @default 500 (Kafka's fetch.max.wait.ms)
    */
   fetchMaxWaitMs?: number;
+  /**
+   * Release messages nobody needs any more instead of keeping every message for the
+   * transport's lifetime, as Kafka's retention moves a partition's log start offset: a message
+   * goes once every consumer group that reads its topic (has a member subscribed to it, or
+   * offsets committed on it) has committed past it. Offsets never restart; a group whose
+   * position is below the log start offset reads from the earliest retained message, as a
+   * Kafka consumer with auto.offset.reset=earliest does. A long-running process (a file
+   * ingest, the embedded `run`) then holds what is in flight, not everything ever published.
+   * @default false (every message is kept)
+   */
+  releaseCommitted?: boolean;
+  /**
+   * With `releaseCommitted`: messages kept per partition of a topic no consumer group reads
+   * (dead-letter topics nobody consumes in-process), oldest released first, like a size-bounded
+   * Kafka retention. A group that subscribes later starts from the earliest of these.
+   * @default 10000
+   */
+  unreadRetention?: number;
 }
 
 const schema = z.strictObject({
@@ -34,6 +52,8 @@ const schema = z.strictObject({
   autoCreateTopics: z.boolean().default(true),
   fetchMinRecords: z.number().int().min(1).default(1),
   fetchMaxWaitMs: z.number().int().min(0).max(60_000).default(500),
+  releaseCommitted: z.boolean().default(false),
+  unreadRetention: z.number().int().min(0).default(10_000),
 });
 
 export type ResolvedMemoryTransportOptions = z.output<typeof schema>;
