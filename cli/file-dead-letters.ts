@@ -56,6 +56,7 @@ export class FileDeadLetters {
     const row = deadLetterRow(d, this.hasher, this.read);
     if (whole) {
       row['payload_sha256'] = whole.sha256;
+      row['payload_id'] = whole.sha256;
       row['payload_size'] = whole.size;
     }
     this.rows.push(row);

@@ -120,6 +120,8 @@ export function deadLetterRow(d: DeadLetter, hashPersonal: (v: string) => string
     payload_format: kept.json === null ? 'omitted' : 'redacted-json',
     payload_sha256: kept.sha256,
     payload_size: d.payload.length,
+    // Part of the table's key (dwh/sql/004): two sources' bad records at the same position are two rows.
+    payload_id: kept.sha256,
   };
 }
 
