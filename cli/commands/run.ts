@@ -147,6 +147,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     slo = await startSloRuntime({
       warehouse: wh,
       transport,
+      consumerGroup: groupId,
       slos: sloDefinitions,
       env: io.env,
       logger: log,

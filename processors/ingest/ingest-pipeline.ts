@@ -12,7 +12,7 @@ import { IntentLog } from './intent-log.js';
 import { Limiter } from './limiter.js';
 import { createNormalizer } from './normalize.js';
 import { DEFAULT_MAX_BATCH, type CommittedBatch, type IngestOptions } from './options.js';
-import { retryBounded, type RetryPolicy } from './retry.js';
+import { canRetry, retryBounded, type RetryPolicy } from './retry.js';
 
 interface Range {
   first: bigint;
@@ -134,10 +134,15 @@ export class IngestPipeline {
     return this.failure;
   }
 
-  /** True when every assigned partition has committed up to the transport's end offset. */
+  /** True when every assigned partition has committed up to the transport's end offset (false while the transport cannot be asked). */
   async caughtUp(): Promise<boolean> {
     for (const topic of this.topics) {
-      for (const { partition, offset } of await this.opts.transport.endOffsets(topic)) {
+      const ends = await this.opts.transport.endOffsets(topic).catch((e: unknown) => {
+        if (canRetry(e)) return null;
+        throw e;
+      });
+      if (!ends) return false;
+      for (const { partition, offset } of ends) {
         const st = this.states.get(key({ topic, partition }));
         const end = BigInt(offset);
         if (end === 0n) continue;
@@ -330,7 +335,10 @@ export class IngestPipeline {
     const next = range.last + 1n;
     const consumer = this.consumer;
     if (!consumer) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'consumer not started');
-    await consumer.commit([{ topic, partition, offset: String(next) }]);
+    // A commit the broker could not take (a stall, a coordinator moving) is retried while the
+    // partition stays this member's; once it moved, the commit is COMMIT_REJECTED, never
+    // retried, and the new owner re-forms this range.
+    await retry('commit offsets', () => consumer.commit([{ topic, partition, offset: String(next) }]));
     const st = this.state(tp);
     st.committed = next;
     if (st.pending === range) st.pending = null;

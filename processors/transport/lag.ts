@@ -1,4 +1,4 @@
-import { PipelineError } from '../errors/index.js';
+import { isPipelineError, PipelineError } from '../errors/index.js';
 import type { Transport } from './types.js';
 
 export interface PartitionLag {
@@ -12,7 +12,11 @@ export interface PartitionLag {
 }
 
 /** How far a consumer group's commits are behind the end of each partition of its topics. */
-export async function consumerLag(transport: Transport, groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+export async function consumerLag(
+  transport: Pick<Transport, 'endOffsets' | 'committedOffsets'>,
+  groupId: string,
+  topics: readonly string[],
+): Promise<PartitionLag[]> {
   const out: PartitionLag[] = [];
   for (const topic of topics) {
     const [ends, commits] = await Promise.all([transport.endOffsets(topic), transport.committedOffsets(groupId, topic)]);
@@ -57,10 +61,15 @@ export async function waitForCaughtUp(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     options.signal?.throwIfAborted();
-    const lag = await consumerLag(transport, groupId, topics);
-    const behind = lag.reduce((sum, p) => sum + p.lag, 0);
+    // A broker that cannot answer right now (paused, restarting, moving a leader) is asked
+    // again until the deadline: it tells nothing about the group's progress.
+    const lag = await consumerLag(transport, groupId, topics).catch((e: unknown) => {
+      if (Date.now() < deadline && isPipelineError(e) && e.canRetry) return null;
+      throw e;
+    });
+    const behind = lag?.reduce((sum, p) => sum + p.lag, 0) ?? Infinity;
     if (behind === 0) return;
-    if (Date.now() >= deadline) {
+    if (lag && Date.now() >= deadline) {
       const where = lag.filter((p) => p.lag > 0).map((p) => `${p.topic}[${p.partition}]: ${p.lag}`);
       throw new PipelineError(
         'TRANSPORT_UNAVAILABLE',

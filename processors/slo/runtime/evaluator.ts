@@ -4,6 +4,7 @@ import type { AlertSeverity } from '../../contracts/enums.js';
 import type { QualityScoreUpdate, SloBreachSignal } from '../../contracts/events.js';
 import { INPUT_TOPICS } from '../../contracts/topics.js';
 import { retryBounded } from '../../ingest/retry.js';
+import { consumerLag } from '../../transport/lag.js';
 import { silentLogger } from '../../observability/logger.js';
 import type { CommittedBatch } from '../../ingest/options.js';
 import type { TopicPartition } from '../../transport/types.js';
@@ -16,6 +17,7 @@ import { severitiesOf, type AlertStates } from '../timeline.js';
 import { HourWindows, MINUTES_PER_HOUR, type HourMinutes } from './hour-windows.js';
 import { MinuteSource, type MinuteRange, type RawMinutes } from './minute-source.js';
 import type { SloEvaluatorOptions } from './options.js';
+import { newestStoredEvent } from './newest-event.js';
 import { qualityScores } from './quality.js';
 import { WatermarkTracker } from './watermark.js';
 
@@ -41,6 +43,8 @@ export interface EvaluatorStats {
 }
 
 const hourOf = (minute: number): number => Math.floor(minute / MINUTES_PER_HOUR);
+/** Least processing time between two looks at the broker's offsets. */
+const OFFSETS_EVERY_MS = 500;
 
 /**
  * The running SLO evaluator: advances on the event-time watermark one whole minute at a
@@ -71,7 +75,10 @@ export class SloEvaluator {
   private stopped = false;
   private target = -Infinity;
   private failure: unknown;
-  private partitionsCheckedAt = -Infinity;
+  private offsetsAskedAt = -Infinity;
+  private offsetsAsking: Promise<void> | null = null;
+  private offsetsSeen = false;
+  private storedReadAt = -Infinity;
 
   constructor(options: SloEvaluatorOptions) {
     this.opts = options;
@@ -79,6 +86,8 @@ export class SloEvaluator {
     this.now = options.now ?? Date.now;
     this.name = options.name ?? 'default';
     this.clock = new WatermarkTracker(options.watermark);
+    // Nothing is known to be caught up before the broker has been asked.
+    if (options.transport && options.consumerGroup) this.clock.offsets(null, this.now());
     this.topics = new Set(options.watermarkTopics ?? [INPUT_TOPICS.journey, INPUT_TOPICS.lem]);
     const lengths = new Set<number>([60]);
     let longest = 60;
@@ -105,7 +114,7 @@ export class SloEvaluator {
     return this.failure;
   }
 
-  /** Starts the processing-time tick that lets idle partitions release the watermark. */
+  /** Starts the processing-time tick that lets idle partitions release the watermark (and a restarted evaluator finish what is stored). */
   start(): void {
     this.timer = setInterval(() => this.kick(), this.opts.tickMs ?? 1000);
     this.timer.unref();
@@ -164,21 +173,58 @@ export class SloEvaluator {
       });
   }
 
-  /** Registers partitions that hold messages but have not committed yet (at most every 200 ms). */
-  private async refreshPartitions(): Promise<void> {
+  /**
+   * Looks at what the broker holds, at most every OFFSETS_EVERY_MS and never inside a cycle: a
+   * paused broker answers nothing for as long as it is paused, and the watermark must not
+   * wait for it (it holds by itself, see WatermarkTracker). With the ingest's consumer group,
+   * the lag of every partition; without, the partitions that hold messages at all.
+   */
+  private askOffsets(): Promise<void> | null {
     const transport = this.opts.transport;
-    if (!transport || this.now() - this.partitionsCheckedAt < 200) return;
-    this.partitionsCheckedAt = this.now();
-    for (const topic of this.topics) {
-      const ends = await transport.endOffsets(topic).catch(() => []);
-      for (const e of ends) if (BigInt(e.offset) > 0n) this.clock.expect(topic, e.partition, this.now());
-    }
+    if (!transport || this.offsetsAsking || this.stopped || this.now() - this.offsetsAskedAt < OFFSETS_EVERY_MS) return this.offsetsAsking;
+    const at = this.now();
+    this.offsetsAskedAt = at;
+    const group = this.opts.consumerGroup;
+    const look = group
+      ? consumerLag(transport, group, [...this.topics]).then(
+          (lag) => this.clock.offsets(lag, at),
+          () => this.clock.offsets(null, at),
+        )
+      : Promise.all(
+          [...this.topics].map(async (topic) => {
+            const ends = await transport.endOffsets(topic).catch(() => []);
+            for (const e of ends) if (BigInt(e.offset) > 0n) this.clock.expect(topic, e.partition, at);
+          }),
+        );
+    this.offsetsAsking = look.then(() => {
+      this.offsetsAsking = null;
+      this.offsetsSeen = true;
+      this.kick();
+    });
+    return this.offsetsAsking;
+  }
+
+  /**
+   * Once everything the broker holds is committed and quiet, the watermark may go as far as
+   * the newest event the warehouse holds, which is further than any commit this process saw
+   * when it restarted after the ingest had caught up.
+   */
+  private async readStored(): Promise<void> {
+    const now = this.now();
+    if (!this.clock.settled(now) || now - this.storedReadAt < this.clock.idleTimeoutMs) return;
+    this.storedReadAt = now;
+    const newest = await this.retry('read the newest stored event time', () => newestStoredEvent(this.opts.warehouse, [...this.topics]));
+    if (newest !== null) this.clock.storedUpTo(newest);
   }
 
   private async run(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      await this.refreshPartitions();
+      const asking = this.askOffsets();
+      // Without the group's offsets the first look must come first: it registers the partitions
+      // that hold messages, so a sparse topic committing early cannot carry the watermark alone.
+      if (asking && !this.offsetsSeen && !this.opts.consumerGroup) await asking;
+      await this.readStored();
       const wm = this.clock.watermark(this.now());
       const target = Math.max(this.target, Number.isFinite(wm) ? Math.floor(wm / MINUTE_MS) : -Infinity);
       if (!Number.isFinite(target)) return;

@@ -18,7 +18,16 @@ export interface SloEvaluatorOptions {
    * The transport the ingest reads, to learn which partitions hold messages before they
    * first commit (they hold the watermark until then). @default none: only committed partitions count
    */
-  transport?: Pick<Transport, 'endOffsets'>;
+  transport?: Pick<Transport, 'endOffsets' | 'committedOffsets'>;
+  /**
+   * The ingest's consumer group. With it (and `transport`), a partition is idle only while the
+   * group has committed everything the broker holds for it: a partition that is behind, or any
+   * partition while the broker cannot be asked, holds the watermark however long it is silent,
+   * and once all are caught up the evaluator finishes everything the warehouse holds, also
+   * after a restart that receives no new record. Without it, silence alone makes a partition
+   * idle. @default none
+   */
+  consumerGroup?: string;
   /** Topics whose partitions hold the watermark back. @default ['tjm.journey.v1', 'lem.signals.v1'] */
   watermarkTopics?: readonly string[];
   /** Most event time (minutes) evaluated in one cycle; bounds memory while catching up. @default 360 */

@@ -91,3 +91,75 @@ describe('event-time watermark', () => {
     expect(w.watermark(5400)).toBe(11 * 3_600_000);
   });
 });
+
+describe('event-time watermark with the broker\'s offsets', () => {
+  const backlog = (lags: Record<number, number>, topic = 'journeys') =>
+    Object.entries(lags).map(([p, lag]) => ({ topic, partition: Number(p), endOffset: 100, lag }));
+
+  it('holds on a partition the broker holds uncommitted records for, however long it is silent', () => {
+    const w = new WatermarkTracker({ allowedLatenessMs: 0, idleTimeoutMs: 5000 });
+    w.offsets(backlog({ 0: 0, 1: 0 }), 0);
+    w.observe('journeys', 0, 200_000, 0);
+    w.observe('journeys', 1, 60_000, 0);
+    w.offsets(backlog({ 0: 0, 1: 40 }), 9000);
+    // partition 1 is stalled (behind, silent for 9 s): it is not idle
+    expect(w.watermark(9000)).toBe(60_000);
+    expect(w.settled(9000)).toBe(false);
+    // caught up and silent for the idle timeout: released
+    w.offsets(backlog({ 0: 0, 1: 0 }), 9500);
+    expect(w.watermark(9500)).toBe(200_000);
+    expect(w.settled(9500)).toBe(true);
+  });
+
+  it('holds everything while the broker cannot be asked, or was last asked longer than the idle timeout ago', () => {
+    const w = new WatermarkTracker({ allowedLatenessMs: 0, idleTimeoutMs: 5000 });
+    w.offsets(null, 0);
+    w.observe('journeys', 0, 60_000, 0);
+    expect(w.watermark(100)).toBe(-Infinity);
+    w.offsets(backlog({ 0: 10 }), 100);
+    expect(w.watermark(200)).toBe(60_000);
+    w.observe('journeys', 0, 120_000, 300);
+    w.offsets(null, 400);
+    expect(w.watermark(500)).toBe(60_000);
+    w.offsets(backlog({ 0: 0 }), 600);
+    expect(w.watermark(700)).toBe(120_000);
+    w.observe('journeys', 0, 180_000, 800);
+    // the last answer is 5 s old at 5600: the broker may hold anything by now
+    expect(w.watermark(5599)).toBe(180_000);
+    w.observe('journeys', 0, 240_000, 5599);
+    expect(w.watermark(5600)).toBe(180_000);
+    // never backwards
+    w.offsets(backlog({ 0: 0 }), 5700);
+    expect(w.watermark(5700)).toBe(240_000);
+  });
+
+  it('a partition that holds records and has not committed here holds the watermark until it commits or the group catches up on it', () => {
+    const w = new WatermarkTracker({ allowedLatenessMs: 0, idleTimeoutMs: 5000 });
+    w.observe('lem', 0, 11 * 3_600_000, 0);
+    w.offsets([...backlog({ 0: 0 }, 'lem'), ...backlog({ 0: 30 })], 0);
+    expect(w.watermark(9000 - 1)).toBe(-Infinity);
+    w.offsets([...backlog({ 0: 0 }, 'lem'), ...backlog({ 0: 30 })], 9000);
+    expect(w.watermark(9000)).toBe(-Infinity);
+    // another member committed it all
+    w.offsets([...backlog({ 0: 0 }, 'lem'), ...backlog({ 0: 0 })], 9500);
+    expect(w.watermark(9500)).toBe(11 * 3_600_000);
+  });
+
+  it('once everything is caught up and quiet, goes as far as the newest stored event (a restart with no new record)', () => {
+    const w = new WatermarkTracker({ allowedLatenessMs: 1000, idleTimeoutMs: 5000 });
+    w.offsets(backlog({ 0: 0, 1: 0 }), 0);
+    w.storedUpTo(500_000);
+    expect(w.watermark(4000)).toBe(-Infinity);
+    expect(w.settled(4000)).toBe(false);
+    w.offsets(backlog({ 0: 0, 1: 0 }), 5000);
+    expect(w.settled(5000)).toBe(true);
+    expect(w.watermark(5000)).toBe(499_000);
+    // the stored time never carries the watermark while a partition is behind
+    const v = new WatermarkTracker({ allowedLatenessMs: 0, idleTimeoutMs: 5000 });
+    v.offsets(backlog({ 0: 0, 1: 0 }), 0);
+    v.observe('journeys', 1, 100_000, 0);
+    v.storedUpTo(500_000);
+    v.offsets(backlog({ 0: 0, 1: 7 }), 6000);
+    expect(v.watermark(6000)).toBe(100_000);
+  });
+});

@@ -5,10 +5,16 @@
  * before it can be evaluated for good; an event later than that (beyond the lateness) is
  * still stored and counted by every later query, but not re-evaluated live.
  *
- * A partition that has committed nothing for `idleTimeoutMs` (processing time) stops
- * holding the watermark back; when every partition is idle the stream has been consumed
- * up to its end and the watermark follows the largest event time seen. It never moves
- * backwards.
+ * A partition stops holding the watermark back when it is idle: it has committed nothing for
+ * `idleTimeoutMs` (processing time) and, when the broker's offsets are known (`offsets()`),
+ * it is caught up: the group has committed everything the broker holds for it. A partition
+ * that is behind is stalled, not idle, however long it has been silent (a paused broker, a
+ * member rejoining, a warehouse outage), and so is every partition while the broker cannot
+ * be asked: silence alone would let the watermark pass records the broker holds but the
+ * pipeline has not stored. When every partition is idle, the stream has been consumed up to
+ * its end, and the watermark follows the newest event time stored (the largest committed, or
+ * what the warehouse holds, for a restarted evaluator that has seen no commit yet). It never
+ * moves backwards.
  */
 export interface WatermarkOptions {
   /**
@@ -16,22 +22,43 @@ export interface WatermarkOptions {
    * evaluated (and its signals sent) this long after it ends. @default 30_000
    */
   allowedLatenessMs?: number;
-  /** Processing time after which a partition without commits is idle. @default 10_000 */
+  /** Processing time after which a caught-up partition without commits is idle. @default 10_000 */
   idleTimeoutMs?: number;
+}
+
+/** One partition as the broker sees it: how many records the group has not committed yet. */
+export interface PartitionBacklog {
+  topic: string;
+  partition: number;
+  /** Next offset the broker will write; 0 for an empty partition. */
+  endOffset: number;
+  /** Records the broker holds beyond the group's commit. */
+  lag: number;
 }
 
 interface PartitionClock {
   maxEventTime: number;
   lastCommitAt: number;
-  /** Known to hold messages but nothing committed yet: it holds the watermark until it commits or idles. */
+  /** Known to hold uncommitted messages, nothing committed here yet: its event time is unknown, so it holds everything. */
   pending: boolean;
 }
+
+interface OffsetsView {
+  at: number;
+  lag: Map<string, number>;
+}
+
+const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export class WatermarkTracker {
   readonly allowedLatenessMs: number;
   readonly idleTimeoutMs: number;
   private readonly partitions = new Map<string, PartitionClock>();
   private current = -Infinity;
+  /** Whether the broker's offsets decide idleness (set by the first `offsets()` call). */
+  private offsetAware = false;
+  private view: OffsetsView | null = null;
+  private stored = -Infinity;
 
   constructor(options: WatermarkOptions = {}) {
     this.allowedLatenessMs = options.allowedLatenessMs ?? 30_000;
@@ -40,7 +67,7 @@ export class WatermarkTracker {
 
   /** Records a committed batch of a topic-partition (its largest event time, null when it held no valid event). */
   observe(topic: string, partition: number, maxOccurredAt: number | null, now: number): void {
-    const key = `${topic}\u0000${partition}`;
+    const key = keyOf(topic, partition);
     const p = this.partitions.get(key);
     if (!p) {
       this.partitions.set(key, { maxEventTime: maxOccurredAt ?? -Infinity, lastCommitAt: now, pending: false });
@@ -57,13 +84,44 @@ export class WatermarkTracker {
    * ahead must not carry the watermark past minutes a slower partition has not delivered.
    */
   expect(topic: string, partition: number, now: number): void {
-    const key = `${topic}\u0000${partition}`;
+    const key = keyOf(topic, partition);
     if (!this.partitions.has(key)) this.partitions.set(key, { maxEventTime: -Infinity, lastCommitAt: now, pending: true });
+  }
+
+  /**
+   * What the broker holds beyond the group's commits, read at `at` (processing time), or
+   * null when the broker could not be asked. From the first call on, only a partition the
+   * latest view (no older than `idleTimeoutMs`) shows caught up can be idle.
+   */
+  offsets(backlog: readonly PartitionBacklog[] | null, at: number): void {
+    this.offsetAware = true;
+    if (backlog === null) {
+      this.view = null;
+      return;
+    }
+    const lag = new Map<string, number>();
+    for (const b of backlog) {
+      lag.set(keyOf(b.topic, b.partition), b.lag);
+      if (b.endOffset === 0) continue;
+      const key = keyOf(b.topic, b.partition);
+      const p = this.partitions.get(key);
+      if (!p) this.partitions.set(key, { maxEventTime: -Infinity, lastCommitAt: at, pending: b.lag > 0 });
+      else if (p.pending && b.lag === 0) p.pending = false; // committed by another member, or before this process
+    }
+    this.view = { at, lag };
+  }
+
+  /**
+   * The newest event time the warehouse holds for these topics: where the watermark goes
+   * once every partition is idle, when it is newer than any commit seen here.
+   */
+  storedUpTo(eventTime: number): void {
+    if (eventTime > this.stored) this.stored = eventTime;
   }
 
   /** A partition taken away from this consumer (rebalance) no longer holds the watermark. */
   forget(topic: string, partition: number): void {
-    this.partitions.delete(`${topic}\u0000${partition}`);
+    this.partitions.delete(keyOf(topic, partition));
   }
 
   /** The largest event time any partition committed (-Infinity before any event). */
@@ -73,19 +131,45 @@ export class WatermarkTracker {
     return max;
   }
 
+  /**
+   * Every partition is idle and the broker's offsets say so: all it holds is stored, and
+   * the newest stored event time may carry the watermark (see `storedUpTo`).
+   */
+  settled(now: number): boolean {
+    if (!this.offsetAware || !this.fresh(now)) return false;
+    for (const [key, p] of this.partitions) if (!this.idle(key, p, now)) return false;
+    return true;
+  }
+
   /** The watermark at processing time `now` (epoch ms), or -Infinity before any event. */
   watermark(now: number): number {
+    // Without a fresh view of the broker nothing is known to be stored beyond what is final.
+    if (this.offsetAware && !this.fresh(now)) return this.current;
     let minActive = Infinity;
     let maxAll = -Infinity;
-    for (const p of this.partitions.values()) {
-      if (p.pending && now - p.lastCommitAt < this.idleTimeoutMs) return this.current;
+    let allIdle = true;
+    for (const [key, p] of this.partitions) {
+      const idle = this.idle(key, p, now);
+      if (!idle) allIdle = false;
+      if (p.pending && !idle) return this.current;
       if (p.maxEventTime === -Infinity) continue;
       if (p.maxEventTime > maxAll) maxAll = p.maxEventTime;
-      if (now - p.lastCommitAt < this.idleTimeoutMs && p.maxEventTime < minActive) minActive = p.maxEventTime;
+      if (!idle && p.maxEventTime < minActive) minActive = p.maxEventTime;
     }
+    if (allIdle && this.offsetAware && this.stored > maxAll) maxAll = this.stored;
     const base = minActive === Infinity ? maxAll : minActive;
     const candidate = base - this.allowedLatenessMs;
     if (candidate > this.current) this.current = candidate;
     return this.current;
+  }
+
+  private fresh(now: number): boolean {
+    return this.view !== null && now - this.view.at < this.idleTimeoutMs;
+  }
+
+  private idle(key: string, p: PartitionClock, now: number): boolean {
+    if (now - p.lastCommitAt < this.idleTimeoutMs) return false;
+    if (!this.offsetAware) return true;
+    return this.view?.lag.get(key) === 0;
   }
 }

@@ -13,6 +13,11 @@ export interface SloRuntimeOptions {
   warehouse: Warehouse;
   /** Where the output topics live (the same transport the ingest reads). */
   transport: Transport;
+  /**
+   * The ingest's consumer group: the watermark then holds for every partition the group has
+   * not caught up on (see SloEvaluatorOptions.consumerGroup). @default none
+   */
+  consumerGroup?: string;
   slos: readonly SloDefinition[];
   /** Webhooks come from SLO_WEBHOOK_PAGE_URL / SLO_WEBHOOK_TICKET_URL / SLO_WEBHOOK_SECRET. @default process.env */
   env?: NodeJS.ProcessEnv;
@@ -60,6 +65,7 @@ export async function startSloRuntime(o: SloRuntimeOptions): Promise<SloRuntime>
     slos: o.slos,
     sinks,
     transport: o.transport,
+    ...(o.consumerGroup !== undefined ? { consumerGroup: o.consumerGroup } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
   });
   evaluator.start();

@@ -1,5 +1,6 @@
-import type { Consumer as KafkajsConsumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
+import type { ConsumerRunConfig, EachBatchPayload, IHeaders, Consumer as KafkajsConsumer, KafkaMessage } from 'kafkajs';
 import { PipelineError } from '../../errors/index.js';
+import { retryBounded } from '../../ingest/retry.js';
 import type {
   CommitOffset,
   Consumer,
@@ -8,12 +9,14 @@ import type {
   Message,
   TopicPartition,
 } from '../types.js';
+import { classifyKafkaError, type KafkaFailure } from './errors.js';
 import type { KafkaTransport } from './kafka-transport.js';
-import { wrap } from './kafka-transport.js';
+import { kafkaError } from './kafka-transport.js';
 
 const DEFAULT_MAX_BATCH_SIZE = 5000;
-/** Broker answers meaning "this member's view of the group is outdated": the commit cannot count. */
-const STALE_MEMBER_ERRORS = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
+/** Backoff of a rejoin this consumer starts itself (after a crash kafkajs does not restart from). */
+const REJOIN_FIRST_MS = 500;
+const REJOIN_MAX_MS = 10_000;
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
@@ -28,9 +31,19 @@ const key = (topic: string, partition: number): string => `${topic}\u0000${parti
  * commit made there is accepted only while the broker still counts the old generation, and
  * once the new assignment is known, commits for partitions that moved are refused locally
  * (COMMIT_REJECTED) so a late commit can never move another member's offset.
+ *
+ * A stalled or restarting broker is survived by rejoining, never by stopping: a commit the
+ * broker refuses because the group went on without this member (its session expired during
+ * the stall) is COMMIT_REJECTED and takes every partition away from this member at once, so
+ * no later slice of an unfinished fetch is processed by a member that no longer owns it;
+ * kafkajs then rejoins on its next heartbeat and the new owner (this member again, usually)
+ * re-forms the range from the group's commit. A crash kafkajs does not restart from is
+ * restarted here unless it cannot heal (authorization, a subscribed topic that is gone, a
+ * bug); only those stop the consumer, with a one-line reason.
  */
 export class KafkaConsumer implements Consumer {
   private consumer: KafkajsConsumer | null = null;
+  private runConfig: ConsumerRunConfig | null = null;
   private handlers: ConsumerHandlers | null = null;
   private readonly topics: string[];
   private readonly maxBatchSize: number;
@@ -40,11 +53,21 @@ export class KafkaConsumer implements Consumer {
   /** Partitions whose onRevoked is running: commits for them are still allowed. */
   private revoking = new Set<string>();
   private readonly paused = new Set<string>();
+  /**
+   * Bumped each time this member's partitions are taken away. A batch handed out before may
+   * finish, but never commits: after a stall the same partition can be this member's again,
+   * and a late commit of the earlier batch would move the offset under its re-formed range.
+   */
+  private epoch = 0;
+  /** The batch each partition is handling: the epoch it was handed out in, and whether kafkajs still runs it. */
+  private readonly delivering = new Map<string, { epoch: number; running: () => boolean }>();
   private gate: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private idle: (() => void) | null = null;
   private failed = false;
   private stopping: Promise<void> | null = null;
+  private rejoinTimer: NodeJS.Timeout | null = null;
+  private rejoinDelayMs = REJOIN_FIRST_MS;
   private firstJoin: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
 
   constructor(
@@ -85,45 +108,53 @@ export class KafkaConsumer implements Consumer {
     this.consumer = consumer;
     consumer.on(consumer.events.REBALANCING, () => this.revoke());
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.joined(e.payload.memberAssignment));
-    consumer.on(consumer.events.CRASH, (e) => {
-      // kafkajs has left the group already; with `restart` it rejoins by itself later.
-      this.revoke();
-      if (!e.payload.restart) this.fail(e.payload.error);
-    });
-    await wrap(() => consumer.connect(), `connecting consumer of group ${this.options.groupId}`);
-    await wrap(() => consumer.subscribe({ topics: this.topics, fromBeginning: this.fromBeginning }), 'subscribing');
-    await wrap(
-      () =>
-        consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-          eachBatch: (payload) => this.eachBatch(payload),
-        }),
-      `starting consumer of group ${this.options.groupId}`,
-    );
+    consumer.on(consumer.events.CRASH, (e) => this.crashed(e.payload.error, e.payload.restart));
+    const group = this.options.groupId;
+    const stopped = (): boolean => this.failed || this.stopping !== null;
+    await this.transport.setup(`connecting consumer of group ${group}`, () => consumer.connect(), stopped);
+    await this.transport.setup('subscribing', () => consumer.subscribe({ topics: this.topics, fromBeginning: this.fromBeginning }), stopped);
+    this.runConfig = {
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    };
+    const config = this.runConfig;
+    // Joining failures do not reject run(): they arrive as CRASH events (see crashed()).
+    await this.transport.setup(`starting consumer of group ${group}`, () => consumer.run(config), stopped);
     await this.firstJoin.promise;
   }
 
   async commit(offsets: CommitOffset[]): Promise<void> {
-    for (const o of offsets) {
+    const handing = offsets.map((o) => this.delivering.get(key(o.topic, o.partition)));
+    offsets.forEach((o, i) => {
       const k = key(o.topic, o.partition);
-      if (this.failed || (!this.assignedKeys.has(k) && !this.revoking.has(k))) {
+      const d = handing[i];
+      // From inside a batch: only while the batch's own assignment lasts. Outside (onRevoked,
+      // a caller of its own): while the partition is assigned or being revoked.
+      const owned = d ? d.epoch === this.epoch && d.running() : this.assignedKeys.has(k) || this.revoking.has(k);
+      if (this.failed || !owned) {
         throw new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: ${o.topic}[${o.partition}] is not assigned to this consumer`, {
           value: o,
         });
       }
-    }
+    });
     const consumer = this.consumer;
     if (!consumer) throw new PipelineError('COMMIT_REJECTED', 'the consumer is not running');
     try {
       await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
     } catch (e) {
-      const type = (e as { type?: string }).type;
-      if (type && STALE_MEMBER_ERRORS.has(type)) {
-        throw new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: commit refused by the broker (${type})`, {}, { cause: e });
+      const f = classifyKafkaError(e);
+      if (f.kind === 'stale-member') {
+        this.lostMembership();
+        throw new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: commit refused by the broker (${f.type})`, {}, { cause: e });
       }
-      throw new PipelineError('TRANSPORT_UNAVAILABLE', `Kafka: commit failed: ${(e as Error).message}`, {}, { cause: e });
+      throw kafkaError(e, 'commit');
+    }
+    // kafkajs answers a commit with nothing, committed or not, once its runner stopped
+    // (a crash being handled): the outcome is unknown, and the next owner re-forms the range.
+    if (handing.some((d) => d && !d.running())) {
+      throw new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: the member left the group while committing`);
     }
   }
 
@@ -161,9 +192,11 @@ export class KafkaConsumer implements Consumer {
   /** Finishes in-flight batches, runs onRevoked while still a member (so it may commit), then leaves. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      if (this.rejoinTimer) clearTimeout(this.rejoinTimer);
+      this.rejoinTimer = null;
       const consumer = this.consumer;
       if (consumer) {
-        if (!this.failed && this.assigned.length > 0) consumer.pause(byTopic(this.assigned));
+        if (!this.failed && this.assigned.length > 0) pauseQuietly(consumer, this.assigned);
         await this.drained();
         this.revoke();
         await this.gate;
@@ -176,6 +209,7 @@ export class KafkaConsumer implements Consumer {
   }
 
   private revoke(): void {
+    this.epoch++;
     const partitions = this.assigned;
     if (partitions.length === 0) return;
     this.assigned = [];
@@ -194,21 +228,36 @@ export class KafkaConsumer implements Consumer {
     });
   }
 
+  /**
+   * The broker no longer counts this member (its session expired while the broker or this
+   * process stalled, or a rebalance began): every partition stops being its own now, and
+   * fetching them stops, until kafkajs rejoins (on its next heartbeat, which the broker
+   * answers the same way) and the assignment comes back through GROUP_JOIN.
+   */
+  private lostMembership(): void {
+    const partitions = this.assigned;
+    if (partitions.length === 0 || this.failed || this.stopping) return;
+    if (this.consumer) pauseQuietly(this.consumer, partitions);
+    this.revoke();
+  }
+
   private joined(memberAssignment: Record<string, number[]>): void {
     // A rejoin without a REBALANCING event (unknown member, restart after a crash) still
     // revokes first: the port promises revoke → assign.
     this.revoke();
+    this.rejoinDelayMs = REJOIN_FIRST_MS;
+    const epoch = this.epoch;
     const partitions = Object.entries(memberAssignment)
       .flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })))
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     this.gate = this.gate.then(async () => {
-      if (this.failed || this.stopping) return;
+      if (this.failed || this.stopping || epoch !== this.epoch) return;
       this.assigned = partitions;
       this.assignedKeys = new Set(partitions.map((tp) => key(tp.topic, tp.partition)));
       // Eager rebalancing: every partition is newly assigned, so none starts paused.
-      if (partitions.length > 0) this.consumer?.resume(byTopic(partitions));
+      if (partitions.length > 0 && this.consumer) resumeQuietly(this.consumer, partitions);
       try {
-        if (partitions.length > 0 && this.handlers?.onAssigned) await this.handlers.onAssigned(partitions.map((tp) => ({ ...tp })));
+        if (partitions.length > 0) await this.prepareAssigned(partitions, epoch);
       } catch (e) {
         this.fail(e);
       }
@@ -216,33 +265,122 @@ export class KafkaConsumer implements Consumer {
     });
   }
 
+  /**
+   * onAssigned reads the group's commits and the partitions' ends from the broker (and the
+   * warehouse): a broker that stalls right after a rebalance fails it with a retryable error.
+   * It is run again until it succeeds or the assignment is gone; batches wait meanwhile.
+   */
+  private async prepareAssigned(partitions: TopicPartition[], epoch: number): Promise<void> {
+    const onAssigned = this.handlers?.onAssigned;
+    if (!onAssigned) return;
+    const gone = (): boolean => this.failed || this.stopping !== null || epoch !== this.epoch;
+    try {
+      await retryBounded('preparing assigned partitions', () => onAssigned(partitions.map((tp) => ({ ...tp }))), {
+        initialMs: 200,
+        maxMs: 5_000,
+        giveUpAfterMs: this.transport.options.retryForMs,
+      }, { isStopped: gone });
+    } catch (e) {
+      if (!gone()) throw e;
+    }
+  }
+
+  /**
+   * kafkajs left the group and disconnected. With `restart` it rejoins by itself; without,
+   * a failure that heals (the broker stalled past kafkajs' retries, a coordinator that
+   * could not be found or locked in time) is rejoined from here, with backoff. What cannot
+   * heal stops the consumer with its reason.
+   */
+  private crashed(error: Error, restart: boolean): void {
+    this.revoke();
+    if (this.failed || this.stopping) return;
+    const f = classifyKafkaError(error);
+    if (f.kind === 'refused' || f.kind === 'bug') {
+      this.fail(this.stoppedBy(f));
+      return;
+    }
+    if (f.kind === 'unknown-topic') {
+      // A subscribed topic may be gone for good, or the broker was answering before it
+      // finished starting; only the broker's topic list tells.
+      void this.transport.missingTopics(this.topics).then(
+        (missing) => {
+          if (missing.length > 0) this.fail(this.stoppedBy({ ...f, reason: `subscribed topic ${missing.join(', ')} does not exist` }));
+          else if (!restart) this.rejoin(f);
+        },
+        () => !restart && this.rejoin(f),
+      );
+      return;
+    }
+    if (!restart) this.rejoin(f);
+  }
+
+  private rejoin(f: KafkaFailure): void {
+    const consumer = this.consumer;
+    const config = this.runConfig;
+    if (this.rejoinTimer || this.failed || this.stopping || !consumer || !config) return;
+    const delay = this.rejoinDelayMs;
+    this.rejoinDelayMs = Math.min(REJOIN_MAX_MS, delay * 2);
+    consumer.logger().warn(`Rejoining group ${this.options.groupId} in ${delay} ms`, { type: f.type, error: f.reason });
+    this.rejoinTimer = setTimeout(() => {
+      this.rejoinTimer = null;
+      if (this.failed || this.stopping) return;
+      // A join that fails again crashes again (CRASH event) and comes back here.
+      consumer.run(config).catch((e: unknown) => this.crashed(e instanceof Error ? e : new Error(String(e)), false));
+    }, delay);
+  }
+
+  private stoppedBy(f: KafkaFailure): Error {
+    const message = `Kafka: consumer of group ${this.options.groupId} stopped (${f.type}): ${f.reason}`;
+    return f.kind === 'bug' ? new Error(message) : new PipelineError('INVALID_CONFIG', message);
+  }
+
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const k = key(batch.topic, batch.partition);
+    // Taken before waiting for the gate: a batch fetched under an assignment that is revoked
+    // meanwhile is never handed out, even when the partition comes back.
+    const epoch = this.epoch;
     this.inFlight++;
+    // Heartbeats go on while the batch waits and is handled (an insert can take longer than
+    // the session). A broker saying this member is gone ends its ownership at once; a
+    // rebalance merely starting does not (its commits still count until the group syncs).
+    const beat = setInterval(() => {
+      payload.heartbeat().catch((e: unknown) => {
+        const f = classifyKafkaError(e);
+        if (epoch === this.epoch && f.kind === 'stale-member' && f.type !== 'REBALANCE_IN_PROGRESS') this.lostMembership();
+      });
+    }, this.transport.options.heartbeatIntervalMs);
     try {
       await this.gate;
       const usable = (): boolean =>
-        !this.failed && !this.stopping && payload.isRunning() && !payload.isStale() && this.assignedKeys.has(k) && !this.paused.has(k);
+        epoch === this.epoch &&
+        !this.failed &&
+        !this.stopping &&
+        payload.isRunning() &&
+        !payload.isStale() &&
+        this.assignedKeys.has(k) &&
+        !this.paused.has(k);
       const handlers = this.handlers;
-      if (!handlers) return;
+      if (!handlers || !usable()) return;
+      this.delivering.set(k, { epoch, running: () => payload.isRunning() });
       // A fetch can hold far more than maxBatchSize messages; it is handed out in slices, and
       // a seek, pause or revoke between slices drops the rest (it is fetched again later).
       for (let i = 0; i < batch.messages.length && usable(); i += this.maxBatchSize) {
         const slice = batch.messages.slice(i, i + this.maxBatchSize);
         const messages = slice.map((m) => toMessage(batch.topic, batch.partition, m));
-        const beat = setInterval(() => void payload.heartbeat().catch(() => {}), this.transport.options.heartbeatIntervalMs);
         try {
           await handlers.onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark });
         } catch (e) {
           this.fail(e);
           return;
-        } finally {
-          clearInterval(beat);
         }
+        // Taken away during the slice: its position is not this member's to move.
+        if (epoch !== this.epoch) return;
         payload.resolveOffset(slice.at(-1)!.offset);
       }
     } finally {
+      clearInterval(beat);
+      this.delivering.delete(k);
       this.inFlight--;
       if (this.inFlight === 0) this.idle?.();
     }
@@ -257,6 +395,8 @@ export class KafkaConsumer implements Consumer {
   private fail(e: unknown): void {
     if (this.failed) return;
     this.failed = true;
+    if (this.rejoinTimer) clearTimeout(this.rejoinTimer);
+    this.rejoinTimer = null;
     const error = e instanceof Error ? e : new Error(String(e));
     this.firstJoin.reject(error);
     // Not awaited: fail() may run inside eachBatch, and stopping waits for eachBatch to return.
@@ -266,6 +406,23 @@ export class KafkaConsumer implements Consumer {
         else console.error(`consumer of group ${this.options.groupId} stopped:`, error);
       });
     });
+  }
+}
+
+/** kafkajs refuses pause/resume between a crash and its restart; there is nothing to pause then. */
+function pauseQuietly(consumer: KafkajsConsumer, partitions: TopicPartition[]): void {
+  try {
+    consumer.pause(byTopic(partitions));
+  } catch {
+    // not running: nothing is fetched
+  }
+}
+
+function resumeQuietly(consumer: KafkajsConsumer, partitions: TopicPartition[]): void {
+  try {
+    consumer.resume(byTopic(partitions));
+  } catch {
+    // not running: the next run starts unpaused
   }
 }
 

@@ -1,8 +1,10 @@
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka as KafkaClient, LogEntry, Producer as KafkaProducer } from 'kafkajs';
 import { PipelineError } from '../../errors/index.js';
+import { retryBounded } from '../../ingest/retry.js';
 import { partitionForKey } from '../partitioner.js';
 import type { CommitOffset, Consumer, ConsumerOptions, OutgoingMessage, Producer, TopicSpec, Transport } from '../types.js';
+import { classifyKafkaError } from './errors.js';
 import { KafkaConsumer } from './kafka-consumer.js';
 import { type KafkaTransportOptions, type ResolvedKafkaTransportOptions, resolveKafkaTransportOptions } from './options.js';
 
@@ -36,15 +38,15 @@ export class KafkaTransport implements Transport {
   }
 
   async ensureTopics(topics: TopicSpec[]): Promise<void> {
-    const admin = await this.adminClient();
-    const existing = new Set(await wrap(() => admin.listTopics(), 'listing topics'));
-    const missing = topics.filter((t) => !existing.has(t.topic));
+    const missing = await this.setup('listing topics', async () => {
+      const existing = new Set(await (await this.adminClient()).listTopics());
+      return topics.filter((t) => !existing.has(t.topic));
+    });
     if (missing.length === 0) return;
     // Another process may create the same topics at the same moment; createTopics answers
-    // false (not an error) for those, so a race is harmless.
-    await wrap(
-      () => admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions })) }),
-      `creating topics ${missing.map((t) => t.topic).join(', ')}`,
+    // false (not an error) for those, so a race (or a retry of a creation that went through) is harmless.
+    await this.setup(`creating topics ${missing.map((t) => t.topic).join(', ')}`, async () =>
+      (await this.adminClient()).createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions })) }),
     );
   }
 
@@ -56,7 +58,7 @@ export class KafkaTransport implements Transport {
       allowAutoTopicCreation: true,
       createPartitioner: javaCompatiblePartitioner,
     });
-    await wrap(() => producer.connect(), 'connecting a producer');
+    await this.setup('connecting a producer', () => producer.connect());
     const wrapped = new KafkaTransportProducer(producer, () => this.producers.delete(wrapped));
     this.producers.add(wrapped);
     return wrapped;
@@ -82,6 +84,23 @@ export class KafkaTransport implements Transport {
       .flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })))
       .filter((c) => c.offset !== '-1')
       .sort((a, b) => a.partition - b.partition);
+  }
+
+  /** @internal Which of `topics` the broker does not have (an answer, not a guess: fails when it cannot be asked). */
+  async missingTopics(topics: readonly string[]): Promise<string[]> {
+    const admin = await this.adminClient();
+    const existing = new Set(await wrap(() => admin.listTopics(), 'listing topics'));
+    return topics.filter((t) => !existing.has(t));
+  }
+
+  /**
+   * @internal Runs a step nothing can go on without, retrying failures a retry can fix
+   * (the broker paused, restarting, a coordinator moving) for `retryForMs`.
+   */
+  setup<T>(what: string, op: () => Promise<T>, isStopped: () => boolean = () => false): Promise<T> {
+    return retryBounded(what, () => wrap(op, what), { initialMs: 200, maxMs: 5_000, giveUpAfterMs: this.options.retryForMs }, {
+      isStopped: () => this.closed || isStopped(),
+    });
   }
 
   async close(): Promise<void> {
@@ -165,13 +184,32 @@ function javaCompatiblePartitioner(): (args: {
   };
 }
 
-/** Turns a client failure into a typed, retryable transport error naming the operation. */
+/** Runs a client call, turning its failure into the error the pipeline acts on (see kafkaError). */
 export async function wrap<T>(op: () => Promise<T>, what: string): Promise<T> {
   try {
     return await op();
   } catch (e) {
-    if (e instanceof PipelineError) throw e;
-    throw new PipelineError('TRANSPORT_UNAVAILABLE', `Kafka: ${what} failed: ${(e as Error).message}`, {}, { cause: e });
+    throw kafkaError(e, what);
+  }
+}
+
+/**
+ * A client failure as the pipeline sees it, naming the operation: what a retry, a reconnect
+ * or a rejoin heals (a stall, a restart, a coordinator or leader moving, a stale member) is
+ * TRANSPORT_UNAVAILABLE, which callers retry; a refusal for good (authorization, a request
+ * the broker will never accept) is INVALID_CONFIG, and anything that is not a Kafka failure
+ * stays what it is. Neither of those is retried: the job stops with a one-line reason.
+ */
+export function kafkaError(e: unknown, what: string): Error {
+  if (e instanceof PipelineError) return e;
+  const f = classifyKafkaError(e);
+  switch (f.kind) {
+    case 'refused':
+      return new PipelineError('INVALID_CONFIG', `Kafka: ${what} refused by the broker (${f.type}): ${f.reason}`, {}, { cause: e });
+    case 'bug':
+      return new Error(`Kafka: ${what} failed (${f.type}): ${f.reason}`, { cause: e });
+    default:
+      return new PipelineError('TRANSPORT_UNAVAILABLE', `Kafka: ${what} failed: ${f.reason}`, {}, { cause: e });
   }
 }
 
@@ -187,16 +225,23 @@ const LEVEL_NAMES: Record<number, string> = { 1: 'error', 2: 'warn', 4: 'info', 
 
 /**
  * kafkajs logs every error response at error level, including the ones it retries by itself
- * (a coordinator still loading, a leader that moved, a send retried); those are debug here,
- * so an operator's error log holds only what needs attention. A send that finally fails
- * reaches the caller as TRANSPORT_UNAVAILABLE.
+ * (a coordinator still loading, a leader that moved, a send retried, a request that timed out
+ * while the broker stalled); those are debug here, so an operator's error log holds only what
+ * needs attention. A send that finally fails reaches the caller as TRANSPORT_UNAVAILABLE. A
+ * member rejoining, or its client restarting after a crash, is a warning: the consumer goes on
+ * by itself, and stops with its own error when it cannot.
  */
 function jsonLines(level: number): (entry: LogEntry) => void {
   return ({ namespace, level: entryLevel, log }) => {
     const { message, timestamp: _timestamp, ...extra } = log;
     const retried =
-      (namespace === 'Connection' && message.startsWith('Response ')) || (namespace === 'Producer' && message.startsWith('Failed to send messages'));
-    const effective = retried ? LogLevel.DEBUG : entryLevel;
+      (namespace === 'Connection' && message.startsWith('Response ')) ||
+      (namespace === 'Producer' && message.startsWith('Failed to send messages')) ||
+      (message.startsWith('Request ') && message.endsWith(' timed out'));
+    const recovering =
+      (namespace === 'Runner' && message.includes('re-joining the group')) ||
+      (namespace === 'Consumer' && (message.startsWith('Crash: ') || message.startsWith('Restarting the consumer')));
+    const effective = retried ? LogLevel.DEBUG : recovering ? Math.max(entryLevel, LogLevel.WARN) : entryLevel;
     if (effective > level) return;
     process.stderr.write(`${JSON.stringify({ level: LEVEL_NAMES[effective] ?? 'info', component: `kafkajs.${namespace}`, message, ...extra })}\n`);
   };

@@ -44,6 +44,15 @@ export interface KafkaTransportOptions {
   /** Request timeout. @default 30000 */
   requestTimeoutMs?: number;
   /**
+   * How long the transport itself retries a step nothing can go on without (connecting,
+   * listing and creating topics, preparing partitions a rebalance assigned) while the broker
+   * is unreachable, before that step fails with TRANSPORT_UNAVAILABLE. A broker paused or
+   * restarted for less than this only delays. The steps of a batch (commits, sends) are
+   * retried by their callers with their own budget.
+   * @default 600000 (the pipeline's SLO_RETRY_FOR default)
+   */
+  retryForMs?: number;
+  /**
    * Client log level, written as JSON lines to stderr. Protocol errors the client retries
    * by itself (coordinator loading, leader moves) are logged at debug.
    * @default 'warn'
@@ -63,6 +72,7 @@ const schema = z.strictObject({
   partitionsConsumedConcurrently: z.number().int().min(1).max(1000).default(4),
   connectionTimeoutMs: z.number().int().min(100).default(3_000),
   requestTimeoutMs: z.number().int().min(1000).default(30_000),
+  retryForMs: z.number().int().min(0).default(600_000),
   logLevel: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('warn'),
 }).refine((o) => o.heartbeatIntervalMs * 3 <= o.sessionTimeoutMs, {
   message: 'must be at most a third of sessionTimeoutMs',

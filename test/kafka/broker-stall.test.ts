@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SloBreachSignal } from '../../processors/contracts/events.js';
+import { INPUT_TOPIC_LIST, OUTPUT_TOPICS } from '../../processors/contracts/topics.js';
+import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
+import { createPiiHasher, IngestPipeline, type CommittedBatch } from '../../processors/ingest/index.js';
+import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
+import { startSloRuntime, type SloRuntime } from '../../processors/slo/runtime/index.js';
+import type { SimOutput } from '../../processors/simulator/index.js';
+import { createKafkaTransport } from '../../processors/transport/kafka/index.js';
+import { consumerLag, withTopicPrefix } from '../../processors/transport/index.js';
+import type { Transport } from '../../processors/transport/types.js';
+import { projectPath } from '../../processors/util/project-path.js';
+import type { Warehouse } from '../../sinks/warehouse/index.js';
+import { type RunningBroker, startKafkaBroker } from '../../scripts/kafka-broker.js';
+import { uniqueKafkaName } from '../support/kafka.js';
+import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
+import { expectedSignals } from '../slo/expected-signals.js';
+import { sliEventsOf } from '../slo/sim-events.js';
+import { readTopic } from '../slo/topics.js';
+import { embeddedReference, ensureInputTopics, newPrefix, outcome, PARTITIONS, publish, simulation, wireChunks, type Outcome } from './harness.js';
+import { PII_KEY } from './pipeline.js';
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+/**
+ * Longer than the simulator's latest deliveries (6 h), so every event is committed before
+ * the watermark passes it, whatever the batch boundaries: a run's signals then depend on the
+ * input alone, and one run's can be compared with another's.
+ */
+const LATENESS_MS = 7 * HOUR;
+/** Shorter than the stall: a partition silent that long would be (wrongly) idle. */
+const IDLE_MS = 5_000;
+/**
+ * The broker is paused for 20 s against a session of 6 s (and requests time out after 5 s):
+ * every member is expired by the broker and every in-flight request fails, as in a stall of
+ * minutes, at a fraction of the CI time.
+ */
+const STALL_MS = 20_000;
+const KAFKA = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, requestTimeoutMs: 5_000, logLevel: 'nothing' } as const;
+
+type Signal = Pick<SloBreachSignal, 'signal_id' | 'status' | 'evaluated_at'>;
+const signalOf = (s: Signal): Signal => ({ signal_id: s.signal_id, status: s.status, evaluated_at: s.evaluated_at });
+const byTime = (a: Signal, b: Signal): number => a.evaluated_at - b.evaluated_at || (a.signal_id < b.signal_id ? -1 : 1);
+
+async function until(cond: () => boolean | Promise<boolean>, what: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Facts and rollups only: the SLO engine's own tables are compared signal by signal. */
+const factsOnly = (o: Outcome): Outcome => ({ ...o, snapshot: Object.fromEntries(Object.entries(o.snapshot).filter(([table]) => !table.startsWith('slo_'))) });
+
+/** Resolves once the group has committed everything the broker holds, or the ingest stopped on an error. */
+async function caughtUpOrStopped(transport: Transport, group: string, ingest: IngestPipeline): Promise<void> {
+  const caughtUp = (): Promise<boolean> =>
+    consumerLag(transport, group, INPUT_TOPIC_LIST).then(
+      (lag) => lag.every((p) => p.lag === 0),
+      () => false,
+    );
+  await until(async () => ingest.error !== undefined || (await caughtUp()), () => 'the group to catch up');
+}
+
+async function historyOf(wh: Warehouse): Promise<Signal[]> {
+  const rows = await wh.query<{ signal_id: string; status: SloBreachSignal['status']; t: string | number }>(
+    'SELECT signal_id, status, toUnixTimestamp64Milli(evaluated_at) AS t FROM slo_signals FINAL',
+  );
+  return rows.map((r) => ({ signal_id: r.signal_id, status: r.status, evaluated_at: Number(r.t) })).sort(byTime);
+}
+
+/** What reached the breach topic, each signal once (a send retried after a stall may land twice, with the same id). */
+async function onTopic(transport: Transport): Promise<Signal[]> {
+  const seen = new Map<string, Signal>();
+  for (const m of await readTopic<SloBreachSignal>(transport, OUTPUT_TOPICS.breach)) {
+    const s = signalOf(m.value);
+    const before = seen.get(s.signal_id);
+    if (before) expect(before).toEqual(s);
+    seen.set(s.signal_id, s);
+  }
+  return [...seen.values()].sort(byTime);
+}
+
+// This file pauses its broker's JVM, so it starts a broker of its own: every other Kafka
+// suite of the run shares the global one and would stall with it.
+describe('a stalled broker and a restarted evaluator', () => {
+  const slos = loadSloDirOrThrow(projectPath('slos'));
+  let broker: RunningBroker;
+  let sim: SimOutput;
+  let reference: Outcome;
+  /** The minute an uninterrupted run's watermark ends at once everything is consumed. */
+  let finalMinute: number;
+  /** The signals of an uninterrupted run on this input, up to that minute. */
+  let uninterrupted: Signal[];
+  const transports: Transport[] = [];
+  const warehouses: TestWarehouse[] = [];
+  const stoppers: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    sim = simulation(29);
+    [broker, reference] = await Promise.all([startKafkaBroker({ watchParentPid: process.pid }), embeddedReference(sim)]);
+    const events = sliEventsOf(sim.records);
+    let newest = -Infinity;
+    for (const e of [...events.journey, ...events.lem]) newest = Math.max(newest, e.occurred_at);
+    finalMinute = Math.floor((newest - LATENESS_MS) / MINUTE);
+    uninterrupted = expectedSignals(slos, sim.records, finalMinute * MINUTE).map(signalOf).sort(byTime);
+  });
+
+  afterAll(async () => {
+    if (broker) {
+      try {
+        process.kill(broker.pid, 'SIGCONT');
+      } catch {
+        // already gone
+      }
+    }
+    for (const stop of stoppers.reverse()) await stop().catch(() => {});
+    for (const t of transports) await t.close().catch(() => {});
+    for (const w of warehouses) await w.drop().catch(() => {});
+    await broker?.stop();
+  });
+
+  async function setup(): Promise<{ transport: Transport; wh: Warehouse; group: string }> {
+    const transport = withTopicPrefix(createKafkaTransport({ brokers: [broker.brokers], ...KAFKA }), newPrefix());
+    transports.push(transport);
+    await ensureInputTopics(transport);
+    await publish(transport, wireChunks(sim, 1)[0] ?? []);
+    const t = await openTestWarehouse();
+    warehouses.push(t);
+    return { transport, wh: t.wh, group: uniqueKafkaName('stall') };
+  }
+
+  async function start(
+    transport: Transport,
+    wh: Warehouse,
+    group: string,
+    onCommitted: (b: CommittedBatch) => void = () => {},
+  ): Promise<{ runtime: SloRuntime; ingest: IngestPipeline }> {
+    const runtime = await startSloRuntime({
+      warehouse: wh,
+      transport,
+      consumerGroup: group,
+      slos,
+      env: {},
+      evaluator: { name: 'stall', maxCycleMinutes: 60, watermark: { allowedLatenessMs: LATENESS_MS, idleTimeoutMs: IDLE_MS } },
+    });
+    stoppers.push(() => runtime.stop());
+    const ingest = new IngestPipeline({
+      transport,
+      warehouse: wh,
+      decoder: createDefaultDecoder(),
+      hasher: createPiiHasher(PII_KEY),
+      groupId: group,
+      partitions: PARTITIONS,
+      // Small batches: many commits, so the stall lands between and inside them.
+      maxBatchSize: 400,
+      onCommitted: (b) => {
+        runtime.onCommitted(b);
+        onCommitted(b);
+      },
+    });
+    await ingest.start();
+    stoppers.push(() => ingest.stop());
+    return { runtime, ingest };
+  }
+
+  it('paused for longer than the session while ingesting: rejoins by itself, facts and signals equal an uninterrupted run', async () => {
+    const { transport, wh, group } = await setup();
+    const total = (await Promise.all(INPUT_TOPIC_LIST.map((t) => transport.endOffsets(t)))).flat().reduce((s, e) => s + Number(e.offset), 0);
+    const stall = { commits: 0, records: -1 };
+    const { runtime, ingest } = await start(transport, wh, group, () => {
+      if (++stall.commits !== 6) return;
+      process.kill(broker.pid, 'SIGSTOP');
+      stall.records = ingest.totals.records;
+    });
+    await until(() => stall.records >= 0, () => 'the sixth commit');
+    await new Promise((r) => setTimeout(r, STALL_MS));
+    process.kill(broker.pid, 'SIGCONT');
+    // Paused with most of the input still on the broker, uncommitted.
+    expect(stall.records).toBeLessThan(total / 2);
+
+    await caughtUpOrStopped(transport, group, ingest);
+    expect(ingest.error).toBeUndefined();
+    await until(
+      () => runtime.evaluator.evaluatedUpTo === finalMinute * MINUTE || runtime.evaluator.error !== undefined,
+      () => `the evaluator to reach ${new Date(finalMinute * MINUTE).toISOString()} (at ${String(runtime.evaluator.evaluatedUpTo)})`,
+    );
+    expect(runtime.evaluator.error).toBeUndefined();
+
+    expect(factsOnly(await outcome(wh))).toEqual(factsOnly(reference));
+    expect(uninterrupted.length).toBeGreaterThan(5);
+    expect(await historyOf(wh)).toEqual(uninterrupted);
+    expect(await onTopic(transport)).toEqual(uninterrupted);
+  }, 180_000);
+
+  it('an evaluator stopped while catching up and restarted with no new record finishes everything the warehouse holds', async () => {
+    const { transport, wh, group } = await setup();
+    const first = await start(transport, wh, group);
+    const midway = uninterrupted[0]!.evaluated_at + 6 * HOUR;
+    await until(() => (first.runtime.evaluator.evaluatedUpTo ?? 0) >= midway, () => 'the evaluator to get half-way');
+    await first.runtime.stop();
+    const stoppedAt = first.runtime.evaluator.evaluatedUpTo!;
+    await caughtUpOrStopped(transport, group, first.ingest);
+    expect(first.ingest.error).toBeUndefined();
+    await first.ingest.stop();
+    expect(stoppedAt).toBeLessThan(finalMinute * MINUTE);
+
+    // Everything is committed: the restarted ingest receives nothing, so no commit ever tells
+    // the new evaluator how far the data goes.
+    const second = await start(transport, wh, group);
+    await until(() => second.runtime.evaluator.evaluatedUpTo === finalMinute * MINUTE || second.runtime.evaluator.error !== undefined, () => `the restarted evaluator to reach ${new Date(finalMinute * MINUTE).toISOString()} (at ${String(second.runtime.evaluator.evaluatedUpTo)})`);
+    expect(second.runtime.evaluator.error).toBeUndefined();
+    expect(second.ingest.totals.records).toBe(0);
+    expect(await historyOf(wh)).toEqual(uninterrupted);
+    expect(await onTopic(transport)).toEqual(uninterrupted);
+  }, 150_000);
+});
