@@ -320,10 +320,7 @@ export class IngestPipeline {
     b.release(); // inserted (or empty): the block's buffers serve the next batches
     const dead = b.dead;
     if (dead.length > 0) {
-      await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map((d) => {
-        const row = deadLetterRow(d, this.opts.hasher, this.readPayload);
-        return { ...row, payload_id: row['payload_sha256'] };
-      }), { dedupToken: `${token}-dlq` }));
+      await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map((d) => deadLetterRow(d, this.opts.hasher, this.readPayload)), { dedupToken: `${token}-dlq` }));
       const enc = this.opts.deadLetterEncoder ?? (this.defaultDlqEncoder ??= avroDeadLetterEncoder(defaultCodec(), Date.now, { hasher: this.opts.hasher }));
       const producer = this.producer;
       if (!producer) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'producer not started');
