@@ -23,14 +23,19 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
   }
 }
 
-/** `30s`, `5m`, `2h`, `1d` or plain milliseconds -> ms. */
-export function parseDuration(flag: string, value: string): number {
+/** `30s`, `5m`, `2h`, `1d` or plain milliseconds -> ms; null when the text is none of these. */
+export function durationMs(value: string): number | null {
   const m = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
-  if (!m) throw new PipelineError('BAD_ARGUMENT', `--${flag}: invalid duration ${JSON.stringify(value)} (use e.g. 30s, 5m, 2h)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 'ms';
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1;
-  return n * mult;
+  if (!m) return null;
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1;
+  return Number(m[1]) * mult;
+}
+
+/** A duration flag -> ms, refused with the flag's name. */
+export function parseDuration(flag: string, value: string): number {
+  const ms = durationMs(value);
+  if (ms === null) throw new PipelineError('BAD_ARGUMENT', `--${flag}: invalid duration ${JSON.stringify(value)} (use e.g. 30s, 5m, 2h)`);
+  return ms;
 }
 
 export function parseIntFlag(flag: string, value: string | undefined, fallback: number, min = 0): number {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { OpenWarehouseOptions } from '../sinks/warehouse/index.js';
 import { PipelineError } from '../processors/errors/pipeline-error.js';
 import { DEFAULT_RETRY_FOR_MS, type RetryPolicy } from '../processors/ingest/retry.js';
+import { durationMs } from './args.js';
 
 const WarehouseFlags = z
   .object({
@@ -39,13 +40,12 @@ export function warehouseOptions(
 
 /**
  * How long failures a retry can fix (warehouse or broker unavailable, disk full) are retried
- * before the job stops with them: SLO_RETRY_FOR (`30s`, `10m`, `1h`), default 10 minutes.
+ * before the job stops with them: SLO_RETRY_FOR (`30s`, `10m`, `1h`, ...), default 10 minutes.
  */
 export function retryPolicyFromEnv(env: NodeJS.ProcessEnv, base: { initialMs: number; maxMs: number }): RetryPolicy {
   const raw = env['SLO_RETRY_FOR'];
   if (raw === undefined) return { ...base, giveUpAfterMs: DEFAULT_RETRY_FOR_MS };
-  const m = /^(\d+)(ms|s|m|h)$/.exec(raw.trim());
-  if (!m) throw new PipelineError('INVALID_CONFIG', `SLO_RETRY_FOR: invalid duration ${JSON.stringify(raw)} (use e.g. 30s, 10m, 1h)`, { field: 'SLO_RETRY_FOR', value: raw });
-  const ms = Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h']);
+  const ms = durationMs(raw);
+  if (ms === null) throw new PipelineError('INVALID_CONFIG', `SLO_RETRY_FOR: invalid duration ${JSON.stringify(raw)} (use e.g. 30s, 10m, 1h)`, { field: 'SLO_RETRY_FOR', value: raw });
   return { ...base, giveUpAfterMs: ms };
 }

@@ -50,3 +50,13 @@ export function familyOfTopic(topic: string): Family | undefined {
 export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }
+
+/** Fact table of each input family (dwh/sql/001_facts.sql). */
+export const FACT_TABLE: Record<Family, string> = {
+  journey: 'journey_events',
+  lem: 'lem_signals',
+  incident: 'incident_events',
+  compensation: 'compensation_events',
+  refund: 'refund_events',
+  fx: 'fx_rates',
+};

@@ -3,15 +3,7 @@ import type { Family } from '../contracts/topics.js';
 import type { EventOfFamily } from '../contracts/events.js';
 import { BufferPool, compileBlock, type BlockBuilder, type Column, type ColumnKind } from './native.js';
 
-/** Fact table of each input family (dwh/sql/001_facts.sql). */
-export const FACT_TABLE: Record<Family, string> = {
-  journey: 'journey_events',
-  lem: 'lem_signals',
-  incident: 'incident_events',
-  compensation: 'compensation_events',
-  refund: 'refund_events',
-  fx: 'fx_rates',
-};
+export { FACT_TABLE } from '../contracts/topics.js';
 
 /** Where a record came from; stored with each fact row for audit and lag. */
 export interface SourcePosition {

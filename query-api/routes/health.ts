@@ -1,20 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { INPUT_TOPICS, type Family } from '../../processors/contracts/index.js';
+import { FACT_TABLE, INPUT_TOPICS, type Family } from '../../processors/contracts/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 import { describeDamage, findDamage } from '../../sinks/warehouse/integrity/damage.js';
 import type { KeyStore } from '../auth.js';
 import type { ResolvedApiOptions } from '../options.js';
 import { defineRoute } from '../route.js';
 
-const FACT_TABLES: Record<Family, string> = {
-  journey: 'journey_events',
-  lem: 'lem_signals',
-  incident: 'incident_events',
-  compensation: 'compensation_events',
-  refund: 'refund_events',
-  fx: 'fx_rates',
-};
+const FACT_TABLES = FACT_TABLE;
 
 export interface WarehouseHealth {
   reachable: boolean;

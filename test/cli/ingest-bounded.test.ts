@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFilesWithStats } from '../../cli/commands/ingest.js';
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
-import { FAMILIES, INPUT_TOPICS } from '../../processors/contracts/topics.js';
-import { FACT_TABLE } from '../../processors/ingest/index.js';
 import { simulate, toJsonLines, type SimOutput } from '../../processors/simulator/index.js';
 import type { Warehouse } from '../../sinks/warehouse/index.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
+import { deadLettersByCode, factCounts } from '../support/facts.js';
 
 // `ingest` streams: the reader waits while `maxInFlight` records are published and not yet
 // committed, and the transport releases what is committed. With a tiny bound and tiny batches
@@ -18,23 +17,6 @@ import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 const KEY = 'bounded-ingest-key-0123456789';
 const IN_FLIGHT = 300;
 const BATCH = 41;
-
-async function factCounts(wh: Warehouse): Promise<{ byTopic: Record<string, number>; byType: Record<string, Record<string, number>> }> {
-  const byTopic: Record<string, number> = {};
-  const byType: Record<string, Record<string, number>> = {};
-  for (const f of FAMILIES) {
-    const rows = await wh.query<{ event_type: string; n: string }>(`SELECT event_type, count() AS n FROM ${FACT_TABLE[f]}_v GROUP BY event_type`);
-    const topic = INPUT_TOPICS[f];
-    byType[topic] = Object.fromEntries(rows.map((r) => [r.event_type, Number(r.n)]));
-    byTopic[topic] = rows.reduce((s, r) => s + Number(r.n), 0);
-  }
-  return { byTopic, byType };
-}
-
-async function deadLettersByCode(wh: Warehouse): Promise<Record<string, number>> {
-  const rows = await wh.query<{ reason_code: string; n: string }>('SELECT reason_code, count() AS n FROM dead_letters FINAL GROUP BY reason_code');
-  return Object.fromEntries(rows.map((r) => [r.reason_code, Number(r.n)]));
-}
 
 describe('ingest in bounded memory', () => {
   let sim: SimOutput;

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../cli/commands/ingest.js';
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
-import { FAMILIES, INPUT_TOPICS } from '../../processors/contracts/topics.js';
-import { IngestPipeline, createPiiHasher, FACT_TABLE } from '../../processors/ingest/index.js';
+import { IngestPipeline, createPiiHasher } from '../../processors/ingest/index.js';
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
 import { publishRecords } from '../../processors/simulator-source.js';
 import { simulate, toJsonLines } from '../../processors/simulator/index.js';
@@ -14,6 +13,7 @@ import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import type { Warehouse } from '../../sinks/warehouse/index.js';
 import { snapshotTables } from '../support/snapshot.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
+import { deadLettersByCode, factCounts } from '../support/facts.js';
 
 const KEY = '0123456789abcdef-test';
 
@@ -27,23 +27,6 @@ function shuffled<T>(xs: T[], seed: number): T[] {
     [a[i], a[j]] = [a[j] as T, a[i] as T];
   }
   return a;
-}
-
-async function factCounts(wh: Warehouse): Promise<{ byTopic: Record<string, number>; byType: Record<string, Record<string, number>> }> {
-  const byTopic: Record<string, number> = {};
-  const byType: Record<string, Record<string, number>> = {};
-  for (const f of FAMILIES) {
-    const rows = await wh.query<{ event_type: string; n: string }>(`SELECT event_type, count() AS n FROM ${FACT_TABLE[f]}_v GROUP BY event_type`);
-    const topic = INPUT_TOPICS[f];
-    byType[topic] = Object.fromEntries(rows.map((r) => [r.event_type, Number(r.n)]));
-    byTopic[topic] = rows.reduce((s, r) => s + Number(r.n), 0);
-  }
-  return { byTopic, byType };
-}
-
-async function deadLettersByCode(wh: Warehouse): Promise<Record<string, number>> {
-  const rows = await wh.query<{ reason_code: string; n: string }>('SELECT reason_code, count() AS n FROM dead_letters FINAL GROUP BY reason_code');
-  return Object.fromEntries(rows.map((r) => [r.reason_code, Number(r.n)]));
 }
 
 describe('simulator traffic through the embedded pipeline equals its ground truth', () => {

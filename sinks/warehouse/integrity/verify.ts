@@ -1,4 +1,4 @@
-import { INPUT_TOPICS, type Family } from '../../../processors/contracts/topics.js';
+import { FACT_TABLE, INPUT_TOPICS, type Family } from '../../../processors/contracts/topics.js';
 import type { Warehouse } from '../types.js';
 import { assertIdentifier } from '../sql-util.js';
 import { describeDamage, findDamage, partName, type DamagedPart } from './damage.js';
@@ -6,15 +6,8 @@ import { asDamageError } from './damage-aware.js';
 import { damageSite } from './damage-errors.js';
 import { openReadmissions, type Readmission } from './readmission.js';
 
-/** The fact table of each input family; the topic's records land there. */
-export const FACT_TABLES: Record<Family, string> = {
-  journey: 'journey_events',
-  lem: 'lem_signals',
-  incident: 'incident_events',
-  compensation: 'compensation_events',
-  refund: 'refund_events',
-  fx: 'fx_rates',
-};
+/** The fact table of each input family (the one mapping, processors/contracts/topics.ts). */
+export const FACT_TABLES: Readonly<Record<Family, string>> = FACT_TABLE;
 
 export interface FactFigures {
   table: string;
