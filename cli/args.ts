@@ -1,5 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PipelineError } from '../processors/errors/pipeline-error.js';
+import { durationMs } from '../processors/util/duration-text.js';
+
+export { durationMs };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -21,14 +24,6 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/, '');
     throw new PipelineError('BAD_ARGUMENT', msg);
   }
-}
-
-/** `30s`, `5m`, `2h`, `1d` or plain milliseconds -> ms; null when the text is none of these. */
-export function durationMs(value: string): number | null {
-  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
-  if (!m) return null;
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1;
-  return Number(m[1]) * mult;
 }
 
 /** A duration flag -> ms, refused with the flag's name. */

@@ -151,6 +151,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       slos: sloDefinitions,
       env: io.env,
       logger: log,
+      metrics,
       evaluator: { retry: evaluatorRetry },
     });
     await pipeline.start();

@@ -57,4 +57,16 @@ export class PipelineMetrics {
     labelNames: ['topic'] as const,
     registers: [this.registry],
   });
+  readonly webhookOutcomes = new Counter({
+    name: 'slo_webhook_deliveries_total',
+    help: 'Breach signals that reached an outcome at a webhook (DELIVERED, REJECTED, EXPIRED), per severity.',
+    labelNames: ['severity', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly outboxDepth = new Gauge({
+    name: 'slo_webhook_outbox_depth',
+    help: 'Breach signals waiting in the webhook outbox, per severity (at most one page of the outbox is counted).',
+    labelNames: ['severity'] as const,
+    registers: [this.registry],
+  });
 }

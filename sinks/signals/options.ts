@@ -1,46 +1,64 @@
 import { z } from 'zod';
 import type { AlertSeverity } from '../../processors/contracts/enums.js';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
+import { durationMs } from '../../processors/util/duration-text.js';
 
 export interface WebhookSinkOptions {
   /** Endpoint per severity; signals of a severity without an endpoint are not sent. */
   endpoints: Partial<Record<AlertSeverity, string>>;
   /** Key of the HMAC-SHA256 signature (`X-Slo-Signature`). */
   secret: string;
-  /** Attempts per signal, the first included. @default 6 */
-  maxAttempts?: number;
+  /**
+   * A signal the receiver did not accept this long after it was enqueued is given up
+   * (outcome EXPIRED, logged and counted). @default 86_400_000 (24h)
+   */
+  giveUpAfterMs?: number;
   /** First retry delay; doubles per attempt. @default 500 */
   initialBackoffMs?: number;
-  /** @default 30_000 */
+  /** @default 60_000 */
   maxBackoffMs?: number;
   /** Per request. @default 10_000 */
   timeoutMs?: number;
 }
 
-export const WEBHOOK_DEFAULTS = { maxAttempts: 6, initialBackoffMs: 500, maxBackoffMs: 30_000, timeoutMs: 10_000 } as const;
+export const WEBHOOK_DEFAULTS = { giveUpAfterMs: 86_400_000, initialBackoffMs: 500, maxBackoffMs: 60_000, timeoutMs: 10_000 } as const;
 
 const Env = z.strictObject({
   secret: z.string().min(16, 'must be at least 16 characters'),
   PAGE: z.url({ protocol: /^https?$/ }).optional(),
   TICKET: z.url({ protocol: /^https?$/ }).optional(),
+  giveUp: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || (durationMs(v) ?? 0) > 0, 'must be a duration like 30m, 6h or 2d'),
 });
 
 /**
  * Webhook configuration from the environment: `SLO_WEBHOOK_PAGE_URL`,
- * `SLO_WEBHOOK_TICKET_URL` and `SLO_WEBHOOK_SECRET`. Null when no URL is set; an
- * invalid value is an INVALID_CONFIG error naming the variable.
+ * `SLO_WEBHOOK_TICKET_URL`, `SLO_WEBHOOK_SECRET` and `SLO_WEBHOOK_GIVE_UP_AFTER`. Null when
+ * no URL is set; an invalid value is an INVALID_CONFIG error naming the variable.
  */
 export function webhookOptionsFromEnv(env: NodeJS.ProcessEnv): WebhookSinkOptions | null {
   const page = env['SLO_WEBHOOK_PAGE_URL'];
   const ticket = env['SLO_WEBHOOK_TICKET_URL'];
   if (!page && !ticket) return null;
-  const parsed = Env.safeParse({ secret: env['SLO_WEBHOOK_SECRET'] ?? '', ...(page ? { PAGE: page } : {}), ...(ticket ? { TICKET: ticket } : {}) });
+  const giveUp = env['SLO_WEBHOOK_GIVE_UP_AFTER'];
+  const parsed = Env.safeParse({
+    secret: env['SLO_WEBHOOK_SECRET'] ?? '',
+    ...(page ? { PAGE: page } : {}),
+    ...(ticket ? { TICKET: ticket } : {}),
+    ...(giveUp !== undefined ? { giveUp } : {}),
+  });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? 'secret');
-    const variable = key === 'secret' ? 'SLO_WEBHOOK_SECRET' : `SLO_WEBHOOK_${key}_URL`;
+    const variable = key === 'secret' ? 'SLO_WEBHOOK_SECRET' : key === 'giveUp' ? 'SLO_WEBHOOK_GIVE_UP_AFTER' : `SLO_WEBHOOK_${key}_URL`;
     throw new PipelineError('INVALID_CONFIG', `${variable}: ${issue?.message ?? 'invalid'}`, { field: variable });
   }
   const v = parsed.data;
-  return { secret: v.secret, endpoints: { ...(v.PAGE ? { PAGE: v.PAGE } : {}), ...(v.TICKET ? { TICKET: v.TICKET } : {}) } };
+  return {
+    secret: v.secret,
+    endpoints: { ...(v.PAGE ? { PAGE: v.PAGE } : {}), ...(v.TICKET ? { TICKET: v.TICKET } : {}) },
+    ...(v.giveUp !== undefined ? { giveUpAfterMs: durationMs(v.giveUp) as number } : {}),
+  };
 }

@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SloBreachSignal } from '../../processors/contracts/events.js';
-import { WebhookSignalSink, webhookOptionsFromEnv } from '../../sinks/signals/index.js';
+import { WebhookSignalSink, webhookOptionsFromEnv, type WebhookSinkOptions } from '../../sinks/signals/index.js';
+import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 
 interface Received {
   path: string;
@@ -53,7 +54,10 @@ describe('signed webhook sink', () => {
   /** Status codes to answer per path, in order; 200 afterwards. */
   const script = new Map<string, number[]>();
 
+  let tw: TestWarehouse;
+
   beforeAll(async () => {
+    tw = await openTestWarehouse();
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString('utf8')));
@@ -70,12 +74,30 @@ describe('signed webhook sink', () => {
   });
   afterAll(async () => {
     await new Promise((r) => server.close(r));
+    await tw.drop();
+  });
+
+  const sinks: WebhookSignalSink[] = [];
+  async function sink(options: Omit<WebhookSinkOptions, 'secret'>, now?: () => number): Promise<WebhookSignalSink> {
+    const s = new WebhookSignalSink({ secret: SECRET, ...options }, { warehouse: tw.wh, logger: (await import('pino')).default({ level: 'error' }), ...(now ? { now } : {}) });
+    sinks.push(s);
+    return s;
+  }
+  const outcomes = async (): Promise<Record<string, string>> =>
+    Object.fromEntries(
+      (await tw.wh.query<{ signal_id: string; outcome: string }>('SELECT signal_id, outcome FROM slo_webhook_deliveries FINAL ORDER BY signal_id')).map((r) => [
+        r.signal_id,
+        r.outcome,
+      ]),
+    );
+  afterEach(async () => {
+    for (const s of sinks.splice(0)) await s.close();
   });
 
   it('routes by severity, signs the body and sends the signal id as idempotency key', async () => {
-    const sink = new WebhookSignalSink({ secret: SECRET, endpoints: { PAGE: `${base}/page` } });
-    await sink.sendBreaches([signal('sig-page-1', 'PAGE'), signal('sig-ticket-1', 'TICKET')]);
-    await sink.flush();
+    const s = await sink({ endpoints: { PAGE: `${base}/page` } });
+    await s.sendBreaches([signal('sig-page-1', 'PAGE'), signal('sig-ticket-1', 'TICKET')]);
+    await s.flush();
     const got = received.filter((r) => r.path === '/page');
     expect(got).toHaveLength(1);
     const r = got[0] as Received;
@@ -85,26 +107,54 @@ describe('signed webhook sink', () => {
     expect(verify(r.headers['x-slo-signature'] as string, r.body)).toBe(true);
     expect(verify(r.headers['x-slo-signature'] as string, r.body.replace('0.8', '0.9'))).toBe(false);
     expect(received.some((x) => x.body.includes('sig-ticket-1'))).toBe(false);
-    expect(sink.stats).toEqual({ delivered: 1, failed: 0, attempts: 1 });
+    expect(s.stats).toEqual({ delivered: 1, failed: 0, attempts: 1 });
+    expect(await outcomes()).toEqual({ 'sig-page-1': 'DELIVERED' });
   });
 
   it('retries 5xx and 429 with backoff, keeping the same idempotency key, and gives up on other 4xx', async () => {
     script.set('/flaky', [503, 429, 500]);
     script.set('/reject', [400]);
-    const sink = new WebhookSignalSink({ secret: SECRET, endpoints: { PAGE: `${base}/flaky`, TICKET: `${base}/reject` }, initialBackoffMs: 5, maxBackoffMs: 20 });
-    await sink.sendBreaches([signal('sig-flaky', 'PAGE'), signal('sig-rejected', 'TICKET')]);
-    await sink.flush();
+    const s = await sink({ endpoints: { PAGE: `${base}/flaky`, TICKET: `${base}/reject` }, initialBackoffMs: 5, maxBackoffMs: 20 });
+    await s.sendBreaches([signal('sig-flaky', 'PAGE'), signal('sig-rejected', 'TICKET')]);
+    await s.flush();
     const flaky = received.filter((r) => r.path === '/flaky');
     expect(flaky.map((r) => r.headers['idempotency-key'])).toEqual(['sig-flaky', 'sig-flaky', 'sig-flaky', 'sig-flaky']);
     expect(received.filter((r) => r.path === '/reject')).toHaveLength(1);
-    expect(sink.stats).toEqual({ delivered: 1, failed: 1, attempts: 5 });
+    expect(s.stats).toEqual({ delivered: 1, failed: 1, attempts: 5 });
+    expect(await outcomes()).toMatchObject({ 'sig-flaky': 'DELIVERED', 'sig-rejected': 'REJECTED' });
   });
 
-  it('gives up after maxAttempts on a receiver that is down', async () => {
-    const sink = new WebhookSignalSink({ secret: SECRET, endpoints: { PAGE: 'http://127.0.0.1:9/down' }, maxAttempts: 3, initialBackoffMs: 1 });
-    await sink.sendBreaches([signal('sig-down', 'PAGE')]);
-    await sink.flush();
-    expect(sink.stats).toEqual({ delivered: 0, failed: 1, attempts: 3 });
+  it('keeps retrying a receiver that is down until the give-up time, then records the signal as expired', async () => {
+    let clock = Date.now();
+    const s = await sink({ endpoints: { PAGE: 'http://127.0.0.1:9/down' }, initialBackoffMs: 1, maxBackoffMs: 4, giveUpAfterMs: 60_000 }, () => (clock += 5_000));
+    await s.sendBreaches([signal('sig-down', 'PAGE')]);
+    await s.flush();
+    expect(s.stats.delivered).toBe(0);
+    expect(s.stats.failed).toBe(1);
+    expect(s.stats.attempts).toBeGreaterThan(3);
+    expect((await outcomes())['sig-down']).toBe('EXPIRED');
+  });
+
+  it('delivers after a restart what an earlier process enqueued and did not deliver, in evaluation order, once each', async () => {
+    script.set('/later', Array.from({ length: 50 }, () => 503));
+    const first = await sink({ endpoints: { PAGE: `${base}/later` }, initialBackoffMs: 1, maxBackoffMs: 2 });
+    const late = { ...signal('sig-b-resolved', 'PAGE'), status: 'RESOLVED' as const, evaluated_at: Date.parse('2026-11-01T11:00:00Z') };
+    await first.sendBreaches([late, signal('sig-a-firing', 'PAGE')]);
+    // The receiver answers 503 while the first process runs; it stops (as a crash would) with both signals left.
+    while (received.filter((r) => r.path === '/later').length < 5) await new Promise((r) => setTimeout(r, 5));
+    await first.close();
+    script.delete('/later');
+    const before = received.filter((r) => r.path === '/later').length;
+    const second = await sink({ endpoints: { PAGE: `${base}/later` }, initialBackoffMs: 1 });
+    second.start();
+    await second.flush();
+    const after = received.filter((r) => r.path === '/later').slice(before);
+    expect(after.map((r) => r.headers['idempotency-key'])).toEqual(['sig-a-firing', 'sig-b-resolved']);
+    expect(JSON.parse((after[1] as Received).body)).toEqual(JSON.parse(JSON.stringify(late)));
+    // Enqueued again (a re-evaluated cycle): nothing is sent twice once it has an outcome.
+    await second.sendBreaches([signal('sig-a-firing', 'PAGE')]);
+    await second.flush();
+    expect(received.filter((r) => r.path === '/later').length).toBe(before + 2);
   });
 
   it('reads its configuration from the environment, naming a bad variable', () => {
@@ -113,6 +163,8 @@ describe('signed webhook sink', () => {
       secret: SECRET,
       endpoints: { PAGE: 'https://ops.example/page' },
     });
+    expect(webhookOptionsFromEnv({ SLO_WEBHOOK_PAGE_URL: 'https://ops.example/page', SLO_WEBHOOK_SECRET: SECRET, SLO_WEBHOOK_GIVE_UP_AFTER: '6h' })?.giveUpAfterMs).toBe(21_600_000);
+    expect(() => webhookOptionsFromEnv({ SLO_WEBHOOK_PAGE_URL: 'https://ops.example/page', SLO_WEBHOOK_SECRET: SECRET, SLO_WEBHOOK_GIVE_UP_AFTER: 'soon' })).toThrow(/^SLO_WEBHOOK_GIVE_UP_AFTER: /);
     expect(() => webhookOptionsFromEnv({ SLO_WEBHOOK_TICKET_URL: 'https://ops.example/t', SLO_WEBHOOK_SECRET: 'short' })).toThrow(/^SLO_WEBHOOK_SECRET: /);
     expect(() => webhookOptionsFromEnv({ SLO_WEBHOOK_TICKET_URL: 'ftp://x', SLO_WEBHOOK_SECRET: SECRET })).toThrow(/^SLO_WEBHOOK_TICKET_URL: /);
   });

@@ -5,6 +5,7 @@ import type { CommittedBatch } from '../../ingest/options.js';
 import type { Producer, TopicPartition, Transport } from '../../transport/types.js';
 import { KafkaSignalSink, WarehouseSignalSink, WebhookSignalSink, webhookOptionsFromEnv, type SignalSink } from '../../../sinks/signals/index.js';
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import type { PipelineMetrics } from '../../observability/metrics.js';
 import type { SloDefinition } from '../model.js';
 import { SloEvaluator } from './evaluator.js';
 import type { SloEvaluatorOptions } from './options.js';
@@ -25,6 +26,8 @@ export interface SloRuntimeOptions {
   outputPartitions?: number;
   codec?: AvroCodec;
   logger?: Logger;
+  /** Webhook outcomes and outbox depth are counted here. @default none */
+  metrics?: PipelineMetrics;
   /** Anything else of the evaluator (watermark, name, cycle size, quality cadence). */
   evaluator?: Omit<SloEvaluatorOptions, 'warehouse' | 'slos' | 'sinks' | 'logger'>;
 }
@@ -56,7 +59,21 @@ export async function startSloRuntime(o: SloRuntimeOptions): Promise<SloRuntime>
   ]);
   const producer: Producer = await o.transport.producer();
   const webhookOptions = webhookOptionsFromEnv(o.env ?? process.env);
-  const webhooks = webhookOptions ? new WebhookSignalSink(webhookOptions, o.logger) : null;
+  const metrics = o.metrics;
+  const webhooks = webhookOptions
+    ? new WebhookSignalSink(webhookOptions, {
+        warehouse: o.warehouse,
+        ...(o.logger ? { logger: o.logger } : {}),
+        ...(metrics
+          ? {
+              onOutcome: (severity, outcome) => metrics.webhookOutcomes.inc({ severity, outcome }),
+              onPending: (severity, pending) => metrics.outboxDepth.set({ severity }, pending),
+            }
+          : {}),
+      })
+    : null;
+  // What an earlier process enqueued and did not deliver goes out first.
+  webhooks?.start();
   const sinks: SignalSink[] = [new WarehouseSignalSink(o.warehouse), new KafkaSignalSink(producer, o.codec ?? defaultCodec())];
   if (webhooks) sinks.push(webhooks);
   const evaluator = new SloEvaluator({
