@@ -361,6 +361,7 @@ export class IngestPipeline {
       maxOccurredAt: maxT,
       latencyMs: performance.now() - receivedAt,
     };
+    this.log.debug({ topic, partition, first: info.firstOffset, last: info.lastOffset, events: b.events, deadLettered: dead.length }, 'batch committed');
     await this.opts.onCommitted?.(info);
   }
 }

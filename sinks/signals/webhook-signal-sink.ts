@@ -198,6 +198,7 @@ class Deliverer {
         if (res.ok) {
           await this.record(p, 'DELIVERED', attempt, `HTTP ${res.status}`);
           stats.delivered++;
+          log?.debug({ severity: this.severity, signal_id: p.signal_id, attempt }, 'webhook delivered');
           return true;
         }
         retry = res.status >= 500 || res.status === 408 || res.status === 429;

@@ -335,6 +335,7 @@ export class SloEvaluator {
     this.stats.lastCycleMs = ms;
     this.stats.maxCycleMs = Math.max(this.stats.maxCycleMs, ms);
     this.stats.lastMsPerMinute = ms / (to - from);
+    this.log.debug({ from: new Date(from * MINUTE_MS).toISOString(), upTo: new Date(to * MINUTE_MS).toISOString(), signals: breaches.length }, 'SLO evaluator cycle');
     if (breaches.length > 0) this.log.info({ signals: breaches.length, upTo: new Date(to * MINUTE_MS).toISOString() }, 'breach signals sent');
   }
 
