@@ -33,6 +33,38 @@ export interface BrokerOptions {
   detached?: boolean;
   /** How long to wait for the broker to answer. @default 120000 */
   startTimeoutMs?: number;
+  /**
+   * A security profile: SASL listeners in addition to the PLAINTEXT one (which stays the
+   * inter-broker and readiness listener, so the default behaviour is unchanged).
+   * @default undefined (PLAINTEXT only)
+   */
+  security?: BrokerSecurity;
+}
+
+/** Users and listeners of a broker with authentication (see {@link BrokerOptions.security}). */
+export interface BrokerSecurity {
+  /**
+   * Users known to every SASL mechanism: SCRAM-SHA-256 and SCRAM-SHA-512 credentials are
+   * written at format time (`kafka-storage format --add-scram`), PLAIN users into the
+   * listener's JAAS configuration. Names and passwords: letters, digits, `-`, `_`, `.`.
+   */
+  users: Array<{ name: string; password: string }>;
+  /**
+   * Also a SASL_SSL listener, with a CA and a broker certificate (for 127.0.0.1 and
+   * localhost) generated with keytool in the data folder; clients trust `caFile`.
+   * @default false
+   */
+  tls?: boolean;
+}
+
+/** Where a broker with a security profile accepts authenticated clients. */
+export interface SecureListeners {
+  /** `host:port` of the SASL_PLAINTEXT listener. */
+  saslPlaintext: string;
+  /** `host:port` of the SASL_SSL listener (with `tls`). */
+  saslSsl?: string;
+  /** PEM file of the CA that signed the broker certificate (with `tls`). */
+  caFile?: string;
 }
 
 export interface RunningBroker {
@@ -40,6 +72,8 @@ export interface RunningBroker {
   brokers: string;
   pid: number;
   dataDir: string;
+  /** The authenticated listeners, with a security profile. */
+  secure?: SecureListeners;
   stop(): Promise<void>;
 }
 
@@ -101,13 +135,17 @@ export async function startKafkaBroker(options: BrokerOptions = {}): Promise<Run
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
   const [port, controllerPort] = [await freePort(), await freePort()];
   const props = join(dataDir, 'server.properties');
-  writeFileSync(props, serverProperties(port, controllerPort, join(dataDir, 'logs')));
+  const secure = options.security ? await secureListeners(options.security, dataDir, port, controllerPort) : undefined;
+  writeFileSync(props, serverProperties(port, controllerPort, join(dataDir, 'logs')) + (secure?.properties ?? ''));
   writeFileSync(join(dataDir, 'log4j2.yaml'), LOG4J2);
   const classpath = `${lib}/*`;
   const jvm = [`-Xmx${options.heapMb ?? 512}m`, '-Xms128m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${join(dataDir, 'log4j2.yaml')}`];
 
-  const format = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId()}`, '-c', props], {
+  const scram = (options.security?.users ?? []).flatMap((u) =>
+    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.name},password=${u.password}]`]),
+  );
+  const format = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId()}`, '-c', props, ...scram], {
     encoding: 'utf8',
   });
   if (format.status !== 0) throw new Error(`formatting the KRaft storage failed:\n${format.stdout}${format.stderr}`);
@@ -125,7 +163,13 @@ export async function startKafkaBroker(options: BrokerOptions = {}): Promise<Run
   if (options.watchParentPid) startWatchdog(options.watchParentPid, pid);
 
   const brokers = `127.0.0.1:${port}`;
-  const broker: RunningBroker = { brokers, pid, dataDir, stop: () => stopProcess(pid, child).then(() => rmSync(dataDir, { recursive: true, force: true })) };
+  const broker: RunningBroker = {
+    brokers,
+    pid,
+    dataDir,
+    ...(secure ? { secure: secure.listeners } : {}),
+    stop: () => stopProcess(pid, child).then(() => rmSync(dataDir, { recursive: true, force: true })),
+  };
   try {
     await waitUntilServing(brokers, child, options.startTimeoutMs ?? 120_000);
   } catch (e) {
@@ -167,6 +211,89 @@ function serverProperties(port: number, controllerPort: number, logDir: string):
     'num.io.threads=4',
     'log.retention.hours=24',
   ].join('\n')}\n`;
+}
+
+const SAFE_CREDENTIAL = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Listeners of a security profile, appended to the default properties (later keys win, so
+ * the listener lists are replaced whole): SASL_PLAINTEXT, and with `tls` SASL_SSL, each
+ * accepting PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512. The PLAINTEXT listener stays for
+ * inter-broker traffic and the readiness check.
+ */
+async function secureListeners(
+  security: BrokerSecurity,
+  dataDir: string,
+  port: number,
+  controllerPort: number,
+): Promise<{ properties: string; listeners: SecureListeners }> {
+  for (const u of security.users) {
+    if (!SAFE_CREDENTIAL.test(u.name) || !SAFE_CREDENTIAL.test(u.password)) {
+      throw new Error(`broker user ${JSON.stringify(u.name)}: names and passwords may hold only letters, digits, '.', '_' and '-'`);
+    }
+  }
+  const saslPort = await freePort();
+  const sslPort = security.tls ? await freePort() : undefined;
+  const names = ['SASL_PLAINTEXT', ...(sslPort !== undefined ? ['SASL_SSL'] : [])];
+  const plainUsers = security.users.map((u) => `user_${u.name}="${u.password}"`).join(' ');
+  const lines: string[] = [
+    'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    ...names.flatMap((n) => {
+      const l = n.toLowerCase();
+      return [
+        `listener.name.${l}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+        `listener.name.${l}.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+        `listener.name.${l}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+      ];
+    }),
+  ];
+  const listeners: SecureListeners = { saslPlaintext: `127.0.0.1:${saslPort}` };
+  const extra = [`SASL_PLAINTEXT://127.0.0.1:${saslPort}`];
+  if (sslPort !== undefined) {
+    const tls = brokerKeystore(join(dataDir, 'tls'));
+    lines.push('ssl.keystore.type=PKCS12', `ssl.keystore.location=${tls.keystore}`, `ssl.keystore.password=${tls.password}`, `ssl.key.password=${tls.password}`);
+    listeners.saslSsl = `127.0.0.1:${sslPort}`;
+    listeners.caFile = tls.caFile;
+    extra.push(`SASL_SSL://127.0.0.1:${sslPort}`);
+  }
+  return {
+    listeners,
+    properties: `${[
+      ...lines,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},${extra.join(',')}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port},${extra.join(',')}`,
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    ].join('\n')}\n`,
+  };
+}
+
+/**
+ * A CA and a broker key pair whose certificate it signs (subject alternative names
+ * 127.0.0.1 and localhost), made with the JDK's keytool: a PKCS12 keystore for the broker
+ * and the CA certificate as PEM for clients. Valid for two days: test material only.
+ */
+function brokerKeystore(dir: string): { keystore: string; password: string; caFile: string } {
+  mkdirSync(dir, { recursive: true });
+  const password = randomBytes(12).toString('hex');
+  const ca = join(dir, 'ca.p12');
+  const keystore = join(dir, 'broker.p12');
+  const caFile = join(dir, 'ca.pem');
+  const keytool = (args: string[], input?: string): string => {
+    const run = spawnSync('keytool', args, { encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
+    if (run.status !== 0) throw new Error(`keytool ${args[0] ?? ''} failed: ${run.stdout}${run.stderr}`);
+    return run.stdout;
+  };
+  const store = (file: string): string[] => ['-keystore', file, '-storetype', 'PKCS12', '-storepass', password, '-keypass', password];
+  keytool(['-genkeypair', '-alias', 'ca', '-keyalg', 'RSA', '-keysize', '2048', '-dname', 'CN=slo-pipeline test CA', '-ext', 'bc:c', '-validity', '2', ...store(ca)]);
+  keytool(['-exportcert', '-rfc', '-alias', 'ca', '-file', caFile, ...store(ca)]);
+  keytool(['-genkeypair', '-alias', 'broker', '-keyalg', 'RSA', '-keysize', '2048', '-dname', 'CN=localhost', '-validity', '2', ...store(keystore)]);
+  const request = keytool(['-certreq', '-alias', 'broker', ...store(keystore)]);
+  const signed = keytool(['-gencert', '-alias', 'ca', '-rfc', '-validity', '2', '-ext', 'SAN=ip:127.0.0.1,dns:localhost', ...store(ca)], request);
+  keytool(['-importcert', '-noprompt', '-alias', 'ca', '-file', caFile, ...store(keystore)]);
+  const chain = join(dir, 'broker-chain.pem');
+  writeFileSync(chain, signed + readFileSync(caFile, 'utf8'));
+  keytool(['-importcert', '-noprompt', '-alias', 'broker', '-file', chain, ...store(keystore)]);
+  return { keystore, password, caFile };
 }
 
 const LOG4J2 = `Configuration:

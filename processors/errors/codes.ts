@@ -39,6 +39,10 @@ export const ERROR_CODES = {
     doc: 'Warehouse data is damaged (a part the engine detached as broken, a checksum mismatch, a table that does not load); figures would be short, so nothing is answered. `slo-pipeline verify` names what is missing; `restore` a backup or `verify --repair`.',
   },
   TRANSPORT_UNAVAILABLE: { retry: true, doc: 'The transport (Kafka) is unreachable or refused an operation.' },
+  KAFKA_AUTH_FAILED: {
+    retry: false,
+    doc: 'The Kafka broker refused the client\'s SASL credentials, or its TLS certificate is not trusted (`KAFKA_SASL_*`, `KAFKA_TLS_*`); the job stops at once, a retry cannot succeed.',
+  },
   COMMIT_REJECTED: {
     retry: false,
     doc: 'An offset commit was refused because a rebalance moved the partition to another consumer; the new owner resumes from the last committed offset.',

@@ -12,7 +12,9 @@
  * - `unknown-topic`: a topic or partition the broker does not know (after kafkajs' own
  *   retries, which cover a topic still being created).
  * - `refused`: the broker refuses for good (authorization, an unsupported request, a record
- *   it will never accept); retrying changes nothing.
+ *   it will never accept); retrying changes nothing. An authentication failure (SASL
+ *   credentials refused, a broker certificate not trusted) is refused too, and
+ *   {@link isAuthFailure} tells it apart (KAFKA_AUTH_FAILED).
  * - `bug`: a mistake in code (a TypeError in a handler, a misuse of the client).
  */
 export type KafkaFailureKind = 'stale-member' | 'transient' | 'unknown-topic' | 'refused' | 'bug';
@@ -67,6 +69,34 @@ const REFUSED_NAMES = new Set([
   'KafkaJSInvariantViolation',
 ]);
 
+/** Broker answers and client errors that mean "these credentials are refused". */
+const AUTH_FAILURES = new Set(['SASL_AUTHENTICATION_FAILED', 'ILLEGAL_SASL_STATE', 'UNSUPPORTED_SASL_MECHANISM', 'KafkaJSSASLAuthenticationError']);
+
+/**
+ * Node's TLS verification failures: the broker's certificate is not trusted for this host.
+ * kafkajs retries them as connection errors; a retry only meets the same certificate.
+ * ERR_SSL_WRONG_VERSION_NUMBER is TLS spoken to a listener that does not speak it.
+ */
+const TLS_REFUSED = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+/** Whether a refusal is an authentication failure (SASL or TLS): KAFKA_AUTH_FAILED rather than INVALID_CONFIG. */
+export function isAuthFailure(f: KafkaFailure): boolean {
+  return f.kind === 'refused' && (AUTH_FAILURES.has(f.type) || TLS_REFUSED.has(f.type));
+}
+
 /** A mistake in code (the pipeline's or the client's), like kafkajs' own list of errors it never retries. */
 const PROGRAMMING_ERRORS = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError']);
 
@@ -118,6 +148,8 @@ export function classifyKafkaError(e: unknown): KafkaFailure {
     return at('refused');
   }
   const named = chain.map((c) => str(c.name));
+  const tls = chain.find((c) => TLS_REFUSED.has(str(c.code)));
+  if (tls) return { kind: 'refused', type: str(tls.code), reason };
   const refused = named.find((n) => REFUSED_NAMES.has(n));
   if (refused) return { kind: 'refused', type: refused, reason };
   const bug = named.find((n) => PROGRAMMING_ERRORS.has(n));

@@ -9,7 +9,7 @@ import type {
   Message,
   TopicPartition,
 } from '../types.js';
-import { classifyKafkaError, type KafkaFailure } from './errors.js';
+import { classifyKafkaError, isAuthFailure, type KafkaFailure } from './errors.js';
 import type { KafkaTransport } from './kafka-transport.js';
 import { kafkaError } from './kafka-transport.js';
 
@@ -331,7 +331,7 @@ export class KafkaConsumer implements Consumer {
 
   private stoppedBy(f: KafkaFailure): Error {
     const message = `Kafka: consumer of group ${this.options.groupId} stopped (${f.type}): ${f.reason}`;
-    return f.kind === 'bug' ? new Error(message) : new PipelineError('INVALID_CONFIG', message);
+    return f.kind === 'bug' ? new Error(message) : new PipelineError(isAuthFailure(f) ? 'KAFKA_AUTH_FAILED' : 'INVALID_CONFIG', message);
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {

@@ -1,10 +1,10 @@
 import kafkajs from 'kafkajs';
-import type { Admin, Kafka as KafkaClient, LogEntry, Producer as KafkaProducer } from 'kafkajs';
+import type { Admin, Kafka as KafkaClient, KafkaConfig, LogEntry, Producer as KafkaProducer } from 'kafkajs';
 import { PipelineError } from '../../errors/index.js';
 import { retryBounded } from '../../ingest/retry.js';
 import { partitionForKey } from '../partitioner.js';
 import type { CommitOffset, Consumer, ConsumerOptions, OutgoingMessage, Producer, TopicSpec, Transport } from '../types.js';
-import { classifyKafkaError } from './errors.js';
+import { classifyKafkaError, isAuthFailure } from './errors.js';
 import { KafkaConsumer } from './kafka-consumer.js';
 import { type KafkaTransportOptions, type ResolvedKafkaTransportOptions, resolveKafkaTransportOptions } from './options.js';
 
@@ -34,6 +34,7 @@ export class KafkaTransport implements Transport {
       requestTimeout: this.options.requestTimeoutMs,
       logLevel: LOG_LEVELS[this.options.logLevel],
       logCreator: jsonLines,
+      ...clientSecurity(this.options.security),
     });
   }
 
@@ -184,6 +185,20 @@ function javaCompatiblePartitioner(): (args: {
   };
 }
 
+/** The kafkajs settings of a security profile. */
+function clientSecurity(security: ResolvedKafkaTransportOptions['security']): Pick<KafkaConfig, 'sasl' | 'ssl'> {
+  const out: Pick<KafkaConfig, 'sasl' | 'ssl'> = {};
+  if (security?.sasl) {
+    // kafkajs types SASL options per mechanism; the resolved options hold one of its three.
+    out.sasl = { ...security.sasl } as NonNullable<KafkaConfig['sasl']>;
+  }
+  if (security?.tls) {
+    const { ca, cert, key, rejectUnauthorized } = security.tls;
+    out.ssl = { rejectUnauthorized, ...(ca !== undefined ? { ca: [ca] } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+  }
+  return out;
+}
+
 /** Runs a client call, turning its failure into the error the pipeline acts on (see kafkaError). */
 export async function wrap<T>(op: () => Promise<T>, what: string): Promise<T> {
   try {
@@ -197,7 +212,8 @@ export async function wrap<T>(op: () => Promise<T>, what: string): Promise<T> {
  * A client failure as the pipeline sees it, naming the operation: what a retry, a reconnect
  * or a rejoin heals (a stall, a restart, a coordinator or leader moving, a stale member) is
  * TRANSPORT_UNAVAILABLE, which callers retry; a refusal for good (authorization, a request
- * the broker will never accept) is INVALID_CONFIG, and anything that is not a Kafka failure
+ * the broker will never accept) is INVALID_CONFIG, refused credentials or an untrusted broker
+ * certificate KAFKA_AUTH_FAILED, and anything that is not a Kafka failure
  * stays what it is. Neither of those is retried: the job stops with a one-line reason.
  */
 export function kafkaError(e: unknown, what: string): Error {
@@ -205,6 +221,7 @@ export function kafkaError(e: unknown, what: string): Error {
   const f = classifyKafkaError(e);
   switch (f.kind) {
     case 'refused':
+      if (isAuthFailure(f)) return new PipelineError('KAFKA_AUTH_FAILED', `Kafka: ${what}: authentication failed (${f.type}): ${f.reason}`, {}, { cause: e });
       return new PipelineError('INVALID_CONFIG', `Kafka: ${what} refused by the broker (${f.type}): ${f.reason}`, {}, { cause: e });
     case 'bug':
       return new Error(`Kafka: ${what} failed (${f.type}): ${f.reason}`, { cause: e });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseOptions } from '../parse-options.js';
+import { SASL_MECHANISMS, type KafkaSecurity } from './security.js';
 
 /** Options of the Kafka transport (kafkajs). */
 export interface KafkaTransportOptions {
@@ -58,6 +59,13 @@ export interface KafkaTransportOptions {
    * @default 'warn'
    */
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * SASL and TLS for a managed cluster, usually from {@link kafkaSecurityFromEnv}. A broker
+   * refusing the credentials (or a certificate the client does not trust) stops the job
+   * with KAFKA_AUTH_FAILED at once: no retry can fix it.
+   * @default undefined (PLAINTEXT, unauthenticated)
+   */
+  security?: KafkaSecurity;
 }
 
 const schema = z.strictObject({
@@ -74,6 +82,15 @@ const schema = z.strictObject({
   requestTimeoutMs: z.number().int().min(1000).default(30_000),
   retryForMs: z.number().int().min(0).default(600_000),
   logLevel: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('warn'),
+  security: z
+    .strictObject({
+      sasl: z.strictObject({ mechanism: z.enum(SASL_MECHANISMS), username: z.string().min(1), password: z.string().min(1) }).optional(),
+      tls: z
+        .strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional(), rejectUnauthorized: z.boolean() })
+        .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['cert'] })
+        .optional(),
+    })
+    .optional(),
 }).refine((o) => o.heartbeatIntervalMs * 3 <= o.sessionTimeoutMs, {
   message: 'must be at most a third of sessionTimeoutMs',
   path: ['heartbeatIntervalMs'],
