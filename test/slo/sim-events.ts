@@ -23,7 +23,7 @@ const hasher = createPiiHasher('test-key');
  * Inserts events as fact rows in batches, the way the ingest writes them (one dedup token
  * per batch). Returns the batches so a test can replay one.
  */
-export async function insertFacts(wh: Warehouse, events: SliEvents, batchSize = 2000): Promise<Array<{ table: string; rows: Record<string, unknown>[]; token: string }>> {
+export async function insertFacts(wh: Warehouse, events: SliEvents, batchSize = 2000, tokenPrefix = ''): Promise<Array<{ table: string; rows: Record<string, unknown>[]; token: string }>> {
   const batches: Array<{ table: string; rows: Record<string, unknown>[]; token: string }> = [];
   const add = (table: string, family: 'journey' | 'lem', list: readonly (JourneyEvent | LemSignal)[]): void => {
     for (let i = 0; i < list.length; i += batchSize) {
@@ -32,7 +32,7 @@ export async function insertFacts(wh: Warehouse, events: SliEvents, batchSize = 
           ? toFactRow('journey', e as JourneyEvent, hasher, { topic: INPUT_TOPICS.journey, partition: 0, offset: String(i + j) })
           : toFactRow('lem', e as LemSignal, hasher, { topic: INPUT_TOPICS.lem, partition: 0, offset: String(i + j) }),
       );
-      batches.push({ table, rows, token: `${table}-${i}` });
+      batches.push({ table, rows, token: `${tokenPrefix}${table}-${i}` });
     }
   };
   add('journey_events', 'journey', events.journey ?? []);

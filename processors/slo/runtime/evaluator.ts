@@ -12,7 +12,7 @@ import { INACTIVE, stepAlert } from '../alert-machine.js';
 import { DAY_MIN, MINUTE_MS } from '../duration.js';
 import { evaluate, matchSeverity, shortWindowEmpty, sloWindow } from '../evaluate.js';
 import type { SloDefinition } from '../model.js';
-import { breachSignal } from '../signal.js';
+import { breachSignal, signalId } from '../signal.js';
 import { severitiesOf, type AlertStates } from '../timeline.js';
 import { HourWindows, MINUTES_PER_HOUR, type HourMinutes } from './hour-windows.js';
 import { MinuteSource, type MinuteRange, type RawMinutes } from './minute-source.js';
@@ -40,6 +40,20 @@ export interface EvaluatorStats {
   maxCycleMs: number;
   /** Wall time of the last cycle divided by the minutes it evaluated. */
   lastMsPerMinute: number;
+  /** Re-evaluations of minutes that received data after they were evaluated. */
+  corrections: number;
+  /** Signals taken back by a correction (and RESOLVED sent for those that were firing). */
+  retracted: number;
+  /** Committed batches with events older than the correction horizon: stored, not re-evaluated. */
+  lateUncorrected: number;
+}
+
+/** What a correction re-evaluates: minutes (from, to] and the signals sent for them before. */
+interface Correction {
+  from: number;
+  to: number;
+  old: Map<string, SloBreachSignal>;
+  found: Set<string>;
 }
 
 const hourOf = (minute: number): number => Math.floor(minute / MINUTES_PER_HOUR);
@@ -54,7 +68,10 @@ const OFFSETS_EVERY_MS = 500;
  * signals of a cycle were sent, so a crash re-sends at most one cycle (same ids).
  */
 export class SloEvaluator {
-  readonly stats: EvaluatorStats = { cycles: 0, minutes: 0, signals: 0, scores: 0, lastCycleMs: 0, maxCycleMs: 0, lastMsPerMinute: 0 };
+  readonly stats: EvaluatorStats = {
+    cycles: 0, minutes: 0, signals: 0, scores: 0, lastCycleMs: 0, maxCycleMs: 0, lastMsPerMinute: 0,
+    corrections: 0, retracted: 0, lateUncorrected: 0,
+  };
   private readonly opts: SloEvaluatorOptions;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -79,6 +96,14 @@ export class SloEvaluator {
   private offsetsAsking: Promise<void> | null = null;
   private offsetsSeen = false;
   private storedReadAt = -Infinity;
+  /** The end of the minutes read so far (the cursor, or the `to` of the cycle under way). */
+  private readTo: number | null = null;
+  /** Earliest minute that received data after it was read, waiting for its correction. */
+  private lateFrom: number | null = null;
+  private correction: Correction | null = null;
+  /** Alert states at whole hours (minute -> per track), to re-evaluate from after late data. */
+  private readonly snapshots = new Map<number, AlertStates[]>();
+  private readonly correctionMinutes: number;
 
   constructor(options: SloEvaluatorOptions) {
     this.opts = options;
@@ -102,6 +127,7 @@ export class SloEvaluator {
     const horizonHours = Math.ceil(longest / MINUTES_PER_HOUR) + 1;
     this.tracks = options.slos.map((slo) => ({ slo, severities: severitiesOf(slo), windows: new HourWindows(slo.budgeting, horizonHours), states: {}, open: new Map() }));
     this.source = new MinuteSource(options.warehouse, options.slos);
+    this.correctionMinutes = Math.min(options.correctionMinutes ?? 360, (horizonHours - 2) * MINUTES_PER_HOUR);
   }
 
   /** The last evaluated minute boundary (epoch ms), or null before the first cycle. */
@@ -121,10 +147,32 @@ export class SloEvaluator {
   }
 
   /** Ingest hook: a batch was committed (the watermark input). */
-  onCommitted(batch: Pick<CommittedBatch, 'topic' | 'partition' | 'maxOccurredAt'>): void {
+  onCommitted(batch: Pick<CommittedBatch, 'topic' | 'partition' | 'maxOccurredAt'> & Partial<Pick<CommittedBatch, 'minOccurredAt'>>): void {
     if (!this.topics.has(batch.topic)) return;
     this.clock.observe(batch.topic, batch.partition, batch.maxOccurredAt, this.now());
+    if (batch.minOccurredAt !== undefined && batch.minOccurredAt !== null) this.noteLate(Math.floor(batch.minOccurredAt / MINUTE_MS), batch);
     this.kick();
+  }
+
+  /**
+   * Data for minute `m` was committed. When `m` was already read (a partition that was idle
+   * woke up with older events), the minutes from its hour on are evaluated again, within the
+   * correction horizon; older data is stored and counted by every later query, not re-evaluated.
+   */
+  private noteLate(m: number, where: Pick<CommittedBatch, 'topic' | 'partition'>): void {
+    const read = this.readTo;
+    if (read === null || m >= read) return;
+    const from = hourOf(m) * MINUTES_PER_HOUR;
+    const cursor = this.cursor ?? read;
+    if (m < read - this.correctionMinutes || from < this.startHour * MINUTES_PER_HOUR || (from < cursor && !this.snapshots.has(from))) {
+      this.stats.lateUncorrected++;
+      this.log.warn(
+        { topic: where.topic, partition: where.partition, minute: new Date(m * MINUTE_MS).toISOString(), evaluatedUpTo: new Date(read * MINUTE_MS).toISOString() },
+        'data older than the correction horizon: stored, signals not re-evaluated',
+      );
+      return;
+    }
+    this.lateFrom = Math.min(this.lateFrom ?? Infinity, m);
   }
 
   /** Partitions this consumer lost in a rebalance stop holding the watermark. */
@@ -234,9 +282,11 @@ export class SloEvaluator {
         // kick() found this loop running, so the target must be read again, not dropped.
         continue;
       }
-      const cursor = this.cursor;
-      if (target <= cursor) return;
-      await this.retry('read SLI minutes', () => this.cycle(Math.min(target, cursor + (this.opts.maxCycleMinutes ?? 360))));
+      if (this.lateFrom !== null) await this.retry('read signals to correct', () => this.rewind());
+      const cursor = this.cursor as number;
+      if (target <= cursor && !this.correction) return;
+      const end = Math.max(target, this.correction?.to ?? -Infinity);
+      await this.retry('read SLI minutes', () => this.cycle(Math.min(end, cursor + (this.opts.maxCycleMinutes ?? 360))));
     }
   }
 
@@ -278,6 +328,8 @@ export class SloEvaluator {
     for (const t of this.tracks) t.windows.start(hour);
     this.startHour = hour;
     this.cursor = start;
+    this.readTo = start;
+    this.snapshots.set(start, this.tracks.map(() => ({})));
     this.log.info({ evaluator: this.name, from: new Date(start * MINUTE_MS).toISOString(), resume: resume !== null }, 'SLO evaluator starts');
     return true;
   }
@@ -286,6 +338,7 @@ export class SloEvaluator {
   private async cycle(to: number): Promise<void> {
     const started = this.now();
     const from = this.cursor as number;
+    this.readTo = Math.max(this.readTo ?? to, to);
     await this.source.loadLevels(from, to);
     const trailing = this.trailingHours(from, to).filter((h) => !this.detailHours.has(h));
     const ranges: MinuteRange[] = [...mergeHours(trailing), [from, to]];
@@ -310,8 +363,21 @@ export class SloEvaluator {
           if (r.transition && emit) breaches.push(breachSignal(tr.slo, r.transition, evaluate(tr.slo, tr.windows, t * MINUTE_MS), tr.windows));
         }
       }
+      if (t % MINUTES_PER_HOUR === 0) this.snapshots.set(t, this.tracks.map((tr) => ({ ...tr.states })));
       if (emit && qualityEvery > 0 && t % qualityEvery === 0) {
         scores.push(...(await this.retry('quality scores', () => qualityScores(this.opts.warehouse, t, this.opts.qualityWindowMinutes ?? DAY_MIN))));
+      }
+    }
+
+    const correction = this.correction;
+    let retract: SloBreachSignal[] = [];
+    let closing: SloBreachSignal[] = [];
+    if (correction) {
+      for (const b of breaches) if (b.evaluated_at <= correction.to * MINUTE_MS) correction.found.add(b.signal_id);
+      if (to >= correction.to) {
+        retract = [...correction.old.values()].filter((o) => !correction.found.has(o.signal_id));
+        closing = this.closeRetracted(retract, correction, to).filter((c) => !breaches.some((b) => b.signal_id === c.signal_id));
+        breaches.push(...closing);
       }
     }
 
@@ -321,10 +387,23 @@ export class SloEvaluator {
         await sink.sendScores(scores);
       });
     }
+    if (correction && to >= correction.to) {
+      // The RESOLVEDs that close retracted episodes are not part of a pass over the complete data either.
+      const gone = [...retract, ...closing];
+      if (gone.length > 0) {
+        await this.retry('record retracted signals', () =>
+          this.opts.warehouse.insert('slo_signal_retractions', gone.map((g) => ({ signal_id: g.signal_id, slo_id: g.slo_id, reason: 'CORRECTED' }))),
+        );
+      }
+      this.stats.retracted += retract.length;
+      this.correction = null;
+      if (retract.length > 0) this.log.info({ retracted: retract.map((r) => r.signal_id), from: new Date(correction.from * MINUTE_MS).toISOString() }, 'signals corrected after late data');
+    }
     await this.retry('save SLO evaluator progress', () =>
       this.opts.warehouse.insert('slo_evaluator_state', [{ evaluator: this.name, cursor_minute: to, slo_set: this.sloSetHash(), state: '{}' }]),
     );
     this.cursor = to;
+    for (const k of this.snapshots.keys()) if (k < to - this.correctionMinutes - MINUTES_PER_HOUR) this.snapshots.delete(k);
     this.evict(to);
     if (hourOf(to) !== hourOf(from)) this.source.pruneLevels(to - this.longest - 2 * MINUTES_PER_HOUR);
     const ms = this.now() - started;
@@ -337,6 +416,76 @@ export class SloEvaluator {
     this.stats.lastMsPerMinute = ms / (to - from);
     this.log.debug({ from: new Date(from * MINUTE_MS).toISOString(), upTo: new Date(to * MINUTE_MS).toISOString(), signals: breaches.length }, 'SLO evaluator cycle');
     if (breaches.length > 0) this.log.info({ signals: breaches.length, upTo: new Date(to * MINUTE_MS).toISOString() }, 'breach signals sent');
+  }
+
+  /**
+   * Goes back to the whole hour before the earliest late minute: alert states as they were
+   * there, that hour and every later one read again. Signals sent for the minutes evaluated
+   * again are remembered: those the new evaluation does not give are retracted once it has
+   * caught up (see `cycle`).
+   */
+  private async rewind(): Promise<void> {
+    const late = this.lateFrom as number;
+    const cursor = this.cursor as number;
+    const from = hourOf(late) * MINUTES_PER_HOUR;
+    const snap = this.snapshots.get(from);
+    if (from >= cursor || !snap) this.lateFrom = null;
+    if (from >= cursor) return;
+    if (!snap) {
+      this.stats.lateUncorrected++;
+      this.log.warn({ minute: new Date(late * MINUTE_MS).toISOString() }, 'late data before the kept alert states: stored, signals not re-evaluated');
+      return;
+    }
+    const to = Math.max(cursor, this.correction?.to ?? -Infinity);
+    const old = new Map(this.correction?.old ?? []);
+    for (const s of await this.sentBetween(from, to)) old.set(s.signal_id, s);
+    this.lateFrom = null;
+    const hour = hourOf(from);
+    this.tracks.forEach((tr, i) => {
+      tr.windows.reopen(hour);
+      tr.states = { ...(snap[i] as AlertStates) };
+      for (const h of [...tr.open.keys()]) if (h >= hour) tr.open.delete(h);
+    });
+    for (const h of [...this.detailHours]) if (h >= hour) this.detailHours.delete(h);
+    for (const k of [...this.snapshots.keys()]) if (k > from) this.snapshots.delete(k);
+    this.cursor = from;
+    this.emitFrom = Math.min(this.emitFrom, from + 1);
+    this.correction = { from, to, old, found: new Set() };
+    this.stats.corrections++;
+    this.log.info({ from: new Date(from * MINUTE_MS).toISOString(), to: new Date(to * MINUTE_MS).toISOString() }, 'late data: evaluating again');
+  }
+
+  /** Breach signals of this evaluator's SLOs for minutes (from, to], from the history the warehouse keeps. */
+  private async sentBetween(from: number, to: number): Promise<SloBreachSignal[]> {
+    const rows = await this.opts.warehouse.query<SloBreachSignal & { evaluated_at: string | number }>(
+      `SELECT * EXCEPT (inserted_at) REPLACE (toUnixTimestamp64Milli(evaluated_at) AS evaluated_at)
+         FROM (SELECT * FROM slo_signals_v
+                WHERE slo_id IN {ids:Array(String)}
+                  AND evaluated_at > fromUnixTimestamp64Milli({f:Int64}, 'UTC') AND evaluated_at <= fromUnixTimestamp64Milli({t:Int64}, 'UTC'))`,
+      { ids: this.opts.slos.map((s) => s.id), f: from * MINUTE_MS, t: to * MINUTE_MS },
+    );
+    return rows.map((r) => ({ ...r, evaluated_at: Number(r.evaluated_at) }));
+  }
+
+  /**
+   * A retracted FIRING whose RESOLVED was never sent leaves receivers with an open alert:
+   * each gets its RESOLVED now (same id as the episode's RESOLVED would have), with the
+   * numbers at `at`, unless the new evaluation still has that episode firing.
+   */
+  private closeRetracted(retract: readonly SloBreachSignal[], c: Correction, at: number): SloBreachSignal[] {
+    const out: SloBreachSignal[] = [];
+    for (const o of retract) {
+      if (o.status !== 'FIRING') continue;
+      const since = Math.floor(o.evaluated_at / MINUTE_MS);
+      const resolvedId = signalId(o.slo_id, o.severity, since, 'RESOLVED');
+      if (c.old.has(resolvedId) || c.found.has(resolvedId)) continue;
+      const tr = this.tracks.find((x) => x.slo.id === o.slo_id);
+      if (!tr) continue;
+      const rule = tr.slo.alerting.rules.find((r) => r.severity === o.severity && r.longWindow === o.long_window && r.shortWindow === o.short_window && r.threshold === o.burn_rate_threshold);
+      if (!rule) continue;
+      out.push(breachSignal(tr.slo, { status: 'RESOLVED', severity: o.severity, firingSince: since, at, rule }, evaluate(tr.slo, tr.windows, at * MINUTE_MS), tr.windows));
+    }
+    return out;
   }
 
   /** Closed hours (before the open one) where a window starts for some T in (from, to]. */

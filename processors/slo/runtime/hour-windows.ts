@@ -72,6 +72,17 @@ export class HourWindows {
     for (const h of this.details.keys()) if (!keep(h)) this.details.delete(h);
   }
 
+  /**
+   * Opens `hour` again (a correction: late data landed in it): it and every later hour are
+   * dropped and must be set and closed again in order. The running total up to `hour` stays.
+   */
+  reopen(hour: number): void {
+    if (this.baseHour === null || hour >= this.nextHour) return;
+    if (hour < this.baseHour || hour < this.nextHour - this.size + 2) throw new Error(`hour ${hour} is older than the tracked horizon`);
+    this.nextHour = hour;
+    for (const h of [...this.details.keys()]) if (h >= hour) this.details.delete(h);
+  }
+
   /** Closes `hour` (its minute detail must be complete): its units join the running totals. */
   closeHour(hour: number): void {
     if (this.baseHour === null) this.start(hour);

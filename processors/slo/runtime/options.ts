@@ -46,6 +46,13 @@ export interface SloEvaluatorOptions {
    * window) before the saved cursor, without emitting. @default 10080 (7 days)
    */
   warmupMinutes?: number;
+  /**
+   * Data committed for minutes already evaluated, at most this far behind them, makes the
+   * evaluator evaluate them again from the whole hour before: new signals are sent, signals the
+   * new evaluation does not give are retracted from the history (and a firing one gets its
+   * RESOLVED). Older data is stored and counted by later queries, not re-evaluated. @default 360 (6h)
+   */
+  correctionMinutes?: number;
   /** Processing-time period of the watermark check (idle partitions). @default 1000 */
   tickMs?: number;
   /** Backoff of failed sends and warehouse reads. @default { initialMs: 200, maxMs: 30000 } */
