@@ -41,10 +41,10 @@ const RUN_FLAGS = {
   partitions: { type: 'string' },
 } as const;
 
-async function openTransport(kafka: string | undefined, partitions: number): Promise<Transport> {
+async function openTransport(kafka: string | undefined, partitions: number, env: NodeJS.ProcessEnv): Promise<Transport> {
   if (!kafka) return new MemoryTransport({ defaultPartitions: partitions });
-  const { createKafkaTransport } = await import('../../processors/transport/kafka/index.js');
-  return createKafkaTransport({ brokers: kafka.split(',').map((b) => b.trim()).filter(Boolean) });
+  const { openKafkaTransport } = await import('../../processors/transport/kafka/index.js');
+  return openKafkaTransport(kafka.split(',').map((b) => b.trim()).filter(Boolean), env);
 }
 
 /**
@@ -71,7 +71,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const wh = await openWarehouse(whOpts, io.env);
   const embeddedDir = wh.kind === 'chdb' && !kafka ? (whOpts.dataDir ?? './.slo-data') : null;
   const hmacKey = resolvePiiKey(io.env, embeddedDir);
-  const transport = await openTransport(kafka, partitions);
+  const transport = await openTransport(kafka, partitions, io.env);
   const metrics = new PipelineMetrics();
   // Parts can break while the job runs (a server restart detaches them): counted on the
   // gauge and logged; /v1/health reports the same damage as degraded.

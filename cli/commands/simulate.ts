@@ -41,9 +41,9 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
     const summary = await writeSimulation(stream, { jsonl: values.out, ...(values.truth ? { truth: values.truth } : {}) });
     records = summary.lines;
   } else if (values.kafka) {
-    const { createKafkaTransport } = await import('../../processors/transport/kafka/index.js');
+    const { openKafkaTransport } = await import('../../processors/transport/kafka/index.js');
     const { INPUT_TOPIC_LIST } = await import('../../processors/contracts/topics.js');
-    const transport = createKafkaTransport({ brokers: values.kafka.split(',').map((b) => b.trim()).filter(Boolean) });
+    const transport = await openKafkaTransport(values.kafka.split(',').map((b) => b.trim()).filter(Boolean), io.env);
     try {
       const partitions = parseIntFlag('partitions', values.partitions, 6, 1);
       await transport.ensureTopics(INPUT_TOPIC_LIST.map((topic) => ({ topic, partitions })));

@@ -1,4 +1,5 @@
 import { OUTPUT_TOPICS, RECORD_OF_FAMILY, familyOfTopic } from '../contracts/index.js';
+import { CONFLUENT_HEADER_LENGTH, CONFLUENT_MAGIC, ConfluentSchemas } from './confluent.js';
 import { NOT_READ } from './fast-reader.js';
 import { PipelineError, isPipelineError } from '../errors/index.js';
 import { fingerprintToHex } from './fingerprint.js';
@@ -12,7 +13,6 @@ import {
   SINGLE_OBJECT_MAGIC_1,
   buildRegistry,
   findWriter,
-  historicalWriter,
   type CurrentRecord,
   type SchemaRegistry,
   type WriterSchema,
@@ -28,7 +28,11 @@ export interface DecodedRecord {
 export interface AvroCodec {
   /** Names of the current records (`JourneyEvent`, ..., `DeadLetter`). */
   readonly recordNames: readonly string[];
-  /** Avro single-object encoding (0xC3 0x01, fingerprint, body) with the current schema. Throws SCHEMA_MISMATCH. */
+  /**
+   * Avro single-object encoding (0xC3 0x01, fingerprint, body) with the current schema, or
+   * Confluent framing (0x00, schema id, body) for a record a schema registry gave an id.
+   * Throws SCHEMA_MISMATCH.
+   */
   encode(recordName: string, value: unknown): Buffer;
   /** Single-object (or, when configured, Confluent-framed) bytes to a value of the current schema. */
   decode(bytes: Buffer): DecodedRecord;
@@ -42,8 +46,6 @@ export interface AvroCodec {
   schema(recordName: string): Readonly<Record<string, unknown>>;
 }
 
-const CONFLUENT_MAGIC = 0x00;
-const CONFLUENT_HEADER_LENGTH = 5;
 const SCRATCH_SIZE = 64 * 1024;
 
 const RECORD_OF_OUTPUT_TOPIC: ReadonlyMap<string, string> = new Map([
@@ -60,11 +62,22 @@ const DLQ_SUFFIX = '.dlq';
 export function createCodec(options?: CodecOptions): AvroCodec {
   const opts = resolveCodecOptions(options);
   const registry = buildRegistry(readSchemaFiles(opts.schemaDir ?? defaultSchemaDir()));
-  const confluent = new Map<number, WriterSchema>();
-  for (const [id, source] of opts.confluentSchemas ?? []) {
-    confluent.set(id, historicalWriter(registry.current, parseSchemaSource(id, source), `confluent:${id}`));
+  const codec = new Codec(registry);
+  if (opts.confluentSchemas !== undefined) {
+    const confluent = codec.enableConfluent();
+    for (const [id, source] of opts.confluentSchemas) confluent.addWriter(id, parseSchemaSource(id, source));
   }
-  return new Codec(registry, opts.confluentSchemas === undefined ? undefined : confluent);
+  return codec;
+}
+
+/**
+ * The Confluent ids of a codec made by {@link createCodec}, accepting Confluent framing from
+ * now on (a schema registry fills them in: registry/). Ids are process-wide for the shared
+ * {@link defaultCodec}, as they are for the registry.
+ */
+export function confluentSchemasOf(codec: AvroCodec, origin?: string): ConfluentSchemas {
+  if (!(codec instanceof Codec)) throw new TypeError('Confluent ids can only be added to a codec made by createCodec');
+  return codec.enableConfluent(origin);
 }
 
 let shared: AvroCodec | undefined;
@@ -79,24 +92,29 @@ class Codec implements AvroCodec {
   readonly recordNames: readonly string[];
   private readonly jsonReaders = new Map<string, JsonReader>();
   private scratch = Buffer.allocUnsafe(SCRATCH_SIZE);
+  /** Undefined until Confluent framing is configured: then 0x00 is a framing, not BAD_FRAMING. */
+  private confluent: ConfluentSchemas | undefined;
 
-  constructor(
-    private readonly registry: SchemaRegistry,
-    private readonly confluent: ReadonlyMap<number, WriterSchema> | undefined,
-  ) {
+  constructor(private readonly registry: SchemaRegistry) {
     this.recordNames = [...registry.current.keys()];
     for (const record of registry.current.values()) this.jsonReaders.set(record.name, compileJsonReader(record));
   }
 
+  enableConfluent(origin?: string): ConfluentSchemas {
+    this.confluent ??= new ConfluentSchemas(this.registry, origin);
+    return this.confluent;
+  }
+
   encode(recordName: string, value: unknown): Buffer {
     const record = this.record(recordName);
+    const header = this.confluent?.headerOf(recordName) ?? record.header;
     let end: number;
     try {
-      end = record.type.encode(value, this.scratch, SINGLE_OBJECT_HEADER_LENGTH);
+      end = record.type.encode(value, this.scratch, header.length);
     } catch (e) {
       const body = encodeWithExactLongs(record, value);
       if (body === undefined) throw encodeError(record, value, e);
-      return Buffer.concat([record.header, body]);
+      return Buffer.concat([header, body]);
     }
     if (end < 0) {
       // Larger than the scratch buffer: grow it for next time and encode again.
@@ -104,8 +122,8 @@ class Codec implements AvroCodec {
       return this.encode(recordName, value);
     }
     const out = Buffer.allocUnsafe(end);
-    record.header.copy(out, 0);
-    this.scratch.copy(out, SINGLE_OBJECT_HEADER_LENGTH, SINGLE_OBJECT_HEADER_LENGTH, end);
+    header.copy(out, 0);
+    this.scratch.copy(out, header.length, header.length, end);
     return out;
   }
 
@@ -120,11 +138,7 @@ class Codec implements AvroCodec {
       return { recordName: writer.record.name, value: readBody(writer, bytes, SINGLE_OBJECT_HEADER_LENGTH) };
     }
     if (first === CONFLUENT_MAGIC && this.confluent !== undefined && bytes.length >= CONFLUENT_HEADER_LENGTH) {
-      const id = bytes.readUInt32BE(1);
-      const writer = this.confluent.get(id);
-      if (writer === undefined) {
-        throw new PipelineError('UNKNOWN_SCHEMA', `Confluent schema id ${id} is not configured`, { value: id });
-      }
+      const writer = this.confluent.writer(bytes.readUInt32BE(1));
       return { recordName: writer.record.name, value: readBody(writer, bytes, CONFLUENT_HEADER_LENGTH) };
     }
     throw new PipelineError('BAD_FRAMING', framingMessage(bytes, this.confluent !== undefined), {

@@ -43,6 +43,10 @@ export const ERROR_CODES = {
     retry: false,
     doc: 'The Kafka broker refused the client\'s SASL credentials, or its TLS certificate is not trusted (`KAFKA_SASL_*`, `KAFKA_TLS_*`); the job stops at once, a retry cannot succeed.',
   },
+  SCHEMA_REGISTRY_UNAVAILABLE: {
+    retry: true,
+    doc: 'The Confluent Schema Registry (`SLO_SCHEMA_REGISTRY_URL`) is unreachable or answered with a server error; consumption pauses and the lookup is retried with backoff.',
+  },
   COMMIT_REJECTED: {
     retry: false,
     doc: 'An offset commit was refused because a rebalance moved the partition to another consumer; the new owner resumes from the last committed offset.',
