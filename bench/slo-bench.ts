@@ -6,9 +6,7 @@ import { createPiiHasher, FACT_TABLE, IngestPipeline, toFactRow } from '../proce
 import { silentLogger } from '../processors/observability/logger.js';
 import { toWireMessage } from '../processors/simulator-source.js';
 import { simulateStream, type SimRecord } from '../processors/simulator/index.js';
-import { loadSloFiles } from '../processors/slo/load.js';
-import { SloEvaluator } from '../processors/slo/runtime/index.js';
-import { evaluateSlos } from '../processors/slo/status.js';
+import { evaluateSlos, loadSloFiles, SloEvaluator } from '../processors/slo/index.js';
 import { MemoryTransport } from '../processors/transport/memory/index.js';
 import type { OutgoingMessage } from '../processors/transport/types.js';
 import { KafkaSignalSink, type SignalSink } from '../sinks/signals/index.js';

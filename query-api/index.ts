@@ -1,8 +1,7 @@
 import { buildApi } from './app.js';
 import { generateApiKey, hashApiKey, type ApiKeyEntry } from './auth.js';
 import { createLogger } from '../processors/observability/logger.js';
-import { loadSloDirOrThrow } from '../processors/slo/load-dir.js';
-import { SloBoardFeed } from '../dashboards/feed.js';
+import { loadSloDirOrThrow, SloBoardFeed } from '../processors/slo/index.js';
 import { resolveOptions, type ApiOptions, type ResolvedApiOptions } from './options.js';
 
 export { buildApi } from './app.js';

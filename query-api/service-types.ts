@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BacktestResult } from '../processors/slo/backtest.js';
+import type { BacktestResult } from '../processors/slo/index.js';
 
 /**
  * The shapes the API answers with, as zod schemas (they document the OpenAPI responses)
@@ -93,7 +93,7 @@ const backtestRun = z.object({
   alerts: z.array(backtestAlert).describe('Every FIRING and RESOLVED transition the definition would have sent.'),
 });
 
-/** The SLO engine's backtest result (processors/slo/backtest.ts). */
+/** The SLO engine's backtest result (processors/slo/replay/backtest.ts). */
 export const backtestSchema = z.object({
   from: z.string(),
   to: z.string(),

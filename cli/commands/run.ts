@@ -17,7 +17,7 @@ import { parseApiKeys, startApi, type PipelineHealthFigures, type RunningApi } f
 import { startSloRuntime, type SloRuntime } from '../../processors/slo/runtime/index.js';
 import { IncidentCostRefresher, reportingCurrencyFromEnv } from '../../processors/economics/warehouse/index.js';
 import { defaultSloDir } from './slo.js';
-import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
+import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js';
 import { parseDuration, parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
 import { retryPolicyFromEnv, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';

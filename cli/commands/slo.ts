@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import { projectPath } from '../../processors/util/project-path.js';
-import { formatProblem } from '../../processors/slo/load.js';
-import { loadSloDir, loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
-import { backtest, type BacktestResult, type BacktestRun } from '../../processors/slo/backtest.js';
-import { evaluateSlos, toContractStatus, type SloStatusDetail } from '../../processors/slo/status.js';
+import { backtest, evaluateSlos, formatProblem, loadSloDir, loadSloDirOrThrow, toContractStatus, type BacktestResult, type BacktestRun, type SloStatusDetail } from '../../processors/slo/index.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
 import { warehouseOptions } from '../config.js';

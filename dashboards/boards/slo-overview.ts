@@ -4,7 +4,7 @@ import { BUDGET_STEPS, bars, numberPanels, stat, table, timeseries } from '../pa
 /**
  * Every SLO at a glance, as evaluated at the end of the dashboard range: SLI, error
  * budget remaining, burn rates, firing alerts. Rows come from `slo_board_minute`
- * (dashboards/feed.ts); signals from the SLO engine's `slo_signals`.
+ * (processors/slo/runtime/board-feed.ts); signals from the SLO engine's `slo_signals`.
  */
 const LATEST = `slo_board_minute FINAL WHERE $__timeFilter(minute)`;
 

@@ -1,12 +1,18 @@
 import { statSync } from 'node:fs';
 import { PipelineError } from '../../processors/errors/index.js';
-import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
-import { formatProblem, loadSloFiles } from '../../processors/slo/load.js';
-import type { SloDefinition } from '../../processors/slo/model.js';
-import { backtest, type BacktestResult } from '../../processors/slo/backtest.js';
-import { evaluateSlos, latestEventTime, toContractStatus } from '../../processors/slo/status.js';
+import {
+  backtest,
+  evaluateSloSeries,
+  evaluateSlos,
+  formatProblem,
+  latestEventTime,
+  loadSloDirOrThrow,
+  loadSloFiles,
+  toContractStatus,
+  type BacktestResult,
+  type SloDefinition,
+} from '../../processors/slo/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
-import { evaluateSloSeries } from '../../dashboards/feed.js';
 import { ApiError } from '../errors.js';
 import type { HistoryPoint, Signal, SignalFilter, SloStatus, SloSummary } from '../service-types.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
 import { createPiiHasher, IngestPipeline } from '../../processors/ingest/index.js';
-import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
+import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js';
 import { startSloRuntime } from '../../processors/slo/runtime/index.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import type { Params, Warehouse } from '../../sinks/warehouse/index.js';

@@ -1,12 +1,12 @@
 import { recostAll } from '../../processors/economics/warehouse/recost.js';
-import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
-import type { SloDefinition } from '../../processors/slo/model.js';
+import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js';
+import type { SloDefinition } from '../../processors/slo/definitions/model.js';
 import { SloEvaluator } from '../../processors/slo/runtime/index.js';
 import { WarehouseSignalSink } from '../../sinks/signals/index.js';
 import type { SimOutput } from '../../processors/simulator/index.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
-import { refreshSloBoard } from '../../dashboards/feed.js';
+import { refreshSloBoard } from '../../processors/slo/runtime/board-feed.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { loadSimulated } from './simulated.js';
 

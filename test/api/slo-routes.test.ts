@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { evaluateSlos, latestEventTime, toContractStatus } from '../../processors/slo/status.js';
+import { evaluateSlos, latestEventTime, toContractStatus } from '../../processors/slo/index.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { surfaceFixture, type SurfaceFixture } from './fixture.js';
 import { BACKTEST_YAML, auth, json, testApi } from './support.js';

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { queryPnl } from '../../processors/economics/warehouse/index.js';
-import { evaluateSlos, latestEventTime } from '../../processors/slo/status.js';
+import { evaluateSlos, latestEventTime } from '../../processors/slo/index.js';
 import { formatMinor } from '../../processors/simulator/index.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { hashApiKey, startApi, type RunningApi } from '../../query-api/index.js';

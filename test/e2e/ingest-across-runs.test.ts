@@ -10,9 +10,9 @@ import { createPiiHasher, FACT_TABLE, IngestPipeline } from '../../processors/in
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
 import { publishRecords } from '../../processors/simulator-source.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
-import { backtest } from '../../processors/slo/backtest.js';
-import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
-import { evaluateSlos } from '../../processors/slo/status.js';
+import { backtest } from '../../processors/slo/replay/backtest.js';
+import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js';
+import { evaluateSlos } from '../../processors/slo/replay/status.js';
 import { simulate, toJsonLines, type SimOutput } from '../../processors/simulator/index.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import type { Warehouse } from '../../sinks/warehouse/index.js';

@@ -3,7 +3,7 @@ import type { SloBreachSignal } from '../../processors/contracts/events.js';
 import { INPUT_TOPIC_LIST, OUTPUT_TOPICS } from '../../processors/contracts/topics.js';
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
 import { createPiiHasher, IngestPipeline, type CommittedBatch } from '../../processors/ingest/index.js';
-import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
+import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js';
 import { startSloRuntime, type SloRuntime } from '../../processors/slo/runtime/index.js';
 import type { SimOutput } from '../../processors/simulator/index.js';
 import { createKafkaTransport } from '../../processors/transport/kafka/index.js';

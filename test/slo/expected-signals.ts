@@ -1,9 +1,9 @@
 import type { SloBreachSignal } from '../../processors/contracts/events.js';
 import type { SimRecord } from '../../processors/simulator/index.js';
-import type { SloDefinition } from '../../processors/slo/model.js';
-import { referenceCounts } from '../../processors/slo/reference.js';
-import { UnitSeries } from '../../processors/slo/series.js';
-import { runAlerts } from '../../processors/slo/timeline.js';
+import type { SloDefinition } from '../../processors/slo/definitions/model.js';
+import { referenceCounts } from '../../processors/slo/core/reference.js';
+import { UnitSeries } from '../../processors/slo/core/series.js';
+import { runAlerts } from '../../processors/slo/core/timeline.js';
 import { sliEventsOf } from './sim-events.js';
 
 export const bySignalOrder = (a: SloBreachSignal, b: SloBreachSignal): number =>

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JourneyEvent, LemSignal, QualityScoreUpdate, SloBreachSignal } from '../../processors/contracts/events.js';
 import { INPUT_TOPICS } from '../../processors/contracts/topics.js';
 import { simulate, type SimRecord } from '../../processors/simulator/index.js';
-import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
+import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js';
 import { SloEvaluator } from '../../processors/slo/runtime/index.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { WarehouseSignalSink, type SignalSink } from '../../sinks/signals/index.js';

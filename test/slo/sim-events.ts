@@ -2,7 +2,7 @@ import type { JourneyEvent, LemSignal } from '../../processors/contracts/events.
 import { familyOfTopic, INPUT_TOPICS } from '../../processors/contracts/topics.js';
 import { createPiiHasher, FACT_TABLE, toFactRow } from '../../processors/ingest/index.js';
 import type { SimRecord } from '../../processors/simulator/index.js';
-import type { SliEvents } from '../../processors/slo/reference.js';
+import type { SliEvents } from '../../processors/slo/core/reference.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 
 /** The valid journey and LEM events of simulator records, in delivery order (duplicates included). */

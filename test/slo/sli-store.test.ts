@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../../processors/simulator/index.js';
-import { referenceCounts } from '../../processors/slo/reference.js';
+import { referenceCounts } from '../../processors/slo/core/reference.js';
 import { LATENCY_BOUNDS_MS } from '../../processors/slo/store/latency-bounds.js';
 import { readCounts } from '../../processors/slo/store/series-reader.js';
 import { indicatorSource } from '../../processors/slo/store/sql.js';
-import type { SloDefinition } from '../../processors/slo/model.js';
+import type { SloDefinition } from '../../processors/slo/definitions/model.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { insertFacts, sliEventsOf } from './sim-events.js';

@@ -6,8 +6,8 @@ import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js
 import { createPiiHasher, IngestPipeline } from '../../processors/ingest/index.js';
 import { publishRecords } from '../../processors/simulator-source.js';
 import { simulate, type SimOptions } from '../../processors/simulator/index.js';
-import { inScope } from '../../processors/slo/backtest.js';
-import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
+import { inScope } from '../../processors/slo/replay/backtest.js';
+import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js';
 import { startSloRuntime } from '../../processors/slo/runtime/index.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import { projectPath } from '../../processors/util/project-path.js';

@@ -5,7 +5,7 @@ import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js
 import { createPiiHasher, IngestPipeline } from '../../processors/ingest/index.js';
 import { simulate } from '../../processors/simulator/index.js';
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
-import { loadSloDirOrThrow } from '../../processors/slo/load-dir.js';
+import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js';
 import { startSloRuntime } from '../../processors/slo/runtime/index.js';
 import type { Transport } from '../../processors/transport/types.js';
 import { projectPath } from '../../processors/util/project-path.js';

@@ -1,6 +1,6 @@
 import type { JourneyEvent, LemSignal } from '../../processors/contracts/events.js';
-import { formatProblem, loadSloFiles } from '../../processors/slo/load.js';
-import type { SloDefinition } from '../../processors/slo/model.js';
+import { formatProblem, loadSloFiles } from '../../processors/slo/definitions/load.js';
+import type { SloDefinition } from '../../processors/slo/definitions/model.js';
 
 /** Builds definitions from YAML text; throws with every problem when the text is invalid. */
 export function slosFromYaml(text: string, file = 'test.yaml'): SloDefinition[] {

@@ -8,17 +8,17 @@ import { consumerLag } from '../../transport/lag.js';
 import { silentLogger } from '../../observability/logger.js';
 import type { CommittedBatch } from '../../ingest/options.js';
 import type { TopicPartition } from '../../transport/types.js';
-import { INACTIVE, stepAlert } from '../alert-machine.js';
-import { DAY_MIN, MINUTE_MS } from '../duration.js';
-import { evaluate, matchSeverity, shortWindowEmpty, sloWindow } from '../evaluate.js';
-import type { SloDefinition } from '../model.js';
-import { breachSignal, signalId } from '../signal.js';
-import { severitiesOf, type AlertStates } from '../timeline.js';
+import { INACTIVE, stepAlert } from '../core/alert-machine.js';
+import { DAY_MIN, MINUTE_MS } from '../definitions/duration.js';
+import { evaluate, matchSeverity, shortWindowEmpty, sloWindow } from '../core/evaluate.js';
+import type { SloDefinition } from '../definitions/model.js';
+import { breachSignal, signalId } from '../core/signal.js';
+import { severitiesOf, type AlertStates } from '../core/timeline.js';
 import { HourWindows, MINUTES_PER_HOUR, type HourMinutes } from './hour-windows.js';
-import { MinuteSource, type MinuteRange, type RawMinutes } from './minute-source.js';
+import { MinuteSource, type MinuteRange, type RawMinutes } from '../store/minute-source.js';
 import type { SloEvaluatorOptions } from './options.js';
-import { newestStoredEvent } from './newest-event.js';
-import { qualityScores } from './quality.js';
+import { newestStoredEvent } from '../store/newest-event.js';
+import { qualityScores } from '../store/quality.js';
 import { WatermarkTracker } from './watermark.js';
 
 interface Track {

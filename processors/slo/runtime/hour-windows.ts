@@ -1,5 +1,5 @@
-import type { Budgeting } from '../model.js';
-import { sliceUnit, type Sums } from '../series.js';
+import type { Budgeting } from '../definitions/model.js';
+import { sliceUnit, type Sums } from '../core/series.js';
 
 /**
  * Window sums of one SLO for the incremental evaluator, without holding every minute of a

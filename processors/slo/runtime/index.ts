@@ -1,5 +1,6 @@
 export { SloEvaluator, type EvaluatorStats } from './evaluator.js';
 export type { SloEvaluatorOptions } from './options.js';
 export { WatermarkTracker, type WatermarkOptions } from './watermark.js';
-export { qualityScores } from './quality.js';
+export { qualityScores } from '../store/quality.js';
 export { startSloRuntime, type SloRuntime, type SloRuntimeOptions } from './wire.js';
+export { refreshSloBoard, SloBoardFeed, type BoardFeedReport, type SloBoardFeedOptions } from './board-feed.js';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SignalSink } from '../../../sinks/signals/types.js';
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import type { Transport } from '../../transport/types.js';
-import type { SloDefinition } from '../model.js';
+import type { SloDefinition } from '../definitions/model.js';
 import type { WatermarkOptions } from './watermark.js';
 import type { RetryPolicy } from '../../ingest/retry.js';
 

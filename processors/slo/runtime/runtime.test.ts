@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCounts, UnitSeries } from '../series.js';
-import type { Budgeting } from '../model.js';
+import { emptyCounts, UnitSeries } from '../core/series.js';
+import type { Budgeting } from '../definitions/model.js';
 import { HourWindows } from './hour-windows.js';
 import { WatermarkTracker } from './watermark.js';
 

@@ -6,7 +6,7 @@ import type { Producer, TopicPartition, Transport } from '../../transport/types.
 import { KafkaSignalSink, WarehouseSignalSink, WebhookSignalSink, webhookOptionsFromEnv, type SignalSink } from '../../../sinks/signals/index.js';
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import type { PipelineMetrics } from '../../observability/metrics.js';
-import type { SloDefinition } from '../model.js';
+import type { SloDefinition } from '../definitions/model.js';
 import { SloEvaluator } from './evaluator.js';
 import type { SloEvaluatorOptions } from './options.js';
 

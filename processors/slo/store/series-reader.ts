@@ -1,7 +1,7 @@
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
-import { levelCounts, type LevelUpdate } from '../levels.js';
-import type { SloDefinition } from '../model.js';
-import { emptyCounts, type MinuteCounts } from '../series.js';
+import { levelCounts, type LevelUpdate } from '../core/levels.js';
+import type { SloDefinition } from '../definitions/model.js';
+import { emptyCounts, type MinuteCounts } from '../core/series.js';
 import { countsQuery, levelUpdatesQuery } from './sql.js';
 
 /** `2024-03-01 00:00:10.000` (UTC, as the warehouse prints DateTime64) -> epoch ms. */
@@ -18,7 +18,7 @@ export function toLevelUpdate(scopeId: string, metric: string, u: UpdateTuple): 
 /**
  * Per-minute good/total of one SLO over [from, to) from the warehouse: the same numbers
  * `referenceCounts` computes from raw events. One query per SLO; the incremental
- * evaluator batches its reads differently (runtime/cell-reader.ts).
+ * evaluator batches its reads differently (store/minute-source.ts).
  */
 export async function readCounts(wh: Warehouse, slo: SloDefinition, fromMinute: number, toMinute: number): Promise<MinuteCounts> {
   const n = Math.max(0, toMinute - fromMinute);

@@ -1,6 +1,6 @@
 import type { Params } from '../../../sinks/warehouse/types.js';
-import type { Indicator, Selector } from '../model.js';
-import { SLI_FAMILIES } from '../selector.js';
+import type { Indicator, Selector } from '../definitions/model.js';
+import { SLI_FAMILIES } from '../definitions/selector.js';
 import { isLatencyBound } from './latency-bounds.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Budgeting } from './model.js';
+import type { Budgeting } from '../definitions/model.js';
 
 /**
  * Per-minute good/total counts of one SLO, dense from epoch minute `start`. For ratio and

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { INPUT_TOPIC_LIST } from '../contracts/topics.js';
+import { INPUT_TOPIC_LIST } from '../../contracts/topics.js';
 import { isValidTimeZone, parseStartTime } from './calendar.js';
 import { parseDuration } from './duration.js';
 import { familyOfSliTopic, SLI_FAMILIES } from './selector.js';

@@ -1,7 +1,7 @@
-import type { JourneyEvent, LemSignal } from '../contracts/events.js';
+import type { JourneyEvent, LemSignal } from '../../contracts/events.js';
 import { levelCounts, type LevelUpdate } from './levels.js';
-import type { Selector, SloDefinition } from './model.js';
-import { matchesDims, SLI_FAMILIES, type Dims } from './selector.js';
+import type { Selector, SloDefinition } from '../definitions/model.js';
+import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
 import { emptyCounts, type MinuteCounts } from './series.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AlertSeverity, BreachReason } from '../contracts/enums.js';
+import type { AlertSeverity, BreachReason } from '../../contracts/enums.js';
 import type { CalendarSpec } from './calendar.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ComparisonOp } from './model.js';
+import type { ComparisonOp } from '../definitions/model.js';
 import { emptyCounts, type MinuteCounts } from './series.js';
 
 /** One LEM score update of one scope_id+metric. */

@@ -1,4 +1,4 @@
-import type { AlertSeverity } from '../contracts/enums.js';
+import type { AlertSeverity } from '../../contracts/enums.js';
 import { DAY_MIN, fixedMinutes } from './duration.js';
 import type { AlertRule } from './model.js';
 

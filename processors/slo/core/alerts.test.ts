@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { minute, sloFromYaml, sloYaml } from '../../test/slo/support.js';
+import { minute, sloFromYaml, sloYaml } from '../../../test/slo/support.js';
 import { emptyCounts, UnitSeries } from './series.js';
 import { signalId } from './signal.js';
 import { alertsAt, runAlerts } from './timeline.js';
-import type { SloDefinition } from './model.js';
+import type { SloDefinition } from '../definitions/model.js';
 
 const iso = (m: number): string => new Date(m * 60_000).toISOString().slice(11, 16);
 

@@ -1,7 +1,7 @@
-import { ruleWindows } from './alert-rules.js';
-import { calendarPeriod } from './calendar.js';
-import { MINUTE_MS } from './duration.js';
-import type { AlertRule, SloDefinition } from './model.js';
+import { ruleWindows } from '../definitions/alert-rules.js';
+import { calendarPeriod } from '../definitions/calendar.js';
+import { MINUTE_MS } from '../definitions/duration.js';
+import type { AlertRule, SloDefinition } from '../definitions/model.js';
 import type { Sums } from './series.js';
 
 /**

@@ -18,3 +18,14 @@ export async function newestStoredEvent(wh: Warehouse, topics: readonly string[]
   const row = rows[0];
   return row && Number(row.n) > 0 ? Number(row.t) : null;
 }
+
+/** The latest event time the warehouse holds for the SLI families (a default for "now" in replays). */
+export async function latestEventTime(wh: Warehouse): Promise<number | null> {
+  const rows = await wh.query<{ m: string | number | null }>(
+    `SELECT toUInt64(greatest(
+       (SELECT toUnixTimestamp(max(minute)) FROM sli_journey_minute),
+       (SELECT toUnixTimestamp(max(minute)) FROM sli_lem_minute))) AS m`,
+  );
+  const m = Number(rows[0]?.m ?? 0);
+  return m > 0 ? (m + 60) * 1000 : null;
+}

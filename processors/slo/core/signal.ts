@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { SloBreachSignal } from '../contracts/events.js';
+import type { SloBreachSignal } from '../../contracts/events.js';
 import type { AlertTransition } from './alert-machine.js';
-import { MINUTE_MS } from './duration.js';
+import { MINUTE_MS } from '../definitions/duration.js';
 import { ruleBurns, type Evaluation, type WindowSource } from './evaluate.js';
-import type { SloDefinition } from './model.js';
+import type { SloDefinition } from '../definitions/model.js';
 
 /**
  * Deterministic id of one notification: the SLO, the severity, the minute the episode

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { journey, lem, minute, sloFromYaml, sloYaml } from '../../test/slo/support.js';
+import { journey, lem, minute, sloFromYaml, sloYaml } from '../../../test/slo/support.js';
 import { evaluate } from './evaluate.js';
 import { referenceCounts, type SliEvents } from './reference.js';
 import { UnitSeries } from './series.js';
-import type { SloDefinition } from './model.js';
+import type { SloDefinition } from '../definitions/model.js';
 
 /** Evaluates `slo` at `at` over events, with a series spanning 40 days before `at`. */
 function evalAt(slo: SloDefinition, events: SliEvents, at: string) {

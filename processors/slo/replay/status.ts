@@ -1,10 +1,10 @@
-import type { Warehouse } from '../../sinks/warehouse/types.js';
-import { DAY_MIN } from './duration.js';
-import { evaluate, sloWindow, type Evaluation } from './evaluate.js';
-import type { SloDefinition } from './model.js';
-import { UnitSeries } from './series.js';
-import { readCounts } from './store/series-reader.js';
-import { alertsAt, type ActiveAlert } from './timeline.js';
+import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import { DAY_MIN } from '../definitions/duration.js';
+import { evaluate, sloWindow, type Evaluation } from '../core/evaluate.js';
+import type { SloDefinition } from '../definitions/model.js';
+import { UnitSeries } from '../core/series.js';
+import { readCounts } from '../store/series-reader.js';
+import { alertsAt, type ActiveAlert } from '../core/timeline.js';
 
 /**
  * Stateless evaluation of every SLO at any time T, from the warehouse: what `slo status`
@@ -75,15 +75,4 @@ export function toContractStatus(d: SloStatusDetail): ContractStatus {
     burn_rates: d.burn_rates,
     alerts: d.alerts.map((a) => ({ severity: a.severity, status: a.status, long_window: a.long_window, short_window: a.short_window })),
   };
-}
-
-/** The latest event time the warehouse holds for the SLI families (a default for "now" in replays). */
-export async function latestEventTime(wh: Warehouse): Promise<number | null> {
-  const rows = await wh.query<{ m: string | number | null }>(
-    `SELECT toUInt64(greatest(
-       (SELECT toUnixTimestamp(max(minute)) FROM sli_journey_minute),
-       (SELECT toUnixTimestamp(max(minute)) FROM sli_lem_minute))) AS m`,
-  );
-  const m = Number(rows[0]?.m ?? 0);
-  return m > 0 ? (m + 60) * 1000 : null;
 }

@@ -1,6 +1,6 @@
-import type { AlertSeverity } from '../contracts/enums.js';
+import type { AlertSeverity } from '../../contracts/enums.js';
 import type { RuleMatch } from './evaluate.js';
-import type { AlertPolicy, AlertRule } from './model.js';
+import type { AlertPolicy, AlertRule } from '../definitions/model.js';
 
 /**
  * One alert per SLO and severity: inactive -> pending -> firing -> resolved (inactive).

@@ -1,5 +1,5 @@
-import { JOURNEY_EVENT_TYPES, LEM_EVENT_TYPES } from '../contracts/enums.js';
-import { INPUT_TOPICS } from '../contracts/topics.js';
+import { JOURNEY_EVENT_TYPES, LEM_EVENT_TYPES } from '../../contracts/enums.js';
+import { INPUT_TOPICS } from '../../contracts/topics.js';
 import type { Selector, SliFamily, SliTopic } from './model.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { QualityScoreUpdate } from '../../contracts/events.js';
 import type { QualityScope, QualityScoreType } from '../../contracts/enums.js';
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
-import { formatMinutes } from '../duration.js';
+import { formatMinutes } from '../definitions/duration.js';
 
 /**
  * Quality scores for the Ops engine's quality profiles, per vendor, route and product

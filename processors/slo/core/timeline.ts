@@ -1,9 +1,9 @@
-import type { AlertSeverity } from '../contracts/enums.js';
-import type { SloBreachSignal } from '../contracts/events.js';
+import type { AlertSeverity } from '../../contracts/enums.js';
+import type { SloBreachSignal } from '../../contracts/events.js';
 import { INACTIVE, quietMinutes, stepAlert, type AlertState, type AlertTransition } from './alert-machine.js';
-import { MINUTE_MS } from './duration.js';
+import { MINUTE_MS } from '../definitions/duration.js';
 import { evaluate, matchSeverity, shortWindowEmpty, type WindowSource } from './evaluate.js';
-import type { SloDefinition } from './model.js';
+import type { SloDefinition } from '../definitions/model.js';
 import { breachSignal } from './signal.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { Params, Warehouse } from '../../../sinks/warehouse/types.js';
-import { levelCounts, updateOrder, type LevelUpdate } from '../levels.js';
-import type { Indicator, Selector, SloDefinition } from '../model.js';
-import { matchesDims, SLI_FAMILIES, type Dims } from '../selector.js';
-import { indicatorSource } from '../store/sql.js';
-import { toLevelUpdate } from '../store/series-reader.js';
+import { levelCounts, updateOrder, type LevelUpdate } from '../core/levels.js';
+import type { Indicator, Selector, SloDefinition } from '../definitions/model.js';
+import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
+import { indicatorSource } from './sql.js';
+import { toLevelUpdate } from './series-reader.js';
 
 /**
  * Raw per-minute good/total of many SLOs at once, for the incremental evaluator. Instead

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PipelineError } from '../errors/pipeline-error.js';
+import { PipelineError } from '../../errors/pipeline-error.js';
 import { formatProblem, loadSloFiles, type LoadResult, type SourceFile } from './load.js';
 import type { SloDefinition } from './model.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sloYaml } from '../../test/slo/support.js';
+import { sloYaml } from '../../../test/slo/support.js';
 import { formatProblem, loadSloFiles } from './load.js';
 import { loadSloDir, loadSloDirOrThrow } from './load-dir.js';
 

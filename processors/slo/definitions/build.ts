@@ -1,4 +1,4 @@
-import { BREACH_REASONS, type AlertSeverity, type BreachReason } from '../contracts/enums.js';
+import { BREACH_REASONS, type AlertSeverity, type BreachReason } from '../../contracts/enums.js';
 import { defaultRules, parseRuleList } from './alert-rules.js';
 import { parseStartTime } from './calendar.js';
 import { DAY_MIN, fixedMinutes, HOUR_MIN, parseDuration } from './duration.js';

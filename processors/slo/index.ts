@@ -1,0 +1,29 @@
+/**
+ * The SLO engine's public surface (layout in README.md). Code outside processors/slo/
+ * imports from here; tests may reach into a folder for what is not exported.
+ */
+
+// definitions/: OpenSLO YAML -> SloDefinition
+export type { AlertPolicy, AlertRule, Budgeting, Indicator, Selector, SignalScope, SloDefinition, TimeWindow } from './definitions/model.js';
+export { formatProblem, loadSloFiles, type LoadResult, type SloProblem, type SourceFile } from './definitions/load.js';
+export { loadSloDir, loadSloDirOrThrow } from './definitions/load-dir.js';
+
+// core/: pure SLI math and alerting
+export { evaluate, sloWindow, type Evaluation, type WindowSource } from './core/evaluate.js';
+export { emptyCounts, UnitSeries, type MinuteCounts } from './core/series.js';
+export { alertsAt, runAlerts, type ActiveAlert, type AlertStates } from './core/timeline.js';
+export { breachSignal, signalId } from './core/signal.js';
+export { referenceCounts, type SliEvents } from './core/reference.js';
+
+// replay/: stateless evaluations from the warehouse at any T
+export { evaluateSlo, evaluateSlos, historyNeeded, toContractStatus, type ContractStatus, type SloStatusDetail, type StatusOptions } from './replay/status.js';
+export { backtest, inScope, type BacktestOptions, type BacktestResult, type BacktestRun, type BacktestSlo } from './replay/backtest.js';
+export { evaluateSloSeries, type SloMinuteEvaluation } from './replay/history.js';
+
+// store/: SQL over the SLI aggregates and the SLO tables
+export { latestEventTime } from './store/newest-event.js';
+export { readCounts } from './store/series-reader.js';
+export { recordedIncidents, type RecordedIncident } from './store/incidents.js';
+
+// runtime/: the running evaluator and the board feed
+export * from './runtime/index.js';

@@ -1,0 +1,93 @@
+import type { SloDefinition } from '../definitions/model.js';
+import { MINUTE_MS } from '../definitions/duration.js';
+import { evaluateSloSeries } from '../replay/history.js';
+import { sliChangesSince, writeBoardRows, type BoardRow } from '../store/board.js';
+import type { Warehouse } from '../../../sinks/warehouse/types.js';
+
+export interface BoardFeedReport {
+  slos: number;
+  rows: number;
+}
+
+/**
+ * Writes the board rows of every SLO for the minutes in [fromMs, toMs]. Idempotent:
+ * re-running a range replaces its rows (ReplacingMergeTree by version). `run` calls it
+ * once for the history it starts with, then every minute for a trailing range (late
+ * events change recent minutes).
+ */
+export async function refreshSloBoard(
+  wh: Warehouse,
+  slos: readonly SloDefinition[],
+  fromMs: number,
+  toMs: number,
+  version = Date.now(),
+): Promise<BoardFeedReport> {
+  let rows = 0;
+  for (const slo of slos) {
+    const series = await evaluateSloSeries(wh, slo, fromMs, toMs);
+    const batch = series.map((e): BoardRow => ({
+      slo_id: e.slo_id,
+      minute: Math.floor(e.at / 1000),
+      service: slo.service,
+      target: slo.target,
+      time_window: slo.window.text,
+      good: e.good,
+      total: e.total,
+      sli: e.sli,
+      error_budget_remaining: e.error_budget_remaining,
+      burn_rates: e.burn_rates,
+      time_to_exhaustion_seconds: e.time_to_exhaustion_seconds,
+      firing_page: e.firing.PAGE ? 1 : 0,
+      firing_ticket: e.firing.TICKET ? 1 : 0,
+      version,
+    }));
+    await writeBoardRows(wh, batch);
+    rows += batch.length;
+  }
+  return { slos: slos.length, rows };
+}
+
+/** How long an insert may take to become visible after its rows got their `_ingested_at`. */
+const SETTLE_MS = 5_000;
+
+export interface SloBoardFeedOptions {
+  /** The longest history (before the event-time watermark) one refresh re-evaluates. @default 7 days (minutes) */
+  maxBackfillMinutes?: number;
+}
+
+/**
+ * Keeps `slo_board_minute` current. Each tick finds the earliest event time among the SLI
+ * events ingested since the last tick (late events included) and re-evaluates every
+ * minute from there to the watermark: an event at time e changes the windows of every
+ * evaluation after e, so that whole span is redone, and nothing else is.
+ */
+export class SloBoardFeed {
+  private marker = 0;
+  private readonly maxBackfill: number;
+
+  constructor(
+    private readonly wh: Warehouse,
+    private readonly definitions: () => readonly SloDefinition[],
+    options: SloBoardFeedOptions = {},
+  ) {
+    this.maxBackfill = options.maxBackfillMinutes ?? 7 * 24 * 60;
+  }
+
+  /**
+   * One refresh. `now` is the wall clock: the marker never passes `now - SETTLE_MS`, so
+   * rows of an insert still in flight around the read are read again by the next tick
+   * (re-evaluating is idempotent; missing an event is not).
+   */
+  async tick(options: { version?: number; now?: number } = {}): Promise<BoardFeedReport | null> {
+    const now = options.now ?? Date.now();
+    const version = options.version ?? now;
+    const changed = await sliChangesSince(this.wh, this.marker);
+    if (changed.count === 0) return null;
+    const watermark = Math.min(changed.newestEventMs, now);
+    const from = Math.max(changed.firstEventMs, watermark - this.maxBackfill * MINUTE_MS);
+    // An event in minute m is first inside a window that ends at m + 1 minute.
+    const report = await refreshSloBoard(this.wh, this.definitions(), (Math.floor(from / MINUTE_MS) + 1) * MINUTE_MS, watermark, version);
+    this.marker = Math.min(changed.newestIngestedMs, now - SETTLE_MS);
+    return report;
+  }
+}
