@@ -1,7 +1,7 @@
 import { buildApi } from './app.js';
 import { generateApiKey, hashApiKey, type ApiKeyEntry } from './auth.js';
 import { createLogger } from '../processors/observability/logger.js';
-import { loadSloDirOrThrow, SloBoardFeed } from '../processors/slo/index.js';
+import { SloBoardFeed } from '../processors/slo/index.js';
 import { resolveOptions, type ApiOptions, type ResolvedApiOptions } from './options.js';
 
 export { buildApi } from './app.js';
@@ -26,7 +26,9 @@ export interface RunningApi {
 function startBoardFeed(opts: ResolvedApiOptions): { stop(): Promise<void> } {
   const log = createLogger('board-feed');
   const settings = opts.boardFeed || { intervalMs: 60_000, maxBackfillMinutes: 7 * 24 * 60 };
-  const feed = new SloBoardFeed(opts.warehouse, () => loadSloDirOrThrow(opts.sloDir), { maxBackfillMinutes: settings.maxBackfillMinutes });
+  const feed = new SloBoardFeed(opts.warehouse, () => opts.slos.current(), { maxBackfillMinutes: settings.maxBackfillMinutes });
+  // Changed definitions change every minute's evaluation: redo the whole backfill.
+  const unsubscribe = opts.slos.onChange(() => feed.invalidate());
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
   const run = (): void => {
@@ -40,6 +42,7 @@ function startBoardFeed(opts: ResolvedApiOptions): { stop(): Promise<void> } {
   return {
     stop: async () => {
       stopped = true;
+      unsubscribe();
       clearInterval(timer);
       await running;
     },
@@ -50,11 +53,12 @@ function startBoardFeed(opts: ResolvedApiOptions): { stop(): Promise<void> } {
 export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const resolved = resolveOptions(options);
   let ephemeralAdminKey: string | undefined;
-  let effective = options;
+  // One catalog for the routes and the board feed.
+  let effective: ApiOptions = { ...options, sloCatalog: resolved.slos };
   if (resolved.keys.length === 0) {
     ephemeralAdminKey = generateApiKey();
     const keys: ApiKeyEntry[] = [{ role: 'admin', sha256: hashApiKey(ephemeralAdminKey), name: 'ephemeral-admin' }];
-    effective = { ...options, auth: { ...options.auth, keys } };
+    effective = { ...effective, auth: { ...options.auth, keys } };
   }
   const app = await buildApi(effective);
   await app.listen({ host: resolved.host, port: resolved.port });

@@ -1,3 +1,4 @@
+import { SloCatalog } from '../processors/slo/index.js';
 import type { Warehouse } from '../sinks/warehouse/types.js';
 import type { ApiKeyEntry } from './auth.js';
 
@@ -36,7 +37,12 @@ export interface ApiAuthOptions {
 
 export interface ApiOptions {
   warehouse: Warehouse;
-  /** Folder of OpenSLO YAML definitions. @default 'slos' (relative to the working directory) */
+  /**
+   * The SLO definitions: a catalog shared with the rest of the process (it reloads them when
+   * their files change). @default a catalog of `sloDir`
+   */
+  sloCatalog?: SloCatalog;
+  /** Folder of OpenSLO YAML definitions, when no `sloCatalog` is given. @default `SLO_DIR`, else the project's `slos/` */
   sloDir?: string;
   auth?: ApiAuthOptions;
   /** @default '127.0.0.1' */
@@ -71,7 +77,7 @@ export interface ApiOptions {
 
 export interface ResolvedApiOptions {
   warehouse: Warehouse;
-  sloDir: string;
+  slos: SloCatalog;
   keys: readonly ApiKeyEntry[];
   publicStatus: boolean;
   host: string;
@@ -96,7 +102,7 @@ export function resolveOptions(options: ApiOptions): ResolvedApiOptions {
   const host = options.host ?? '127.0.0.1';
   return {
     warehouse: options.warehouse,
-    sloDir: options.sloDir ?? 'slos',
+    slos: options.sloCatalog ?? new SloCatalog(options.sloDir !== undefined ? { dir: options.sloDir } : {}),
     keys: options.auth?.keys ?? [],
     publicStatus: options.auth?.publicStatus ?? isLoopback(host),
     host,

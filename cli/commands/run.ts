@@ -16,8 +16,7 @@ import { watchDamage } from '../../sinks/warehouse/integrity/index.js';
 import { parseApiKeys, startApi, type PipelineHealthFigures, type RunningApi } from '../../query-api/index.js';
 import { startSloRuntime, type SloRuntime } from '../../processors/slo/runtime/index.js';
 import { IncidentCostRefresher, reportingCurrencyFromEnv } from '../../processors/economics/warehouse/index.js';
-import { defaultSloDir } from './slo.js';
-import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js';
+import { SloCatalog } from '../../processors/slo/index.js';
 import { parseDuration, parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
 import { retryPolicyFromEnv, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
@@ -85,7 +84,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const committed: CommittedBatch[] = [];
   const groupId = values['group-id'] ?? (kafka ? 'slo-pipeline' : `embedded-${process.pid}-${Date.now()}`);
   // The SLO engine: refuses to start on an invalid definition set (nothing half-loaded).
-  const sloDefinitions = loadSloDirOrThrow(values.slos ?? defaultSloDir());
+  const sloCatalog = SloCatalog.open({ dir: values.slos, env: io.env });
+  const sloDefinitions = sloCatalog.current();
   let slo: SloRuntime | undefined;
   // Incident costs follow the facts: re-cost what changed, once a second.
   const costs = new IncidentCostRefresher(wh, { reportingCurrency: reportingCurrencyFromEnv(io.env) });
@@ -163,7 +163,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (!values['no-api']) {
       api = await startApi({
         warehouse: wh,
-        ...(values.slos ? { sloDir: values.slos } : {}),
+        sloCatalog,
         host: values.host ?? '127.0.0.1',
         port: parseIntFlag('port', values.port, 8080),
         health,

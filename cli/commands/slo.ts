@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
-import { projectPath } from '../../processors/util/project-path.js';
-import { backtest, evaluateSlos, formatProblem, loadSloDir, loadSloDirOrThrow, toContractStatus, type BacktestResult, type BacktestRun, type SloStatusDetail } from '../../processors/slo/index.js';
+import { backtest, evaluateSlos, formatProblem, SloCatalog, toContractStatus, type BacktestResult, type BacktestRun, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
 import { warehouseOptions } from '../config.js';
@@ -14,9 +12,9 @@ const USAGE = `usage: slo-pipeline slo <subcommand>
                                                           what the definitions would have done on recorded data
 common: --data DIR | --clickhouse URL`;
 
-/** `slos` in the working directory, else the definitions shipped with the package. */
-export function defaultSloDir(): string {
-  return existsSync('slos') ? 'slos' : projectPath('slos');
+/** The definitions of one folder (`--slos`), else the default folder: `SLO_DIR`, else the project's `slos/`. */
+function definitionsOf(dir: string | undefined, env: NodeJS.ProcessEnv): readonly SloDefinition[] {
+  return SloCatalog.open({ dir, env, checkEveryMs: Infinity }).current();
 }
 
 /** `slo-pipeline slo validate|status|backtest`. */
@@ -44,13 +42,15 @@ function validate(argv: string[], io: CliIo): number {
   const { values, positionals } = parseFlags(argv, { ...WAREHOUSE_FLAGS, json: { type: 'boolean' } }, true);
   const [dir, extra] = positionals;
   if (!dir || extra !== undefined) throw new PipelineError('BAD_ARGUMENT', 'slo validate takes exactly one folder: slo validate DIR');
-  const r = loadSloDir(dir);
+  const catalog = new SloCatalog({ dir, env: io.env, checkEveryMs: Infinity });
+  const r = catalog.reload();
   if (values.json) {
-    io.out(JSON.stringify(r.ok ? { ok: true, slos: r.slos.map((s) => s.id) } : { ok: false, problems: r.problems }));
-    return r.ok ? 0 : 1;
+    io.out(JSON.stringify(r.status !== 'refused' ? { ok: true, slos: catalog.current().map((s) => s.id) } : { ok: false, problems: r.problems }));
+    return r.status !== 'refused' ? 0 : 1;
   }
-  if (r.ok) {
-    io.out(`${dir}: ${r.slos.length} SLO${r.slos.length === 1 ? '' : 's'} valid (${r.slos.map((s) => s.id).join(', ')})`);
+  if (r.status !== 'refused') {
+    const slos = catalog.current();
+    io.out(`${dir}: ${slos.length} SLO${slos.length === 1 ? '' : 's'} valid (${slos.map((s) => s.id).join(', ')})`);
     return 0;
   }
   for (const p of r.problems) io.err(formatProblem(p));
@@ -60,7 +60,7 @@ function validate(argv: string[], io: CliIo): number {
 
 async function status(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(argv, { ...WAREHOUSE_FLAGS, slos: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' } });
-  const slos = loadSloDirOrThrow(values.slos ?? defaultSloDir());
+  const slos = definitionsOf(values.slos, io.env);
   const at = values.at !== undefined ? parseTimeFlag('at', values.at) : Date.now();
   const wh = await openWarehouse(warehouseOptions(values, io.env), io.env);
   try {
@@ -111,8 +111,8 @@ async function backtestCmd(argv: string[], io: CliIo): Promise<number> {
   const to = parseTimeFlag('to', values.to);
   if (to <= from) throw new PipelineError('BAD_ARGUMENT', '--to must be after --from');
   const stepMinutes = values.step !== undefined ? parseIntFlag('step', values.step, 60, 1) : undefined;
-  const proposed = loadSloDirOrThrow(values.slos);
-  const current = loadSloDirOrThrow(values.baseline ?? defaultSloDir());
+  const proposed = definitionsOf(values.slos, io.env);
+  const current = definitionsOf(values.baseline, io.env);
   const wh = await openWarehouse(warehouseOptions(values, io.env), io.env);
   try {
     const result = await backtest(wh, proposed, current, from, to, stepMinutes !== undefined ? { stepMinutes } : {});

@@ -7,6 +7,7 @@
 export type { AlertPolicy, AlertRule, Budgeting, Indicator, Selector, SignalScope, SloDefinition, TimeWindow } from './definitions/model.js';
 export { formatProblem, loadSloFiles, type LoadResult, type SloProblem, type SourceFile } from './definitions/load.js';
 export { loadSloDir, loadSloDirOrThrow } from './definitions/load-dir.js';
+export { defaultSloDir, SloCatalog, sloSetVersion, type ReloadOutcome, type SloCatalogListener, type SloCatalogOptions } from './definitions/catalog.js';
 
 // core/: pure SLI math and alerting
 export { evaluate, sloWindow, type Evaluation, type WindowSource } from './core/evaluate.js';

@@ -8,7 +8,7 @@ export { FinanceService } from './finance-service.js';
 
 /** Wires the SLO engine and the economics module (through their exported functions) into the API. */
 export function createServices(opts: ResolvedApiOptions): Services {
-  const slo = new SloService(opts.warehouse, opts.sloDir, opts.now, opts.statusCacheMs);
+  const slo = new SloService(opts.warehouse, opts.slos, opts.now, opts.statusCacheMs);
   const finance = new FinanceService(opts.warehouse, opts.reportingCurrency);
   return {
     reportingCurrency: opts.reportingCurrency,

@@ -6,18 +6,15 @@ import {
   evaluateSlos,
   formatProblem,
   latestEventTime,
-  loadSloDirOrThrow,
   loadSloFiles,
   toContractStatus,
   type BacktestResult,
+  type SloCatalog,
   type SloDefinition,
 } from '../../processors/slo/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 import { ApiError } from '../errors.js';
 import type { HistoryPoint, Signal, SignalFilter, SloStatus, SloSummary } from '../service-types.js';
-
-/** Definitions are re-read at most this often (a changed folder is picked up without a restart). */
-const RELOAD_MS = 5_000;
 
 /**
  * Status answers are shared for `ttlMs` per evaluation time, and concurrent requests for
@@ -43,13 +40,12 @@ class Shared<T> {
 }
 
 export class SloService {
-  private cache: { at: number; mtime: number; slos: SloDefinition[] } | undefined;
   private readonly statuses: Shared<SloStatus[]>;
   private readonly watermark: Shared<Date>;
 
   constructor(
     private readonly wh: Warehouse,
-    private readonly dir: string,
+    private readonly catalog: SloCatalog,
     private readonly clock: (() => Date | Promise<Date>) | undefined,
     statusCacheMs = 5_000,
   ) {
@@ -57,25 +53,20 @@ export class SloService {
     this.watermark = new Shared(statusCacheMs);
   }
 
-  /** The deployed definitions; an invalid folder is a 503 naming the problem (nothing half-loaded). */
-  definitions(): SloDefinition[] {
-    const now = Date.now();
-    if (this.cache && now - this.cache.at < RELOAD_MS) return this.cache.slos;
-    let mtime: number;
+  /**
+   * The deployed definitions, from the catalog (which reloads them when their files change
+   * and keeps the last valid set when a change does not validate). Without any valid set it
+   * is a 503 naming the problem (nothing half-loaded).
+   */
+  definitions(): readonly SloDefinition[] {
     try {
-      mtime = statSync(this.dir).mtimeMs;
-    } catch {
-      throw new ApiError('UNAVAILABLE', `The SLO folder ${this.dir} cannot be read.`);
-    }
-    if (this.cache && this.cache.mtime === mtime) {
-      this.cache.at = now;
-      return this.cache.slos;
-    }
-    try {
-      const slos = loadSloDirOrThrow(this.dir);
-      this.cache = { at: now, mtime, slos };
-      return slos;
+      return this.catalog.current();
     } catch (e) {
+      try {
+        statSync(this.catalog.dir);
+      } catch {
+        throw new ApiError('UNAVAILABLE', `The SLO folder ${this.catalog.dir} cannot be read.`);
+      }
       throw new ApiError('UNAVAILABLE', `The SLO definitions cannot be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
@@ -112,7 +103,7 @@ export class SloService {
     const slos = this.definitions();
     const atMs = (at ?? (await this.evaluationTime())).getTime();
     // Keyed by the definitions too: a changed folder is never answered from the old set.
-    return this.statuses.get(`${atMs}:${this.cache?.mtime ?? 0}`, () => this.evaluate(slos, atMs));
+    return this.statuses.get(`${atMs}:${this.catalog.version ?? ''}`, () => this.evaluate(slos, atMs));
   }
 
   private async evaluate(slos: readonly SloDefinition[], atMs: number): Promise<SloStatus[]> {
@@ -199,7 +190,7 @@ export class SloService {
   /** The engine's backtest: the proposal next to the deployed definitions with the same ids, and the recorded incidents. */
   async backtest(yaml: string, from: Date, to: Date): Promise<BacktestResult> {
     const proposed = this.parseProposed(yaml);
-    let deployed: SloDefinition[];
+    let deployed: readonly SloDefinition[];
     try {
       deployed = this.definitions();
     } catch {

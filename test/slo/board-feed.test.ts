@@ -108,4 +108,20 @@ describe('SLO board feed', () => {
     const series = await evaluateSloSeries(t.wh, slo, ms(after[0]?.minute), ms(after.at(-1)?.minute));
     expect(after.map((r) => [r.sli, r.error_budget_remaining])).toEqual(series.map((e) => [e.sli, e.error_budget_remaining]));
   });
+
+  it('after invalidate() (changed definitions) the next tick redoes every minute with the definitions in force', async () => {
+    let current: SloDefinition = slo;
+    const feed = new SloBoardFeed(t.wh, () => [current]);
+    await feed.tick({ version: 20, now: Date.now() + 60_000 });
+    expect(await feed.tick({ version: 21, now: Date.now() + 60_000 })).toBeNull();
+    current = { ...slo, target: 0.5 };
+    feed.invalidate();
+    const report = await feed.tick({ version: 22, now: Date.now() + 60_000 });
+    expect(report?.rows).toBeGreaterThan(1000);
+    const after = await t.wh.query<{ version: string; target: number }>(
+      `SELECT toString(version) AS version, target FROM slo_board_minute FINAL WHERE slo_id = {id:String}`,
+      { id: slo.id },
+    );
+    expect(new Set(after.map((r) => `${r.version}:${r.target}`))).toEqual(new Set(['22:0.5']));
+  });
 });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineError } from '../../errors/pipeline-error.js';
-import { formatProblem, loadSloFiles, type LoadResult, type SourceFile } from './load.js';
+import { formatProblem, loadSloFiles, type LoadResult, type SloProblem, type SourceFile } from './load.js';
 import type { SloDefinition } from './model.js';
 
 /** Every `*.yaml` / `*.yml` under `dir` (recursively, sorted), or a problem for the folder itself. */
@@ -31,15 +31,21 @@ export function loadSloDir(dir: string): LoadResult {
 export function loadSloDirOrThrow(dir: string): SloDefinition[] {
   const r = loadSloDir(dir);
   if (r.ok) return r.slos;
-  const first = r.problems[0];
-  const more = r.problems.length > 1 ? ` (and ${r.problems.length - 1} more; run slo validate ${dir})` : '';
-  throw new PipelineError('INVALID_SLO', `${first ? formatProblem(first) : dir}${more}`, {
+  throw invalidSetError(dir, r.problems);
+}
+
+/** The INVALID_SLO error for a refused set: the first problem, and how many more there are. */
+export function invalidSetError(dir: string, problems: readonly SloProblem[]): PipelineError {
+  const first = problems[0];
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run slo validate ${dir})` : '';
+  return new PipelineError('INVALID_SLO', `${first ? formatProblem(first) : dir}${more}`, {
     file: first?.file ?? dir,
     ...(first ? { document: first.name ?? first.document, field: first.path } : {}),
   });
 }
 
-function listYaml(dir: string): string[] {
+/** Every `*.yaml` / `*.yml` under `dir`, recursively, sorted (throws when the folder cannot be read). */
+export function listYaml(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
     for (const name of readdirSync(d).sort()) {

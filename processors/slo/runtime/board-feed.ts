@@ -63,6 +63,7 @@ export interface SloBoardFeedOptions {
  */
 export class SloBoardFeed {
   private marker = 0;
+  private invalidations = 0;
   private readonly maxBackfill: number;
 
   constructor(
@@ -74,6 +75,15 @@ export class SloBoardFeed {
   }
 
   /**
+   * The next tick redoes the whole backfill (up to `maxBackfillMinutes` before the
+   * watermark): what a change of the definitions needs, since it changes every evaluation.
+   */
+  invalidate(): void {
+    this.marker = 0;
+    this.invalidations++;
+  }
+
+  /**
    * One refresh. `now` is the wall clock: the marker never passes `now - SETTLE_MS`, so
    * rows of an insert still in flight around the read are read again by the next tick
    * (re-evaluating is idempotent; missing an event is not).
@@ -81,13 +91,15 @@ export class SloBoardFeed {
   async tick(options: { version?: number; now?: number } = {}): Promise<BoardFeedReport | null> {
     const now = options.now ?? Date.now();
     const version = options.version ?? now;
+    const invalidations = this.invalidations;
     const changed = await sliChangesSince(this.wh, this.marker);
     if (changed.count === 0) return null;
     const watermark = Math.min(changed.newestEventMs, now);
     const from = Math.max(changed.firstEventMs, watermark - this.maxBackfill * MINUTE_MS);
     // An event in minute m is first inside a window that ends at m + 1 minute.
     const report = await refreshSloBoard(this.wh, this.definitions(), (Math.floor(from / MINUTE_MS) + 1) * MINUTE_MS, watermark, version);
-    this.marker = Math.min(changed.newestIngestedMs, now - SETTLE_MS);
+    // Invalidated while this tick ran (e.g. by the definitions it read): the next redoes all.
+    this.marker = invalidations === this.invalidations ? Math.min(changed.newestIngestedMs, now - SETTLE_MS) : 0;
     return report;
   }
 }
