@@ -51,6 +51,10 @@ export const ERROR_CODES = {
     retry: false,
     doc: 'An offset commit was refused because a rebalance moved the partition to another consumer; the new owner resumes from the last committed offset.',
   },
+  NOT_LEADER: {
+    retry: false,
+    doc: 'This process no longer leads the evaluation (another candidate was elected); it stops publishing and writing at once and stands by.',
+  },
   MIGRATION_FAILED: { retry: false, doc: 'A migration failed; later migrations are not applied.' },
 } as const satisfies Record<string, { retry: boolean; doc: string }>;
 

@@ -1,5 +1,6 @@
 export { IngestPipeline } from './ingest-pipeline.js';
 export { DEFAULT_MAX_BATCH, type IngestOptions, type CommittedBatch } from './options.js';
+export { IngestProgressFeed, type ProgressFeedOptions } from './progress-feed.js';
 export { decodeMessage, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE, type EventDecoder, type Decoded } from './decode.js';
 export { FACT_TABLE, toFactRow, createNormalizer, createPiiHasher, type Normalizer, type PiiHasher, type SourcePosition } from './normalize.js';
 export {

@@ -8,7 +8,7 @@ import type { Consumer, Message, MessageBatch, Producer, TopicPartition } from '
 import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow, payloadReader, type PayloadReader } from './dead-letters.js';
 import { defaultCodec } from '../codec/avro-codec.js';
 import { BatchPreparer, type PreparedBatch } from './batch.js';
-import { IntentLog } from './intent-log.js';
+import { IntentLog, ProgressLog } from './intent-log.js';
 import { Limiter } from './limiter.js';
 import { createNormalizer } from './normalize.js';
 import { DEFAULT_MAX_BATCH, type CommittedBatch, type IngestOptions } from './options.js';
@@ -71,6 +71,7 @@ export class IngestPipeline {
   private readonly readPayload: PayloadReader = payloadReader((b) => defaultCodec().decode(b));
   private readonly preparer: BatchPreparer;
   private readonly intents: IntentLog;
+  private readonly progress: ProgressLog;
   private readonly inserts: Limiter;
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
@@ -90,6 +91,7 @@ export class IngestPipeline {
     this.retry = options.retry ?? { initialMs: 100, maxMs: 30_000 };
     this.preparer = new BatchPreparer(options.decoder, createNormalizer(options.hasher));
     this.intents = new IntentLog(this.wh, this.groupId);
+    this.progress = new ProgressLog(this.wh, this.groupId);
     this.inserts = new Limiter(options.maxConcurrentInserts ?? DEFAULT_CONCURRENT_INSERTS);
   }
 
@@ -126,7 +128,18 @@ export class IngestPipeline {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.consumer?.stop();
+    await this.progress.idle();
     await this.producer?.close();
+  }
+
+  /** Resolves once the progress of every batch committed so far is recorded (`ingest_progress`). */
+  settled(): Promise<void> {
+    return this.progress.idle();
+  }
+
+  /** The partitions this member consumes now (empty before the first assignment). */
+  get assignment(): TopicPartition[] {
+    return this.consumer?.assignment() ?? [];
   }
 
   /** The first fatal error, if the pipeline hit one (it stops consuming then). */
@@ -362,6 +375,10 @@ export class IngestPipeline {
       latencyMs: performance.now() - receivedAt,
     };
     this.log.debug({ topic, partition, first: info.firstOffset, last: info.lastOffset, events: b.events, deadLettered: dead.length }, 'batch committed');
+    // Not awaited: the partition goes on; a lost row only holds an evaluator elsewhere back.
+    this.progress
+      .record({ topic, partition, first: range.first, last: range.last, minEventTime: b.minOccurredAt, maxEventTime: maxT })
+      .catch((e: unknown) => this.log.warn({ topic, partition, err: e instanceof Error ? e.message : String(e) }, 'ingest progress not recorded'));
     await this.opts.onCommitted?.(info);
   }
 }

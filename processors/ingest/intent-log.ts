@@ -8,6 +8,12 @@ export interface Intent {
   last: bigint;
 }
 
+/** One committed batch as `ingest_progress` keeps it: its offsets and event-time range. */
+export interface Progress extends Intent {
+  minEventTime: number | null;
+  maxEventTime: number | null;
+}
+
 interface Waiter {
   row: Record<string, unknown>;
   resolve: () => void;
@@ -15,47 +21,44 @@ interface Waiter {
 }
 
 /**
- * Writes batch intents to `ingest_state` with group commit: an intent asked for while another
- * write is in flight joins the next write, so partitions whose batches are ready together
- * share one statement (a tiny insert costs about as much as a 10k-row one's fixed part).
- * Each caller still resolves only after the statement holding its own row succeeded, which
- * is all the exactly-once protocol needs; a failed statement rejects all of its callers.
+ * Inserts small rows into one table with group commit: a row asked for while another write is
+ * in flight joins the next write, so partitions whose batches are ready together share one
+ * statement (a tiny insert costs about as much as a 10k-row one's fixed part). Each caller
+ * resolves only after the statement holding its own row succeeded; a failed statement rejects
+ * all of its callers.
  */
-export class IntentLog {
+class GroupInsert {
   private queue: Waiter[] = [];
   private writing = false;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly wh: Warehouse,
-    private readonly groupId: string,
+    private readonly table: string,
   ) {}
 
-  record(intent: Intent): Promise<void> {
+  insert(row: Record<string, unknown>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({
-        row: {
-          consumer_group: this.groupId,
-          topic: intent.topic,
-          partition: intent.partition,
-          first_offset: String(intent.first),
-          last_offset: String(intent.last),
-          version: String(intent.last + 1n),
-        },
-        resolve,
-        reject,
-      });
+      this.queue.push({ row, resolve, reject });
       this.kick();
     });
   }
 
+  /** Resolves once every row asked for so far was written or refused. */
+  idle(): Promise<void> {
+    if (!this.writing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
   private kick(): void {
+    if (!this.writing && this.queue.length === 0) for (const r of this.idleWaiters.splice(0)) r();
     if (this.writing || this.queue.length === 0) return;
     const waiters = this.queue;
     this.queue = [];
     this.writing = true;
-    this.wh.insert('ingest_state', waiters.map((w) => w.row)).then(
+    this.wh.insert(this.table, waiters.map((w) => w.row)).then(
       () => this.settle(waiters, null),
-      (e: unknown) => this.settle(waiters, e ?? new Error('intent write failed')),
+      (e: unknown) => this.settle(waiters, e ?? new Error(`${this.table} write failed`)),
     );
   }
 
@@ -66,5 +69,60 @@ export class IntentLog {
       else w.reject(error);
     }
     this.kick();
+  }
+}
+
+/** Writes batch intents to `ingest_state`, before each batch's facts are inserted (see IngestPipeline). */
+export class IntentLog {
+  private readonly writer: GroupInsert;
+
+  constructor(
+    wh: Warehouse,
+    private readonly groupId: string,
+  ) {
+    this.writer = new GroupInsert(wh, 'ingest_state');
+  }
+
+  record(intent: Intent): Promise<void> {
+    return this.writer.insert({
+      consumer_group: this.groupId,
+      topic: intent.topic,
+      partition: intent.partition,
+      first_offset: String(intent.first),
+      last_offset: String(intent.last),
+      version: String(intent.last + 1n),
+    });
+  }
+}
+
+/**
+ * Writes committed batches to `ingest_progress`, after their offsets were committed: what any
+ * process (an evaluator elsewhere) reads as the event-time progress of each partition.
+ */
+export class ProgressLog {
+  private readonly writer: GroupInsert;
+
+  constructor(
+    wh: Warehouse,
+    private readonly groupId: string,
+  ) {
+    this.writer = new GroupInsert(wh, 'ingest_progress');
+  }
+
+  record(p: Progress): Promise<void> {
+    return this.writer.insert({
+      consumer_group: this.groupId,
+      topic: p.topic,
+      partition: p.partition,
+      first_offset: String(p.first),
+      last_offset: String(p.last),
+      min_event_time: p.minEventTime,
+      max_event_time: p.maxEventTime,
+    });
+  }
+
+  /** Resolves once every row recorded so far was written or refused. */
+  idle(): Promise<void> {
+    return this.writer.idle();
   }
 }

@@ -1,5 +1,11 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** What the metrics read from a running SLO evaluator. */
+export interface EvaluatorFigures {
+  readonly evaluatedUpTo: number | null;
+  readonly stats: { cycles: number; minutes: number; signals: number; scores: number; lastCycleMs: number; corrections: number; retracted: number; lateUncorrected: number };
+}
+
 /** Prometheus metrics of the processors, one registry per pipeline instance. */
 export class PipelineMetrics {
   readonly registry = new Registry();
@@ -69,4 +75,44 @@ export class PipelineMetrics {
     labelNames: ['severity'] as const,
     registers: [this.registry],
   });
+  readonly evaluatorLeader = new Gauge({
+    name: 'slo_evaluator_leader',
+    help: '1 while this process leads the SLO evaluation, 0 while it stands by.',
+    registers: [this.registry],
+  });
+  private evaluator: (() => EvaluatorFigures) | null = null;
+  /** Evaluator figures, read at each scrape from the running evaluator (none while standing by). */
+  observeEvaluator(source: (() => EvaluatorFigures) | null): void {
+    this.evaluator = source;
+  }
+  readonly evaluatorUpTo: Gauge = new Gauge({
+    name: 'slo_evaluator_evaluated_up_to_ms',
+    help: 'Event time (epoch ms) up to which every SLO was evaluated.',
+    registers: [this.registry],
+    collect: (): void => this.readEvaluator((e) => e.evaluatedUpTo !== null && this.evaluatorUpTo.set(e.evaluatedUpTo)),
+  });
+  readonly evaluatorCycleSeconds: Gauge = new Gauge({
+    name: 'slo_evaluator_last_cycle_seconds',
+    help: 'Wall time of the evaluator\'s last cycle.',
+    registers: [this.registry],
+    collect: (): void => this.readEvaluator((e) => this.evaluatorCycleSeconds.set(e.stats.lastCycleMs / 1000)),
+  });
+  readonly evaluatorCounts: Gauge<'what'> = new Gauge({
+    name: 'slo_evaluator_totals',
+    help: 'Evaluator counts since this process started leading: cycles, minutes, signals, scores, corrections, retracted, late_uncorrected.',
+    labelNames: ['what'] as const,
+    registers: [this.registry],
+    collect: (): void =>
+      this.readEvaluator((e) => {
+        const s = e.stats;
+        for (const [what, v] of Object.entries({ cycles: s.cycles, minutes: s.minutes, signals: s.signals, scores: s.scores, corrections: s.corrections, retracted: s.retracted, late_uncorrected: s.lateUncorrected })) {
+          this.evaluatorCounts.set({ what }, v);
+        }
+      }),
+  });
+
+  private readEvaluator(apply: (e: EvaluatorFigures) => unknown): void {
+    const e = this.evaluator?.();
+    if (e) apply(e);
+  }
 }

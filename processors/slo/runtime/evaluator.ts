@@ -290,6 +290,10 @@ export class SloEvaluator {
     }
   }
 
+  private async fenced(): Promise<void> {
+    if (this.opts.fence) await this.retry('check the evaluation leadership', this.opts.fence);
+  }
+
   /** Retries what a retry can fix (an unavailable warehouse or transport), for a bounded time; anything else stops the evaluator. */
   private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return retryBounded(what, fn, this.opts.retry ?? { initialMs: 200, maxMs: 30_000 }, { logger: this.log, isStopped: () => this.stopped });
@@ -381,6 +385,8 @@ export class SloEvaluator {
       }
     }
 
+    // Only the elected leader publishes and writes: a deposed one stops here (NOT_LEADER).
+    await this.fenced();
     for (const sink of this.opts.sinks) {
       await this.retry(`send to ${sink.name}`, async () => {
         await sink.sendBreaches(breaches);
@@ -399,6 +405,7 @@ export class SloEvaluator {
       this.correction = null;
       if (retract.length > 0) this.log.info({ retracted: retract.map((r) => r.signal_id), from: new Date(correction.from * MINUTE_MS).toISOString() }, 'signals corrected after late data');
     }
+    await this.fenced();
     await this.retry('save SLO evaluator progress', () =>
       this.opts.warehouse.insert('slo_evaluator_state', [{ evaluator: this.name, cursor_minute: to, slo_set: this.sloSetHash(), state: '{}' }]),
     );

@@ -53,6 +53,12 @@ export interface SloEvaluatorOptions {
    * RESOLVED). Older data is stored and counted by later queries, not re-evaluated. @default 360 (6h)
    */
   correctionMinutes?: number;
+  /**
+   * Called before each cycle's signals are sent and before its progress is saved; throws
+   * (NOT_LEADER) when this process no longer leads the evaluation, which stops the evaluator
+   * before it writes. @default none: this evaluator is the only one
+   */
+  fence?: () => Promise<void>;
   /** Processing-time period of the watermark check (idle partitions). @default 1000 */
   tickMs?: number;
   /** Backoff of failed sends and warehouse reads. @default { initialMs: 200, maxMs: 30000 } */

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryTransport } from '../transport/memory/index.js';
+import { COORDINATION_TOPIC, TransportElection, type LeaderState } from './election.js';
+
+const until = async (cond: () => boolean, what: string, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('leader election through the transport', () => {
+  it('elects one candidate, hands over when it leaves, and fences the deposed one by its token', async () => {
+    const transport = new MemoryTransport();
+    const seen: Array<{ who: string; state: LeaderState }> = [];
+    const candidate = (who: string): TransportElection =>
+      new TransportElection({ transport, groupId: 'g.evaluator', member: who, onChange: async (state) => void seen.push({ who, state }) });
+    const a = candidate('a');
+    const b = candidate('b');
+    await a.start();
+    await until(() => a.current.leader, 'a to lead');
+    await b.start();
+    await until(() => seen.length >= 1, 'a change');
+    // Whoever the rebalance gave the partition to leads; exactly one does.
+    await until(() => a.current.leader !== b.current.leader, 'one leader');
+    const [leader, standby] = a.current.leader ? [a, b] : [b, a];
+    const token = leader.current.token as bigint;
+    await expect(leader.assertLeader()).resolves.toBeUndefined();
+    await expect(standby.assertLeader()).rejects.toThrow(/does not lead/);
+
+    // A later claim on the topic (a new leader elsewhere) deposes the old one at its next check.
+    const producer = await transport.producer();
+    await producer.send(COORDINATION_TOPIC, [{ key: 'leader', partition: 0, value: Buffer.from('{"member":"elsewhere"}') }]);
+    await expect(leader.assertLeader()).rejects.toThrow(/NOT_LEADER|deposed|does not lead/);
+    expect(leader.current).toEqual({ leader: false, token: null });
+    await producer.close();
+
+    // The leader leaves: the standby is elected with a larger token.
+    await leader.stop();
+    await standby.stop();
+    const c = candidate('c');
+    await c.start();
+    await until(() => c.current.leader, 'c to lead');
+    expect((c.current.token as bigint) > token).toBe(true);
+    await c.stop();
+    await transport.close();
+  });
+
+  it('keeps the same leadership when another candidate joins and the partition comes back', async () => {
+    const transport = new MemoryTransport();
+    const changes: string[] = [];
+    const a = new TransportElection({ transport, groupId: 'g2', member: 'a', onChange: async (s) => void changes.push(`a:${s.leader}`) });
+    await a.start();
+    await until(() => a.current.leader, 'a to lead');
+    const token = a.current.token;
+    const b = new TransportElection({ transport, groupId: 'g2', member: 'b', onChange: async (s) => void changes.push(`b:${s.leader}`) });
+    await b.start();
+    await new Promise((r) => setTimeout(r, 300));
+    const leaders = [a, b].filter((e) => e.current.leader);
+    expect(leaders).toHaveLength(1);
+    if (a.current.leader) {
+      expect(a.current.token).toBe(token);
+      expect(changes).toEqual(['a:true']);
+    }
+    await a.stop();
+    await b.stop();
+    await transport.close();
+  });
+});
