@@ -12,6 +12,7 @@ import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import { consumerLag } from '../../processors/transport/index.js';
 import type { Transport } from '../../processors/transport/types.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
+import { serveWarehouse } from '../../sinks/chdb/index.js';
 import { watchDamage } from '../../sinks/warehouse/integrity/index.js';
 import { parseApiKeys, startApi, type PipelineHealthFigures, type RunningApi } from '../../query-api/index.js';
 import { startSloRuntime, type SloRuntime } from '../../processors/slo/runtime/index.js';
@@ -67,7 +68,9 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
 
   const log = createLogger('run', io.env);
   const whOpts = warehouseOptions(values, io.env);
-  const wh = await openWarehouse(whOpts, io.env);
+  const wh = await openWarehouse({ ...whOpts, access: 'write' }, io.env);
+  // Other commands read the embedded folder through this process while it holds it.
+  const served = await serveWarehouse(wh, whOpts.dataDir ?? './.slo-data');
   const embeddedDir = wh.kind === 'chdb' && !kafka ? (whOpts.dataDir ?? './.slo-data') : null;
   const hmacKey = resolvePiiKey(io.env, embeddedDir);
   const transport = await openTransport(kafka, partitions, io.env);
@@ -232,6 +235,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     await slo?.stop().catch(() => {});
     await costs.stop().catch(() => {});
     await transport.close().catch(() => {});
+    await served.close().catch(() => {});
     await wh.close();
   }
 }

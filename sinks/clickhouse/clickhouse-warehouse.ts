@@ -48,7 +48,9 @@ export class ClickHouseWarehouse extends RawInsertWarehouse implements Warehouse
     try {
       await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
     } catch (e) {
-      throw toWarehouseError(e, `create database ${database}`);
+      // A user that may only read (a readonly profile, or a shared embedded folder's endpoint)
+      // cannot create even what exists: the database it is given is enough.
+      if (!isReadonlyRefusal(e) || !(await databaseExists(admin, database))) throw toWarehouseError(e, `create database ${database}`);
     } finally {
       await admin.close();
     }
@@ -101,6 +103,21 @@ export class ClickHouseWarehouse extends RawInsertWarehouse implements Warehouse
 
   async close(): Promise<void> {
     await this.client.close();
+  }
+}
+
+/** READONLY (164) or ACCESS_DENIED (497): the user may not write. */
+function isReadonlyRefusal(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return code === '164' || code === '497';
+}
+
+async function databaseExists(client: ClickHouseClient, database: string): Promise<boolean> {
+  try {
+    const rs = await client.query({ query: 'SELECT 1 AS ok FROM system.databases WHERE name = {db:String}', query_params: { db: database }, format: 'JSONEachRow' });
+    return (await rs.json()).length > 0;
+  } catch {
+    return false;
   }
 }
 

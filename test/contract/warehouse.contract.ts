@@ -4,12 +4,19 @@ import type { TestWarehouse, WarehouseKind } from '../support/warehouse.js';
 import { openTestWarehouse } from '../support/warehouse.js';
 import { loadMigrations, migrate } from '../../sinks/warehouse/index.js';
 
+/** A warehouse the contract runs on: a name, and how to open one (migrated, in a database of its own). */
+export interface ContractTarget {
+  name: string;
+  open(): Promise<TestWarehouse>;
+}
+
 /** The warehouse port's contract: every adapter must pass these, like kysely runs every dialect. */
-export function warehouseContract(kind: WarehouseKind): void {
-  describe(`warehouse contract: ${kind}`, () => {
+export function warehouseContract(target: WarehouseKind | ContractTarget): void {
+  const { name, open } = typeof target === 'string' ? { name: target, open: () => openTestWarehouse(target) } : target;
+  describe(`warehouse contract: ${name}`, () => {
     let t: TestWarehouse;
     beforeAll(async () => {
-      t = await openTestWarehouse(kind);
+      t = await open();
     });
     afterAll(async () => {
       await t.drop();
