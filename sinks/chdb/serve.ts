@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { processAlive } from '../../processors/util/process-alive.js';
 import type { Warehouse } from '../warehouse/types.js';
+import { ChdbWarehouse } from './chdb-warehouse.js';
 import { ChdbHttpGateway } from './http-gateway.js';
 
 /**
@@ -50,10 +51,11 @@ export interface Endpoint {
 
 /**
  * Serves the embedded warehouse `wh` (held by this process) on 127.0.0.1, on a free port, and
- * advertises it in `dataDir`. A warehouse that is not embedded is not served.
+ * advertises it in `dataDir`. Any other warehouse is not served (a no-op handle).
  */
 export async function serveWarehouse(wh: Warehouse, dataDir: string, options: ServeOptions = {}): Promise<ServedWarehouse> {
-  if (wh.kind !== 'chdb') return { url: null, close: async () => {} };
+  // Only the holder serves: not a server warehouse, nor a folder read through another holder.
+  if (!(wh instanceof ChdbWarehouse)) return { url: null, close: async () => {} };
   const dir = resolve(dataDir);
   const password = randomBytes(32).toString('hex');
   const readonly = options.readonly ?? true;

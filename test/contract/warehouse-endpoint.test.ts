@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, TupleParam, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, TupleParam, type ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advertisedEndpoint, ENDPOINT_FILE, SECRET_FILE } from '../../sinks/chdb/index.js';
+import { advertisedEndpoint, ENDPOINT_FILE, SECRET_FILE, serveWarehouse } from '../../sinks/chdb/index.js';
+import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { ClickHouseWarehouse } from '../../sinks/clickhouse/index.js';
 import { startServedFolder, type ServedFolder } from '../support/served-folder.js';
 import { randomName } from '../support/warehouse.js';
@@ -47,7 +48,7 @@ describe('embedded folder endpoint (ClickHouse HTTP interface over chdb)', () =>
   });
 
   it('refuses a wrong or missing secret with AUTHENTICATION_FAILED', async () => {
-    const bad = createClient({ url: rw.endpoint.url, username: 'default', password: 'guess' });
+    const bad = createClient({ url: rw.endpoint.url, username: 'default', password: 'guess', log: { level: ClickHouseLogLevel.OFF } });
     await expect(bad.query({ query: 'SELECT 1' })).rejects.toMatchObject({ code: '516', type: 'AUTHENTICATION_FAILED' });
     await bad.close();
     const res = await fetch(`${rw.endpoint.url}/?query=SELECT%201`);
@@ -148,6 +149,24 @@ describe('embedded folder endpoint (ClickHouse HTTP interface over chdb)', () =>
     await expect(ClickHouseWarehouse.open({ url: ro.endpoint.url, username: 'default', password: ro.endpoint.password, database: 'no_such_db' })).rejects.toMatchObject({
       code: 'WAREHOUSE_QUERY_FAILED',
     });
+  });
+
+  it('openWarehouse on a held folder reads through its holder, refuses writes naming it, and is not served again', async () => {
+    const wh = await openWarehouse({ dataDir: ro.dir, database: 'default', migrate: false }, {});
+    try {
+      expect(wh.kind).toBe('chdb');
+      expect(await wh.query('SELECT count() AS n FROM w')).toEqual([{ n: '0' }]);
+      const inUse = `warehouse folder ${ro.dir} is in use by a test endpoint (pid ${ro.child.pid}); stop it first`;
+      await expect(wh.insert('w', [{ x: 1 }])).rejects.toMatchObject({ code: 'WAREHOUSE_QUERY_FAILED', message: expect.stringContaining(inUse) });
+      await expect(wh.exec('TRUNCATE TABLE w')).rejects.toMatchObject({ message: expect.stringContaining(inUse) });
+      await wh.exec('CREATE TABLE IF NOT EXISTS w (x UInt8) ENGINE = MergeTree ORDER BY x'); // exists: the no-op it is on the holder
+      const served = await serveWarehouse(wh, ro.dir);
+      expect(served.url).toBeNull();
+      await served.close();
+    } finally {
+      await wh.close();
+    }
+    await expect(openWarehouse({ dataDir: ro.dir, database: 'default', access: 'write' }, {})).rejects.toMatchObject({ message: expect.stringContaining('is in use by a test endpoint') });
   });
 
   it('withdraws the advertisement on a clean exit; a dead holder\'s advertisement is ignored', async () => {
