@@ -1,18 +1,52 @@
 import { openWarehouse } from '../../sinks/warehouse/index.js';
+import { loadMigrations, migrate, migrateOptionsFromEnv, renderClusterDdl, type MigrateOptions } from '../../sinks/warehouse/migrations.js';
+import { splitStatements } from '../../sinks/warehouse/sql-util.js';
+import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import { parseFlags, WAREHOUSE_FLAGS } from '../args.js';
 import type { CliIo } from '../io.js';
 import { warehouseOptions } from '../config.js';
 
+export const MIGRATE_USAGE = `usage: slo-pipeline migrate [--json] [--cluster NAME] [--print]
+
+Applies the pending warehouse migrations (dwh/sql/) and records each in schema_migrations.
+
+  --json          the report as JSON: {"applied": [...], "alreadyApplied": [...]}
+  --cluster NAME  a ClickHouse server cluster (its remote_servers name): ON CLUSTER DDL, every
+                  table a Replicated*MergeTree <table>_local with a Distributed <table> over it
+                  (default SLO_CLICKHOUSE_CLUSTER, with --clickhouse URL or CLICKHOUSE_URL)
+  --print         print the DDL instead of applying it (no warehouse is opened; the database
+                  named in Distributed tables is --database, default slo)
+common: --data DIR | --clickhouse URL [--database NAME]`;
+
+const FLAGS = { ...WAREHOUSE_FLAGS, json: { type: 'boolean' }, cluster: { type: 'string' }, print: { type: 'boolean' } } as const;
+
 export async function migrateCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(argv, { ...WAREHOUSE_FLAGS, json: { type: 'boolean' } });
-  const wh = await openWarehouse({ ...warehouseOptions(values, io.env), migrate: false });
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(MIGRATE_USAGE);
+    return 0;
+  }
+  const { values } = parseFlags(argv, FLAGS);
+  const options = warehouseOptions(values, io.env);
+  const server = Boolean(options.clickhouseUrl ?? io.env['CLICKHOUSE_URL']);
+  const cluster = values.cluster ?? (server ? migrateOptionsFromEnv({ kind: 'clickhouse' }, io.env).cluster : undefined);
+  if (values.print) {
+    const database = options.database ?? io.env['CLICKHOUSE_DATABASE'] ?? 'slo';
+    if (cluster !== undefined) io.out(renderClusterDdl(loadMigrations(), { cluster, database }));
+    else for (const m of loadMigrations()) for (const s of splitStatements(m.sql)) io.out(`${s};\n`);
+    return 0;
+  }
+  if (values.cluster !== undefined && !server) {
+    throw new PipelineError('BAD_ARGUMENT', '--cluster needs a ClickHouse server (--clickhouse URL or CLICKHOUSE_URL); the embedded warehouse is one node');
+  }
+  const wh = await openWarehouse({ ...options, migrate: false });
   try {
-    const { migrate } = await import('../../sinks/warehouse/migrations.js');
-    const report = await migrate(wh);
+    const migrateOptions: MigrateOptions = cluster !== undefined ? { cluster } : {};
+    const report = await migrate(wh, loadMigrations(), migrateOptions);
     if (values.json) io.out(JSON.stringify(report));
     else {
       for (const f of report.applied) io.out(`applied ${f}`);
-      io.out(`${report.applied.length} applied, ${report.alreadyApplied.length} already applied (${wh.kind}, database ${wh.database})`);
+      const where = cluster !== undefined ? `, cluster ${cluster}` : '';
+      io.out(`${report.applied.length} applied, ${report.alreadyApplied.length} already applied (${wh.kind}, database ${wh.database}${where})`);
     }
     return 0;
   } finally {
