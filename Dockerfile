@@ -1,11 +1,14 @@
 # The pipeline image: processors + query API (`slo-pipeline run`), migrations applied on start.
 # Build:  docker build -t slo-pipeline .
-ARG NODE_VERSION=20.19.5
+# Node 24 (LTS), the same major as the `node` devDependency that npm scripts and CI run on.
+ARG NODE_VERSION=24.21.0
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # `npm install` following the lock, not `npm ci`: chdb lists optional platform packages the
 # registry does not have, and `npm ci` refuses a lock without them.
+# --ignore-scripts also leaves out the `node` devDependency's binary: the image's Node runs the
+# build (tsc called through it, not through node_modules/.bin, where `node` would be that package).
 RUN npm install --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY processors ./processors
@@ -15,7 +18,7 @@ COPY dashboards ./dashboards
 COPY cli ./cli
 COPY bench ./bench
 COPY scripts ./scripts
-RUN npx tsc -p tsconfig.build.json
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 
 FROM node:${NODE_VERSION}-bookworm-slim
 ENV NODE_ENV=production
