@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import { SloCatalog } from '../processors/slo/index.js';
 import type { Warehouse } from '../sinks/warehouse/types.js';
 import type { ApiKeyEntry } from './auth.js';
@@ -73,6 +74,8 @@ export interface ApiOptions {
    * @default { intervalMs: 60000 }
    */
   boardFeed?: false | { intervalMs?: number; maxBackfillMinutes?: number };
+  /** The process's Prometheus registry, served on `/metrics` (sre/admin keys). @default none: no /metrics */
+  metrics?: Registry;
 }
 
 export interface ResolvedApiOptions {
@@ -90,6 +93,7 @@ export interface ResolvedApiOptions {
   statusRefreshMs: number;
   statusCacheMs: number;
   boardFeed: false | { intervalMs: number; maxBackfillMinutes: number };
+  metrics: Registry | undefined;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -108,6 +112,7 @@ export function resolveOptions(options: ApiOptions): ResolvedApiOptions {
     host,
     port: options.port ?? 8080,
     health: options.health,
+    metrics: options.metrics,
     reportingCurrency: options.reportingCurrency ?? 'EUR',
     backtestRateLimit: options.backtestRateLimit ?? { max: 10, timeWindowMs: 60_000 },
     now: options.now,

@@ -3,8 +3,7 @@ import { INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import { createLogger } from '../../processors/observability/logger.js';
 import { PipelineMetrics } from '../../processors/observability/metrics.js';
-import { IngestPipeline, createPiiHasher, type CommittedBatch } from '../../processors/ingest/index.js';
-import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
+import { serveMetrics, type HealthReport, type MetricsServer } from '../../processors/observability/metrics-server.js';
 import { resolvePiiKey } from '../../processors/ingest/pii-key.js';
 import { publishRecords } from '../../processors/simulator-source.js';
 import { simulateStream } from '../../processors/simulator/index.js';
@@ -14,20 +13,24 @@ import type { Transport } from '../../processors/transport/types.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { serveWarehouse } from '../../sinks/chdb/index.js';
 import { watchDamage } from '../../sinks/warehouse/integrity/index.js';
-import { parseApiKeys, startApi, type PipelineHealthFigures, type RunningApi } from '../../query-api/index.js';
-import { startSloRuntime, type SloRuntime } from '../../processors/slo/runtime/index.js';
-import { IncidentCostRefresher, reportingCurrencyFromEnv } from '../../processors/economics/warehouse/index.js';
+import type { PipelineHealthFigures } from '../../query-api/index.js';
 import { SloCatalog } from '../../processors/slo/index.js';
 import { parseDuration, parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
 import { retryPolicyFromEnv, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
+import { ApiRole } from '../roles/api-role.js';
+import { EvaluateRole } from '../roles/evaluate-role.js';
+import { IngestRole } from '../roles/ingest-role.js';
+import { parseRoles, ROLE_NAMES, type Role, type RoleContext, type RoleName } from '../roles/role.js';
 
 const RUN_FLAGS = {
   ...WAREHOUSE_FLAGS,
+  role: { type: 'string' },
   kafka: { type: 'string' },
   duration: { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
+  'metrics-port': { type: 'string' },
   slos: { type: 'string' },
   seed: { type: 'string' },
   days: { type: 'string' },
@@ -41,6 +44,9 @@ const RUN_FLAGS = {
   partitions: { type: 'string' },
 } as const;
 
+/** Newest event older than this: the data is stale and health says degraded. */
+const STALE_AFTER_MS = 15 * 60_000;
+
 async function openTransport(kafka: string | undefined, partitions: number, env: NodeJS.ProcessEnv): Promise<Transport> {
   if (!kafka) return new MemoryTransport({ defaultPartitions: partitions });
   const { openKafkaTransport } = await import('../../processors/transport/kafka/index.js');
@@ -48,31 +54,45 @@ async function openTransport(kafka: string | undefined, partitions: number, env:
 }
 
 /**
- * `slo-pipeline run`: the main job. Embedded by default (in-process transport, embedded
- * ClickHouse, the simulator as the event source); Kafka and a ClickHouse server when
- * configured. Runs until SIGINT/SIGTERM or `--duration`.
+ * `slo-pipeline run`: the main job, as a table of roles (`--role`, default `all`): `ingest`
+ * consumes the input topics into the facts (any number of workers share the consumer group),
+ * `evaluate` is a candidate for the one elected evaluator (which also re-costs incidents and
+ * refreshes the boards), `api` serves the query API and the status page (stateless, no
+ * writer). Embedded by default (in-process transport, embedded ClickHouse, the simulator as
+ * the event source); Kafka and a ClickHouse server when configured. Runs until SIGINT/SIGTERM,
+ * `--duration` or, with `--exit-when-idle`, until everything published is ingested and evaluated.
  */
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(argv, RUN_FLAGS);
+  // Every flag is checked before anything starts.
+  const roleNames = parseRoles(values.role ?? 'all');
+  if (roleNames.length === 0) throw new PipelineError('BAD_ARGUMENT', `--role: expected all or a comma-separated list of ${ROLE_NAMES.join(', ')}, got ${JSON.stringify(values.role)}`);
+  const has = (r: RoleName): boolean => roleNames.includes(r) && !(r === 'api' && values['no-api']);
   const durationMs = values.duration ? parseDuration('duration', values.duration) : undefined;
   const partitions = parseIntFlag('partitions', values.partitions, 6, 1);
+  const port = parseIntFlag('port', values.port, 8080);
+  const metricsPort = values['metrics-port'] !== undefined ? parseIntFlag('metrics-port', values['metrics-port'], 0) : has('api') ? null : 9464;
   const ingestRetry = retryPolicyFromEnv(io.env, { initialMs: 100, maxMs: 30_000 });
   const evaluatorRetry = retryPolicyFromEnv(io.env, { initialMs: 200, maxMs: 30_000 });
   const kafka = values.kafka ?? io.env['KAFKA_BROKERS'];
   if (values.simulate && values['no-simulate']) throw new PipelineError('BAD_ARGUMENT', 'use --simulate or --no-simulate, not both');
+  if (!kafka && roleNames.length < ROLE_NAMES.length) throw new PipelineError('BAD_ARGUMENT', '--role: separate roles share their work through Kafka; give --kafka (or KAFKA_BROKERS), or run all roles');
   // The simulator is the default source only in embedded mode; on Kafka it is opt-in.
   const useSimulator = values['no-simulate'] ? false : values.simulate === true || !kafka;
   const seed = parseIntFlag('seed', values.seed, 42);
   const days = parseIntFlag('days', values.days, 2, 1);
+  const start = values.start ? parseTimeFlag('start', values.start) : undefined;
   const journeysPerDay = values['journeys-per-day'] ? parseIntFlag('journeys-per-day', values['journeys-per-day'], 0, 1) : undefined;
-
   const log = createLogger('run', io.env);
+  // One catalog for the evaluator, the board feed and the API; an invalid definition set
+  // refuses the start (nothing half-loaded), a later invalid edit keeps the set in force.
+  const sloCatalog = has('evaluate') || has('api') ? SloCatalog.open({ dir: values.slos, env: io.env, logger: log }) : null;
   const whOpts = warehouseOptions(values, io.env);
-  const wh = await openWarehouse({ ...whOpts, access: 'write' }, io.env);
+  const writes = has('ingest') || has('evaluate');
+  const wh = await openWarehouse({ ...whOpts, access: writes ? 'write' : 'read' }, io.env);
   // Other commands read the embedded folder through this process while it holds it.
   const served = await serveWarehouse(wh, whOpts.dataDir ?? './.slo-data');
   const embeddedDir = wh.kind === 'chdb' && !kafka ? (whOpts.dataDir ?? './.slo-data') : null;
-  const hmacKey = resolvePiiKey(io.env, embeddedDir);
   const transport = await openTransport(kafka, partitions, io.env);
   const metrics = new PipelineMetrics();
   // Parts can break while the job runs (a server restart detaches them): counted on the
@@ -84,31 +104,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       if (parts.length > 0) log.error({ parts: parts.map((p) => `${p.table}/${p.part} ${p.reason}`) }, 'warehouse damaged: figures are short (slo-pipeline verify)');
     },
   });
-  const committed: CommittedBatch[] = [];
   const groupId = values['group-id'] ?? (kafka ? 'slo-pipeline' : `embedded-${process.pid}-${Date.now()}`);
-  // The SLO engine: refuses to start on an invalid definition set (nothing half-loaded).
-  const sloCatalog = SloCatalog.open({ dir: values.slos, env: io.env });
-  const sloDefinitions = sloCatalog.current();
-  let slo: SloRuntime | undefined;
-  // Incident costs follow the facts: re-cost what changed, once a second.
-  const costs = new IncidentCostRefresher(wh, { reportingCurrency: reportingCurrencyFromEnv(io.env) });
-  const pipeline = new IngestPipeline({
-    transport,
-    warehouse: wh,
-    decoder: createDefaultDecoder(),
-    hasher: createPiiHasher(hmacKey),
-    groupId,
-    partitions,
-    metrics,
-    logger: log,
-    retry: ingestRetry,
-    onCommitted: (b) => {
-      slo?.onCommitted(b);
-      committed.push(b);
-      if (b.maxOccurredAt !== null) lastEventAt.set(b.topic, Math.max(lastEventAt.get(b.topic) ?? 0, b.maxOccurredAt));
-      if (committed.length > 10_000) committed.splice(0, committed.length - 10_000);
-    },
-  });
+  const ctx: RoleContext = { wh, transport, metrics, log, env: io.env, groupId };
 
   let stopping = false;
   let resolveStop: () => void = () => {};
@@ -124,64 +121,75 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   const startedAt = new Date().toISOString();
-  const lastEventAt = new Map<string, number>();
-  const health = async (): Promise<PipelineHealthFigures> => {
+  const ingest = has('ingest') ? new IngestRole(ctx, { hmacKey: resolvePiiKey(io.env, embeddedDir), partitions, retry: ingestRetry }) : null;
+  const evaluator = has('evaluate') && sloCatalog ? new EvaluateRole(ctx, { catalog: sloCatalog, retry: evaluatorRetry }) : null;
+  const roles: Role[] = [];
+  if (ingest) roles.push(ingest);
+  if (evaluator) roles.push(evaluator);
+
+  /** The pipeline figures of /v1/health and /health: every role's state, lag and freshness per topic. */
+  const health = async (): Promise<PipelineHealthFigures & { roles: Record<string, unknown> }> => {
     const lag = await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST]).catch(() => []);
     const elapsedS = Math.max(1, (Date.now() - Date.parse(startedAt)) / 1000);
-    const topics = await Promise.all(
-      INPUT_TOPIC_LIST.map(async (topic) => {
-        const ev = (await metrics.eventsIn.get()).values.find((v) => v.labels['topic'] === topic)?.value ?? 0;
-        const dl = (await metrics.deadLetters.get()).values.filter((v) => v.labels['topic'] === topic).reduce((a, v) => a + v.value, 0);
-        const t = lastEventAt.get(topic);
-        return {
-          topic,
-          lag: lag.filter((l) => l.topic === topic).reduce((a, l) => a + l.lag, 0),
-          events_per_second: ev / elapsedS,
-          last_event_at: t === undefined ? null : new Date(t).toISOString(),
-          dead_lettered: dl,
-        };
-      }),
-    );
-    return { status: pipeline.error ? 'degraded' : stopping ? 'stopped' : 'ok', topics, started_at: startedAt };
+    const events = (await metrics.eventsIn.get()).values;
+    const dead = (await metrics.deadLetters.get()).values;
+    const topics = INPUT_TOPIC_LIST.map((topic) => {
+      const t = ingest?.lastEvent(topic);
+      return {
+        topic,
+        lag: lag.filter((l) => l.topic === topic).reduce((a, l) => a + l.lag, 0),
+        events_per_second: (events.find((v) => v.labels['topic'] === topic)?.value ?? 0) / elapsedS,
+        last_event_at: t === undefined ? null : new Date(t).toISOString(),
+        dead_lettered: dead.filter((v) => v.labels['topic'] === topic).reduce((a, v) => a + v.value, 0),
+      };
+    });
+    const states = Object.fromEntries(await Promise.all([...roles, ...(api ? [api] : [])].map(async (r) => [r.name, await r.health()] as const)));
+    const notes: string[] = [];
+    if (sloCatalog?.lastError) notes.push(`SLO definitions: the last change was refused (${sloCatalog.lastError.message}); the previous set stays in force`);
+    const newest = Math.max(0, ...topics.map((t) => (t.last_event_at ? Date.parse(t.last_event_at) : 0)));
+    if (ingest && newest > 0 && Date.now() - newest > STALE_AFTER_MS) notes.push(`stale: the newest event ingested occurred at ${new Date(newest).toISOString()}`);
+    const degraded = Object.values(states).some((s) => s.status === 'degraded') || notes.length > 0;
+    const watermark = evaluator?.runtime?.evaluator.evaluatedUpTo;
+    return {
+      status: degraded ? 'degraded' : stopping ? 'stopped' : 'ok',
+      topics,
+      started_at: startedAt,
+      ...(watermark !== undefined ? { watermark: watermark === null ? null : new Date(watermark).toISOString() } : {}),
+      ...(notes.length > 0 ? { notes } : {}),
+      roles: states,
+    };
   };
-  let api: RunningApi | undefined;
+  const api = has('api') && sloCatalog ? new ApiRole(ctx, { host: values.host ?? '127.0.0.1', port, catalog: sloCatalog, health, out: io.out }) : null;
+  let metricsServer: MetricsServer | null = null;
 
   try {
-    slo = await startSloRuntime({
-      warehouse: wh,
-      transport,
-      consumerGroup: groupId,
-      slos: sloDefinitions,
-      env: io.env,
-      logger: log,
-      metrics,
-      evaluator: { retry: evaluatorRetry },
-    });
-    await pipeline.start();
-    costs.start(1000);
+    for (const r of roles) await r.start();
     io.out(
-      `slo-pipeline running: ${kafka ? `Kafka ${kafka}` : 'embedded transport'}, ` +
+      `slo-pipeline running (${roleNames.join(', ')}): ${kafka ? `Kafka ${kafka}` : 'embedded transport'}, ` +
         `${wh.kind === 'chdb' ? `embedded ClickHouse in ${whOpts.dataDir ?? './.slo-data'}` : 'ClickHouse server'} (database ${wh.database})`,
     );
-    if (!values['no-api']) {
-      api = await startApi({
-        warehouse: wh,
-        sloCatalog,
+    if (api) {
+      await api.start();
+      roles.push(api);
+    }
+    if (metricsPort !== null) {
+      metricsServer = await serveMetrics({
+        registry: metrics.registry,
         host: values.host ?? '127.0.0.1',
-        port: parseIntFlag('port', values.port, 8080),
-        health,
-        auth: { keys: io.env['SLO_API_KEYS'] ? parseApiKeys(io.env['SLO_API_KEYS']) : [] },
+        port: metricsPort,
+        health: async (): Promise<HealthReport> => {
+          const h = await health();
+          return { ...h, status: h.status === 'ok' ? 'ok' : h.status === 'stopped' ? 'stopped' : 'degraded' };
+        },
       });
-      io.out(`status page: ${api.statusUrl}`);
-      io.out(`query API:   ${api.url}/v1 (OpenAPI: ${api.url}/openapi.json, docs: ${api.url}/docs)`);
-      if (api.ephemeralAdminKey) io.out(`admin API key for this process (set SLO_API_KEYS to configure keys): ${api.ephemeralAdminKey}`);
+      io.out(`metrics:     ${metricsServer.url}/metrics (health: ${metricsServer.url}/health)`);
     }
     if (useSimulator) {
       // Whole UTC days, each simulated on its own: a day's events (and ids) depend only on
       // the day and the seed, so running again tomorrow re-publishes yesterday identically
       // (the warehouse dedups) instead of adding an overlapping copy.
       const DAY = 86_400_000;
-      const first = values.start ? parseTimeFlag('start', values.start) : Math.floor(Date.now() / DAY) * DAY - days * DAY;
+      const first = start ?? Math.floor(Date.now() / DAY) * DAY - days * DAY;
       const codec = defaultCodec();
       const producer = await transport.producer();
       let total = 0;
@@ -196,44 +204,46 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       io.out(`simulator: published ${total} records (${days} days from ${new Date(first).toISOString()}, seed ${seed})`);
     }
     const report = async (): Promise<void> => {
+      if (!ingest) return;
       const lag = await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST]).catch(() => undefined);
       const totalLag = lag ? lag.reduce((s, p) => s + Number(p.lag), 0) : NaN;
-      const t = pipeline.totals;
+      const t = ingest.pipeline.totals;
       io.out(`ingested ${t.records} records: ${t.events} events to facts, ${t.deadLettered} dead-lettered; lag ${Number.isNaN(totalLag) ? '?' : totalLag}`);
     };
     const timer = setInterval(() => void report(), 5_000);
-    // A fatal consumer error stops the job (non-zero exit) rather than idling while consuming nothing.
+    // A role that cannot heal stops the job (non-zero exit) rather than idling while doing nothing.
     const watchdog = setInterval(() => {
-      if (pipeline.error) stop('fatal ingest error');
+      const failed = roles.find((r) => r.failure);
+      if (failed) stop(`fatal ${failed.name} error`);
     }, 500);
     // --exit-when-idle: stop once everything published so far is committed (batch jobs, tests).
-    const idle = values['exit-when-idle']
-      ? setInterval(() => {
-          void pipeline.caughtUp().then((done) => done && stop('caught up'));
-        }, 200)
-      : undefined;
+    const idle =
+      values['exit-when-idle'] && ingest
+        ? setInterval(() => {
+            void ingest.pipeline.caughtUp().then((done) => done && stop('caught up'));
+          }, 200)
+        : undefined;
     const deadline = durationMs !== undefined ? setTimeout(() => stop('duration elapsed'), durationMs) : undefined;
     await stopped;
-    // A finished batch job evaluates its last minutes too (the watermark stays behind the newest events).
-    if (values['exit-when-idle']) {
-      await slo?.flush();
-      await costs.refresh();
-    }
     clearInterval(timer);
     clearInterval(watchdog);
     if (idle) clearInterval(idle);
     if (deadline) clearTimeout(deadline);
+    const failed = roles.find((r) => r.failure);
+    // A finished batch job evaluates its last minutes too (the watermark stays behind the newest events).
+    if (values['exit-when-idle'] && !failed) {
+      await ingest?.pipeline.settled();
+      await evaluator?.flush();
+    }
     await report();
-    if (pipeline.error) throw pipeline.error;
+    if (failed) throw failed.failure;
     return 0;
   } finally {
     damage.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await api?.close().catch(() => {});
-    await pipeline.stop().catch(() => {});
-    await slo?.stop().catch(() => {});
-    await costs.stop().catch(() => {});
+    await metricsServer?.close().catch(() => {});
+    for (const r of [...roles].reverse()) await r.stop().catch((e: unknown) => log.warn({ role: r.name, err: e instanceof Error ? e.message : String(e) }, 'role did not stop cleanly'));
     await transport.close().catch(() => {});
     await served.close().catch(() => {});
     await wh.close();

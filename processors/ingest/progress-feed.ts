@@ -84,10 +84,10 @@ export class IngestProgressFeed {
     const first = this.since === null;
     const rows = await this.o.warehouse.query<Row>(
       first
-        ? `SELECT topic, partition, argMax(first_offset, last_offset) AS first_offset, max(last_offset) AS last_offset,
-                  argMax(min_event_time, last_offset) AS min_event_time, argMax(max_event_time, last_offset) AS max_event_time
+        ? `SELECT topic, partition, first_offset, last_offset, min_event_time, max_event_time
              FROM ingest_progress WHERE consumer_group = {g:String} AND topic IN {topics:Array(String)}
-            GROUP BY topic, partition`
+            ORDER BY topic, partition, last_offset DESC
+            LIMIT 1 BY topic, partition`
         : `SELECT topic, partition, first_offset, last_offset, min_event_time, max_event_time
              FROM ingest_progress
             WHERE consumer_group = {g:String} AND topic IN {topics:Array(String)}

@@ -125,6 +125,19 @@ export function registerHealthRoutes(app: FastifyInstance, keys: KeyStore, opts:
     handler: async () => ({ ok: true }),
   });
 
+  const registry = opts.metrics;
+  if (registry) {
+    defineRoute(app, keys, {
+      method: 'GET',
+      url: '/metrics',
+      area: 'health',
+      summary: 'Prometheus metrics of this process (text exposition format): ingest lag, batches, dead letters by reason, freshness, evaluator cycle and leadership, webhook outbox.',
+      tags: ['health'],
+      produces: ['text/plain'],
+      handler: async (_input, _request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+    });
+  }
+
   defineRoute(app, keys, {
     method: 'GET',
     url: '/v1/health',

@@ -136,7 +136,9 @@ export class WatermarkTracker {
    * the newest stored event time may carry the watermark (see `storedUpTo`).
    */
   settled(now: number): boolean {
-    if (!this.offsetAware || !this.fresh(now)) return false;
+    // A broker without any partition of the watched topics says nothing about whether the
+    // stored data is complete (a restart before its source published again).
+    if (!this.offsetAware || !this.fresh(now) || this.partitions.size === 0) return false;
     for (const [key, p] of this.partitions) if (!this.idle(key, p, now)) return false;
     return true;
   }
