@@ -71,7 +71,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const durationMs = values.duration ? parseDuration('duration', values.duration) : undefined;
   const partitions = parseIntFlag('partitions', values.partitions, 6, 1);
   const port = parseIntFlag('port', values.port, 8080);
-  const metricsPort = values['metrics-port'] !== undefined ? parseIntFlag('metrics-port', values['metrics-port'], 0) : has('api') ? null : 9464;
+  // The API serves /metrics itself; a process of separate roles without it serves them on its
+  // own port; a batch run (`--no-api`) only when asked.
+  const metricsPort =
+    values['metrics-port'] !== undefined ? parseIntFlag('metrics-port', values['metrics-port'], 0) : has('api') || values['no-api'] ? null : 9464;
   const ingestRetry = retryPolicyFromEnv(io.env, { initialMs: 100, maxMs: 30_000 });
   const evaluatorRetry = retryPolicyFromEnv(io.env, { initialMs: 200, maxMs: 30_000 });
   const kafka = values.kafka ?? io.env['KAFKA_BROKERS'];

@@ -15,8 +15,12 @@ import { snapshotTables } from './snapshot.js';
  * fingerprints, because their rows carry when they were enqueued, delivered or how often tried.
  */
 const SIGNAL_TABLES = new Set(['slo_signals', 'slo_signal_retractions', 'slo_webhook_outbox', 'slo_webhook_deliveries']);
-/** Delivery bookkeeping: which process committed which offset range when, not what the facts say. */
-const DELIVERY_TABLES = new Set(['ingest_progress']);
+/**
+ * Delivery bookkeeping (which process committed which offset range when) and the boards' cache
+ * (`slo_board_minute`, refreshed on a processing-time period by the evaluator's leader, so how
+ * far it got depends on when the process stopped): not what the facts say.
+ */
+const DELIVERY_TABLES = new Set(['ingest_progress', 'slo_board_minute']);
 
 async function main(dataDir: string, database: string): Promise<void> {
   const wh = await ChdbWarehouse.open({ dataDir, database, connections: 1 });
