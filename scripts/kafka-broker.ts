@@ -70,11 +70,25 @@ export interface SecureListeners {
 export interface RunningBroker {
   /** `host:port` for clients. */
   brokers: string;
-  pid: number;
+  /** The broker JVM's process id (a new one after {@link RunningBroker.restart}). */
+  readonly pid: number;
   dataDir: string;
   /** The authenticated listeners, with a security profile. */
   secure?: SecureListeners;
+  /**
+   * Stops the broker's JVM and starts it again on the same ports, config and log folder
+   * (no re-format: topics, offsets and group commits survive); resolves once it serves again.
+   */
+  restart(options?: RestartOptions): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** How {@link RunningBroker.restart} takes the broker down. */
+export interface RestartOptions {
+  /** SIGKILL (a crash: no controlled shutdown, log recovery at start) instead of SIGTERM. @default false */
+  hard?: boolean;
+  /** How long the broker stays down before it is started again. @default 0 */
+  downMs?: number;
 }
 
 const cacheDir = (): string => projectPath('.cache', 'kafka');
@@ -151,32 +165,52 @@ export async function startKafkaBroker(options: BrokerOptions = {}): Promise<Run
   if (format.status !== 0) throw new Error(`formatting the KRaft storage failed:\n${format.stdout}${format.stderr}`);
 
   const logPath = join(dataDir, 'broker.log');
-  const out = openSync(logPath, 'a');
-  const child = spawn('java', [...jvm, '-cp', classpath, 'kafka.Kafka', props], {
-    stdio: ['ignore', out, out],
-    detached: options.detached ?? false,
-  });
-  closeSync(out);
-  if (options.detached) child.unref();
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('the Kafka broker process did not start');
-  if (options.watchParentPid) startWatchdog(options.watchParentPid, pid);
+  // The same command starts the broker and restarts it: same properties, same log folder.
+  const launch = (): { child: ChildProcess; pid: number } => {
+    const out = openSync(logPath, 'a');
+    const child = spawn('java', [...jvm, '-cp', classpath, 'kafka.Kafka', props], {
+      stdio: ['ignore', out, out],
+      detached: options.detached ?? false,
+    });
+    closeSync(out);
+    if (options.detached) child.unref();
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('the Kafka broker process did not start');
+    if (options.watchParentPid) startWatchdog(options.watchParentPid, pid);
+    return { child, pid };
+  };
+  let jvmProcess = launch();
 
   const brokers = `127.0.0.1:${port}`;
+  const startTimeoutMs = options.startTimeoutMs ?? 120_000;
+  const serving = async (): Promise<void> => {
+    try {
+      await waitUntilServing(brokers, jvmProcess.child, startTimeoutMs);
+    } catch (e) {
+      const tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-20).join('\n');
+      await broker.stop().catch(() => {});
+      throw new Error(`${(e as Error).message}\n--- broker log (last lines) ---\n${tail}`, { cause: e });
+    }
+  };
   const broker: RunningBroker = {
     brokers,
-    pid,
+    get pid() {
+      return jvmProcess.pid;
+    },
     dataDir,
     ...(secure ? { secure: secure.listeners } : {}),
-    stop: () => stopProcess(pid, child).then(() => rmSync(dataDir, { recursive: true, force: true })),
+    restart: async ({ hard = false, downMs = 0 }: RestartOptions = {}) => {
+      const { pid, child } = jvmProcess;
+      if (!hard) await stopProcess(pid, child);
+      // Gone for sure (stopProcess gives up on a clean shutdown after 15 s): the ports must be free.
+      await killProcess(pid, child);
+      if (downMs > 0) await sleep(downMs);
+      jvmProcess = launch();
+      await serving();
+    },
+    stop: () => stopProcess(jvmProcess.pid, jvmProcess.child).then(() => rmSync(dataDir, { recursive: true, force: true })),
   };
-  try {
-    await waitUntilServing(brokers, child, options.startTimeoutMs ?? 120_000);
-  } catch (e) {
-    const tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-20).join('\n');
-    await broker.stop().catch(() => {});
-    throw new Error(`${(e as Error).message}\n--- broker log (last lines) ---\n${tail}`, { cause: e });
-  }
+  await serving();
   return broker;
 }
 
@@ -364,6 +398,14 @@ async function stopProcess(pid: number, child?: ChildProcess): Promise<void> {
     await Promise.race([gone ?? sleep(200), sleep(200)]);
   }
   if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/** SIGKILL, and waits until the process is gone (its ports are free again then). */
+async function killProcess(pid: number, child?: ChildProcess): Promise<void> {
+  if (!alive(pid)) return;
+  const gone = child && child.exitCode === null && child.signalCode === null ? new Promise<void>((resolve) => child.once('exit', () => resolve())) : null;
+  process.kill(pid, 'SIGKILL');
+  while (alive(pid)) await Promise.race([gone ?? sleep(100), sleep(100)]);
 }
 
 function alive(pid: number): boolean {

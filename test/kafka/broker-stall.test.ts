@@ -31,16 +31,20 @@ const LATENESS_MS = 7 * HOUR;
 /** Shorter than the stall: a partition silent that long would be (wrongly) idle. */
 const IDLE_MS = 5_000;
 /**
- * The broker is paused for 20 s against a session of 6 s (and requests time out after 5 s):
- * every member is expired by the broker and every in-flight request fails, as in a stall of
- * minutes, at a fraction of the CI time.
+ * The broker is paused for 60 s, as the fault requirement says, against a session of 6 s (and
+ * requests time out after 5 s): every member is expired by the broker and every in-flight
+ * request fails, many times over, before the broker answers again.
  */
-const STALL_MS = 20_000;
+const STALL_MS = 60_000;
+/** How long a killed or stopped broker stays down before it starts again (then ~5-10 s to serve). */
+const DOWN_MS = 10_000;
 const KAFKA = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, requestTimeoutMs: 5_000, logLevel: 'nothing' } as const;
 
 type Signal = Pick<SloBreachSignal, 'signal_id' | 'status' | 'evaluated_at'>;
 const signalOf = (s: Signal): Signal => ({ signal_id: s.signal_id, status: s.status, evaluated_at: s.evaluated_at });
 const byTime = (a: Signal, b: Signal): number => a.evaluated_at - b.evaluated_at || (a.signal_id < b.signal_id ? -1 : 1);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond: () => boolean | Promise<boolean>, what: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -50,8 +54,15 @@ async function until(cond: () => boolean | Promise<boolean>, what: () => string,
   }
 }
 
-/** Facts and rollups only: the SLO engine's own tables are compared signal by signal. */
-const factsOnly = (o: Outcome): Outcome => ({ ...o, snapshot: Object.fromEntries(Object.entries(o.snapshot).filter(([table]) => !table.startsWith('slo_'))) });
+/**
+ * Facts and rollups only: the SLO engine's own tables are compared signal by signal, and
+ * `ingest_progress` holds a row per committed batch, so its count follows the batch size
+ * (400 here, the default in the reference) and the commits a fault cut short.
+ */
+const factsOnly = (o: Outcome): Outcome => ({
+  ...o,
+  snapshot: Object.fromEntries(Object.entries(o.snapshot).filter(([table]) => !table.startsWith('slo_') && table !== 'ingest_progress')),
+});
 
 /** Resolves once the group has committed everything the broker holds, or the ingest stopped on an error. */
 async function caughtUpOrStopped(transport: Transport, group: string, ingest: IngestPipeline): Promise<void> {
@@ -82,9 +93,9 @@ async function onTopic(transport: Transport): Promise<Signal[]> {
   return [...seen.values()].sort(byTime);
 }
 
-// This file pauses its broker's JVM, so it starts a broker of its own: every other Kafka
-// suite of the run shares the global one and would stall with it.
-describe('a stalled broker and a restarted evaluator', () => {
+// This file pauses, kills and restarts its broker's JVM, so it starts a broker of its own:
+// every other Kafka suite of the run shares the global one and would stall with it.
+describe('a stalled or restarted broker and a restarted evaluator', () => {
   const slos = loadSloDirOrThrow(projectPath('slos'));
   let broker: RunningBroker;
   let sim: SimOutput;
@@ -165,20 +176,27 @@ describe('a stalled broker and a restarted evaluator', () => {
     return { runtime, ingest };
   }
 
-  it('paused for longer than the session while ingesting: rejoins by itself, facts and signals equal an uninterrupted run', async () => {
+  /**
+   * Ingests the whole input while `fault` hits the broker right after the `k`-th commit (the
+   * fault's first step runs inside that commit's callback, so the rest of the input is on the
+   * broker, uncommitted), and checks that the pipeline never stopped and ends with the figures
+   * of an uninterrupted run: every fact and rollup table, the signal history, the output topic.
+   */
+  async function faultMidRun(k: number, fault: () => Promise<void>): Promise<void> {
     const { transport, wh, group } = await setup();
     const total = (await Promise.all(INPUT_TOPIC_LIST.map((t) => transport.endOffsets(t)))).flat().reduce((s, e) => s + Number(e.offset), 0);
-    const stall = { commits: 0, records: -1 };
+    const at = { commits: 0, records: -1 };
+    let faulted: Promise<void> | undefined;
     const { runtime, ingest } = await start(transport, wh, group, () => {
-      if (++stall.commits !== 6) return;
-      process.kill(broker.pid, 'SIGSTOP');
-      stall.records = ingest.totals.records;
+      if (++at.commits !== k) return;
+      at.records = ingest.totals.records;
+      faulted = fault();
     });
-    await until(() => stall.records >= 0, () => 'the sixth commit');
-    await new Promise((r) => setTimeout(r, STALL_MS));
-    process.kill(broker.pid, 'SIGCONT');
-    // Paused with most of the input still on the broker, uncommitted.
-    expect(stall.records).toBeLessThan(total / 2);
+    await until(() => faulted !== undefined, () => `commit ${k}`);
+    await faulted;
+    // Hit with most of the input still on the broker, uncommitted.
+    expect(at.records).toBeGreaterThan(0);
+    expect(at.records).toBeLessThan(total / 2);
 
     await caughtUpOrStopped(transport, group, ingest);
     expect(ingest.error).toBeUndefined();
@@ -187,12 +205,34 @@ describe('a stalled broker and a restarted evaluator', () => {
       () => `the evaluator to reach ${new Date(finalMinute * MINUTE).toISOString()} (at ${String(runtime.evaluator.evaluatedUpTo)})`,
     );
     expect(runtime.evaluator.error).toBeUndefined();
+    expect(ingest.error).toBeUndefined();
 
     expect(factsOnly(await outcome(wh))).toEqual(factsOnly(reference));
     expect(uninterrupted.length).toBeGreaterThan(5);
     expect(await historyOf(wh)).toEqual(uninterrupted);
     expect(await onTopic(transport)).toEqual(uninterrupted);
-  }, 180_000);
+    // Not left running into the next test's fault.
+    await ingest.stop();
+    await runtime.stop();
+  }
+
+  it('paused (SIGSTOP) for 60 s while ingesting: rejoins by itself, facts and signals equal an uninterrupted run', async () => {
+    await faultMidRun(6, async () => {
+      process.kill(broker.pid, 'SIGSTOP');
+      await sleep(STALL_MS);
+      process.kill(broker.pid, 'SIGCONT');
+    });
+  }, 300_000);
+
+  it('killed (SIGKILL) while ingesting, down 10 s, restarted on the same ports and log: rejoins, facts and signals equal an uninterrupted run', async () => {
+    const before = broker.pid;
+    await faultMidRun(4, () => broker.restart({ hard: true, downMs: DOWN_MS }));
+    expect(broker.pid).not.toBe(before);
+  }, 300_000);
+
+  it('stopped cleanly (SIGTERM) while ingesting, down 10 s, restarted: rejoins, facts and signals equal an uninterrupted run', async () => {
+    await faultMidRun(8, () => broker.restart({ downMs: DOWN_MS }));
+  }, 300_000);
 
   it('an evaluator stopped while catching up and restarted with no new record finishes everything the warehouse holds', async () => {
     const { transport, wh, group } = await setup();
