@@ -1,179 +1,68 @@
 /**
- * Kafka client comparison on this machine, against a real broker: bare produce and bare
- * consume-and-discard of the same messages with kafkajs and node-rdkafka, plus kafkajs
- * through the project's transport port (what the pipeline pays on top of the client).
+ * Kafka client comparison on this machine, against one real broker: bare produce and bare
+ * consume-and-discard of the same messages with kafkajs (the baseline, and the client the
+ * transport port runs on), @platformatic/kafka, Confluent's @confluentinc/kafka-javascript
+ * (its kafkajs-shaped promise API and its node-rdkafka-compatible API) and node-rdkafka, plus
+ * kafkajs through the project's transport port (what the pipeline pays on top of the client).
  *
  *   node dist/bench/kafka-clients.js            (KAFKA_BROKERS, or a broker started from Maven)
- *   KAFKA_BENCH_MESSAGES=200000 node dist/bench/kafka-clients.js
+ *   KAFKA_BENCH_MESSAGES=200000 KAFKA_BENCH_ROUNDS=3 node dist/bench/kafka-clients.js
+ *   KAFKA_BENCH_CLIENTS=kafkajs,platformatic     (a subset)
+ *   KAFKA_BENCH_MODULES=/some/folder             (where the librdkafka bindings are installed)
  *
- * Each measurement runs in its own child process, so its peak RSS is its own. node-rdkafka
- * is optional: when it is not installed (it needs a native build) its rows say why.
+ * Each measurement runs in its own child process, so its peak RSS is its own. Every producer
+ * writes a topic of its own; every consumer reads the same topic (written by kafkajs), so the
+ * consumers see identical record batches. Rounds interleave the clients and medians are
+ * printed: this 2-core machine is shared and its speed drifts. A client that is not installed
+ * (the librdkafka bindings need a native build) gets a row saying why.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import kafkajs from 'kafkajs';
-import { createKafkaTransport } from '../processors/transport/kafka/index.js';
 import { startKafkaBroker } from '../scripts/kafka-broker.js';
+import { loadOptional, moduleVersion, PARTITIONS, VALUE_BYTES, type RunFn } from './kafka-clients-common.js';
 
-const { Kafka, logLevel } = kafkajs;
-
-const VALUE_BYTES = 300;
-const PARTITIONS = 6;
-const KEYS = 10_000;
-
-interface Result {
-  client: string;
-  phase: 'produce' | 'consume';
-  messages: number;
-  seconds: number;
-  peakRssMb: number;
-  note?: string;
+interface Client {
+  /** Key of the runs (`<id>:produce`, `<id>:consume`) and of KAFKA_BENCH_CLIENTS. */
+  id: string;
+  label: string;
+  /** The npm package, for its version and whether it is installed. */
+  module: string;
+  phases: Array<'produce' | 'consume'>;
 }
 
-function payload(i: number): { key: string; value: Buffer } {
-  const value = Buffer.alloc(VALUE_BYTES, 0x61);
-  value.write(`{"seq":${i},"pad":"`, 0);
-  return { key: `JRNY-${i % KEYS}`, value };
-}
+const CLIENTS: Client[] = [
+  { id: 'kafkajs', label: 'kafkajs (baseline)', module: 'kafkajs', phases: ['produce', 'consume'] },
+  { id: 'kafkajs-transport', label: 'kafkajs via transport port', module: 'kafkajs', phases: ['consume'] },
+  { id: 'platformatic', label: '@platformatic/kafka', module: '@platformatic/kafka', phases: ['produce', 'consume'] },
+  { id: 'confluent', label: '@confluentinc/kafka-javascript (promise API)', module: '@confluentinc/kafka-javascript', phases: ['produce', 'consume'] },
+  { id: 'confluent-rdkafka-api', label: '@confluentinc/kafka-javascript (rdkafka API)', module: '@confluentinc/kafka-javascript', phases: ['produce', 'consume'] },
+  { id: 'node-rdkafka', label: 'node-rdkafka', module: 'node-rdkafka', phases: ['produce', 'consume'] },
+];
 
-async function kafkajsProduce(brokers: string, topic: string, n: number): Promise<void> {
-  const producer = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const slice = 5000;
-  for (let i = 0; i < n; i += slice) {
-    const messages = Array.from({ length: Math.min(slice, n - i) }, (_, j) => payload(i + j));
-    await producer.send({ topic, acks: -1, messages });
+/** Loaded in the child only: a client that needs a newer Node or a native build fails its own rows, not the run. */
+async function runFor(run: string): Promise<RunFn> {
+  const [id] = run.split(':');
+  if (id === 'kafkajs' || id === 'kafkajs-transport') {
+    const m = await import('./kafka-clients-kafkajs.js');
+    return { 'kafkajs:produce': m.kafkajsProduce, 'kafkajs:consume': m.kafkajsConsume, 'kafkajs-transport:consume': m.transportConsume }[run] ?? unknown(run);
   }
-  await producer.disconnect();
-}
-
-async function kafkajsConsume(brokers: string, topic: string, n: number): Promise<void> {
-  const consumer = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).consumer({
-    groupId: `bench-${randomBytes(4).toString('hex')}`,
-    maxBytesPerPartition: 2 * 1024 * 1024,
-    maxBytes: 16 * 1024 * 1024,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  let seen = 0;
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch }) => {
-        seen += batch.messages.length;
-        if (seen >= n) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-}
-
-async function transportConsume(brokers: string, topic: string, n: number): Promise<void> {
-  const transport = createKafkaTransport({ brokers: [brokers], logLevel: 'nothing' });
-  const consumer = transport.consumer({ groupId: `bench-${randomBytes(4).toString('hex')}`, topics: [topic] });
-  let seen = 0;
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .start({
-        onBatch: async (b) => {
-          seen += b.messages.length;
-          if (seen >= n) resolve();
-        },
-        onError: reject,
-      })
-      .catch(reject);
-  });
-  await transport.close();
-}
-
-/** The subset of node-rdkafka used here (it is an optional, natively built package). */
-interface Rdkafka {
-  Producer: new (conf: Record<string, unknown>) => RdProducer;
-  KafkaConsumer: new (conf: Record<string, unknown>, topicConf: Record<string, unknown>) => RdConsumer;
-}
-interface RdProducer {
-  connect(opts: object, cb: (err: Error | null) => void): void;
-  produce(topic: string, partition: number | null, value: Buffer, key: string): void;
-  poll(): void;
-  setPollInterval(ms: number): void;
-  flush(timeout: number, cb: (err: Error | null) => void): void;
-  disconnect(cb: () => void): void;
-}
-interface RdConsumer {
-  connect(opts: object, cb: (err: Error | null) => void): void;
-  subscribe(topics: string[]): void;
-  setDefaultConsumeTimeout(ms: number): void;
-  consume(n: number, cb: (err: Error | null, messages: unknown[]) => void): void;
-  disconnect(cb: () => void): void;
-}
-
-async function loadRdkafka(): Promise<Rdkafka> {
-  const name = 'node-rdkafka';
-  const mod = (await import(name)) as { default?: Rdkafka } & Rdkafka;
-  return mod.default ?? mod;
-}
-
-async function rdkafkaProduce(brokers: string, topic: string, n: number): Promise<void> {
-  const { Producer } = await loadRdkafka();
-  // No per-message delivery callbacks (each one crosses into JS); flush() waits for all acks.
-  const producer = new Producer({
-    'metadata.broker.list': brokers,
-    'enable.idempotence': true,
-    'linger.ms': 5,
-    'batch.num.messages': 10_000,
-    'queue.buffering.max.messages': 1_000_000,
-    'queue.buffering.max.kbytes': 1_048_576,
-  });
-  await new Promise<void>((resolve, reject) => producer.connect({}, (err) => (err ? reject(err) : resolve())));
-  producer.setPollInterval(100);
-  for (let i = 0; i < n; i++) {
-    const { key, value } = payload(i);
-    for (;;) {
-      try {
-        producer.produce(topic, null, value, key);
-        break;
-      } catch {
-        // Local queue full: give the client thread time to send.
-        producer.poll();
-        await new Promise((r) => setTimeout(r, 1));
-      }
-    }
+  if (id === 'platformatic') {
+    const m = await import('./kafka-clients-platformatic.js');
+    return { 'platformatic:produce': m.platformaticProduce, 'platformatic:consume': m.platformaticConsume }[run] ?? unknown(run);
   }
-  await new Promise<void>((resolve, reject) => producer.flush(120_000, (err) => (err ? reject(err) : resolve())));
-  await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+  const { LIBRDKAFKA_RUNS } = await import('./kafka-clients-librdkafka.js');
+  return LIBRDKAFKA_RUNS[run] ?? unknown(run);
 }
 
-async function rdkafkaConsume(brokers: string, topic: string, n: number): Promise<void> {
-  const { KafkaConsumer } = await loadRdkafka();
-  const consumer = new KafkaConsumer(
-    { 'metadata.broker.list': brokers, 'group.id': `bench-${randomBytes(4).toString('hex')}`, 'enable.auto.commit': false, 'fetch.wait.max.ms': 100 },
-    { 'auto.offset.reset': 'earliest' },
-  );
-  await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
-  consumer.subscribe([topic]);
-  consumer.setDefaultConsumeTimeout(100);
-  let seen = 0;
-  while (seen < n) {
-    seen += await new Promise<number>((resolve, reject) => consumer.consume(1_000, (err, msgs) => (err ? reject(err) : resolve(msgs.length))));
-  }
-  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+function unknown(run: string): never {
+  throw new Error(`unknown run ${run}`);
 }
-
-const RUNS: Record<string, (brokers: string, topic: string, n: number) => Promise<void>> = {
-  'kafkajs:produce': kafkajsProduce,
-  'kafkajs:consume': kafkajsConsume,
-  'kafkajs-transport:consume': transportConsume,
-  'node-rdkafka:produce': rdkafkaProduce,
-  'node-rdkafka:consume': rdkafkaConsume,
-};
 
 /** Child process: one measurement, printed as one JSON line. */
 async function child(run: string, brokers: string, topic: string, n: number): Promise<void> {
-  const fn = RUNS[run];
-  if (!fn) throw new Error(`unknown run ${run}`);
+  const fn = await runFor(run);
   let peak = process.memoryUsage.rss();
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
   const t0 = performance.now();
@@ -184,7 +73,12 @@ async function child(run: string, brokers: string, topic: string, n: number): Pr
   process.stdout.write(`${JSON.stringify({ seconds, peakRssMb: peak / 2 ** 20 })}\n`);
 }
 
-function runChild(run: string, brokers: string, topic: string, n: number): Promise<{ seconds: number; peakRssMb: number }> {
+interface Measured {
+  seconds: number;
+  peakRssMb: number;
+}
+
+function runChild(run: string, brokers: string, topic: string, n: number): Promise<Measured> {
   const self = fileURLToPath(import.meta.url);
   const args = [...process.execArgv, self, '--child', run, brokers, topic, String(n)];
   return new Promise((resolve, reject) => {
@@ -195,67 +89,99 @@ function runChild(run: string, brokers: string, topic: string, n: number): Promi
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
-      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as { seconds: number; peakRssMb: number });
+      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as Measured);
       else reject(new Error(err.trim().split('\n').slice(-3).join(' ') || `exit ${code}`));
     });
   });
 }
 
+interface Row {
+  client: Client;
+  phase: 'produce' | 'consume';
+  rounds: Measured[];
+  note?: string;
+}
+
 async function main(): Promise<void> {
   const n = Number(process.env['KAFKA_BENCH_MESSAGES'] ?? 1_000_000);
+  const roundCount = Number(process.env['KAFKA_BENCH_ROUNDS'] ?? 1);
+  const only = process.env['KAFKA_BENCH_CLIENTS']?.split(',');
+  const clients = CLIENTS.filter((c) => !only || only.includes(c.id) || c.id === 'kafkajs');
   let brokers = process.env['KAFKA_BROKERS'];
   const started = brokers ? null : await startKafkaBroker({ heapMb: 1024 });
   brokers ??= started!.brokers;
-  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  const topicFor = (client: string): string => `bench-${client}-${randomBytes(3).toString('hex')}`;
-  const topics = { kafkajs: topicFor('kafkajs'), 'node-rdkafka': topicFor('rdkafka') };
-  await admin.createTopics({ waitForLeaders: true, topics: Object.values(topics).map((topic) => ({ topic, numPartitions: PARTITIONS })) });
-  await admin.disconnect();
+  const { createTopics } = await import('./kafka-clients-kafkajs.js');
 
-  const results: Result[] = [];
-  let rdkafkaMissing: string | null = null;
-  await loadRdkafka().catch((e: unknown) => (rdkafkaMissing = (e as Error).message.split('\n')[0] ?? 'not loadable'));
-  // Each client consumes what it produced; kafkajs's topic is also read through the transport.
-  const plan: Array<[string, string, 'produce' | 'consume', string]> = [
-    ['kafkajs:produce', 'kafkajs', 'produce', topics.kafkajs],
-    ['node-rdkafka:produce', 'node-rdkafka', 'produce', topics['node-rdkafka']],
-    ['kafkajs:consume', 'kafkajs', 'consume', topics.kafkajs],
-    ['node-rdkafka:consume', 'node-rdkafka', 'consume', topics['node-rdkafka']],
-    ['kafkajs-transport:consume', 'kafkajs via transport port', 'consume', topics.kafkajs],
-  ];
-  for (const [run, client, phase, topic] of plan) {
-    if (client === 'node-rdkafka' && rdkafkaMissing) {
-      results.push({ client, phase, messages: n, seconds: NaN, peakRssMb: NaN, note: `not available: ${rdkafkaMissing}` });
-      continue;
-    }
-    process.stderr.write(`kafka bench: ${run} (${n.toLocaleString('en-US')} messages) ...\n`);
-    try {
-      const r = await runChild(run, brokers, topic, n);
-      results.push({ client, phase, messages: n, ...r });
-    } catch (e) {
-      results.push({ client, phase, messages: n, seconds: NaN, peakRssMb: NaN, note: `failed: ${(e as Error).message}` });
+  const missing = new Map<string, string>();
+  for (const c of clients) {
+    await loadOptional(c.module).catch((e: unknown) => missing.set(c.module, (e as Error).message.split('\n')[0] ?? 'not loadable'));
+  }
+  const rows: Row[] = clients.flatMap((client) =>
+    client.phases.map((phase) => ({ client, phase, rounds: [], ...(missing.has(client.module) ? { note: `not available: ${missing.get(client.module)}` } : {}) })),
+  );
+  for (let round = 0; round < roundCount; round++) {
+    const topicOf = new Map(clients.map((c) => [c.id, `bench-${c.id}-${randomBytes(3).toString('hex')}`]));
+    await createTopics(brokers, [...topicOf.values()], PARTITIONS);
+    // Producers first (kafkajs's topic is what every consumer reads), then the consumers.
+    for (const phase of ['produce', 'consume'] as const) {
+      for (const row of rows.filter((r) => r.phase === phase && !r.note)) {
+        const run = `${row.client.id}:${phase}`;
+        const topic = phase === 'produce' ? topicOf.get(row.client.id)! : topicOf.get('kafkajs')!;
+        process.stderr.write(`kafka bench, round ${round + 1}/${roundCount}: ${run} (${n.toLocaleString('en-US')} messages) ...\n`);
+        try {
+          row.rounds.push(await runChild(run, brokers, topic, n));
+        } catch (e) {
+          row.note = `failed: ${(e as Error).message}`;
+        }
+      }
     }
   }
   await started?.stop();
-  printTable(results);
+  printTable(rows, n, roundCount);
 }
 
-function printTable(results: Result[]): void {
-  const rows = results.map((r) => {
-    const rate = r.messages / r.seconds;
-    const mb = (rate * VALUE_BYTES) / 2 ** 20;
-    return Number.isFinite(rate)
-      ? [r.client, r.phase, Math.round(rate).toLocaleString('en-US'), mb.toFixed(1), r.seconds.toFixed(2), r.peakRssMb.toFixed(0)]
-      : [r.client, r.phase, '-', '-', '-', '-', r.note ?? ''];
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function printTable(rows: Row[], n: number, roundCount: number): void {
+  const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+  // Ratios are taken within a round (the same minutes of a drifting machine), then the median.
+  const baselineOf = (phase: string): Row | undefined => rows.find((r) => r.client.id === 'kafkajs' && r.phase === phase);
+  // Producers first, then consumers (the baseline's row first in each).
+  const ordered = [...rows].sort((a, b) => (a.phase === b.phase ? 0 : a.phase === 'produce' ? -1 : 1));
+  const cells = ordered.map((r) => {
+    const head = [`${r.client.label} ${missingVersion(r) ?? moduleVersion(r.client.module)}`, r.phase];
+    if (r.note || r.rounds.length === 0) return [...head, '-', '-', '-', '-', '-', r.note ?? ''];
+    const rates = r.rounds.map((m) => n / m.seconds);
+    const base = baselineOf(r.phase)?.rounds.map((m) => n / m.seconds) ?? [];
+    const ratios = rates.flatMap((x, i) => (base[i] ? [x / base[i]] : []));
+    const rate = median(rates);
+    return [
+      ...head,
+      fmt(rate),
+      rates.map((x) => fmt(x / 1000) + 'k').join(' '),
+      ((rate * VALUE_BYTES) / 2 ** 20).toFixed(1),
+      ratios.length ? `${median(ratios).toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(' ')})` : '',
+      median(r.rounds.map((m) => m.peakRssMb)).toFixed(0),
+    ];
   });
-  const head = ['client', 'phase', 'msg/s', 'MB/s', 'seconds', 'peak RSS MB'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? c.length)).join(' | ')} |`;
-  console.log(`Kafka clients, ${results[0]?.messages.toLocaleString('en-US')} messages of ${VALUE_BYTES} bytes, ${PARTITIONS} partitions, acks=all idempotent producers`);
+  const head = ['client', 'phase', 'msg/s (median)', 'msg/s per round', 'MB/s', 'vs kafkajs, same round (median; rounds)', 'peak RSS MB (median)'];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (c: string[]): string => `| ${c.map((x, i) => x.padEnd(widths[i] ?? x.length)).join(' | ')} |`;
+  console.log(
+    `Kafka clients on Node ${process.versions.node}, ${n.toLocaleString('en-US')} messages of ${VALUE_BYTES} bytes, ${PARTITIONS} partitions, ` +
+      `acks=all idempotent producers, ${roundCount} round(s); load average at the end ${loadavg()[0]!.toFixed(1)}`,
+  );
   console.log(line(head));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of rows) console.log(line(r.slice(0, head.length)) + (r[head.length] ? ` ${r[head.length]}` : ''));
+  for (const c of cells) console.log(line(c.slice(0, head.length)) + (c[head.length] ? ` ${c[head.length]}` : ''));
+}
+
+function missingVersion(r: Row): string | null {
+  return r.note?.startsWith('not available') ? '' : null;
 }
 
 const argv = process.argv.slice(2);
