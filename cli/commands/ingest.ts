@@ -235,7 +235,7 @@ export async function ingestCommand(argv: string[], io: CliIo): Promise<number> 
     }
   }
   const whOpts = warehouseOptions(values, io.env);
-  const wh = await openWarehouse(whOpts, io.env);
+  const wh = await openWarehouse({ ...whOpts, access: 'write' }, io.env);
   // A terminal gets a progress line; --json output and pipes get nothing but the summary.
   const progress = values.json ? null : progressLine(process.stderr);
   try {

@@ -38,7 +38,7 @@ export async function migrateCommand(argv: string[], io: CliIo): Promise<number>
   if (values.cluster !== undefined && !server) {
     throw new PipelineError('BAD_ARGUMENT', '--cluster needs a ClickHouse server (--clickhouse URL or CLICKHOUSE_URL); the embedded warehouse is one node');
   }
-  const wh = await openWarehouse({ ...options, migrate: false });
+  const wh = await openWarehouse({ ...options, migrate: false, access: 'write' });
   try {
     const migrateOptions: MigrateOptions = cluster !== undefined ? { cluster } : {};
     const report = await migrate(wh, loadMigrations(), migrateOptions);

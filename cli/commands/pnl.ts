@@ -7,6 +7,7 @@ import {
 } from '../../processors/economics/warehouse/index.js';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
+import { SharedFolderWarehouse } from '../../sinks/chdb/shared-folder.js';
 import { parseFlags, WAREHOUSE_FLAGS } from '../args.js';
 import { warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
@@ -58,7 +59,8 @@ export async function pnlCommand(argv: string[], io: CliIo): Promise<number> {
 
   const wh = await openWarehouse(warehouseOptions(values, io.env), io.env);
   try {
-    if (!values['no-refresh']) await new IncidentCostRefresher(wh, { reportingCurrency }).refresh();
+    // Through a running job's folder the job keeps costs current (and the folder is read-only here).
+    if (!values['no-refresh'] && !(wh instanceof SharedFolderWarehouse)) await new IncidentCostRefresher(wh, { reportingCurrency }).refresh();
     const rows = await queryPnl(wh, query);
     io.out(format === 'json' ? JSON.stringify(rows) : format === 'csv' ? toCsv(by, rows) : toTable(by, rows, reportingCurrency));
     return 0;

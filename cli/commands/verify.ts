@@ -73,7 +73,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   const checksums = !values.quick;
   const whOpts = warehouseOptions(values, io.env);
   // Damage is what this command is for: the open reports it instead of refusing.
-  const wh = await openWarehouse({ ...whOpts, damage: 'ignore', migrate: false }, io.env);
+  const wh = await openWarehouse({ ...whOpts, damage: 'ignore', migrate: false, ...(values.repair ? { access: 'write' as const } : {}) }, io.env);
   try {
     // Pending migrations add views and backfill them from the facts: over damaged facts they
     // would record the loss as the truth. Only the repair ledger is created then.

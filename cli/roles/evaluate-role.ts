@@ -2,7 +2,7 @@ import { INPUT_TOPICS } from '../../processors/contracts/topics.js';
 import { TransportElection, type LeaderState } from '../../processors/coordination/election.js';
 import { IncidentCostRefresher, reportingCurrencyFromEnv } from '../../processors/economics/warehouse/index.js';
 import { IngestProgressFeed } from '../../processors/ingest/index.js';
-import type { RetryPolicy } from '../../processors/ingest/retry.js';
+import { retryBounded, type RetryPolicy } from '../../processors/ingest/retry.js';
 import { isPipelineError } from '../../processors/errors/pipeline-error.js';
 import type { SloCatalog} from '../../processors/slo/index.js';
 import { SloBoardFeed, startSloRuntime, type SloRuntime } from '../../processors/slo/index.js';
@@ -100,7 +100,7 @@ export class EvaluateRole implements Role {
     if (!l) return;
     await l.feed.poll();
     await l.slo.flush(eventTimeMs);
-    await l.costs.refresh();
+    await retryBounded('refresh incident costs', () => l.costs.refresh(), this.o.retry, { logger: this.ctx.log, isStopped: () => false });
   }
 
   async health(): Promise<RoleHealth> {

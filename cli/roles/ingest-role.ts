@@ -43,10 +43,12 @@ export class IngestRole implements Role {
   }
 
   start(): Promise<void> {
+    this.ctx.metrics.observeLag(() => consumerLag(this.ctx.transport, this.ctx.groupId, [...INPUT_TOPIC_LIST]));
     return this.pipeline.start();
   }
 
   stop(): Promise<void> {
+    this.ctx.metrics.observeLag(null);
     return this.pipeline.stop();
   }
 

@@ -39,11 +39,22 @@ export class PipelineMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
-  readonly consumerLag = new Gauge({
+  private lagSource: (() => Promise<ReadonlyArray<{ topic: string; partition: number; lag: number }>>) | null = null;
+  /** Where the consumer lag is asked at each scrape (the ingest's group on its transport). */
+  observeLag(source: (() => Promise<ReadonlyArray<{ topic: string; partition: number; lag: number }>>) | null): void {
+    this.lagSource = source;
+  }
+  readonly consumerLag: Gauge<'topic' | 'partition'> = new Gauge({
     name: 'slo_consumer_lag_messages',
-    help: 'End offset minus committed offset, per topic-partition.',
+    help: 'End offset minus committed offset, per topic-partition (asked from the broker at each scrape).',
     labelNames: ['topic', 'partition'] as const,
     registers: [this.registry],
+    collect: async (): Promise<void> => {
+      const lag = await this.lagSource?.().catch(() => null);
+      if (!lag) return;
+      this.consumerLag.reset();
+      for (const p of lag) this.consumerLag.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
+    },
   });
   readonly watermark = new Gauge({
     name: 'slo_event_time_watermark_ms',

@@ -70,6 +70,10 @@ export async function serveWarehouse(wh: Warehouse, dataDir: string, options: Se
   const server = createServer(gateway.handle);
   // A long statement's request has arrived long before its answer goes out; only the request is timed.
   server.requestTimeout = 300_000;
+  // Clients keep idle connections for a few seconds (@clickhouse/client: 2.5 s); the server
+  // must keep them longer, or a request sent on a socket it just closed fails with ECONNRESET.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   try {
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
