@@ -67,7 +67,9 @@ export async function serveWarehouse(wh: Warehouse, dataDir: string, options: Se
     ...(options.connections ? { connections: options.connections } : {}),
   });
   await gateway.start();
-  const server = createServer(gateway.handle);
+  // Query parameters travel in the URL (param_<name>=...): a long IN list is a long URL. A
+  // ClickHouse server takes URLs up to 1 MiB (http_max_uri_size); node's default is 16 KiB.
+  const server = createServer({ maxHeaderSize: 1 << 20 }, gateway.handle);
   // A long statement's request has arrived long before its answer goes out; only the request is timed.
   server.requestTimeout = 300_000;
   // Clients keep idle connections for a few seconds (@clickhouse/client: 2.5 s); the server

@@ -88,6 +88,12 @@ describe('embedded folder endpoint (ClickHouse HTTP interface over chdb)', () =>
     ]);
   });
 
+  it('takes a long IN list in the URL, as a server does (a refresh asks for thousands of ids at once)', async () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `JRN-${String(i).padStart(8, '0')}-0123456789abcdef`);
+    const rs = await client.query({ query: 'SELECT length({ids:Array(String)}) AS n', query_params: { ids }, format: 'JSONEachRow' });
+    expect(await rs.json()).toEqual([{ n: 5000 }]);
+  });
+
   it('takes parameters in a multipart body, compressed requests and compressed responses', async () => {
     const c = createClient({
       url: rw.endpoint.url,
