@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../transport/memory/index.js';
-import { COORDINATION_TOPIC, TransportElection, type LeaderState } from './election.js';
+import { coordinationTopic, TransportElection, type LeaderState } from './election.js';
 
 const until = async (cond: () => boolean, what: string, ms = 5000): Promise<void> => {
   const end = Date.now() + ms;
@@ -31,7 +31,7 @@ describe('leader election through the transport', () => {
 
     // A later claim on the topic (a new leader elsewhere) deposes the old one at its next check.
     const producer = await transport.producer();
-    await producer.send(COORDINATION_TOPIC, [{ key: 'leader', partition: 0, value: Buffer.from('{"member":"elsewhere"}') }]);
+    await producer.send(coordinationTopic('g.evaluator'), [{ key: 'leader', partition: 0, value: Buffer.from('{"member":"elsewhere"}') }]);
     await expect(leader.assertLeader()).rejects.toThrow(/NOT_LEADER|deposed|does not lead/);
     expect(leader.current).toEqual({ leader: false, token: null });
     await producer.close();
@@ -44,6 +44,20 @@ describe('leader election through the transport', () => {
     await until(() => c.current.leader, 'c to lead');
     expect((c.current.token as bigint) > token).toBe(true);
     await c.stop();
+    await transport.close();
+  });
+
+  it('keeps the elections of two groups on one transport apart', async () => {
+    const transport = new MemoryTransport();
+    const a = new TransportElection({ transport, groupId: 'one.evaluator', member: 'a', onChange: async () => {} });
+    const b = new TransportElection({ transport, groupId: 'two.evaluator', member: 'b', onChange: async () => {} });
+    await a.start();
+    await b.start();
+    await until(() => a.current.leader && b.current.leader, 'both to lead their own group');
+    await expect(a.assertLeader()).resolves.toBeUndefined();
+    await expect(b.assertLeader()).resolves.toBeUndefined();
+    await a.stop();
+    await b.stop();
     await transport.close();
   });
 

@@ -4,8 +4,13 @@ import { PipelineError } from '../errors/pipeline-error.js';
 import { silentLogger } from '../observability/logger.js';
 import type { Consumer, Producer, Transport } from '../transport/types.js';
 
-/** The single-partition topic the evaluator candidates elect their leader on. */
-export const COORDINATION_TOPIC = 'slo-pipeline.coordination.v1';
+/**
+ * The single-partition topic the candidates of one election group elect their leader on:
+ * one per group, so pipelines sharing a cluster never see each other's claims.
+ */
+export function coordinationTopic(groupId: string): string {
+  return `slo-pipeline.coordination.v1.${groupId.replace(/[^a-zA-Z0-9._-]/g, '_')}`;
+}
 
 /** How long a leader whose partition a rebalance took away waits for it before it stands down. */
 const SUSPENDED_LIMIT_MS = 60_000;
@@ -45,6 +50,7 @@ export class TransportElection {
   private readonly o: ElectionOptions;
   private readonly log: Logger;
   private readonly member: string;
+  private readonly topic: string;
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
   private state: LeaderState = { leader: false, token: null };
@@ -57,6 +63,7 @@ export class TransportElection {
     this.o = options;
     this.log = options.logger ?? silentLogger();
     this.member = options.member ?? `${hostname()}:${process.pid}`;
+    this.topic = coordinationTopic(options.groupId);
   }
 
   get current(): LeaderState {
@@ -64,14 +71,14 @@ export class TransportElection {
   }
 
   async start(): Promise<void> {
-    await this.o.transport.ensureTopics([{ topic: COORDINATION_TOPIC, partitions: 1 }]);
+    await this.o.transport.ensureTopics([{ topic: this.topic, partitions: 1 }]);
     this.producer = await this.o.transport.producer();
-    const consumer = this.o.transport.consumer({ groupId: this.o.groupId, topics: [COORDINATION_TOPIC], fromBeginning: false });
+    const consumer = this.o.transport.consumer({ groupId: this.o.groupId, topics: [this.topic], fromBeginning: false });
     this.consumer = consumer;
     await consumer.start({
       onBatch: async () => {},
       onAssigned: async (tps) => {
-        if (!tps.some((tp) => tp.topic === COORDINATION_TOPIC && tp.partition === 0)) return;
+        if (!tps.some((tp) => tp.topic === this.topic && tp.partition === 0)) return;
         this.suspendedAt = null;
         // The same leader again after a rebalance (another candidate joined): nothing changed hands.
         if (this.state.leader && this.state.token !== null && (await this.endOffset()) === this.state.token + 1n) return;
@@ -82,7 +89,7 @@ export class TransportElection {
         if (!was) await this.o.onChange(this.current);
       },
       onRevoked: async (tps) => {
-        if (this.state.leader && tps.some((tp) => tp.topic === COORDINATION_TOPIC && tp.partition === 0)) this.suspendedAt = Date.now();
+        if (this.state.leader && tps.some((tp) => tp.topic === this.topic && tp.partition === 0)) this.suspendedAt = Date.now();
       },
     });
     // A leader learns of a later claim even while it has nothing to write.
@@ -116,7 +123,7 @@ export class TransportElection {
     const end = await this.endOffset();
     if (end > token + 1n) return this.depose(`a later leader claimed (offset ${end - 1n})`);
     if (this.suspendedAt !== null) {
-      const owns = this.consumer?.assignment().some((tp) => tp.topic === COORDINATION_TOPIC && tp.partition === 0) ?? false;
+      const owns = this.consumer?.assignment().some((tp) => tp.topic === this.topic && tp.partition === 0) ?? false;
       if (owns) this.suspendedAt = null;
       else if (Date.now() - this.suspendedAt > SUSPENDED_LIMIT_MS) return this.depose('partition not given back after a rebalance');
     }
@@ -143,13 +150,13 @@ export class TransportElection {
   private async claim(): Promise<bigint> {
     const producer = this.producer;
     if (!producer) throw new Error('election not started');
-    await producer.send(COORDINATION_TOPIC, [{ key: 'leader', partition: 0, value: Buffer.from(JSON.stringify({ member: this.member, at: new Date().toISOString() })) }]);
+    await producer.send(this.topic, [{ key: 'leader', partition: 0, value: Buffer.from(JSON.stringify({ member: this.member, at: new Date().toISOString() })) }]);
     // The claim is the newest record unless another claim followed it already (then that one leads).
     return (await this.endOffset()) - 1n;
   }
 
   private async endOffset(): Promise<bigint> {
-    const ends = await this.o.transport.endOffsets(COORDINATION_TOPIC);
+    const ends = await this.o.transport.endOffsets(this.topic);
     return BigInt(ends.find((e) => e.partition === 0)?.offset ?? '0');
   }
 }
