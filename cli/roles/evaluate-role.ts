@@ -43,6 +43,7 @@ export class EvaluateRole implements Role {
   private failed: unknown;
   private stopped = false;
   private unsubscribe: (() => void) | null = null;
+  private watch: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: RoleContext,
@@ -77,11 +78,21 @@ export class EvaluateRole implements Role {
         await this.lead(l.token);
       });
     });
+    // The catalog looks at its files when asked: ask on a period, so an edit reaches the evaluator.
+    this.watch = setInterval(() => {
+      try {
+        this.o.catalog.current();
+      } catch {
+        // No valid set was ever loaded: the start refused it already.
+      }
+    }, 5_000);
+    this.watch.unref();
     await this.election.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.watch) clearInterval(this.watch);
     this.unsubscribe?.();
     await this.changing;
     // The evaluator stops while still leading (a cycle under way finishes), then the candidate leaves.

@@ -144,6 +144,8 @@ describe('signed webhook sink', () => {
     while (received.filter((r) => r.path === '/later').length < 5) await new Promise((r) => setTimeout(r, 5));
     await first.close();
     script.delete('/later');
+    // A request the stopped sink had under way may still reach the receiver (it answered 503).
+    await new Promise((r) => setTimeout(r, 300));
     const before = received.filter((r) => r.path === '/later').length;
     const second = await sink({ endpoints: { PAGE: `${base}/later` }, initialBackoffMs: 1 });
     second.start();

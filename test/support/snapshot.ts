@@ -10,7 +10,7 @@ const DELIVERY_COLUMNS = new Set(['_topic', '_partition', '_offset', '_ingested_
  * Bookkeeping tables whose content depends on delivery (offsets, group ids) or on when
  * work ran (the economics re-costing queue): not facts, not rollups.
  */
-const BOOKKEEPING = new Set(['schema_migrations', 'ingest_state', 'dead_letters', 'econ_marks', 'econ_marks_done', 'econ_refresh_state']);
+const BOOKKEEPING = new Set(['schema_migrations', 'ingest_state', 'ingest_progress', 'dead_letters', 'econ_marks', 'econ_marks_done', 'econ_refresh_state']);
 
 /**
  * A content fingerprint of every fact and rollup table: tables are fully merged first
