@@ -1,8 +1,8 @@
 import { buildApi } from './app.js';
 import { generateApiKey, hashApiKey, type ApiKeyEntry } from './auth.js';
 import { createLogger } from '../processors/observability/logger.js';
-import { SloBoardFeed } from '../processors/slo/index.js';
-import { resolveOptions, type ApiOptions, type ResolvedApiOptions } from './options.js';
+import { startBoardFeed } from '../processors/slo/index.js';
+import { resolveOptions, type ApiOptions } from './options.js';
 
 export { buildApi } from './app.js';
 export { ROLES, ACCESS, hashApiKey, generateApiKey, parseApiKeys, type Role, type ApiKeyEntry } from './auth.js';
@@ -22,33 +22,6 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Runs the SLO board feed on its period; a failed tick is logged and retried on the next one. */
-function startBoardFeed(opts: ResolvedApiOptions): { stop(): Promise<void> } {
-  const log = createLogger('board-feed');
-  const settings = opts.boardFeed || { intervalMs: 60_000, maxBackfillMinutes: 7 * 24 * 60 };
-  const feed = new SloBoardFeed(opts.warehouse, () => opts.slos.current(), { maxBackfillMinutes: settings.maxBackfillMinutes });
-  // Changed definitions change every minute's evaluation: redo the whole backfill.
-  const unsubscribe = opts.slos.onChange(() => feed.invalidate());
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const run = (): void => {
-    running = running
-      .then(() => (stopped ? null : feed.tick()))
-      .catch((err: unknown) => log.warn({ err }, 'SLO board feed tick failed'));
-  };
-  run();
-  const timer = setInterval(run, settings.intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      unsubscribe();
-      clearInterval(timer);
-      await running;
-    },
-  };
-}
-
 /** Builds the API and listens on host:port (default 127.0.0.1:8080; port 0 picks one). */
 export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const resolved = resolveOptions(options);
@@ -62,7 +35,9 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   }
   const app = await buildApi(effective);
   await app.listen({ host: resolved.host, port: resolved.port });
-  const feed = resolved.boardFeed ? startBoardFeed(resolved) : undefined;
+  const feed = resolved.boardFeed
+    ? startBoardFeed(resolved.warehouse, resolved.slos, { ...resolved.boardFeed, logger: createLogger('board-feed') })
+    : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : resolved.port;
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;

@@ -5,7 +5,7 @@ import { IngestProgressFeed } from '../../processors/ingest/index.js';
 import { retryBounded, type RetryPolicy } from '../../processors/ingest/retry.js';
 import { isPipelineError } from '../../processors/errors/pipeline-error.js';
 import type { SloCatalog} from '../../processors/slo/index.js';
-import { SloBoardFeed, startSloRuntime, type SloRuntime } from '../../processors/slo/index.js';
+import { startBoardFeed, startSloRuntime, type SloRuntime } from '../../processors/slo/index.js';
 import type { Role, RoleContext, RoleHealth } from './role.js';
 
 export interface EvaluateRoleOptions {
@@ -162,7 +162,7 @@ export class EvaluateRole implements Role {
       feed.start();
       const costs = new IncidentCostRefresher(ctx.wh, { reportingCurrency: reportingCurrencyFromEnv(ctx.env) });
       costs.start(o.costRefreshMs ?? 1000);
-      const board = o.boardFeedMs === false ? null : this.startBoardFeed(o.boardFeedMs ?? 60_000);
+      const board = o.boardFeedMs === false ? null : startBoardFeed(ctx.wh, o.catalog, { intervalMs: o.boardFeedMs ?? 60_000, logger: ctx.log });
       this.leading = { token, slo, feed, costs, board };
       ctx.metrics.evaluatorLeader.set(1);
       ctx.metrics.observeEvaluator(() => slo.evaluator);
@@ -185,30 +185,6 @@ export class EvaluateRole implements Role {
     // A deposed leader's evaluator stops on NOT_LEADER: that is standing by, not a failure.
     const err = l.slo.evaluator.error;
     if (err && !notLeader(err) && !this.failed) this.failed = err;
-  }
-
-  /** Refreshes the SLO boards on its period; a failed tick is logged and retried on the next one. */
-  private startBoardFeed(intervalMs: number): { stop(): Promise<void> } {
-    const feed = new SloBoardFeed(this.ctx.wh, () => this.o.catalog.current());
-    const off = this.o.catalog.onChange(() => feed.invalidate());
-    let running: Promise<unknown> = Promise.resolve();
-    let stopped = false;
-    const tick = (): void => {
-      running = running
-        .then(() => (stopped ? null : feed.tick()))
-        .catch((err: unknown) => this.ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'SLO board feed tick failed'));
-    };
-    tick();
-    const timer = setInterval(tick, intervalMs);
-    timer.unref();
-    return {
-      stop: async () => {
-        stopped = true;
-        off();
-        clearInterval(timer);
-        await running;
-      },
-    };
   }
 }
 

@@ -3,6 +3,8 @@ import { MINUTE_MS } from '../definitions/duration.js';
 import { evaluateSloSeries } from '../replay/history.js';
 import { sliChangesSince, writeBoardRows, type BoardRow } from '../store/board.js';
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import type { Logger } from '../../observability/logger.js';
+import type { SloCatalog } from '../definitions/catalog.js';
 
 export interface BoardFeedReport {
   slos: number;
@@ -102,4 +104,36 @@ export class SloBoardFeed {
     this.marker = invalidations === this.invalidations ? Math.min(changed.newestIngestedMs, now - SETTLE_MS) : 0;
     return report;
   }
+}
+
+/**
+ * Runs the board feed of `catalog`'s SLOs on its period: a failed tick is logged and retried on
+ * the next one, and changed definitions redo the whole backfill (they change every minute's
+ * evaluation).
+ */
+export function startBoardFeed(
+  wh: Warehouse,
+  catalog: SloCatalog,
+  o: { intervalMs: number; maxBackfillMinutes?: number; logger: Logger },
+): { stop(): Promise<void> } {
+  const feed = new SloBoardFeed(wh, () => catalog.current(), o.maxBackfillMinutes !== undefined ? { maxBackfillMinutes: o.maxBackfillMinutes } : {});
+  const unsubscribe = catalog.onChange(() => feed.invalidate());
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const tick = (): void => {
+    running = running
+      .then(() => (stopped ? null : feed.tick()))
+      .catch((err: unknown) => o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'SLO board feed tick failed'));
+  };
+  tick();
+  const timer = setInterval(tick, o.intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      unsubscribe();
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

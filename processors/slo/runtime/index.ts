@@ -3,4 +3,4 @@ export type { SloEvaluatorOptions } from './options.js';
 export { WatermarkTracker, type WatermarkOptions } from './watermark.js';
 export { qualityScores } from '../store/quality.js';
 export { startSloRuntime, type SloRuntime, type SloRuntimeOptions } from './wire.js';
-export { refreshSloBoard, SloBoardFeed, type BoardFeedReport, type SloBoardFeedOptions } from './board-feed.js';
+export { refreshSloBoard, SloBoardFeed, startBoardFeed, type BoardFeedReport, type SloBoardFeedOptions } from './board-feed.js';
