@@ -10,6 +10,8 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerSloRoutes } from './routes/slos.js';
 import { registerFinanceRoutes } from './routes/finance.js';
 import { registerStatusRoutes } from './routes/status.js';
+import { registerSeriesRoutes } from './routes/series.js';
+import { registerChartAssets } from './status-page/assets.js';
 import { createServices } from './services/index.js';
 
 const API_DESCRIPTION = `Query API of the SLO and incident-economics pipeline.
@@ -72,6 +74,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerSloRoutes(app, keys, opts, services);
   registerFinanceRoutes(app, keys, opts, services);
   registerStatusRoutes(app, keys, opts, services);
+  registerSeriesRoutes(app, keys, opts, services);
+  registerChartAssets(app);
   await app.ready();
   return app;
 }

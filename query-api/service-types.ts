@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BacktestResult } from '../processors/slo/index.js';
+import type { SeriesQuery, StatusSeries } from './services/series-service.js';
 
 /**
  * The shapes the API answers with, as zod schemas (they document the OpenAPI responses)
@@ -271,5 +272,6 @@ export interface Services {
   pnl(filter: PnlFilter): Promise<PnlRow[]>;
   incidents(filter: IncidentFilter): Promise<{ items: IncidentSummary[]; total: number }>;
   incident(id: string): Promise<IncidentDetail | undefined>;
+  statusSeries(query: SeriesQuery): Promise<StatusSeries>;
   reportingCurrency: string;
 }

@@ -1,6 +1,7 @@
 import type { ResolvedApiOptions } from '../options.js';
 import type { Services } from '../service-types.js';
 import { FinanceService } from './finance-service.js';
+import { SeriesService } from './series-service.js';
 import { SloService } from './slo-service.js';
 
 export { SloService } from './slo-service.js';
@@ -10,6 +11,13 @@ export { FinanceService } from './finance-service.js';
 export function createServices(opts: ResolvedApiOptions): Services {
   const slo = new SloService(opts.warehouse, opts.slos, opts.now, opts.statusCacheMs);
   const finance = new FinanceService(opts.warehouse, opts.reportingCurrency);
+  const series = new SeriesService({
+    wh: opts.warehouse,
+    definitions: () => slo.definitions(),
+    evaluationTime: () => slo.evaluationTime(),
+    reportingCurrency: opts.reportingCurrency,
+    health: opts.health,
+  });
   return {
     reportingCurrency: opts.reportingCurrency,
     sloList: async () => slo.list(),
@@ -20,5 +28,6 @@ export function createServices(opts: ResolvedApiOptions): Services {
     pnl: (f) => finance.pnl(f),
     incidents: (f) => finance.incidents(f),
     incident: (id) => finance.incident(id),
+    statusSeries: (q) => series.statusSeries(q),
   };
 }

@@ -42,6 +42,7 @@ describe('OpenAPI document', () => {
       [
         '/livez',
         '/status/data',
+        '/status/series',
         '/v1/alerts',
         '/v1/backtest',
         '/v1/health',

@@ -1,0 +1,229 @@
+import { FACT_TABLE } from '../../processors/contracts/index.js';
+import { formatMinor } from '../../processors/economics/money.js';
+import { reportingDigits } from '../../processors/economics/pnl.js';
+import { sloWindow, type SloDefinition } from '../../processors/slo/index.js';
+import type { Warehouse } from '../../sinks/warehouse/types.js';
+import type { HealthProvider } from '../options.js';
+
+/**
+ * The time series the status page draws: every SLO's SLI, remaining error budget and burn
+ * rates over its window, incident cost per UTC day, and how old the data is.
+ *
+ * SLO curves are read from `slo_board_minute` (dwh/sql/030_slo_board.sql), which the board
+ * feed fills with the SLO engine's own evaluation of every minute; nothing is re-evaluated
+ * here, so a curve's last point, a Grafana board and `slo status` agree. Daily cost sums the
+ * money facts (`incident_cost_facts`) with the P&L's formulas, as exact decimal strings.
+ */
+
+const MINUTE_S = 60;
+const DAY_MS = 86_400_000;
+
+export interface SeriesQuery {
+  /** Points per SLO curve at most (each the evaluation at the end of its bucket). */
+  points: number;
+  /** UTC days of incident cost, ending with the day of the evaluation time. */
+  days: number;
+}
+
+export interface SloPoint {
+  at: string;
+  sli: number | null;
+  error_budget_remaining: number;
+  burn_rates: Record<string, number>;
+}
+
+export interface SloSeries {
+  slo_id: string;
+  service: string;
+  target: number;
+  time_window: string;
+  /** First and last evaluation shown: the window ending at the board's newest minute, from its first minute at most. */
+  from: string | null;
+  to: string | null;
+  step_minutes: number;
+  points: SloPoint[];
+}
+
+export interface CostDay {
+  day: string;
+  compensation_cost: string;
+  refund_cost: string;
+  lost_revenue: string;
+  total_cost: string;
+  incidents: number;
+  unconverted: number;
+}
+
+export interface CostByDay {
+  currency: string;
+  from: string;
+  to: string;
+  days: CostDay[];
+}
+
+export interface DataAge {
+  checked_at: string;
+  /** When the newest fact row was written (`_ingested_at`), and how long ago. */
+  newest_ingested_at: string | null;
+  ingest_age_seconds: number | null;
+  /** The newest event time the facts hold, and how long before `checked_at` it is. */
+  newest_event_at: string | null;
+  event_age_seconds: number | null;
+  /** What the running pipeline reports, when one reports to this API. */
+  pipeline: { status: string; watermark: string | null; notes: string[] } | null;
+}
+
+export interface StatusSeries {
+  generated_at: string;
+  evaluated_at: string;
+  data_age: DataAge;
+  slos: SloSeries[];
+  cost: CostByDay;
+}
+
+export interface SeriesSources {
+  wh: Warehouse;
+  definitions: () => readonly SloDefinition[];
+  /** The status page's "now": the same evaluation time as the SLO status. */
+  evaluationTime: () => Promise<Date>;
+  reportingCurrency: string;
+  health: HealthProvider | undefined;
+}
+
+const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const ageSeconds = (nowMs: number, ms: number): number | null => (ms > 0 ? Math.max(0, Math.round((nowMs - ms) / 1000)) : null);
+
+export class SeriesService {
+  private readonly digits: number;
+
+  constructor(private readonly src: SeriesSources) {
+    this.digits = reportingDigits(src.reportingCurrency);
+  }
+
+  async statusSeries(q: SeriesQuery): Promise<StatusSeries> {
+    const slos = this.src.definitions();
+    const at = await this.src.evaluationTime();
+    const series = await this.sloSeries(slos, q.points);
+    const cost = await this.costByDay(at, q.days);
+    const age = await this.dataAge();
+    return { generated_at: new Date().toISOString(), evaluated_at: at.toISOString(), data_age: age, slos: series, cost };
+  }
+
+  /** Each SLO's curve: its window ending at the board's newest minute, in at most `points` buckets. */
+  async sloSeries(slos: readonly SloDefinition[], points: number): Promise<SloSeries[]> {
+    const spans = await this.src.wh.query<{ slo_id: string; first_s: string | number; last_s: string | number }>(
+      `SELECT slo_id, toUnixTimestamp(min(minute)) AS first_s, toUnixTimestamp(max(minute)) AS last_s
+       FROM slo_board_minute WHERE slo_id IN {ids:Array(String)} GROUP BY slo_id`,
+      { ids: slos.map((s) => s.id) },
+    );
+    const bySlo = new Map(spans.map((s) => [s.slo_id, { first: Number(s.first_s), last: Number(s.last_s) }]));
+    const out: SloSeries[] = [];
+    for (const slo of slos) {
+      const span = bySlo.get(slo.id);
+      const base = { slo_id: slo.id, service: slo.service, target: slo.target, time_window: slo.window.text };
+      if (!span) {
+        out.push({ ...base, from: null, to: null, step_minutes: 1, points: [] });
+        continue;
+      }
+      const windowFrom = sloWindow(slo, span.last * 1000).fromMinute * MINUTE_S;
+      const from = Math.max(windowFrom, span.first);
+      const stepMinutes = Math.max(1, Math.ceil((span.last - from) / MINUTE_S / Math.max(1, points - 1)));
+      const rows = await this.bucketed(slo.id, from, span.last, stepMinutes * MINUTE_S);
+      out.push({ ...base, from: iso(from * 1000), to: iso(span.last * 1000), step_minutes: stepMinutes, points: rows });
+    }
+    return out;
+  }
+
+  /**
+   * Buckets of `step` seconds ending at `to`; each gives the evaluation at its newest minute
+   * (an evaluation already covers its windows, so sampling is exact where averaging is not).
+   * The figures travel in one tuple so a minute without traffic (SLI null) is not skipped.
+   */
+  private async bucketed(sloId: string, from: number, to: number, step: number): Promise<SloPoint[]> {
+    const rows = await this.src.wh.query<{ at_s: string | number; sli: number | null; budget: number; burn: Record<string, number> }>(
+      `SELECT at_s, e.1 AS sli, e.2 AS budget, e.3 AS burn
+       FROM (
+         SELECT toUnixTimestamp(max(minute)) AS at_s, argMax(tuple(sli, error_budget_remaining, burn_rates), minute) AS e
+         FROM slo_board_minute FINAL
+         WHERE slo_id = {slo:String} AND minute >= toDateTime({from:UInt32}, 'UTC') AND minute <= toDateTime({to:UInt32}, 'UTC')
+         GROUP BY intDiv({to:UInt32} - toUnixTimestamp(minute), {step:UInt32})
+       )
+       ORDER BY at_s`,
+      { slo: sloId, from, to, step },
+    );
+    return rows.map((r) => ({
+      at: new Date(Number(r.at_s) * 1000).toISOString(),
+      sli: r.sli === null ? null : Number(r.sli),
+      error_budget_remaining: Number(r.budget),
+      burn_rates: Object.fromEntries(Object.entries(r.burn).map(([w, v]) => [w, Number(v)])),
+    }));
+  }
+
+  /**
+   * Cost per UTC day of the money events (the P&L's `occurred_at` dating), every day of the
+   * range listed (zero when nothing was spent), ending with the later of the evaluation day
+   * and the newest money event's day.
+   */
+  async costByDay(at: Date, days: number): Promise<CostByDay> {
+    const rc = this.src.reportingCurrency;
+    const [newest] = await this.src.wh.query<{ ms: string | number }>(
+      `SELECT toUnixTimestamp64Milli(max(occurred_at)) AS ms FROM incident_cost_facts WHERE reporting_currency = {rc:String}`,
+      { rc },
+    );
+    const endDay = Math.floor(Math.max(at.getTime() - 1, Number(newest?.ms ?? 0)) / DAY_MS) * DAY_MS;
+    const startDay = endDay - (days - 1) * DAY_MS;
+    const rows = await this.src.wh.query<{ day: string; c: string; rf: string; lr: string; n: string | number; u: string | number }>(
+      `SELECT toString(toDate(occurred_at, 'UTC')) AS day, toString(sum(toInt128(compensation_minor))) AS c,
+              toString(sum(toInt128(refund_minor))) AS rf, toString(sum(toInt128(lost_revenue_minor))) AS lr,
+              uniqExact(incident_id) AS n, countIf(unconverted = 1) AS u
+       FROM incident_cost_facts FINAL
+       WHERE reporting_currency = {rc:String}
+         AND occurred_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND occurred_at < fromUnixTimestamp64Milli({end:Int64}, 'UTC')
+       GROUP BY day`,
+      { rc, from: startDay, end: endDay + DAY_MS },
+    );
+    const byDay = new Map(rows.map((r) => [r.day, r]));
+    const money = (minor: bigint): string => formatMinor(minor, this.digits);
+    const out: CostDay[] = [];
+    for (let d = startDay; d <= endDay; d += DAY_MS) {
+      const r = byDay.get(isoDay(d));
+      const c = BigInt(r?.c ?? 0);
+      const rf = BigInt(r?.rf ?? 0);
+      const lr = BigInt(r?.lr ?? 0);
+      out.push({
+        day: isoDay(d),
+        compensation_cost: money(c),
+        refund_cost: money(rf),
+        lost_revenue: money(lr),
+        total_cost: money(c + rf + lr),
+        incidents: Number(r?.n ?? 0),
+        unconverted: Number(r?.u ?? 0),
+      });
+    }
+    return { currency: rc, from: isoDay(startDay), to: isoDay(endDay), days: out };
+  }
+
+  /** The newest fact row written and the newest event time, over every fact table, and the pipeline's own report. */
+  async dataAge(): Promise<DataAge> {
+    // Table names come from the contracts' constant map, never from a request.
+    const union = Object.values(FACT_TABLE)
+      .map((t) => `SELECT toUnixTimestamp64Milli(max(_ingested_at)) AS ingested_ms, toUnixTimestamp64Milli(max(occurred_at)) AS event_ms FROM ${t}`)
+      .join(' UNION ALL ');
+    const [row] = await this.src.wh.query<{ ingested_ms: string | number; event_ms: string | number }>(
+      `SELECT max(ingested_ms) AS ingested_ms, max(event_ms) AS event_ms FROM (${union})`,
+    );
+    const pipeline = this.src.health ? await this.src.health() : undefined;
+    const now = Date.now();
+    const ingested = Number(row?.ingested_ms ?? 0);
+    const event = Number(row?.event_ms ?? 0);
+    return {
+      checked_at: new Date(now).toISOString(),
+      newest_ingested_at: iso(ingested),
+      ingest_age_seconds: ageSeconds(now, ingested),
+      newest_event_at: iso(event),
+      event_age_seconds: ageSeconds(now, event),
+      pipeline: pipeline ? { status: pipeline.status, watermark: pipeline.watermark ?? null, notes: pipeline.notes ?? [] } : null,
+    };
+  }
+}

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { queryPnl } from '../../processors/economics/warehouse/index.js';
+import { evaluateSloSeries, latestEventTime } from '../../processors/slo/index.js';
+import { projectPath } from '../../processors/util/project-path.js';
+import { warehouseHealth } from '../../query-api/routes/health.js';
+import type { StatusSeries } from '../../query-api/services/series-service.js';
+import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
+import { surfaceFixture, type SurfaceFixture } from './fixture.js';
+import { KEYS, auth, json, testApi } from './support.js';
+
+type ErrorBody = { error: { code: string; message: string; field?: string } };
+const DAY_MS = 86_400_000;
+
+describe('status page series on simulated traffic', () => {
+  let f: SurfaceFixture;
+  let app: FastifyInstance;
+  let open: FastifyInstance;
+  const get = (url: string, role: keyof typeof KEYS = 'viewer') => app.inject({ url, headers: auth(role) });
+
+  beforeAll(async () => {
+    f = await surfaceFixture();
+    app = await testApi(f.t.wh, { sloDir: projectPath('slos'), auth: { publicStatus: false } });
+    open = await testApi(f.t.wh, {
+      sloDir: projectPath('slos'),
+      auth: { publicStatus: true },
+      health: () => ({ status: 'degraded', topics: [], watermark: '2026-01-02T03:04:00.000Z', notes: ['stale: test note'] }),
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await open?.close();
+    await f?.t.drop();
+  });
+
+  it('gives every SLO its curve over the window, each point the board row (the engine) at its minute', async () => {
+    const res = await get('/status/series?points=50');
+    expect(res.statusCode).toBe(200);
+    const body = json<StatusSeries>(res.body);
+    expect(body.slos.map((s) => s.slo_id)).toEqual(f.slos.map((s) => s.id));
+    const [span] = await f.t.wh.query<{ first_s: string; last_s: string }>(
+      'SELECT toUnixTimestamp(min(minute)) AS first_s, toUnixTimestamp(max(minute)) AS last_s FROM slo_board_minute',
+    );
+    const first = Number(span?.first_s) * 1000;
+    const last = Number(span?.last_s) * 1000;
+    for (const s of body.slos) {
+      const slo = f.slos.find((d) => d.id === s.slo_id);
+      // Two simulated days are shorter than every window here: the curve starts at the board's first minute.
+      expect(s.from, s.slo_id).toBe(new Date(first).toISOString());
+      expect(s.to, s.slo_id).toBe(new Date(last).toISOString());
+      expect(s.step_minutes).toBe(Math.ceil((last - first) / 60_000 / 49));
+      expect(s.points.length).toBeLessThanOrEqual(50);
+      expect(s.points.at(-1)?.at).toBe(s.to);
+      // Buckets end at `to`: every point is a whole number of steps before it.
+      for (const p of s.points) expect((last - Date.parse(p.at)) % (s.step_minutes * 60_000), p.at).toBe(0);
+      expect(s.points.length).toBe(Math.floor((last - first) / (s.step_minutes * 60_000)) + 1);
+      const board = await f.t.wh.query<{ at_s: string; sli: number | null; budget: number; burn: Record<string, number> }>(
+        `SELECT toUnixTimestamp(minute) AS at_s, sli, error_budget_remaining AS budget, burn_rates AS burn
+         FROM slo_board_minute FINAL WHERE slo_id = {id:String} AND minute IN {minutes:Array(DateTime)} ORDER BY minute`,
+        { id: s.slo_id, minutes: s.points.map((p) => Date.parse(p.at) / 1000) },
+      );
+      expect(s.points).toEqual(
+        board.map((b) => ({ at: new Date(Number(b.at_s) * 1000).toISOString(), sli: b.sli, error_budget_remaining: b.budget, burn_rates: b.burn })),
+      );
+      // And the board holds what the SLO engine evaluates at those minutes.
+      for (const p of [s.points[0], s.points.at(-1)]) {
+        const at = Date.parse(p?.at ?? '');
+        const [engine] = slo ? await evaluateSloSeries(f.t.wh, slo, at, at) : [];
+        expect({ sli: p?.sli, budget: p?.error_budget_remaining, burn: p?.burn_rates }).toEqual({
+          sli: engine?.sli,
+          budget: engine?.error_budget_remaining,
+          burn: engine?.burn_rates,
+        });
+      }
+    }
+  });
+
+  it('gives the incident cost of every day, each equal to the P&L of that day, ending at the evaluation day', async () => {
+    const body = json<StatusSeries>((await get('/status/series?days=5')).body);
+    const at = (await latestEventTime(f.t.wh)) ?? 0;
+    expect(body.evaluated_at).toBe(new Date(at).toISOString());
+    expect(body.cost.currency).toBe('EUR');
+    expect(body.cost.days).toHaveLength(5);
+    expect(body.cost.days.map((d) => d.day)).toEqual([4, 3, 2, 1, 0].map((k) => new Date(Math.floor((at - 1) / DAY_MS) * DAY_MS - k * DAY_MS).toISOString().slice(0, 10)));
+    expect([body.cost.from, body.cost.to]).toEqual([body.cost.days[0]?.day, body.cost.days[4]?.day]);
+    for (const d of body.cost.days) {
+      const [pnl] = await queryPnl(f.t.wh, { from: d.day, to: d.day });
+      expect(d, d.day).toEqual({
+        day: d.day,
+        compensation_cost: pnl?.compensation_cost,
+        refund_cost: pnl?.refund_cost,
+        lost_revenue: pnl?.lost_revenue,
+        total_cost: pnl?.total_cost,
+        incidents: pnl?.incidents,
+        unconverted: pnl?.unconverted,
+      });
+    }
+    // The simulated money falls inside these five days: together they are the whole P&L.
+    const [total] = await queryPnl(f.t.wh, {});
+    const cents = body.cost.days.reduce((n, d) => n + BigInt(d.total_cost.replace('.', '')), 0n);
+    expect(cents).toBe(BigInt(total?.total_cost.replace('.', '') ?? 'x'));
+    expect(cents).toBeGreaterThan(0n);
+  });
+
+  it('tells the data age: the newest fact written and the newest event time, as health sees them', async () => {
+    const body = json<StatusSeries>((await get('/status/series')).body);
+    const health = await warehouseHealth(f.t.wh);
+    const newest = (k: 'last_event_at' | 'last_ingested_at') => health.facts.map((x) => x[k] ?? '').sort().at(-1);
+    expect(body.data_age.newest_event_at).toBe(newest('last_event_at'));
+    expect(body.data_age.newest_ingested_at).toBe(newest('last_ingested_at'));
+    const checked = Date.parse(body.data_age.checked_at);
+    expect(body.data_age.ingest_age_seconds).toBe(Math.round((checked - Date.parse(body.data_age.newest_ingested_at ?? '')) / 1000));
+    expect(body.data_age.event_age_seconds).toBe(Math.round((checked - Date.parse(body.data_age.newest_event_at ?? '')) / 1000));
+    expect(body.data_age.pipeline).toBeNull();
+    const reported = json<StatusSeries>((await open.inject({ url: '/status/series' })).body);
+    expect(reported.data_age.pipeline).toEqual({ status: 'degraded', watermark: '2026-01-02T03:04:00.000Z', notes: ['stale: test note'] });
+  });
+
+  it('answers any role the status page data answers, nobody without a key unless public', async () => {
+    for (const role of Object.keys(KEYS) as Array<keyof typeof KEYS>) expect((await get('/status/series?points=2&days=1', role)).statusCode, role).toBe(200);
+    expect((await app.inject({ url: '/status/series' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/status/series', headers: { authorization: 'Bearer not-a-key' } })).statusCode).toBe(401);
+    expect((await open.inject({ url: '/status/series?points=2&days=1' })).statusCode).toBe(200);
+  });
+
+  it('names the bad parameter', async () => {
+    const cases: Array<[string, string]> = [
+      ['points=1', 'query.points'],
+      ['points=1001', 'query.points'],
+      ['days=0', 'query.days'],
+      ['days=x', 'query.days'],
+      ['slo=a', 'query'],
+    ];
+    for (const [q, field] of cases) {
+      const res = await get(`/status/series?${q}`);
+      expect(res.statusCode, q).toBe(400);
+      expect(json<ErrorBody>(res.body).error, q).toMatchObject({ code: 'BAD_ARGUMENT', field });
+    }
+  });
+});
+
+describe('status page series before any data', () => {
+  let t: TestWarehouse;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    t = await openTestWarehouse();
+    app = await testApi(t.wh, { sloDir: projectPath('slos'), now: () => new Date('2026-03-10T12:00:00Z') });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await t?.drop();
+  });
+
+  it('lists every SLO with no points, zero cost days and no data age', async () => {
+    const body = json<StatusSeries>((await app.inject({ url: '/status/series?days=3', headers: auth('viewer') })).body);
+    expect(body.slos.length).toBeGreaterThan(0);
+    for (const s of body.slos) expect(s).toMatchObject({ from: null, to: null, points: [] });
+    expect(body.cost.days).toEqual(
+      ['2026-03-08', '2026-03-09', '2026-03-10'].map((day) => ({
+        day,
+        compensation_cost: '0.00',
+        refund_cost: '0.00',
+        lost_revenue: '0.00',
+        total_cost: '0.00',
+        incidents: 0,
+        unconverted: 0,
+      })),
+    );
+    expect(body.data_age).toMatchObject({ newest_ingested_at: null, ingest_age_seconds: null, newest_event_at: null, event_age_seconds: null, pipeline: null });
+  });
+});
