@@ -10,6 +10,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerSloRoutes } from './routes/slos.js';
 import { registerFinanceRoutes } from './routes/finance.js';
 import { registerStatusRoutes } from './routes/status.js';
+import { registerNotificationRoutes } from './routes/notifications.js';
 import { registerSeriesRoutes } from './routes/series.js';
 import { registerChartAssets } from './status-page/assets.js';
 import { createServices } from './services/index.js';
@@ -74,6 +75,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerSloRoutes(app, keys, opts, services);
   registerFinanceRoutes(app, keys, opts, services);
   registerStatusRoutes(app, keys, opts, services);
+  registerNotificationRoutes(app, keys, opts);
   registerSeriesRoutes(app, keys, opts, services);
   registerChartAssets(app);
   await app.ready();

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { AlertSeverity } from '../../processors/contracts/enums.js';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import { durationMs } from '../../processors/util/duration-text.js';
+import { loadNotifyFile, notifyMaxAgeFromEnv, NOTIFY_MAX_AGE_DEFAULT_MS, OUTBOX_DEFAULTS, type NotifyOptions } from './notify-config.js';
+import { webhookReceivers } from './webhook-receivers.js';
 
 export interface WebhookSinkOptions {
   /** Endpoint per severity; signals of a severity without an endpoint are not sent. */
@@ -19,6 +21,8 @@ export interface WebhookSinkOptions {
   maxBackoffMs?: number;
   /** Per request. @default 10_000 */
   timeoutMs?: number;
+  /** Signals evaluated longer ago than this notify nobody (null: no limit). @default 900_000 (15m) */
+  maxAgeMs?: number | null;
 }
 
 export const WEBHOOK_DEFAULTS = { giveUpAfterMs: 86_400_000, initialBackoffMs: 500, maxBackoffMs: 60_000, timeoutMs: 10_000 } as const;
@@ -60,5 +64,32 @@ export function webhookOptionsFromEnv(env: NodeJS.ProcessEnv): WebhookSinkOption
     secret: v.secret,
     endpoints: { ...(v.PAGE ? { PAGE: v.PAGE } : {}), ...(v.TICKET ? { TICKET: v.TICKET } : {}) },
     ...(v.giveUp !== undefined ? { giveUpAfterMs: durationMs(v.giveUp) as number } : {}),
+  };
+}
+
+/**
+ * Every receiver from the environment: the signed webhooks of `SLO_WEBHOOK_*` (each routed its
+ * severity) and the receivers and routes of the file named by `SLO_NOTIFY_ROUTES`, with
+ * `SLO_NOTIFY_MAX_AGE` (overrides the file's `notify_max_age`) and `SLO_WEBHOOK_GIVE_UP_AFTER`
+ * (overrides the file's `outbox.give_up_after`). Null when neither is configured; an invalid
+ * value is an INVALID_CONFIG error naming the variable, or the file, field and value.
+ */
+export function notifyOptionsFromEnv(env: NodeJS.ProcessEnv): NotifyOptions | null {
+  const webhook = webhookOptionsFromEnv(env);
+  const file = env['SLO_NOTIFY_ROUTES'] ? loadNotifyFile(env['SLO_NOTIFY_ROUTES'], env) : null;
+  if (!webhook && !file) return null;
+  const hooks = webhook ? webhookReceivers(webhook) : { receivers: [], routes: [] };
+  for (const r of hooks.receivers) {
+    if (file?.receivers.some((x) => x.name === r.name)) {
+      throw new PipelineError('INVALID_CONFIG', `${env['SLO_NOTIFY_ROUTES']}: receivers: the name ${r.name} is taken by SLO_WEBHOOK_*`, { file: env['SLO_NOTIFY_ROUTES'], field: 'receivers', value: r.name });
+    }
+  }
+  const maxAge = notifyMaxAgeFromEnv(env);
+  const outbox = file?.outbox ?? { ...OUTBOX_DEFAULTS };
+  return {
+    receivers: [...hooks.receivers, ...(file?.receivers ?? [])],
+    routes: [...hooks.routes, ...(file?.routes ?? [])],
+    outbox: webhook?.giveUpAfterMs !== undefined ? { ...outbox, giveUpAfterMs: webhook.giveUpAfterMs } : outbox,
+    maxAgeMs: maxAge !== undefined ? maxAge : file ? file.maxAgeMs : NOTIFY_MAX_AGE_DEFAULT_MS,
   };
 }

@@ -48,6 +48,8 @@ describe('OpenAPI document', () => {
         '/v1/health',
         '/v1/incidents',
         '/v1/incidents/{id}',
+        '/v1/notifications',
+        '/v1/notifications/summary',
         '/v1/pnl',
         '/v1/slos',
         '/v1/slos/status',

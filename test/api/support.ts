@@ -61,6 +61,7 @@ export function routeCases(sloId: string, incidentId: string, from: string, to: 
     { area: 'slo', request: { method: 'GET', url: `/v1/slos/${sloId}/status` } },
     { area: 'slo', request: { method: 'GET', url: `/v1/slos/${sloId}/history?from=${from}&to=${to}&step_minutes=60` } },
     { area: 'alerts', request: { method: 'GET', url: '/v1/alerts' } },
+    { area: 'alerts', request: { method: 'GET', url: '/v1/notifications' } },
     { area: 'health', request: { method: 'GET', url: '/v1/health' } },
     {
       area: 'backtest',

@@ -13,6 +13,8 @@ interface Received {
 }
 
 const SECRET = 'a-webhook-secret-of-some-length';
+/** A recent evaluation instant: older signals notify nobody (see the backfill test). */
+const RECENT = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
 
 function signal(id: string, severity: 'PAGE' | 'TICKET'): SloBreachSignal {
   return {
@@ -35,7 +37,7 @@ function signal(id: string, severity: 'PAGE' | 'TICKET'): SloBreachSignal {
     burn_rate_long: 20,
     burn_rate_short: 30,
     burn_rate_threshold: 14.4,
-    evaluated_at: Date.parse('2026-11-01T10:17:00Z'),
+    evaluated_at: RECENT,
     recommended_actions: ['use_degraded_mode'],
   };
 }
@@ -138,7 +140,7 @@ describe('signed webhook sink', () => {
   it('delivers after a restart what an earlier process enqueued and did not deliver, in evaluation order, once each', async () => {
     script.set('/later', Array.from({ length: 50 }, () => 503));
     const first = await sink({ endpoints: { PAGE: `${base}/later` }, initialBackoffMs: 1, maxBackoffMs: 2 });
-    const late = { ...signal('sig-b-resolved', 'PAGE'), status: 'RESOLVED' as const, evaluated_at: Date.parse('2026-11-01T11:00:00Z') };
+    const late = { ...signal('sig-b-resolved', 'PAGE'), status: 'RESOLVED' as const, evaluated_at: RECENT + 60_000 };
     await first.sendBreaches([late, signal('sig-a-firing', 'PAGE')]);
     // The receiver answers 503 while the first process runs; it stops (as a crash would) with both signals left.
     while (received.filter((r) => r.path === '/later').length < 5) await new Promise((r) => setTimeout(r, 5));

@@ -3,7 +3,7 @@ import { defaultCodec, type AvroCodec } from '../../codec/avro-codec.js';
 import { OUTPUT_TOPICS } from '../../contracts/topics.js';
 import type { CommittedBatch } from '../../ingest/options.js';
 import type { Producer, TopicPartition, Transport } from '../../transport/types.js';
-import { KafkaSignalSink, WarehouseSignalSink, WebhookSignalSink, webhookOptionsFromEnv, type SignalSink } from '../../../sinks/signals/index.js';
+import { KafkaSignalSink, NotificationSink, WarehouseSignalSink, notificationMetrics, notifyOptionsFromEnv, type SignalSink } from '../../../sinks/signals/index.js';
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import type { PipelineMetrics } from '../../observability/metrics.js';
 import type { SloDefinition } from '../definitions/model.js';
@@ -20,13 +20,13 @@ export interface SloRuntimeOptions {
    */
   consumerGroup?: string;
   slos: readonly SloDefinition[];
-  /** Webhooks come from SLO_WEBHOOK_PAGE_URL / SLO_WEBHOOK_TICKET_URL / SLO_WEBHOOK_SECRET. @default process.env */
+  /** Receivers come from SLO_WEBHOOK_* and SLO_NOTIFY_ROUTES (sinks/signals/README.md). @default process.env */
   env?: NodeJS.ProcessEnv;
   /** Partitions of the output topics when they are created. @default 6 */
   outputPartitions?: number;
   codec?: AvroCodec;
   logger?: Logger;
-  /** Webhook outcomes and outbox depth are counted here. @default none */
+  /** Notification outcomes and outbox depth are counted here. @default none */
   metrics?: PipelineMetrics;
   /** Anything else of the evaluator (watermark, name, cycle size, quality cadence). */
   evaluator?: Omit<SloEvaluatorOptions, 'warehouse' | 'slos' | 'sinks' | 'logger'>;
@@ -35,7 +35,8 @@ export interface SloRuntimeOptions {
 /** The SLO engine as the running pipeline uses it: evaluator plus its sinks, fed by the ingest hooks. */
 export interface SloRuntime {
   readonly evaluator: SloEvaluator;
-  readonly webhooks: WebhookSignalSink | null;
+  /** The notification outbox (webhooks, Alertmanager, PagerDuty, Slack), when any receiver is configured. */
+  readonly webhooks: NotificationSink | null;
   /** Pass to IngestPipeline's `onCommitted`. */
   onCommitted(batch: CommittedBatch): void;
   onRevoked(partitions: readonly TopicPartition[]): void;
@@ -58,16 +59,27 @@ export async function startSloRuntime(o: SloRuntimeOptions): Promise<SloRuntime>
     { topic: OUTPUT_TOPICS.quality, partitions },
   ]);
   const producer: Producer = await o.transport.producer();
-  const webhookOptions = webhookOptionsFromEnv(o.env ?? process.env);
+  const notifyOptions = notifyOptionsFromEnv(o.env ?? process.env);
   const metrics = o.metrics;
-  const webhooks = webhookOptions
-    ? new WebhookSignalSink(webhookOptions, {
+  const nm = metrics ? notificationMetrics(metrics.registry) : null;
+  const labels = new Map(o.slos.map((s) => [s.id, s.labels]));
+  const webhooks = notifyOptions
+    ? new NotificationSink(notifyOptions, {
         warehouse: o.warehouse,
+        labelsOf: (id) => labels.get(id) ?? {},
         ...(o.logger ? { logger: o.logger } : {}),
-        ...(metrics
+        ...(metrics && nm
           ? {
-              onOutcome: (severity, outcome) => metrics.webhookOutcomes.inc({ severity, outcome }),
-              onPending: (severity, pending) => metrics.outboxDepth.set({ severity }, pending),
+              onOutcome: (r, outcome, s) => {
+                nm.outcomes.inc({ receiver: r.name, type: r.type, outcome });
+                if (r.type === 'webhook') metrics.webhookOutcomes.inc({ severity: s.severity, outcome });
+              },
+              onPending: (r, pending) => {
+                nm.depth.set({ receiver: r.name, type: r.type }, pending);
+                if (r.type === 'webhook') metrics.outboxDepth.set({ severity: r.name.replace('webhook-', '').toUpperCase() }, pending);
+              },
+              onSuppressed: (n) => nm.suppressed.inc(n),
+              onFallback: (from, to, n) => nm.fallbacks.inc({ receiver: from, fallback: to }, n),
             }
           : {}),
       })
