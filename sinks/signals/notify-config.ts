@@ -134,11 +134,20 @@ export function loadNotifyFile(file: string, env: NodeJS.ProcessEnv, text?: stri
   } catch (e) {
     refuse(file, '(file)', e instanceof Error ? e.message.split('\n')[0] ?? 'unreadable' : 'unreadable');
   }
+  const receivers = valueAt(raw, ['receivers']);
+  if (Array.isArray(receivers)) {
+    receivers.forEach((r: unknown, i) => {
+      if (valueAt(r, ['type']) === 'slack' && valueAt(r, ['url']) !== undefined) {
+        refuse(file, `receivers[${i}].url`, 'a Slack webhook URL carries its token: name the environment variable holding it in url_env');
+      }
+    });
+  }
   const parsed = NotifyFile.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path ?? [];
-    refuse(file, fieldOf(path), issue?.message ?? 'invalid', valueAt(raw, path));
+    const value = valueAt(raw, path);
+    refuse(file, fieldOf(path), value === undefined && issue?.code === 'invalid_type' ? 'is required' : (issue?.message ?? 'invalid'), value);
   }
   return resolveNotifyFile(file, parsed.data, env);
 }
