@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { OpenWarehouseOptions } from '../sinks/warehouse/index.js';
 import { PipelineError } from '../processors/errors/pipeline-error.js';
@@ -36,6 +38,25 @@ export function warehouseOptions(
     ...(v.clickhouse ? { clickhouseUrl: v.clickhouse } : {}),
     ...(v.database ? { database: v.database } : {}),
   };
+}
+
+/**
+ * Read commands (pnl, slo status, slo backtest, verify, backup) refuse an embedded folder
+ * holding no warehouse database: opening it would create an empty one, and a typo in `--data`
+ * would answer zeros as if they were the figures.
+ */
+export function assertWarehouseExists(options: OpenWarehouseOptions, env: NodeJS.ProcessEnv): void {
+  if (options.clickhouseUrl ?? env['CLICKHOUSE_URL']) return;
+  const dir = options.dataDir ?? './.slo-data';
+  const database = options.database ?? env['CLICKHOUSE_DATABASE'] ?? 'slo';
+  // The engine keeps one `metadata/<database>.sql` per database of the folder.
+  if (existsSync(join(resolve(dir), 'metadata', `${database}.sql`))) return;
+  const what = existsSync(resolve(dir)) ? `holds no warehouse database ${database}` : 'does not exist';
+  throw new PipelineError(
+    'BAD_ARGUMENT',
+    `--data ${dir} ${what}: nothing was ingested there (give the folder \`ingest\` or \`run\` wrote, or --clickhouse URL)`,
+    { field: 'data', value: dir },
+  );
 }
 
 /**

@@ -1,51 +1,142 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { oneLine } from '../processors/errors/pipeline-error.js';
+import { projectPath } from '../processors/util/project-path.js';
+import { runGroup, suggest, type CommandEntry, type CommandGroup } from './args.js';
 import { processIo, type CliIo } from './io.js';
 
-const USAGE = `usage: slo-pipeline <command> [options]
+/** A top-level command: how it reads in the command list, and its module (loaded when run). */
+export interface TopCommand {
+  /** Arguments and subcommands, as the command list shows them. */
+  readonly usage: string;
+  readonly summary: string;
+  load(): Promise<CommandEntry | CommandGroup>;
+}
 
-commands:
-  run                 processors + query API; embedded by default (simulator source,
-                      in-process transport, embedded ClickHouse in --data DIR)
-  ingest FILE...      process JSON Lines envelopes as if they came from Kafka [--json]
-  simulate            write (or publish) seeded simulator traffic and its ground truth
-  migrate             apply pending warehouse migrations
-  slo validate|status|backtest   SLO definitions, status, backtests
-  pnl                 incident P&L [--by DIM,...] [--from DATE] [--to DATE] [--json|--format csv]
-  verify              facts against what the warehouse recorded of them [--json] [--repair [FILE...]]
-  backup DEST         the engine's BACKUP of the database into a new folder
-  restore SRC         replace the database with a backup [--force]
-
-common options: --data DIR (embedded warehouse folder, default ./.slo-data)
-                --clickhouse URL (a ClickHouse server instead; or CLICKHOUSE_URL)`;
-
-type Command = (argv: string[], io: CliIo) => Promise<number>;
-
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  run: async () => (await import('./commands/run.js')).runCommand,
-  ingest: async () => (await import('./commands/ingest.js')).ingestCommand,
-  simulate: async () => (await import('./commands/simulate.js')).simulateCommand,
-  migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
-  slo: async () => (await import('./commands/slo.js')).sloCommand,
-  pnl: async () => (await import('./commands/pnl.js')).pnlCommand,
-  verify: async () => (await import('./commands/verify.js')).verifyCommand,
-  backup: async () => (await import('./commands/backup.js')).backupCommand,
-  restore: async () => (await import('./commands/backup.js')).restoreCommand,
+/** The command table: help, suggestions and dispatch all read it. */
+export const COMMANDS: Readonly<Record<string, TopCommand>> = {
+  run: {
+    usage: '',
+    summary: 'processors + query API; embedded by default (simulator, in-process transport, embedded ClickHouse)',
+    load: async () => {
+      const m = await import('./commands/run.js');
+      return { spec: m.RUN_SPEC, run: m.runCommand };
+    },
+  },
+  ingest: {
+    usage: 'FILE...',
+    summary: 'process JSON Lines envelopes as if they came from Kafka',
+    load: async () => {
+      const m = await import('./commands/ingest.js');
+      return { spec: m.INGEST_SPEC, run: m.ingestCommand };
+    },
+  },
+  simulate: {
+    usage: '',
+    summary: 'write (or publish) seeded simulator traffic and its ground truth',
+    load: async () => {
+      const m = await import('./commands/simulate.js');
+      return { spec: m.SIMULATE_SPEC, run: m.simulateCommand };
+    },
+  },
+  migrate: {
+    usage: '',
+    summary: 'apply pending warehouse migrations',
+    load: async () => {
+      const m = await import('./commands/migrate.js');
+      return { spec: m.MIGRATE_SPEC, run: m.migrateCommand };
+    },
+  },
+  slo: {
+    usage: '<subcommand>',
+    summary: 'SLO definitions: validate, status, backtest',
+    load: async () => (await import('./commands/slo.js')).SLO_COMMANDS,
+  },
+  pnl: {
+    usage: '',
+    summary: 'incident P&L in the reporting currency [--by DIM,...] [--from DATE] [--to DATE] [--json|--format csv]',
+    load: async () => {
+      const m = await import('./commands/pnl.js');
+      return { spec: m.PNL_SPEC, run: m.pnlCommand };
+    },
+  },
+  verify: {
+    usage: '',
+    summary: 'facts against what the warehouse recorded of them [--repair [FILE...]]',
+    load: async () => {
+      const m = await import('./commands/verify.js');
+      return { spec: m.VERIFY_SPEC, run: m.verifyCommand };
+    },
+  },
+  backup: {
+    usage: 'DEST',
+    summary: "the engine's BACKUP of the database into a new folder",
+    load: async () => {
+      const m = await import('./commands/backup.js');
+      return { spec: m.BACKUP_SPEC, run: m.backupCommand };
+    },
+  },
+  restore: {
+    usage: 'SRC',
+    summary: 'replace the database with a backup',
+    load: async () => {
+      const m = await import('./commands/backup.js');
+      return { spec: m.RESTORE_SPEC, run: m.restoreCommand };
+    },
+  },
 };
+
+export const isGroup = (c: CommandEntry | CommandGroup): c is CommandGroup => 'subcommands' in c;
+
+/** The package's version (package.json), as `--version` prints it. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+export function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => [`${name}${c.usage ? ` ${c.usage}` : ''}`, c.summary] as const);
+  const width = Math.max(...rows.map(([l]) => l.length)) + 3;
+  return [
+    'usage: slo-pipeline <command> [options]',
+    '',
+    'commands:',
+    ...rows.map(([l, s]) => `  ${l.padEnd(width)}${s}`),
+    '',
+    'options of every command:',
+    '  --data DIR          the embedded warehouse folder (default: SLO_DATA_DIR, else ./.slo-data)',
+    '  --clickhouse URL    a ClickHouse server instead (default: CLICKHOUSE_URL)',
+    '  --database NAME     the database (default: CLICKHOUSE_DATABASE, else slo)',
+    '  -h, --help          the command\'s help: every option with its default',
+    '',
+    '  slo-pipeline --version    the version',
+    '  slo-pipeline <command> --help',
+  ].join('\n');
+}
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(USAGE);
+    io.out(usage());
     return name === undefined ? 2 : 0;
   }
-  const load = COMMANDS[name];
-  if (!load) {
-    io.err(`slo-pipeline: unknown command ${JSON.stringify(name)} (try --help)`);
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`slo-pipeline ${version()}`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    const known = Object.keys(COMMANDS);
+    const guess = name.startsWith('-') ? suggest(name.replace(/^-+/, ''), ['help', 'version']) : suggest(name, known);
+    const hint = guess ? `; did you mean ${name.startsWith('-') ? `--${guess}` : guess}?` : '';
+    const what = name.startsWith('-') ? `option ${JSON.stringify(name)} before a command` : `command ${JSON.stringify(name)}`;
+    io.err(`slo-pipeline: unknown ${what}${hint} (slo-pipeline --help lists the commands)`);
     return 2;
   }
   try {
-    return await (await load())(rest, io);
+    const loaded = await command.load();
+    if (isGroup(loaded)) return await runGroup(loaded, rest, io);
+    return await loaded.run(rest, io);
   } catch (e) {
     io.err(`slo-pipeline ${name}: ${oneLine(e)}`);
     return 1;

@@ -15,27 +15,39 @@ import {
   tableRows,
   type BackupManifest,
 } from '../../sinks/warehouse/integrity/backup.js';
-import { parseFlags, WAREHOUSE_FLAGS } from '../args.js';
-import { warehouseOptions } from '../config.js';
+import { bool, parseCommand, WAREHOUSE_FLAGS, type CommandSpec } from '../args.js';
+import { assertWarehouseExists, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
 
-export const BACKUP_USAGE = `usage: slo-pipeline backup DEST [--json] [--force]
+export const BACKUP_SPEC = {
+  name: 'backup',
+  summary: "The engine's BACKUP of the whole database into a new folder DEST.",
+  args: 'DEST',
+  description:
+    'Tables, views and their data, every file with its checksum, a manifest of each table\'s rows and, for\n' +
+    'the embedded warehouse, its personal-data key file. A damaged warehouse is refused (its backup would\n' +
+    'keep the loss) unless --force. With a ClickHouse server, DEST is a path on the server, inside its\n' +
+    '`backups.allowed_path`.',
+  flags: {
+    json: bool('the manifest as JSON'),
+    force: bool('back up a damaged warehouse as it is'),
+    ...WAREHOUSE_FLAGS,
+  },
+} as const satisfies CommandSpec;
 
-The engine's own BACKUP of the whole database into the new folder DEST (tables, views and
-their data, every file with its checksum), with a manifest of each table's rows and, for the
-embedded warehouse, its personal-data key file. A damaged warehouse is refused (its backup would
-keep the loss) unless --force. With a ClickHouse server, DEST is a path on the server, inside its
-\`backups.allowed_path\`.
-common: --data DIR | --clickhouse URL [--database NAME]`;
-
-export const RESTORE_USAGE = `usage: slo-pipeline restore SRC [--json] [--force]
-
-Replaces the database with the backup in SRC (made by \`slo-pipeline backup\`) through the
-engine's RESTORE, then checks every table's rows against the backup's manifest and applies
-newer migrations. A target holding rows or detached parts is refused unless --force.
-common: --data DIR | --clickhouse URL [--database NAME]`;
-
-const FLAGS = { ...WAREHOUSE_FLAGS, json: { type: 'boolean' }, force: { type: 'boolean' } } as const;
+export const RESTORE_SPEC = {
+  name: 'restore',
+  summary: 'Replace the database with a backup made by `slo-pipeline backup`.',
+  args: 'SRC',
+  description:
+    "Restores through the engine's RESTORE, then checks every table's rows against the backup's manifest\n" +
+    'and applies newer migrations. A target holding rows or detached parts is refused unless --force.',
+  flags: {
+    json: bool('the outcome as JSON'),
+    force: bool("replace a database that holds rows (or does not load), and a personal-data key that differs from the backup's"),
+    ...WAREHOUSE_FLAGS,
+  },
+} as const satisfies CommandSpec;
 
 /** The embedded warehouse's personal-data key, kept beside its data (processors/ingest/pii-key.ts). */
 const KEY_FILE = 'pii-hmac.key';
@@ -49,8 +61,6 @@ const Manifest = z.object({
   tables: z.record(z.string(), z.number()).nullable(),
 });
 
-const wantsHelp = (argv: readonly string[]): boolean => argv.includes('--help') || argv.includes('-h');
-
 function onePath(positionals: readonly string[], what: string): string {
   const [p, extra] = positionals;
   if (!p || extra !== undefined) throw new PipelineError('BAD_ARGUMENT', `${what} takes exactly one folder`);
@@ -61,12 +71,11 @@ const isEmptyDir = (p: string): boolean => statSync(p).isDirectory() && readdirS
 
 /** `slo-pipeline backup DEST`. */
 export async function backupCommand(argv: string[], io: CliIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.out(BACKUP_USAGE);
-    return 0;
-  }
-  const { values, positionals } = parseFlags(argv, FLAGS, true);
+  const parsed = parseCommand(BACKUP_SPEC, argv, io);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const whOpts = warehouseOptions(values, io.env);
+  assertWarehouseExists(whOpts, io.env);
   const server = (whOpts.clickhouseUrl ?? io.env['CLICKHOUSE_URL']) !== undefined;
   const given = onePath(positionals, 'backup');
   let dest = given;
@@ -129,11 +138,9 @@ function databaseIn(src: string): string {
 
 /** `slo-pipeline restore SRC [--force]`. */
 export async function restoreCommand(argv: string[], io: CliIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.out(RESTORE_USAGE);
-    return 0;
-  }
-  const { values, positionals } = parseFlags(argv, FLAGS, true);
+  const parsed = parseCommand(RESTORE_SPEC, argv, io);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const whOpts = warehouseOptions(values, io.env);
   const server = (whOpts.clickhouseUrl ?? io.env['CLICKHOUSE_URL']) !== undefined;
   const given = onePath(positionals, 'restore');

@@ -8,7 +8,7 @@ import { resolvePiiKey } from '../../processors/ingest/pii-key.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import type { OutgoingMessage } from '../../processors/transport/types.js';
 import { openWarehouse, type Warehouse } from '../../sinks/warehouse/index.js';
-import { parseFlags, parseIntFlag, WAREHOUSE_FLAGS } from '../args.js';
+import { bool, checks, parseCommand, parseIntFlag, str, WAREHOUSE_FLAGS, type CommandSpec } from '../args.js';
 import { retryPolicyFromEnv, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
 import { FileDeadLetters, lineDeadLetter, topicNamedAt } from '../file-dead-letters.js';
@@ -220,12 +220,27 @@ export async function ingestFilesWithStats(
   };
 }
 
+export const INGEST_SPEC = {
+  name: 'ingest',
+  summary: 'Process JSON Lines envelopes exactly as if they came from Kafka.',
+  args: 'FILE...',
+  description:
+    'Each line is {"topic": ..., "key": ..., "value": {...}} (CONTRACTS.md). A bad line or record is\n' +
+    'dead-lettered with its reason and the rest goes on; the exit is non-zero only when a file cannot be\n' +
+    'read or the warehouse fails in a way a retry cannot fix. A terminal gets a progress line.',
+  flags: {
+    json: bool('the summary as JSON: {"read": N, "dead_lettered": N}'),
+    'batch-size': str('N', 'upper bound of records per insert batch', { default: String(DEFAULT_MAX_BATCH), check: checks.int(1) }),
+    partitions: str('N', 'partitions of each topic on the in-process transport', { default: String(FILE_PARTITIONS), check: checks.int(1) }),
+    ...WAREHOUSE_FLAGS,
+  },
+  notes: 'environment: SLO_PII_HMAC_KEY (personal-data key; embedded: kept in the folder), SLO_RETRY_FOR (default 10m)',
+} as const satisfies CommandSpec;
+
 export async function ingestCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(
-    argv,
-    { ...WAREHOUSE_FLAGS, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, partitions: { type: 'string' } },
-    true,
-  );
+  const parsed = parseCommand(INGEST_SPEC, argv, io);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length === 0) throw new PipelineError('BAD_ARGUMENT', 'ingest needs at least one FILE');
   for (const f of positionals) {
     try {

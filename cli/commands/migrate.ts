@@ -2,30 +2,29 @@ import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { loadMigrations, migrate, migrateOptionsFromEnv, renderClusterDdl, type MigrateOptions } from '../../sinks/warehouse/migrations.js';
 import { splitStatements } from '../../sinks/warehouse/sql-util.js';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
-import { parseFlags, WAREHOUSE_FLAGS } from '../args.js';
+import { bool, parseCommand, str, WAREHOUSE_FLAGS, type CommandSpec } from '../args.js';
 import type { CliIo } from '../io.js';
 import { warehouseOptions } from '../config.js';
 
-export const MIGRATE_USAGE = `usage: slo-pipeline migrate [--json] [--cluster NAME] [--print]
-
-Applies the pending warehouse migrations (dwh/sql/) and records each in schema_migrations.
-
-  --json          the report as JSON: {"applied": [...], "alreadyApplied": [...]}
-  --cluster NAME  a ClickHouse server cluster (its remote_servers name): ON CLUSTER DDL, every
-                  table a Replicated*MergeTree <table>_local with a Distributed <table> over it
-                  (default SLO_CLICKHOUSE_CLUSTER, with --clickhouse URL or CLICKHOUSE_URL)
-  --print         print the DDL instead of applying it (no warehouse is opened; the database
-                  named in Distributed tables is --database, default slo)
-common: --data DIR | --clickhouse URL [--database NAME]`;
-
-const FLAGS = { ...WAREHOUSE_FLAGS, json: { type: 'boolean' }, cluster: { type: 'string' }, print: { type: 'boolean' } } as const;
+export const MIGRATE_SPEC = {
+  name: 'migrate',
+  summary: 'Apply the pending warehouse migrations (dwh/sql/), each recorded in schema_migrations.',
+  flags: {
+    json: bool('the report as JSON: {"applied": [...], "alreadyApplied": [...]}'),
+    cluster: str(
+      'NAME',
+      'a ClickHouse server cluster (its remote_servers name): ON CLUSTER DDL, every table a Replicated*MergeTree <table>_local with a Distributed <table> over it',
+      { default: 'SLO_CLICKHOUSE_CLUSTER with a server, else none' },
+    ),
+    print: bool('print the DDL instead of applying it (no warehouse is opened; Distributed tables name --database, default slo)'),
+    ...WAREHOUSE_FLAGS,
+  },
+} as const satisfies CommandSpec;
 
 export async function migrateCommand(argv: string[], io: CliIo): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.out(MIGRATE_USAGE);
-    return 0;
-  }
-  const { values } = parseFlags(argv, FLAGS);
+  const parsed = parseCommand(MIGRATE_SPEC, argv, io);
+  if (!parsed) return 0;
+  const { values } = parsed;
   const options = warehouseOptions(values, io.env);
   const server = Boolean(options.clickhouseUrl ?? io.env['CLICKHOUSE_URL']);
   const cluster = values.cluster ?? (server ? migrateOptionsFromEnv({ kind: 'clickhouse' }, io.env).cluster : undefined);

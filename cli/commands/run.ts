@@ -15,7 +15,7 @@ import { serveWarehouse } from '../../sinks/chdb/index.js';
 import { watchDamage } from '../../sinks/warehouse/integrity/index.js';
 import type { PipelineHealthFigures } from '../../query-api/index.js';
 import { SloCatalog } from '../../processors/slo/index.js';
-import { parseDuration, parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
+import { bool, checks, parseCommand, parseDuration, parseIntFlag, parseTimeFlag, str, WAREHOUSE_FLAGS, type CommandSpec } from '../args.js';
 import { retryPolicyFromEnv, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
 import { ApiRole } from '../roles/api-role.js';
@@ -23,26 +23,46 @@ import { EvaluateRole } from '../roles/evaluate-role.js';
 import { IngestRole } from '../roles/ingest-role.js';
 import { parseRoles, ROLE_NAMES, type Role, type RoleContext, type RoleName } from '../roles/role.js';
 
-const RUN_FLAGS = {
-  ...WAREHOUSE_FLAGS,
-  role: { type: 'string' },
-  kafka: { type: 'string' },
-  duration: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'metrics-port': { type: 'string' },
-  slos: { type: 'string' },
-  seed: { type: 'string' },
-  days: { type: 'string' },
-  start: { type: 'string' },
-  'exit-when-idle': { type: 'boolean' },
-  'journeys-per-day': { type: 'string' },
-  simulate: { type: 'boolean' },
-  'no-simulate': { type: 'boolean' },
-  'no-api': { type: 'boolean' },
-  'group-id': { type: 'string' },
-  partitions: { type: 'string' },
-} as const;
+export const RUN_SPEC = {
+  name: 'run',
+  summary: 'The main job: processors + query API, as a table of roles.',
+  description:
+    'Embedded by default: the in-process transport, the embedded ClickHouse in --data DIR and the built-in\n' +
+    'simulator as the event source. With --kafka (or KAFKA_BROKERS) it consumes the input topics, with\n' +
+    '--clickhouse (or CLICKHOUSE_URL) it writes a ClickHouse server. Runs until SIGINT/SIGTERM, --duration,\n' +
+    'or with --exit-when-idle until everything published is ingested and evaluated.',
+  flags: {
+    role: str('ROLES', 'all, or a comma-separated list of ingest, evaluate, api (separate roles need Kafka)', {
+      default: 'all',
+      check: (v, flag) => {
+        if (parseRoles(v).length === 0) throw new PipelineError('BAD_ARGUMENT', `--${flag}: expected all or a comma-separated list of ${ROLE_NAMES.join(', ')}, got ${JSON.stringify(v)}`, { field: flag, value: v });
+      },
+    }),
+    kafka: str('BROKERS', 'Kafka brokers (host:port,...) to consume the input topics from', { default: 'KAFKA_BROKERS, else the in-process transport' }),
+    slos: str('DIR', 'the folder of OpenSLO definitions', { default: 'SLO_DIR, else the project\'s slos/' }),
+    host: str('HOST', 'the address the query API (and --metrics-port) listens on', { default: '127.0.0.1' }),
+    port: str('PORT', 'the query API\'s port (0: any free port)', { default: '8080', check: checks.port }),
+    'metrics-port': str('PORT', '/metrics and /health on their own port', {
+      default: "the API's port; 9464 for roles without the API; none with --no-api",
+      check: checks.port,
+    }),
+    'no-api': bool('do not serve the query API (batch runs)'),
+    duration: str('DURATION', 'stop after this long (30s, 5m, 2h)', { default: 'until SIGINT/SIGTERM', check: checks.duration }),
+    'exit-when-idle': bool('stop once everything published is ingested and evaluated (batch jobs, tests)'),
+    simulate: bool('publish simulator traffic to Kafka too (the default source only in embedded mode)'),
+    'no-simulate': bool('no simulator traffic, also in embedded mode'),
+    seed: str('N', 'simulator: the random seed', { default: '42', check: checks.int(0) }),
+    days: str('N', 'simulator: whole UTC days of traffic', { default: '2', check: checks.int(1) }),
+    start: str('TIME', 'simulator: the first day (ISO 8601 or epoch ms)', { default: 'the days ending today', check: checks.time }),
+    'journeys-per-day': str('N', 'simulator: journeys a day', { default: '10000', check: checks.int(1) }),
+    'group-id': str('ID', 'the ingest\'s Kafka consumer group', { default: 'slo-pipeline on Kafka, else one per process' }),
+    partitions: str('N', 'partitions of each topic on the in-process transport', { default: '6', check: checks.int(1) }),
+    ...WAREHOUSE_FLAGS,
+  },
+  notes:
+    'environment: KAFKA_BROKERS, CLICKHOUSE_URL, CLICKHOUSE_DATABASE, SLO_DATA_DIR, SLO_DIR, SLO_PII_HMAC_KEY,\n' +
+    'SLO_API_KEYS, SLO_REPORTING_CURRENCY, SLO_RETRY_FOR, SLO_LOG_LEVEL (README, Configuration)',
+} as const satisfies CommandSpec;
 
 /** Newest event older than this: the data is stale and health says degraded. */
 const STALE_AFTER_MS = 15 * 60_000;
@@ -63,8 +83,10 @@ async function openTransport(kafka: string | undefined, partitions: number, env:
  * `--duration` or, with `--exit-when-idle`, until everything published is ingested and evaluated.
  */
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(argv, RUN_FLAGS);
-  // Every flag is checked before anything starts.
+  const parsed = parseCommand(RUN_SPEC, argv, io);
+  if (!parsed) return 0;
+  const { values } = parsed;
+  // Every flag is checked before anything starts (each value by its spec, combinations here).
   const roleNames = parseRoles(values.role ?? 'all');
   if (roleNames.length === 0) throw new PipelineError('BAD_ARGUMENT', `--role: expected all or a comma-separated list of ${ROLE_NAMES.join(', ')}, got ${JSON.stringify(values.role)}`);
   const has = (r: RoleName): boolean => roleNames.includes(r) && !(r === 'api' && values['no-api']);

@@ -1,9 +1,9 @@
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
 import { publishRecords } from '../../processors/simulator-source.js';
-import { simulateStream, truthJson, writeSimulation } from '../../processors/simulator/index.js';
+import { DEFAULT_START, simulateStream, truthJson, writeSimulation } from '../../processors/simulator/index.js';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
 import { writeFileSync } from 'node:fs';
-import { parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
+import { bool, checks, parseCommand, parseIntFlag, parseTimeFlag, str, WAREHOUSE_FLAGS, type CommandSpec } from '../args.js';
 import type { CliIo } from '../io.js';
 
 /**
@@ -11,20 +11,30 @@ import type { CliIo } from '../io.js';
  * as JSON Lines (`--out`) or published as Avro to Kafka (`--kafka BROKERS`). Streams: a
  * month of traffic never sits in memory at once.
  */
-export async function simulateCommand(argv: string[], io: CliIo): Promise<number> {
-  // --data/--clickhouse are accepted like on every command; simulate itself writes no warehouse.
-  const { values } = parseFlags(argv, {
+export const SIMULATE_SPEC = {
+  name: 'simulate',
+  summary: 'Write (or publish to Kafka) seeded simulator traffic and its ground truth.',
+  description:
+    'Deterministic: the same seed, days and start give the same events and ids. One of --out or --kafka.\n' +
+    '--data/--clickhouse are accepted like on every command; simulate itself writes no warehouse.',
+  flags: {
+    out: str('FILE', 'write JSON Lines envelopes (the input of `slo-pipeline ingest`) to FILE'),
+    kafka: str('BROKERS', 'publish Avro records to these Kafka brokers (host:port,...) instead'),
+    truth: str('FILE', 'also write the ground truth (expected facts, SLIs, costs) as JSON'),
+    seed: str('N', 'the random seed', { default: '42', check: checks.int(0) }),
+    days: str('N', 'days of traffic', { default: '2', check: checks.int(1) }),
+    start: str('TIME', 'the first day (ISO 8601 or epoch ms)', { default: DEFAULT_START, check: checks.time }),
+    'journeys-per-day': str('N', 'journeys a day', { default: '10000', check: checks.int(1) }),
+    partitions: str('N', 'partitions of the input topics created on Kafka', { default: '6', check: checks.int(1) }),
+    json: bool('the summary as JSON; no progress lines'),
     ...WAREHOUSE_FLAGS,
-    seed: { type: 'string' },
-    days: { type: 'string' },
-    start: { type: 'string' },
-    'journeys-per-day': { type: 'string' },
-    out: { type: 'string' },
-    truth: { type: 'string' },
-    kafka: { type: 'string' },
-    partitions: { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  },
+} as const satisfies CommandSpec;
+
+export async function simulateCommand(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(SIMULATE_SPEC, argv, io);
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (!values.out && !values.kafka) throw new PipelineError('BAD_ARGUMENT', 'simulate needs --out FILE or --kafka BROKERS');
   if (values.out && values.kafka) throw new PipelineError('BAD_ARGUMENT', 'use --out or --kafka, not both');
   const codec = defaultCodec();

@@ -1,16 +1,60 @@
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
-import { backtest, evaluateSlos, formatProblem, SloCatalog, toContractStatus, type BacktestResult, type BacktestRun, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
+import { backtest, evaluateSlos, formatProblem, SloCatalog, statusInstant, toContractStatus, type BacktestResult, type BacktestRun, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
-import { parseFlags, parseIntFlag, parseTimeFlag, WAREHOUSE_FLAGS } from '../args.js';
-import { warehouseOptions } from '../config.js';
+import { bool, checks, parseCommand, parseIntFlag, parseTimeFlag, runGroup, str, WAREHOUSE_FLAGS, type CommandGroup, type CommandSpec } from '../args.js';
+import { assertWarehouseExists, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
 
-const USAGE = `usage: slo-pipeline slo <subcommand>
-  validate DIR [--json]                                   check every definition; nothing is loaded if one is invalid
-  status --slos DIR [--at ISO_TIME] [--json]              SLI, error budget, burn rates and firing alerts at a time
-  backtest --slos DIR --from T1 --to T2 [--baseline DIR] [--json]
-                                                          what the definitions would have done on recorded data
-common: --data DIR | --clickhouse URL`;
+export const VALIDATE_SPEC = {
+  name: 'slo validate',
+  summary: 'Check every definition of a folder; nothing is loaded if one is invalid.',
+  args: 'DIR',
+  flags: {
+    json: bool('{"ok": true, "slos": [...]} or {"ok": false, "problems": [...]}'),
+    ...WAREHOUSE_FLAGS,
+  },
+} as const satisfies CommandSpec;
+
+const SLOS_FLAG = str('DIR', 'the folder of OpenSLO definitions', { default: "SLO_DIR, else the project's slos/" });
+
+export const STATUS_SPEC = {
+  name: 'slo status',
+  summary: 'SLI, error budget, burn rates and firing alerts of every SLO at a time.',
+  flags: {
+    slos: SLOS_FLAG,
+    at: str('TIME', 'the evaluation time (ISO 8601 or epoch ms)', { default: 'the end of the last complete minute of stored data, as the API', check: checks.time }),
+    json: bool('a JSON array, one object per SLO (CONTRACTS.md)'),
+    ...WAREHOUSE_FLAGS,
+  },
+} as const satisfies CommandSpec;
+
+export const BACKTEST_SPEC = {
+  name: 'slo backtest',
+  summary: 'What proposed definitions would have done on recorded data, beside the current ones.',
+  flags: {
+    slos: str('DIR', 'the proposed definitions (required)'),
+    baseline: str('DIR', 'the current definitions to compare with', { default: "SLO_DIR, else the project's slos/" }),
+    from: str('TIME', 'start of the replayed span (ISO 8601; required)', { check: checks.time }),
+    to: str('TIME', 'end of the replayed span (ISO 8601; required)', { check: checks.time }),
+    step: str('MINUTES', 'minutes between points of the budget curve', { default: '60', check: checks.int(1) }),
+    json: bool('the result as JSON'),
+    ...WAREHOUSE_FLAGS,
+  },
+} as const satisfies CommandSpec;
+
+/**
+ * `slo-pipeline slo <subcommand>`: one entry per subcommand, each a spec (help, flags, checks)
+ * and what it runs. A new subcommand is one more entry.
+ */
+export const SLO_COMMANDS: CommandGroup = {
+  name: 'slo',
+  summary: 'SLO definitions: validate them, their status at a time, backtests on recorded data.',
+  subcommands: {
+    validate: { spec: VALIDATE_SPEC, run: async (argv, io) => validate(argv, io) },
+    status: { spec: STATUS_SPEC, run: (argv, io) => status(argv, io) },
+    backtest: { spec: BACKTEST_SPEC, run: (argv, io) => backtestCmd(argv, io) },
+  },
+};
 
 /** The definitions of one folder (`--slos`), else the default folder: `SLO_DIR`, else the project's `slos/`. */
 function definitionsOf(dir: string | undefined, env: NodeJS.ProcessEnv): readonly SloDefinition[] {
@@ -19,27 +63,13 @@ function definitionsOf(dir: string | undefined, env: NodeJS.ProcessEnv): readonl
 
 /** `slo-pipeline slo validate|status|backtest`. */
 export async function sloCommand(argv: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'validate':
-      return validate(rest, io);
-    case 'status':
-      return status(rest, io);
-    case 'backtest':
-      return backtestCmd(rest, io);
-    case undefined:
-    case '--help':
-    case '-h':
-    case 'help':
-      io.out(USAGE);
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new PipelineError('BAD_ARGUMENT', `unknown slo subcommand ${JSON.stringify(sub)} (validate, status or backtest)`);
-  }
+  return runGroup(SLO_COMMANDS, argv, io);
 }
 
 function validate(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseFlags(argv, { ...WAREHOUSE_FLAGS, json: { type: 'boolean' } }, true);
+  const parsed = parseCommand(VALIDATE_SPEC, argv, io);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const [dir, extra] = positionals;
   if (!dir || extra !== undefined) throw new PipelineError('BAD_ARGUMENT', 'slo validate takes exactly one folder: slo validate DIR');
   const catalog = new SloCatalog({ dir, env: io.env, checkEveryMs: Infinity });
@@ -59,11 +89,15 @@ function validate(argv: string[], io: CliIo): number {
 }
 
 async function status(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(argv, { ...WAREHOUSE_FLAGS, slos: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' } });
+  const parsed = parseCommand(STATUS_SPEC, argv, io);
+  if (!parsed) return 0;
+  const { values } = parsed;
   const slos = definitionsOf(values.slos, io.env);
-  const at = values.at !== undefined ? parseTimeFlag('at', values.at) : Date.now();
-  const wh = await openWarehouse(warehouseOptions(values, io.env), io.env);
+  const whOpts = warehouseOptions(values, io.env);
+  assertWarehouseExists(whOpts, io.env);
+  const wh = await openWarehouse(whOpts, io.env);
   try {
+    const at = values.at !== undefined ? parseTimeFlag('at', values.at) : await statusInstant(wh);
     const rows = await evaluateSlos(wh, slos, at);
     io.out(values.json ? JSON.stringify(rows.map(toContractStatus)) : statusTable(rows, at));
     return 0;
@@ -96,15 +130,9 @@ function statusTable(rows: readonly SloStatusDetail[], at: number): string {
 }
 
 async function backtestCmd(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(argv, {
-    ...WAREHOUSE_FLAGS,
-    slos: { type: 'string' },
-    baseline: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    step: { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const parsed = parseCommand(BACKTEST_SPEC, argv, io);
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (!values.slos) throw new PipelineError('BAD_ARGUMENT', 'backtest needs --slos DIR (the proposed definitions)');
   if (!values.from || !values.to) throw new PipelineError('BAD_ARGUMENT', 'backtest needs --from T1 and --to T2');
   const from = parseTimeFlag('from', values.from);
@@ -113,7 +141,9 @@ async function backtestCmd(argv: string[], io: CliIo): Promise<number> {
   const stepMinutes = values.step !== undefined ? parseIntFlag('step', values.step, 60, 1) : undefined;
   const proposed = definitionsOf(values.slos, io.env);
   const current = definitionsOf(values.baseline, io.env);
-  const wh = await openWarehouse(warehouseOptions(values, io.env), io.env);
+  const whOpts = warehouseOptions(values, io.env);
+  assertWarehouseExists(whOpts, io.env);
+  const wh = await openWarehouse(whOpts, io.env);
   try {
     const result = await backtest(wh, proposed, current, from, to, stepMinutes !== undefined ? { stepMinutes } : {});
     io.out(values.json ? JSON.stringify(result) : backtestText(result));

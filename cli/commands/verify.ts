@@ -13,52 +13,40 @@ import {
   type RepairOutcome,
   type VerifyReport,
 } from '../../sinks/warehouse/integrity/index.js';
-import { parseFlags, WAREHOUSE_FLAGS } from '../args.js';
-import { warehouseOptions } from '../config.js';
+import { bool, parseCommand, str, WAREHOUSE_FLAGS, type CommandSpec } from '../args.js';
+import { assertWarehouseExists, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
 import { ingestFiles, type IngestSummary } from './ingest.js';
 
-export const VERIFY_USAGE = `usage: slo-pipeline verify [--json] [--quick] [--repair [--ingested] [FILE...]]
-
-Checks the facts against what the warehouse recorded of them: parts the engine detached as
-damaged (with the rows they held), parts failing their checksums, every fact table against the
-tables its views filled at insert time (exact, per event), and the recorded batch ranges against
-the offsets the rows carry. Exits 0 with a summary when all is whole, else 1 with a one-line reason.
-
-  --json       the report as JSON
-  --quick      skip reading every part against its checksums (CHECK TABLE)
-  --repair     drop the damaged parts, refill view tables from the facts, re-cost incidents, and
-               open the damaged fact tables to their source again (their insert deduplication off,
-               so a replay of the same input is not taken for a duplicate). With FILE... the
-               source is ingested right away; without, ingest it (or re-read Kafka with a new
-               consumer group from the earliest offset) and run \`verify --repair\` again: once the
-               facts are whole it closes the re-admission and exits 0.
-  --ingested   with --repair: the source has been ingested again; closes re-admissions of tables
-               no second record can show whole (dead_letters)
-  --reporting-currency CUR   for the re-costing (default SLO_REPORTING_CURRENCY, else EUR)
-common: --data DIR | --clickhouse URL [--database NAME]`;
-
-const FLAGS = {
-  ...WAREHOUSE_FLAGS,
-  json: { type: 'boolean' },
-  quick: { type: 'boolean' },
-  repair: { type: 'boolean' },
-  ingested: { type: 'boolean' },
-  'reporting-currency': { type: 'string' },
-} as const;
+export const VERIFY_SPEC = {
+  name: 'verify',
+  summary: 'Check the facts against what the warehouse recorded of them; non-zero exit on a difference.',
+  args: '[FILE...]',
+  description:
+    'Checks parts the engine detached as damaged (with the rows they held), parts failing their checksums,\n' +
+    'every fact table against the tables its views filled at insert time (exact, per event), and the\n' +
+    'recorded batch ranges against the offsets the rows carry. Exits 0 with a summary when all is whole,\n' +
+    'else 1 with a one-line reason. FILE... (with --repair) is the source to ingest again.',
+  flags: {
+    json: bool('the report as JSON'),
+    quick: bool('skip reading every part against its checksums (CHECK TABLE)'),
+    repair: bool(
+      'drop the damaged parts, refill view tables from the facts, re-cost incidents and open the damaged fact tables to their source again; with FILE... the source is ingested right away, else ingest it and run verify --repair again',
+    ),
+    ingested: bool('with --repair: the source has been ingested again; closes re-admissions no second record can show whole (dead_letters)'),
+    'reporting-currency': str('CUR', 'the currency of the re-costing', { default: 'SLO_REPORTING_CURRENCY, else EUR' }),
+    ...WAREHOUSE_FLAGS,
+  },
+} as const satisfies CommandSpec;
 
 /** The migration creating `warehouse_repairs`, where a repair records what it does. */
 const REPAIR_LEDGER = '006_warehouse_repairs.sql';
 
-const wantsHelp = (argv: readonly string[]): boolean => argv.includes('--help') || argv.includes('-h');
-
 /** `slo-pipeline verify`: facts against the recorded batches; non-zero exit on a difference (CONTRACTS.md). */
 export async function verifyCommand(argv: string[], io: CliIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.out(VERIFY_USAGE);
-    return 0;
-  }
-  const { values, positionals } = parseFlags(argv, FLAGS, true);
+  const parsed = parseCommand(VERIFY_SPEC, argv, io);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (values.ingested && !values.repair) throw new PipelineError('BAD_ARGUMENT', '--ingested goes with --repair');
   if (positionals.length > 0 && !values.repair) {
     throw new PipelineError('BAD_ARGUMENT', 'verify reads FILEs only with --repair (they are the source to re-admit)');
@@ -72,6 +60,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
   }
   const checksums = !values.quick;
   const whOpts = warehouseOptions(values, io.env);
+  assertWarehouseExists(whOpts, io.env);
   // Damage is what this command is for: the open reports it instead of refusing.
   const wh = await openWarehouse({ ...whOpts, damage: 'ignore', migrate: false, ...(values.repair ? { access: 'write' as const } : {}) }, io.env);
   try {
