@@ -298,7 +298,7 @@ describe('default alert thresholds', () => {
       'PAGE 13.44x 1h/5m',
       'PAGE 5.6x 6h/30m',
       'TICKET 2.8x 1d/2h',
-      'TICKET 0.933333333x 3d/6h',
+      'TICKET 1x 3d/6h',
     ]);
   });
 

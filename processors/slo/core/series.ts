@@ -58,13 +58,17 @@ export class UnitSeries {
   }
 }
 
-/** Slice units of minute counts; exported for the incremental evaluator, which slices the same way. */
-export function sliceUnit(good: number, total: number, sliceTarget: number): Sums {
+/**
+ * Slice units of minute counts; exported for the incremental evaluator, which slices the same way.
+ * `sliceTarget` null (RatioTimeslices): the slice's own ratio is its good share of one unit.
+ */
+export function sliceUnit(good: number, total: number, sliceTarget: number | null): Sums {
   if (total <= 0) return { good: 0, total: 0 };
+  if (sliceTarget === null) return { good: good / total, total: 1 };
   return { good: good / total >= sliceTarget ? 1 : 0, total: 1 };
 }
 
-function toSlices(c: MinuteCounts, s: number, sliceTarget: number): MinuteCounts {
+function toSlices(c: MinuteCounts, s: number, sliceTarget: number | null): MinuteCounts {
   const n = c.total.length;
   const out = emptyCounts(c.start, n);
   let g = 0;

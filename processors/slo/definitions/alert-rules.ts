@@ -1,37 +1,64 @@
 import type { AlertSeverity } from '../../contracts/enums.js';
-import { DAY_MIN, fixedMinutes } from './duration.js';
+import { DAY_MIN, fixedMinutes, HOUR_MIN } from './duration.js';
 import type { AlertRule } from './model.js';
 
 /**
- * Multi-window, multi-burn-rate defaults (CONTRACTS.md), stated for a 30-day budget:
- * page 14.4x over 1h and 5m (2% of the budget in an hour), 6x over 6h and 30m (5% in
- * six hours); ticket 3x over 1d and 2h (10% in a day), 1x over 3d and 6h (10% in three days).
+ * Multi-window, multi-burn-rate defaults (CONTRACTS.md), stated as the share of the error
+ * budget each rule lets go before it fires, whatever the SLO's period:
+ * page when 2% of the budget is spent in 1h (checked again over 5m) or 5% in 6h (30m);
+ * ticket when 10% is spent in 1d (2h) or 10% in 3d (6h).
  */
-export const DEFAULT_RULES_30D: ReadonlyArray<Omit<AlertRule, 'longMinutes' | 'shortMinutes'>> = [
-  { severity: 'PAGE', threshold: 14.4, longWindow: '1h', shortWindow: '5m' },
-  { severity: 'PAGE', threshold: 6, longWindow: '6h', shortWindow: '30m' },
-  { severity: 'TICKET', threshold: 3, longWindow: '1d', shortWindow: '2h' },
-  { severity: 'TICKET', threshold: 1, longWindow: '3d', shortWindow: '6h' },
+export const DEFAULT_BUDGET_RULES: ReadonlyArray<{ severity: AlertSeverity; budgetFraction: number; longWindow: string; shortWindow: string }> = [
+  { severity: 'PAGE', budgetFraction: 0.02, longWindow: '1h', shortWindow: '5m' },
+  { severity: 'PAGE', budgetFraction: 0.05, longWindow: '6h', shortWindow: '30m' },
+  { severity: 'TICKET', budgetFraction: 0.1, longWindow: '1d', shortWindow: '2h' },
+  { severity: 'TICKET', budgetFraction: 0.1, longWindow: '3d', shortWindow: '6h' },
 ];
 
-const BASE_BUDGET_MINUTES = 30 * DAY_MIN;
-
 /**
- * Default rules for an SLO window of `windowMinutes`. The factors keep their meaning
- * (share of the budget spent in the long window), so they scale with the window:
- * a 28-day SLO pages at 14.4 * 28/30 = 13.44x. Calendar months count as 30 days.
+ * Burn-rate factor that spends `budgetFraction` of a `periodMinutes` budget in `longMinutes`
+ * (Sloth's formula): factor = budgetFraction * period / long window. A burn rate of 1 spends
+ * exactly the whole budget in one period, so a factor below 1 would alert on a burn that
+ * never exhausts the budget: factors are never below 1.
+ *
+ * 30d: 14.4, 6, 3, 1 (as Sloth). 28d: 13.44, 5.6, 2.8, 1 (Sloth: 0.9333 for the last,
+ * raised to 1 by the floor). 7d: 3.36, 1.4, 1, 1. 90d (1Q): 43.2, 18, 9, 3.
  */
-export function defaultRules(windowMinutes: number): AlertRule[] {
-  const scale = windowMinutes / BASE_BUDGET_MINUTES;
-  return DEFAULT_RULES_30D.map((r) => ({
-    ...r,
-    threshold: roundFactor(r.threshold * scale),
-    longMinutes: fixedMinutes(r.longWindow) ?? 0,
-    shortMinutes: fixedMinutes(r.shortWindow) ?? 0,
-  }));
+export function budgetFactor(budgetFraction: number, periodMinutes: number, longMinutes: number): number {
+  return Math.max(1, roundFactor((budgetFraction * periodMinutes) / longMinutes));
 }
 
-/** Scaled factors are rounded to 1e-9 so 14.4 * 30/30 stays exactly 14.4. */
+/**
+ * Default rules for an SLO whose budget period is `periodMinutes` (rolling windows: their
+ * length; calendar windows: 7d a week, 30d a month, 90d a quarter, 365d a year). A rule
+ * whose long window is longer than the period is left out: it would look past the budget
+ * it guards (a 1d SLO keeps the 1h and 6h pages and the 1d ticket).
+ */
+export function defaultRules(periodMinutes: number): AlertRule[] {
+  const out: AlertRule[] = [];
+  for (const r of DEFAULT_BUDGET_RULES) {
+    const longMinutes = fixedMinutes(r.longWindow) ?? 0;
+    if (longMinutes > periodMinutes) continue;
+    out.push({
+      severity: r.severity,
+      threshold: budgetFactor(r.budgetFraction, periodMinutes, longMinutes),
+      longWindow: r.longWindow,
+      longMinutes,
+      shortWindow: r.shortWindow,
+      shortMinutes: fixedMinutes(r.shortWindow) ?? 0,
+    });
+  }
+  return out;
+}
+
+/** Short window of an OpenSLO burn-rate condition: a twelfth of its lookback window, as the defaults (1h/5m ... 3d/6h), at least 1m. */
+export function shortWindowFor(longMinutes: number): { text: string; minutes: number } {
+  const minutes = Math.max(1, Math.round(longMinutes / 12));
+  const text = minutes % DAY_MIN === 0 ? `${minutes / DAY_MIN}d` : minutes % HOUR_MIN === 0 ? `${minutes / HOUR_MIN}h` : `${minutes}m`;
+  return { text, minutes };
+}
+
+/** Factors are rounded to 1e-9 so 0.02 * 43200 / 60 stays exactly 14.4. */
 function roundFactor(x: number): number {
   return Math.round(x * 1e9) / 1e9;
 }

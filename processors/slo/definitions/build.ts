@@ -1,11 +1,13 @@
 import { BREACH_REASONS, type AlertSeverity, type BreachReason } from '../../contracts/enums.js';
 import { defaultRules, parseRuleList } from './alert-rules.js';
-import { parseStartTime } from './calendar.js';
+import { longestPeriodDays, nominalPeriodDays, parseStartTime } from './calendar.js';
 import { DAY_MIN, fixedMinutes, HOUR_MIN, parseDuration } from './duration.js';
-import type { DocRef, ParsedSli, ParsedSlo, SloProblem } from './load.js';
-import type { AlertPolicy, Budgeting, Indicator, Selector, SignalScope, SloDefinition, TimeWindow } from './model.js';
-import type { MetricSourceSpecT, ObjectiveT, SliSpecT, TimeWindowT } from './schema.js';
-import { familyOfSliTopic } from './selector.js';
+import { groupOf, groupTuples, type GroupValues } from './group.js';
+import type { DocRef, ParsedSlo, SloProblem, SloRegistry } from './load.js';
+import type { AlertPolicy, AlertRule, Budgeting, Indicator, Selector, SignalScope, SloDefinition, TimeWindow } from './model.js';
+import { checkConditions, policyRules } from './policies.js';
+import type { ObjectiveT, TimeWindowT } from './schema.js';
+import { checkDataSources, resolveSli, type Report, type ResolvedSli } from './sources.js';
 
 /** Annotations this pipeline reads; any other `ops.` annotation is a typo and an error. */
 export const OPS_ANNOTATIONS = {
@@ -15,6 +17,9 @@ export const OPS_ANNOTATIONS = {
   ticket: 'ops.alert.ticket',
   pendingFor: 'ops.alert.pending_for',
   keepFiringFor: 'ops.alert.keep_firing_for',
+  groupBy: 'ops.group.by',
+  groupName: 'ops.group.name',
+  groupValues: 'ops.group.values',
 } as const;
 
 /** @default 0 minutes: a page fires the minute both windows burn too fast. */
@@ -25,71 +30,102 @@ export const DEFAULT_PENDING_FOR_MIN = 0;
  */
 export const DEFAULT_KEEP_FIRING_FOR_MIN = 15;
 
+/** Longest rolling window: the evaluator keeps this much minute history per SLO. */
+export const MAX_ROLLING_DAYS = 90;
+
 type Problems = SloProblem[];
 
 function isBreachReason(s: string): s is BreachReason {
   return (BREACH_REASONS as readonly string[]).includes(s);
 }
 
-/** Turns validated documents into definitions; adds a problem for everything that does not fit together. */
-export function buildDefinitions(slos: readonly ParsedSlo[], slis: ReadonlyMap<string, ParsedSli>, problems: Problems): SloDefinition[] {
+/**
+ * Turns validated documents into definitions; adds a problem for everything that does not
+ * fit together. `groupValues` adds values of grouped documents seen in the data (by
+ * document name) to the ones the document lists itself.
+ */
+export function buildDefinitions(reg: SloRegistry, problems: Problems, groupValues: GroupValues = new Map(), groupsOut: GroupSource[] = []): SloDefinition[] {
+  const at = (ref: DocRef, path: string, message: string): void => void problems.push({ ...ref, path, message });
+  const dataSources = checkDataSources(reg, at);
+  checkConditions(reg, at);
+  // Every SLI is checked once, where it is written; an SLO referring to a broken one adds nothing.
+  const slis = new Map<string, ResolvedSli | null>();
+  for (const [name, s] of reg.slis) slis.set(name, resolveSli(s.spec, 'spec', reg, dataSources, (p, m) => at(s, p, m)));
+
   const out: SloDefinition[] = [];
   const ids = new Map<string, DocRef>();
-  for (const p of slos) {
+  for (const p of reg.slos) {
     const before = problems.length;
-    const report = (path: string, message: string): void => void problems.push({ file: p.file, document: p.document, name: p.name, path, message });
+    const report: Report = (path, message) => at(p, path, message);
     const spec = p.doc.spec;
-    let sli: SliSpecT | undefined;
-    let sliPath = 'spec.indicator.spec';
+    let sli: ResolvedSli | null = null;
     if (spec.indicator && spec.indicatorRef) report('spec.indicatorRef', 'use either indicator or indicatorRef, not both');
-    else if (spec.indicator) sli = spec.indicator.spec;
+    else if (spec.indicator) sli = resolveSli(spec.indicator.spec, 'spec.indicator.spec', reg, dataSources, report);
     else if (spec.indicatorRef) {
-      sli = slis.get(spec.indicatorRef)?.spec;
-      sliPath = 'spec.indicatorRef';
-      if (!sli) report('spec.indicatorRef', `no SLI named ${JSON.stringify(spec.indicatorRef)} in this set`);
+      if (!reg.slis.has(spec.indicatorRef)) report('spec.indicatorRef', `no SLI named ${JSON.stringify(spec.indicatorRef)} in this set`);
+      else sli = slis.get(spec.indicatorRef) ?? null;
     } else report('spec', 'needs indicator or indicatorRef');
 
     const window = buildWindow(spec.timeWindow[0], report);
     const annotations = p.doc.metadata.annotations ?? {};
-    const alerting = window ? buildAlerting(annotations, window, report) : null;
+    const alerting = window ? buildAlerting(p, annotations, window, reg, report) : null;
     const reasonText = annotations[OPS_ANNOTATIONS.reason] ?? 'SLO_BREACH';
     if (!isBreachReason(reasonText)) report(`metadata.annotations["${OPS_ANNOTATIONS.reason}"]`, `must be SLO_BREACH, SAFETY_RISK or QUALITY_LOW; got ${JSON.stringify(reasonText)}`);
     const actions = (annotations[OPS_ANNOTATIONS.actions] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     const labels = Object.fromEntries(Object.entries(p.doc.metadata.labels ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+    const group = sli ? groupOf(p.doc.metadata.name, annotations, sli, report) : null;
+    const service = reg.services.get(spec.service);
+    const serviceInfo = service ? { serviceInfo: { displayName: service.metadata.displayName ?? null, description: service.spec?.description ?? null } } : {};
 
-    spec.objectives.forEach((obj, i) => {
+    const built = spec.objectives.map((obj, i) => {
       const path = `spec.objectives[${i}]`;
-      const indicator = sli ? buildIndicator(sli, obj, sliPath, path, report) : null;
+      for (const k of ['indicator', 'indicatorRef', 'compositeWeight'] as const) {
+        if (obj[k] !== undefined) report(`${path}.${k}`, 'composite SLOs (objectives with their own indicator or weight) are not supported');
+      }
+      const indicator = sli ? buildIndicator(sli, obj, path, report) : null;
       const target = buildTarget(obj, path, report);
       const budgeting = buildBudgeting(spec.budgetingMethod, obj, path, report);
-      if (!indicator || target === null || !budgeting || !window || !alerting || !isBreachReason(reasonText)) return;
-      if (problems.length > before) return;
-      const id = spec.objectives.length === 1 ? p.doc.metadata.name : `${p.doc.metadata.name}/${slug(obj.displayName) || String(i + 1)}`;
-      const prior = ids.get(id);
-      if (prior) {
-        report('metadata.name', `SLO id ${id} is already defined in ${prior.file}, document ${prior.document}`);
-        return;
-      }
-      ids.set(id, p);
-      out.push({
-        id,
-        name: p.doc.metadata.name,
-        displayName: p.doc.metadata.displayName ?? null,
-        description: spec.description ?? null,
-        service: spec.service,
-        file: p.file,
-        document: p.document,
-        indicator,
-        target,
-        window,
-        budgeting,
-        alerting,
-        reason: reasonText,
-        recommendedActions: actions,
-        scope: scopeOf(indicator),
-        labels,
-      });
+      return { obj, i, indicator, target, budgeting };
     });
+    if (problems.length > before || !window || !alerting || !isBreachReason(reasonText) || group === undefined) continue;
+
+    if (group) groupsOut.push({ template: group.template, keys: group.keys, events: group.events, lookbackMinutes: longestMinutes(window) });
+    const tuples = group ? groupTuples(group, groupValues.get(p.doc.metadata.name) ?? []) : [null];
+    for (const values of tuples) {
+      for (const b of built) {
+        if (!b.indicator || b.target === null || !b.budgeting) continue;
+        const baseName = values && group ? group.nameOf(values) : p.doc.metadata.name;
+        const id = spec.objectives.length === 1 ? baseName : `${baseName}/${slug(b.obj.displayName) || String(b.i + 1)}`;
+        const prior = ids.get(id);
+        if (prior) {
+          report('metadata.name', `SLO id ${id} is already defined in ${prior.file}, document ${prior.document}`);
+          continue;
+        }
+        ids.set(id, p);
+        const indicator = values ? withWhere(b.indicator, values) : b.indicator;
+        const fill = (s: string | undefined): string | null => (s === undefined ? null : values ? fillTemplate(s, values) : s);
+        out.push({
+          id,
+          name: values ? baseName : p.doc.metadata.name,
+          displayName: fill(p.doc.metadata.displayName),
+          description: fill(spec.description),
+          service: spec.service,
+          file: p.file,
+          document: p.document,
+          indicator,
+          target: b.target,
+          window,
+          budgeting: b.budgeting,
+          alerting,
+          reason: reasonText,
+          recommendedActions: actions,
+          scope: scopeOf(indicator),
+          labels: values ? { ...labels, ...values } : labels,
+          ...serviceInfo,
+          ...(values ? { group: { template: p.doc.metadata.name, values } } : {}),
+        });
+      }
+    }
   }
   return out;
 }
@@ -98,41 +134,28 @@ function slug(s: string | undefined): string {
   return (s ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
 }
 
-function selector(spec: MetricSourceSpecT): Selector | null {
-  const family = familyOfSliTopic(spec.topic);
-  if (!family) return null;
-  const where = Object.fromEntries(Object.entries(spec.where ?? {}).sort(([a], [b]) => a.localeCompare(b)));
-  return {
-    family,
-    topic: family === 'journey' ? 'tjm.journey.v1' : 'lem.signals.v1',
-    eventTypes: [...new Set(spec.eventTypes)].sort(),
-    where,
-    latencyMaxMs: spec.latencyBelowMs ?? null,
-  };
+/** `{key}` placeholders replaced by the group's values as written. */
+export function fillTemplate(text: string, values: Readonly<Record<string, string>>): string {
+  return text.replace(/\{([a-z_]+)\}/g, (all, k: string) => values[k] ?? all);
 }
 
-type Report = (path: string, message: string) => void;
+function withWhere(ind: Indicator, values: Readonly<Record<string, string>>): Indicator {
+  const add = (s: Selector): Selector => ({ ...s, where: Object.fromEntries(Object.entries({ ...s.where, ...values }).sort(([a], [b]) => a.localeCompare(b))) });
+  return ind.kind === 'ratio' ? { ...ind, total: add(ind.total), good: add(ind.good) } : { ...ind, events: add(ind.events) };
+}
 
-function buildIndicator(sli: SliSpecT, obj: ObjectiveT, sliPath: string, objPath: string, report: Report): Indicator | null {
-  if (sli.ratioMetric) {
-    if (obj.op !== undefined) report(`${objPath}.op`, 'a ratioMetric objective has no op (only thresholdMetric compares values)');
+function buildIndicator(sli: ResolvedSli, obj: ObjectiveT, objPath: string, report: Report): Indicator | null {
+  if (sli.kind === 'ratio') {
+    // op on a ratio objective: the SLI (or, with time slices, each slice's ratio) must reach the target.
+    if (obj.op === 'lt' || obj.op === 'lte') report(`${objPath}.op`, `a ratioMetric objective is met when the ratio reaches the target (gte or gt); got ${obj.op}`);
     if (obj.value !== undefined) report(`${objPath}.value`, 'a ratioMetric objective has no value (only thresholdMetric compares values)');
-    const part = sli.ratioMetric.good ?? sli.ratioMetric.bad;
-    const total = selector(sli.ratioMetric.total.metricSource.spec);
-    const good = part ? selector(part.metricSource.spec) : null;
-    if (!total || !good) return null;
-    return { kind: 'ratio', total, good, goodIsBad: sli.ratioMetric.good === undefined };
+    if (obj.op === 'lt' || obj.op === 'lte' || obj.value !== undefined) return null;
+    return { kind: 'ratio', total: sli.total, good: sli.good, goodIsBad: sli.goodIsBad };
   }
-  if (!sli.thresholdMetric) return null;
-  const events = selector(sli.thresholdMetric.metricSource.spec);
-  if (!events) return null;
+  const events = sli.events;
   if (obj.op === undefined) report(`${objPath}.op`, 'a thresholdMetric objective needs op (lt, lte, gt or gte)');
   if (obj.value === undefined) report(`${objPath}.value`, 'a thresholdMetric objective needs value');
   if (obj.op === undefined || obj.value === undefined) return null;
-  if (events.latencyMaxMs !== null) {
-    report(`${sliPath === 'spec.indicatorRef' ? sliPath : `${sliPath}.thresholdMetric.metricSource.spec`}.latencyBelowMs`, 'a thresholdMetric compares with the objective op/value; latencyBelowMs belongs to ratioMetric');
-    return null;
-  }
   if (events.family === 'lem') return { kind: 'level', events, op: obj.op, value: obj.value };
   // duration_ms is whole milliseconds: `< v` is `<= ceil(v) - 1`, `> v` is `not <= floor(v)`.
   const v = obj.value;
@@ -159,43 +182,96 @@ function buildTarget(obj: ObjectiveT, path: string, report: Report): number | nu
   return null;
 }
 
-function buildBudgeting(method: 'Occurrences' | 'Timeslices', obj: ObjectiveT, path: string, report: Report): Budgeting | null {
+function sliceMinutesOf(w: string | number): number | null {
+  if (typeof w === 'number') return Number.isInteger(w) && w > 0 && w % 60 === 0 ? w / 60 : null;
+  return fixedMinutes(w);
+}
+
+function buildBudgeting(method: 'Occurrences' | 'Timeslices' | 'RatioTimeslices', obj: ObjectiveT, path: string, report: Report): Budgeting | null {
   if (method === 'Occurrences') {
     if (obj.timeSliceTarget !== undefined) report(`${path}.timeSliceTarget`, 'only applies with budgetingMethod: Timeslices');
-    if (obj.timeSliceWindow !== undefined) report(`${path}.timeSliceWindow`, 'only applies with budgetingMethod: Timeslices');
+    if (obj.timeSliceWindow !== undefined) report(`${path}.timeSliceWindow`, 'only applies with budgetingMethod: Timeslices or RatioTimeslices');
     return obj.timeSliceTarget === undefined && obj.timeSliceWindow === undefined ? { method } : null;
   }
-  if (obj.timeSliceTarget === undefined) report(`${path}.timeSliceTarget`, 'is required with budgetingMethod: Timeslices');
-  if (obj.timeSliceWindow === undefined) report(`${path}.timeSliceWindow`, 'is required with budgetingMethod: Timeslices');
-  if (obj.timeSliceTarget === undefined || obj.timeSliceWindow === undefined) return null;
-  const minutes = fixedMinutes(obj.timeSliceWindow);
+  const ratio = method === 'RatioTimeslices';
+  if (ratio && obj.timeSliceTarget !== undefined) report(`${path}.timeSliceTarget`, 'does not apply with RatioTimeslices (each slice counts its own ratio)');
+  if (!ratio && obj.timeSliceTarget === undefined) report(`${path}.timeSliceTarget`, 'is required with budgetingMethod: Timeslices');
+  if (obj.timeSliceWindow === undefined) report(`${path}.timeSliceWindow`, `is required with budgetingMethod: ${method}`);
+  if ((ratio ? obj.timeSliceTarget !== undefined : obj.timeSliceTarget === undefined) || obj.timeSliceWindow === undefined) return null;
+  const minutes = sliceMinutesOf(obj.timeSliceWindow);
   // Slices align to the epoch; a length dividing an hour keeps every slice inside one hour.
   if (minutes === null || minutes < 1 || HOUR_MIN % minutes !== 0) {
-    report(`${path}.timeSliceWindow`, `must divide an hour (1m, 2m, 5m, 10m, 15m, 30m, 1h, ...); got ${JSON.stringify(obj.timeSliceWindow)}`);
+    report(`${path}.timeSliceWindow`, `must divide an hour (1m, 2m, 5m, 10m, 15m, 30m, 1h, or seconds such as 60); got ${JSON.stringify(obj.timeSliceWindow)}`);
     return null;
   }
-  return { method, sliceMinutes: minutes, sliceTarget: obj.timeSliceTarget };
+  return { method: 'Timeslices', sliceMinutes: minutes, sliceTarget: ratio ? null : (obj.timeSliceTarget ?? null) };
 }
 
 function buildWindow(tw: TimeWindowT | undefined, report: Report): TimeWindow | null {
   if (!tw) return null;
+  const path = 'spec.timeWindow[0]';
   const d = parseDuration(tw.duration);
-  if (!d) return null;
-  if (tw.isRolling) {
-    const minutes = fixedMinutes(tw.duration);
-    if (minutes === null) return null;
-    if (minutes < HOUR_MIN || minutes > 90 * DAY_MIN) {
-      report('spec.timeWindow[0].duration', `rolling windows must be between 1h and 90d; got ${tw.duration}`);
+  if (!d) {
+    report(`${path}.duration`, `must be a duration such as 28d, 1w, 1M, 1Q or 1Y (a count up to 999999); got ${JSON.stringify(tw.duration)}`);
+    return null;
+  }
+  const rolling = tw.isRolling ?? tw.calendar === undefined;
+  if (tw.isRolling === undefined && tw.calendar === undefined) {
+    report(`${path}.isRolling`, 'is required without calendar (true for a rolling window)');
+    return null;
+  }
+  if (rolling) {
+    if (tw.calendar) {
+      report(`${path}.calendar`, 'a rolling window has no calendar');
+      return null;
+    }
+    // A rolling month, quarter or year is 30, 90 or 365 days.
+    const minutes = d.unit === 'M' ? d.count * 30 * DAY_MIN : d.unit === 'Q' ? d.count * 90 * DAY_MIN : d.unit === 'Y' ? d.count * 365 * DAY_MIN : fixedMinutes(tw.duration);
+    if (minutes === null || minutes < HOUR_MIN || minutes > MAX_ROLLING_DAYS * DAY_MIN) {
+      report(`${path}.duration`, `rolling windows must be between 1h and ${MAX_ROLLING_DAYS}d; got ${tw.duration}`);
       return null;
     }
     return { kind: 'rolling', text: tw.duration, minutes };
   }
-  const start = tw.calendar ? parseStartTime(tw.calendar.startTime) : null;
-  if (!tw.calendar || !start) return null;
-  return { kind: 'calendar', text: tw.duration, start, timeZone: tw.calendar.timeZone, unit: d.unit === 'w' ? 'week' : 'month', count: 1 };
+  if (!tw.calendar) {
+    report(`${path}.calendar`, 'a calendar window (isRolling: false) needs calendar: {startTime, timeZone}');
+    return null;
+  }
+  const start = parseStartTime(tw.calendar.startTime);
+  if (!start) return null;
+  const unit = d.unit === 'd' ? 'day' : d.unit === 'w' ? 'week' : d.unit === 'M' || d.unit === 'Q' || d.unit === 'Y' ? 'month' : null;
+  const count = d.unit === 'Q' ? 3 * d.count : d.unit === 'Y' ? 12 * d.count : d.count;
+  if (!unit) {
+    report(`${path}.duration`, `calendar windows are days, weeks, months, quarters or years (1d, 1w, 1M, 1Q, 1Y); got ${tw.duration}`);
+    return null;
+  }
+  const days = nominalPeriodDays({ unit, count });
+  if (days > 366 || (unit === 'day' && days < 1)) {
+    report(`${path}.duration`, `calendar windows must be at most a year; got ${tw.duration}`);
+    return null;
+  }
+  return { kind: 'calendar', text: tw.duration, start, timeZone: tw.calendar.timeZone, unit, count };
 }
 
-function buildAlerting(annotations: Record<string, string>, window: TimeWindow, report: Report): AlertPolicy | null {
+/** Where the catalog looks for the values of a grouped document: distinct `keys` of `events` over the last `lookbackMinutes`. */
+export interface GroupSource {
+  template: string;
+  keys: readonly string[];
+  events: Selector;
+  lookbackMinutes: number;
+}
+
+/** Longest period of a window in minutes (how far back a grouped document looks for values). */
+export function longestMinutes(window: TimeWindow): number {
+  return window.kind === 'rolling' ? window.minutes : longestPeriodDays(window) * DAY_MIN;
+}
+
+/** Nominal budget period of a window in minutes (what default alert factors are stated for). */
+export function budgetPeriodMinutes(window: TimeWindow): number {
+  return window.kind === 'rolling' ? window.minutes : nominalPeriodDays(window) * DAY_MIN;
+}
+
+function buildAlerting(p: ParsedSlo, annotations: Record<string, string>, window: TimeWindow, reg: SloRegistry, report: Report): AlertPolicy | null {
   let ok = true;
   const known = new Set<string>(Object.values(OPS_ANNOTATIONS));
   for (const k of Object.keys(annotations)) {
@@ -204,9 +280,18 @@ function buildAlerting(annotations: Record<string, string>, window: TimeWindow, 
       ok = false;
     }
   }
-  const budgetMinutes = window.kind === 'rolling' ? window.minutes : window.unit === 'week' ? 7 * DAY_MIN : 30 * DAY_MIN;
-  const defaults = defaultRules(budgetMinutes);
-  const rulesOf = (severity: AlertSeverity, key: string) => {
+  const fromPolicies = p.doc.spec.alertPolicies !== undefined ? policyRules(p.doc.spec.alertPolicies, reg, report) : undefined;
+  if (fromPolicies === null) ok = false;
+  if (fromPolicies !== undefined) {
+    for (const key of [OPS_ANNOTATIONS.page, OPS_ANNOTATIONS.ticket, OPS_ANNOTATIONS.pendingFor]) {
+      if (annotations[key] !== undefined) {
+        report(`metadata.annotations["${key}"]`, 'spec.alertPolicies set the rules (and alertAfter the pending time) of this SLO; drop the annotation or the policies');
+        ok = false;
+      }
+    }
+  }
+  const defaults = defaultRules(budgetPeriodMinutes(window));
+  const rulesOf = (severity: AlertSeverity, key: string): AlertRule[] => {
     const text = annotations[key];
     if (text === undefined) return defaults.filter((r) => r.severity === severity);
     const parsed = parseRuleList(severity, text);
@@ -228,8 +313,8 @@ function buildAlerting(annotations: Record<string, string>, window: TimeWindow, 
     }
     return m;
   };
-  const rules = [...rulesOf('PAGE', OPS_ANNOTATIONS.page), ...rulesOf('TICKET', OPS_ANNOTATIONS.ticket)];
-  const pendingForMinutes = minutesOf(OPS_ANNOTATIONS.pendingFor, DEFAULT_PENDING_FOR_MIN);
+  const rules = fromPolicies ? fromPolicies.rules : [...rulesOf('PAGE', OPS_ANNOTATIONS.page), ...rulesOf('TICKET', OPS_ANNOTATIONS.ticket)];
+  const pendingForMinutes = fromPolicies ? (fromPolicies.pendingForMinutes ?? DEFAULT_PENDING_FOR_MIN) : minutesOf(OPS_ANNOTATIONS.pendingFor, DEFAULT_PENDING_FOR_MIN);
   const keepFiringForMinutes = minutesOf(OPS_ANNOTATIONS.keepFiringFor, DEFAULT_KEEP_FIRING_FOR_MIN);
   return ok ? { rules, pendingForMinutes, keepFiringForMinutes } : null;
 }

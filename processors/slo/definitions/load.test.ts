@@ -68,11 +68,16 @@ spec:
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems.map(formatProblem)).toEqual([
-      'slos.yaml: document 2 (broken): spec.indicator.spec.ratioMetric.good.metricSource.spec.topic: unknown topic "tjm.jorney.v1"; SLOs read tjm.journey.v1 or lem.signals.v1',
-      'slos.yaml: document 2 (broken): spec.indicator.spec.ratioMetric.total.metricSource.spec.eventTypes[1]: unknown event type "JOURNEY_EXPLODED" for tjm.journey.v1 (one of PREFLIGHT_CHECKED, JOURNEY_STARTED, NODE_COMPLETED, NODE_FAILED, JOURNEY_COMPLETED, JOURNEY_FAILED, JOURNEY_ABANDONED)',
-      'slos.yaml: document 2 (broken): spec.timeWindow[0].duration: rolling windows take a duration like 28d, 30d, 1w or 12h; got "30x"',
       'slos.yaml: document 2 (broken): spec.objectives[0].target: must be < 1 (a 100% target leaves no error budget)',
       'slos.yaml: document 2 (broken): spec.servce: unknown field "servce"',
+    ]);
+    // With the document's shape right, what it means is checked: every problem again.
+    const meaning = bad.replace('\n  servce: typo', '').replace('target: 1.5', 'target: 0.99');
+    const r2 = loadSloFiles([{ file: 'slos.yaml', text: `${good}---\n${meaning}` }]);
+    expect(r2.ok ? [] : r2.problems.map(formatProblem)).toEqual([
+      'slos.yaml: document 2 (broken): spec.indicator.spec.ratioMetric.good.metricSource.spec.topic: unknown topic "tjm.jorney.v1"; SLOs read tjm.journey.v1 or lem.signals.v1',
+      'slos.yaml: document 2 (broken): spec.indicator.spec.ratioMetric.total.metricSource.spec.eventTypes[1]: unknown event type "JOURNEY_EXPLODED" for tjm.journey.v1 (one of PREFLIGHT_CHECKED, JOURNEY_STARTED, NODE_COMPLETED, NODE_FAILED, JOURNEY_COMPLETED, JOURNEY_FAILED, JOURNEY_ABANDONED)',
+      'slos.yaml: document 2 (broken): spec.timeWindow[0].duration: must be a duration such as 28d, 1w, 1M, 1Q or 1Y (a count up to 999999); got "30x"',
     ]);
   });
 
@@ -83,18 +88,22 @@ spec:
       'spec.indicator.spec.ratioMetric.good.metricSource.spec.where.journey_instance_id: unknown field "journey_instance_id" for tjm.journey.v1',
     ],
     ['a topic without SLI data', sloYaml().replaceAll('tjm.journey.v1', 'ops.incidents.v1'), 'topic ops.incidents.v1 has no SLI data'],
-    ['a calendar window of 2w', sloYaml({ window: '2w', calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'UTC' } }), 'calendar windows take 1w or 1M; got "2w"'],
+    ['a calendar window of minutes', sloYaml({ window: '1m', calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'UTC' } }), 'spec.timeWindow[0].duration: calendar windows are days, weeks, months, quarters or years (1d, 1w, 1M, 1Q, 1Y); got 1m'],
+    ['a rolling window of 99999999d', sloYaml({ window: '99999999d' }), 'spec.timeWindow[0].duration: must be a duration such as 28d, 1w, 1M, 1Q or 1Y (a count up to 999999); got "99999999d"'],
+    ['a rolling window of 91d', sloYaml({ window: '91d' }), 'spec.timeWindow[0].duration: rolling windows must be between 1h and 90d; got 91d'],
     ['an unknown time zone', sloYaml({ calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'Mars/Olympus' } }), 'calendar.timeZone: must be an IANA time zone'],
     ['a bad start time', sloYaml({ calendar: { startTime: '2024-02-30 00:00:00', timeZone: 'UTC' } }), 'calendar.startTime: must be a wall-clock time'],
     ['a threshold without op', sloYaml({ indicator: `\n      thresholdMetric:\n        metricSource: {type: slo-pipeline, spec: {topic: tjm.journey.v1, eventTypes: [JOURNEY_COMPLETED]}}` }), 'spec.objectives[0].op: a thresholdMetric objective needs op'],
-    ['a ratio with op', sloYaml({ op: 'lte', value: 5 }), 'spec.objectives[0].op: a ratioMetric objective has no op'],
+    ['a ratio with op lte', sloYaml({ op: 'lte', value: 5 }), 'spec.objectives[0].op: a ratioMetric objective is met when the ratio reaches the target (gte or gt); got lte'],
+    ['a ratio with value', sloYaml({ op: 'gte', value: 5 }), 'spec.objectives[0].value: a ratioMetric objective has no value'],
     ['Timeslices without a slice window', sloYaml().replace('budgetingMethod: Occurrences', 'budgetingMethod: Timeslices'), 'spec.objectives[0].timeSliceTarget: is required with budgetingMethod: Timeslices'],
-    ['RatioTimeslices', sloYaml().replace('budgetingMethod: Occurrences', 'budgetingMethod: RatioTimeslices'), 'spec.budgetingMethod: must be Occurrences or Timeslices'],
+    ['an unknown budgeting method', sloYaml().replace('budgetingMethod: Occurrences', 'budgetingMethod: Budget'), 'spec.budgetingMethod: must be Occurrences, Timeslices or RatioTimeslices'],
+    ['RatioTimeslices with a slice target', sloYaml().replace('budgetingMethod: Occurrences', 'budgetingMethod: RatioTimeslices').replace('target: 0.99', 'target: 0.99\n      timeSliceTarget: 0.9\n      timeSliceWindow: 1m'), 'spec.objectives[0].timeSliceTarget: does not apply with RatioTimeslices'],
     ['a bad alert override', sloYaml({ annotations: { 'ops.alert.page': '14.4x 5m/1h' } }), 'metadata.annotations["ops.alert.page"]: rule "14.4x 5m/1h": the short window must be shorter'],
     ['a misspelt ops annotation', sloYaml({ annotations: { 'ops.recommended_action': 'x' } }), 'metadata.annotations["ops.recommended_action"]: unknown annotation'],
     ['an unknown reason', sloYaml({ annotations: { 'ops.reason': 'BORED' } }), 'must be SLO_BREACH, SAFETY_RISK or QUALITY_LOW; got "BORED"'],
     ['a missing service', sloYaml().replace('  service: journeys\n', ''), 'spec.service: is required'],
-    ['an unknown kind', 'apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: x}\nspec: {}\n', 'kind: unsupported kind "AlertPolicy"'],
+    ['an unknown kind', 'apiVersion: openslo/v1\nkind: CompositeSLO\nmetadata: {name: x}\nspec: {}\n', 'kind: unsupported kind "CompositeSLO" (one of Service, SLI, SLO, DataSource, AlertPolicy, AlertCondition, AlertNotificationTarget)'],
     ['a wrong apiVersion', sloYaml().replace('openslo/v1', 'openslo/v2alpha'), 'apiVersion: must be "openslo/v1"'],
     ['an unknown indicatorRef', sloYaml().replace(/ {2}indicator:[\s\S]*? {2}timeWindow:/, '  indicatorRef: nope\n  timeWindow:'), 'spec.indicatorRef: no SLI named "nope"'],
     ['both good and bad', sloYaml().replace('        total:', '        bad: {metricSource: {type: slo-pipeline, spec: {topic: tjm.journey.v1, eventTypes: [JOURNEY_FAILED]}}}\n        total:'), 'spec.indicator.spec.ratioMetric: needs exactly one of `good` or `bad`'],

@@ -1,7 +1,23 @@
 import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
-import { ServiceDocument, SliDocument, SloDocument, type SliSpecT, type SloDocumentT } from './schema.js';
-import { buildDefinitions } from './build.js';
+import {
+  AlertConditionDocument,
+  AlertNotificationTargetDocument,
+  AlertPolicyDocument,
+  DataSourceDocument,
+  KINDS,
+  ServiceDocument,
+  SliDocument,
+  SloDocument,
+  type AlertConditionSpecT,
+  type AlertNotificationTargetSpecT,
+  type AlertPolicySpecT,
+  type MetadataT,
+  type SliSpecT,
+  type SloDocumentT,
+} from './schema.js';
+import { buildDefinitions, type GroupSource } from './build.js';
+import type { GroupValues } from './group.js';
 import type { SloDefinition } from './model.js';
 
 /** One problem in a set of definitions: where it is (file, document, field) and what is wrong. */
@@ -9,6 +25,8 @@ export interface SloProblem {
   file: string;
   /** 1-based index of the YAML document in its file. */
   document: number;
+  /** 1-based index in a document that is a list of objects (a top-level YAML list). */
+  item?: number;
   /** `metadata.name` of the document, when it has one. */
   name: string | null;
   /** Field path such as `spec.objectives[0].target`; empty for the document itself. */
@@ -16,7 +34,8 @@ export interface SloProblem {
   message: string;
 }
 
-export type LoadResult = { ok: true; slos: SloDefinition[] } | { ok: false; problems: SloProblem[] };
+/** `groups`: the grouped documents of a valid set, whose values the catalog may look up in the data. */
+export type LoadResult = { ok: true; slos: SloDefinition[]; groups: GroupSource[] } | { ok: false; problems: SloProblem[] };
 
 export interface SourceFile {
   /** Shown in problems (a path relative to the SLO folder reads best). */
@@ -24,9 +43,9 @@ export interface SourceFile {
   text: string;
 }
 
-/** `file: document 2 (name): path: message` — one line per problem. */
+/** `file: document 2 (name): path: message` (`document 1, item 3 (name)` in a list) — one line per problem. */
 export function formatProblem(p: SloProblem): string {
-  const doc = `document ${p.document}${p.name ? ` (${p.name})` : ''}`;
+  const doc = `document ${p.document}${p.item !== undefined ? `, item ${p.item}` : ''}${p.name ? ` (${p.name})` : ''}`;
   return `${p.file}: ${doc}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
 }
 
@@ -46,33 +65,61 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 export interface DocRef {
   file: string;
   document: number;
+  item?: number;
   name: string | null;
+}
+
+export interface Parsed<T> extends DocRef {
+  metadata: MetadataT;
+  spec: T;
 }
 
 export interface ParsedSlo extends DocRef {
   doc: SloDocumentT;
 }
 
-export interface ParsedSli extends DocRef {
-  spec: SliSpecT;
+export type ParsedSli = Parsed<SliSpecT>;
+
+/** Every object of a set by kind and name (names are unique per kind). */
+export interface SloRegistry {
+  slos: ParsedSlo[];
+  slis: Map<string, ParsedSli>;
+  services: Map<string, Parsed<{ description?: string | undefined } | undefined>>;
+  dataSources: Map<string, Parsed<{ description?: string | undefined; type: string; connectionDetails?: unknown }>>;
+  alertPolicies: Map<string, Parsed<AlertPolicySpecT>>;
+  alertConditions: Map<string, Parsed<AlertConditionSpecT>>;
+  notificationTargets: Map<string, Parsed<AlertNotificationTargetSpecT>>;
 }
+
+export function emptyRegistry(): SloRegistry {
+  return { slos: [], slis: new Map(), services: new Map(), dataSources: new Map(), alertPolicies: new Map(), alertConditions: new Map(), notificationTargets: new Map() };
+}
+
+/** YAML aliases allowed per document: a "billion laughs" document is refused, not expanded. */
+const MAX_ALIASES = 100;
 
 /**
  * Validates a set of OpenSLO files and builds the SLO definitions. The set is all or
  * nothing: any problem anywhere and no definition is returned, so an evaluator never
  * runs on a half-loaded set.
  */
-export function loadSloFiles(files: readonly SourceFile[]): LoadResult {
+export function loadSloFiles(files: readonly SourceFile[], groupValues: GroupValues = new Map()): LoadResult {
   const problems: SloProblem[] = [];
-  const slos: ParsedSlo[] = [];
-  const slis = new Map<string, ParsedSli>();
-  for (const f of files) parseFile(f, problems, slos, slis);
-  const defs = buildDefinitions(slos, slis, problems);
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, slos: defs };
+  const reg = emptyRegistry();
+  for (const f of files) parseFile(f, problems, reg);
+  const groups: GroupSource[] = [];
+  const defs = buildDefinitions(reg, problems, groupValues, groups);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, slos: defs, groups };
 }
 
-function parseFile(f: SourceFile, problems: SloProblem[], slos: ParsedSlo[], slis: Map<string, ParsedSli>): void {
-  const docs = parseAllDocuments(f.text);
+function parseFile(f: SourceFile, problems: SloProblem[], reg: SloRegistry): void {
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(f.text, { uniqueKeys: true });
+  } catch (e) {
+    problems.push({ file: f.file, document: 1, name: null, path: '', message: `YAML: ${firstLine(e)}` });
+    return;
+  }
   const list = Array.isArray(docs) ? docs : [];
   list.forEach((doc, i) => {
     const ref: DocRef = { file: f.file, document: i + 1, name: null };
@@ -83,34 +130,89 @@ function parseFile(f: SourceFile, problems: SloProblem[], slos: ParsedSlo[], sli
       }
       return;
     }
-    const value: unknown = doc.toJS();
-    if (value === null || value === undefined) return;
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      problems.push({ ...ref, path: '', message: 'a document must be a mapping with apiVersion, kind, metadata and spec' });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (e) {
+      problems.push({ ...ref, path: '', message: `YAML: ${firstLine(e)}` });
       return;
     }
-    const obj = value as Record<string, unknown>;
-    const meta = obj['metadata'];
-    const rawName = meta && typeof meta === 'object' ? (meta as Record<string, unknown>)['name'] : undefined;
-    ref.name = typeof rawName === 'string' ? rawName : null;
-    const kind = obj['kind'];
-    if (kind === 'SLO') {
-      const doc = check(SloDocument, obj, ref, problems);
-      if (doc) slos.push({ ...ref, doc });
-    } else if (kind === 'SLI') {
-      const doc = check(SliDocument, obj, ref, problems);
-      if (doc) {
-        const prior = slis.get(doc.metadata.name);
-        if (prior) {
-          problems.push({ ...ref, path: 'metadata.name', message: `SLI ${doc.metadata.name} is already defined in ${prior.file}, document ${prior.document}` });
-        } else slis.set(doc.metadata.name, { ...ref, spec: doc.spec });
-      }
-    } else if (kind === 'Service') {
-      check(ServiceDocument, obj, ref, problems);
-    } else {
-      problems.push({ ...ref, path: 'kind', message: `unsupported kind ${JSON.stringify(kind ?? null)} (SLO, SLI or Service)` });
+    if (value === null || value === undefined) return;
+    if (Array.isArray(value)) {
+      // A top-level list of objects (as the OpenSLO examples are written).
+      value.forEach((v, j) => parseObject(v, { ...ref, item: j + 1 }, problems, reg));
+      return;
     }
+    parseObject(value, ref, problems, reg);
   });
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+}
+
+function parseObject(value: unknown, at: DocRef, problems: SloProblem[], reg: SloRegistry): void {
+  const ref: DocRef = { ...at };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push({ ...ref, path: '', message: 'a document must be a mapping with apiVersion, kind, metadata and spec (or a list of such mappings)' });
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  const meta = obj['metadata'];
+  const rawName = meta && typeof meta === 'object' ? (meta as Record<string, unknown>)['name'] : undefined;
+  ref.name = typeof rawName === 'string' ? rawName : null;
+  const kind = obj['kind'];
+  const unique = <T>(map: Map<string, Parsed<T>>, label: string, parsed: Parsed<T>): void => {
+    const prior = map.get(parsed.metadata.name);
+    if (prior) problems.push({ ...ref, path: 'metadata.name', message: `${label} ${parsed.metadata.name} is already defined in ${where(prior)}` });
+    else map.set(parsed.metadata.name, parsed);
+  };
+  switch (kind) {
+    case 'SLO': {
+      const doc = check(SloDocument, obj, ref, problems);
+      if (doc) reg.slos.push({ ...ref, doc });
+      return;
+    }
+    case 'SLI': {
+      const doc = check(SliDocument, obj, ref, problems);
+      if (doc) unique(reg.slis, 'SLI', { ...ref, metadata: doc.metadata, spec: doc.spec });
+      return;
+    }
+    case 'Service': {
+      const doc = check(ServiceDocument, obj, ref, problems);
+      // A Service is a name and a description; the same service declared twice (as in the
+      // specification's examples) is one service, described by its first declaration.
+      if (doc && !reg.services.has(doc.metadata.name)) reg.services.set(doc.metadata.name, { ...ref, metadata: doc.metadata, spec: doc.spec });
+      return;
+    }
+    case 'DataSource': {
+      const doc = check(DataSourceDocument, obj, ref, problems);
+      if (doc) unique(reg.dataSources, 'DataSource', { ...ref, metadata: doc.metadata, spec: doc.spec });
+      return;
+    }
+    case 'AlertPolicy': {
+      const doc = check(AlertPolicyDocument, obj, ref, problems);
+      if (doc) unique(reg.alertPolicies, 'AlertPolicy', { ...ref, metadata: doc.metadata, spec: doc.spec });
+      return;
+    }
+    case 'AlertCondition': {
+      const doc = check(AlertConditionDocument, obj, ref, problems);
+      if (doc) unique(reg.alertConditions, 'AlertCondition', { ...ref, metadata: doc.metadata, spec: doc.spec });
+      return;
+    }
+    case 'AlertNotificationTarget': {
+      const doc = check(AlertNotificationTargetDocument, obj, ref, problems);
+      if (doc) unique(reg.notificationTargets, 'AlertNotificationTarget', { ...ref, metadata: doc.metadata, spec: doc.spec });
+      return;
+    }
+    default:
+      problems.push({ ...ref, path: 'kind', message: `unsupported kind ${JSON.stringify(kind ?? null)} (one of ${KINDS.join(', ')})` });
+  }
+}
+
+/** `file, document 2` (`file, document 1, item 3`) for messages about another object. */
+export function where(r: DocRef): string {
+  return `${r.file}, document ${r.document}${r.item !== undefined ? `, item ${r.item}` : ''}`;
 }
 
 function check<S extends z.ZodType>(schema: S, value: unknown, ref: DocRef, problems: SloProblem[]): z.infer<S> | null {

@@ -38,7 +38,21 @@ export type TimeWindow =
   | { kind: 'rolling'; text: string; minutes: number }
   | ({ kind: 'calendar'; text: string } & CalendarSpec);
 
-export type Budgeting = { method: 'Occurrences' } | { method: 'Timeslices'; sliceMinutes: number; sliceTarget: number };
+/**
+ * Timeslices: a slice is one unit, good when its own ratio reaches `sliceTarget`.
+ * RatioTimeslices (OpenSLO): `sliceTarget` is null and a slice counts its ratio (good/total)
+ * as its good share of one unit, so the SLI is the mean of the slice ratios.
+ */
+export type Budgeting = { method: 'Occurrences' } | { method: 'Timeslices'; sliceMinutes: number; sliceTarget: number | null };
+
+/** An `AlertNotificationTarget` an alert is routed to (OpenSLO `spec.target`, e.g. `pagerduty`). */
+export interface NotificationTarget {
+  /** `metadata.name` of the target. */
+  name: string;
+  /** `spec.target`: the receiver kind or address the signals side routes by. */
+  target: string;
+  description: string | null;
+}
 
 export interface AlertRule {
   severity: AlertSeverity;
@@ -48,6 +62,12 @@ export interface AlertRule {
   longMinutes: number;
   shortWindow: string;
   shortMinutes: number;
+  /** The OpenSLO `AlertCondition` this rule comes from (absent for default and annotation rules). */
+  condition?: string;
+  /** The OpenSLO `AlertPolicy` this rule comes from. */
+  policy?: string;
+  /** Where a signal of this rule should go: the policy's `notificationTargets` (absent: the default receivers). */
+  targets?: readonly NotificationTarget[];
 }
 
 export interface AlertPolicy {
@@ -86,5 +106,10 @@ export interface SloDefinition {
   reason: BreachReason;
   recommendedActions: readonly string[];
   scope: SignalScope;
+  /** `metadata.labels` (list values joined with ","), plus the group keys of a grouped SLO. */
   labels: Readonly<Record<string, string>>;
+  /** The `kind: Service` named by `spec.service`, when the set declares it. */
+  serviceInfo?: { displayName: string | null; description: string | null };
+  /** A grouped SLO (`ops.group.by`): the document it comes from and its values of the group keys. */
+  group?: { template: string; values: Readonly<Record<string, string>> };
 }

@@ -1,98 +1,63 @@
 import { z } from 'zod';
-import { INPUT_TOPIC_LIST } from '../../contracts/topics.js';
 import { isValidTimeZone, parseStartTime } from './calendar.js';
-import { parseDuration } from './duration.js';
-import { familyOfSliTopic, SLI_FAMILIES } from './selector.js';
 
 /**
- * Zod schemas of the OpenSLO v1 subset this pipeline evaluates (CONTRACTS.md, "SLO
- * definitions"). Every object is strict: an unknown field is an error naming it, so a
- * typo never silently changes what an SLO measures.
+ * Zod schemas of the OpenSLO v1 kinds (CONTRACTS.md, "SLO definitions"): SLO, SLI,
+ * Service, DataSource, AlertPolicy, AlertCondition, AlertNotificationTarget. Every object
+ * is strict: an unknown field is an error naming it, so a typo never silently changes what
+ * an SLO measures. What the documents mean together (references, metric sources, windows,
+ * alert policies) is checked when they are built (build.ts), with the same file, document
+ * and field in every message.
  */
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-const Name = z.string().regex(NAME, 'must be a DNS-style name: lowercase letters, digits and "-", at most 63 characters');
+export const Name = z.string().regex(NAME, 'must be a DNS-style name: lowercase letters, digits and "-", at most 63 characters');
 const NonEmpty = z.string().min(1, 'must not be empty');
+/** OpenSLO caps descriptions at 1050 characters. */
+const Description = z.string().max(1050, 'must be at most 1050 characters');
 
-const Metadata = z.strictObject({
+export const Metadata = z.strictObject({
   name: Name,
   displayName: z.string().optional(),
   labels: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
 });
 
-const Duration = (units: string, allowed: RegExp) =>
-  z.string().refine((s) => parseDuration(s) !== null && allowed.test(s), { message: `must be a duration like ${units}` });
+/** `metricSource.spec` of the `slo-pipeline` source (the topic may come from its DataSource). */
+export const MetricSourceSpec = z.strictObject({
+  topic: z.string().optional(),
+  eventTypes: z.array(z.string()).min(1, 'must list at least one event type'),
+  where: z.record(z.string(), NonEmpty).optional(),
+  latencyBelowMs: z.number().int('must be a whole number of milliseconds').positive('must be > 0').optional(),
+});
 
-const MetricSourceSpec = z
-  .strictObject({
-    topic: z.string(),
-    eventTypes: z.array(z.string()).min(1, 'must list at least one event type'),
-    where: z.record(z.string(), NonEmpty).optional(),
-    latencyBelowMs: z.number().int('must be a whole number of milliseconds').positive('must be > 0').optional(),
-  })
-  .superRefine((v, ctx) => {
-    const family = familyOfSliTopic(v.topic);
-    if (!family) {
-      const known = (INPUT_TOPIC_LIST as readonly string[]).includes(v.topic);
-      ctx.addIssue({
-        code: 'custom',
-        path: ['topic'],
-        message: known
-          ? `topic ${v.topic} has no SLI data; SLOs read tjm.journey.v1 or lem.signals.v1`
-          : `unknown topic ${JSON.stringify(v.topic)}; SLOs read tjm.journey.v1 or lem.signals.v1`,
-      });
-      return;
-    }
-    const f = SLI_FAMILIES[family];
-    v.eventTypes.forEach((t, i) => {
-      if (!f.eventTypes.includes(t)) {
-        ctx.addIssue({ code: 'custom', path: ['eventTypes', i], message: `unknown event type ${JSON.stringify(t)} for ${v.topic} (one of ${f.eventTypes.join(', ')})` });
-      }
-    });
-    for (const k of Object.keys(v.where ?? {})) {
-      if (!f.whereKeys.includes(k)) {
-        ctx.addIssue({ code: 'custom', path: ['where', k], message: `unknown field ${JSON.stringify(k)} for ${v.topic} (one of ${f.whereKeys.join(', ')})` });
-      }
-    }
-    if (v.latencyBelowMs !== undefined && family !== 'journey') {
-      ctx.addIssue({ code: 'custom', path: ['latencyBelowMs'], message: `only journey events (tjm.journey.v1) carry duration_ms` });
-    }
-  });
-
+/**
+ * `metricSource`: `type` and/or `metricSourceRef` (a DataSource); `spec` is read as the
+ * `slo-pipeline` spec only once the type is known to be ours (build.ts), so a foreign spec
+ * is reported as "unsupported type", not as a list of unknown fields.
+ */
 const MetricSource = z.strictObject({
-  type: z.literal('slo-pipeline', { error: 'must be "slo-pipeline"' }),
-  spec: MetricSourceSpec,
+  metricSourceRef: Name.optional(),
+  type: z.string().optional(),
+  spec: z.unknown().optional(),
 });
 
 const Query = z.strictObject({ metricSource: MetricSource });
 
-const RatioMetric = z
-  .strictObject({
-    counter: z.boolean().optional(),
-    good: Query.optional(),
-    bad: Query.optional(),
-    total: Query,
-  })
-  .superRefine((v, ctx) => {
-    if ((v.good === undefined) === (v.bad === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'needs exactly one of `good` or `bad`' });
-      return;
-    }
-    const part = v.good ?? v.bad;
-    if (v.counter === false) ctx.addIssue({ code: 'custom', path: ['counter'], message: 'only counters (event counts) are supported' });
-    const topics = [part?.metricSource.spec.topic ?? '', v.total.metricSource.spec.topic];
-    // An unknown topic is already reported where it is written.
-    if (topics.every((t) => familyOfSliTopic(t)) && topics[0] !== topics[1]) {
-      ctx.addIssue({ code: 'custom', path: [v.good ? 'good' : 'bad', 'metricSource', 'spec', 'topic'], message: 'must be the same topic as `total`' });
-    }
-  });
+const RatioMetric = z.strictObject({
+  counter: z.boolean().optional(),
+  good: Query.optional(),
+  bad: Query.optional(),
+  total: Query.optional(),
+  rawType: z.enum(['success', 'failure'], { error: 'must be success or failure' }).optional(),
+  raw: Query.optional(),
+});
 
 const ThresholdMetric = z.strictObject({ metricSource: MetricSource });
 
 export const SliSpec = z
   .strictObject({
-    description: z.string().optional(),
+    description: Description.optional(),
     ratioMetric: RatioMetric.optional(),
     thresholdMetric: ThresholdMetric.optional(),
   })
@@ -107,59 +72,114 @@ const Calendar = z.strictObject({
   timeZone: z.string().refine(isValidTimeZone, { message: 'must be an IANA time zone such as "Europe/Vienna"' }),
 });
 
-const TimeWindowSchema = z
-  .strictObject({
-    duration: z.string(),
-    isRolling: z.boolean(),
-    calendar: Calendar.optional(),
-  })
-  .superRefine((v, ctx) => {
-    if (v.isRolling) {
-      if (!/^[1-9][0-9]*[mhdw]$/.test(v.duration)) {
-        ctx.addIssue({ code: 'custom', path: ['duration'], message: `rolling windows take a duration like 28d, 30d, 1w or 12h; got ${JSON.stringify(v.duration)}` });
-      }
-      if (v.calendar) ctx.addIssue({ code: 'custom', path: ['calendar'], message: 'a rolling window has no calendar' });
-    } else {
-      if (v.duration !== '1w' && v.duration !== '1M') {
-        ctx.addIssue({ code: 'custom', path: ['duration'], message: `calendar windows take 1w or 1M; got ${JSON.stringify(v.duration)}` });
-      }
-      if (!v.calendar) ctx.addIssue({ code: 'custom', path: ['calendar'], message: 'a calendar window (isRolling: false) needs calendar: {startTime, timeZone}' });
-    }
-  });
+const TimeWindowSchema = z.strictObject({
+  duration: z.string(),
+  /** Omitted: false when `calendar` is given (OpenSLO v1). */
+  isRolling: z.boolean().optional(),
+  calendar: Calendar.optional(),
+});
 
 const Objective = z.strictObject({
   displayName: z.string().optional(),
-  op: z.enum(['lt', 'lte', 'gt', 'gte']).optional(),
+  op: z.enum(['lt', 'lte', 'gt', 'gte'], { error: 'must be lt, lte, gt or gte' }).optional(),
   value: z.number().optional(),
   target: z.number().gt(0, 'must be > 0').lt(1, 'must be < 1 (a 100% target leaves no error budget)').optional(),
   targetPercent: z.number().gt(0, 'must be > 0').lt(100, 'must be < 100').optional(),
   timeSliceTarget: z.number().gt(0, 'must be > 0').lte(1, 'must be <= 1').optional(),
-  timeSliceWindow: Duration('1m or 5m', /^[0-9]+[mh]$/).optional(),
-});
-
-const SloSpec = z.strictObject({
-  description: z.string().optional(),
-  service: NonEmpty,
-  indicator: z.strictObject({ metadata: Metadata, spec: SliSpec }).optional(),
-  indicatorRef: Name.optional(),
-  budgetingMethod: z.enum(['Occurrences', 'Timeslices'], { error: 'must be Occurrences or Timeslices' }),
-  timeWindow: z.array(TimeWindowSchema).length(1, 'must hold exactly one window'),
-  objectives: z.array(Objective).min(1, 'must hold at least one objective'),
+  /** A duration shorthand, or a number of seconds. */
+  timeSliceWindow: z.union([z.string(), z.number()]).optional(),
+  indicator: z.unknown().optional(),
+  indicatorRef: z.unknown().optional(),
+  compositeWeight: z.unknown().optional(),
 });
 
 const ApiVersion = z.literal('openslo/v1', { error: 'must be "openslo/v1"' });
 
-export const SloDocument = z.strictObject({ apiVersion: ApiVersion, kind: z.literal('SLO'), metadata: Metadata, spec: SloSpec });
-export const SliDocument = z.strictObject({ apiVersion: ApiVersion, kind: z.literal('SLI'), metadata: Metadata, spec: SliSpec });
+export const AlertConditionSpec = z.strictObject({
+  description: Description.optional(),
+  severity: NonEmpty,
+  condition: z.strictObject({
+    kind: z.string(),
+    op: z.enum(['lt', 'lte', 'gt', 'gte'], { error: 'must be lt, lte, gt or gte' }).optional(),
+    threshold: z.number(),
+    lookbackWindow: z.string(),
+    alertAfter: z.string().optional(),
+  }),
+});
+
+export const AlertNotificationTargetSpec = z.strictObject({
+  description: Description.optional(),
+  target: NonEmpty,
+});
+
+/** An inline object of another kind (`apiVersion` may be left out inside its parent). */
+const inline = <K extends string, S extends z.ZodType>(kind: K, spec: S) =>
+  z.strictObject({ apiVersion: ApiVersion.optional(), kind: z.literal(kind, { error: `must be "${kind}"` }), metadata: Metadata, spec });
+
+const ConditionItem = z.union(
+  [z.strictObject({ conditionRef: Name, operator: z.string().optional() }), inline('AlertCondition', AlertConditionSpec)],
+  { error: 'must be {conditionRef: NAME} or an inline kind: AlertCondition' },
+);
+
+const TargetItem = z.union([z.strictObject({ targetRef: Name }), inline('AlertNotificationTarget', AlertNotificationTargetSpec)], {
+  error: 'must be {targetRef: NAME} or an inline kind: AlertNotificationTarget',
+});
+
+export const AlertPolicySpec = z.strictObject({
+  description: Description.optional(),
+  alertWhenNoData: z.boolean().optional(),
+  alertWhenResolved: z.boolean().optional(),
+  alertWhenBreaching: z.boolean().optional(),
+  conditions: z.array(ConditionItem).min(1, 'must hold at least one condition'),
+  notificationTargets: z.array(TargetItem).optional(),
+});
+
+const AlertPolicyItem = z.union(
+  [Name, z.strictObject({ alertPolicyRef: Name }), inline('AlertPolicy', AlertPolicySpec)],
+  { error: 'must be a policy name, {alertPolicyRef: NAME} or an inline kind: AlertPolicy' },
+);
+
+const SloSpec = z.strictObject({
+  description: Description.optional(),
+  service: NonEmpty,
+  indicator: z.strictObject({ metadata: Metadata, spec: SliSpec }).optional(),
+  indicatorRef: Name.optional(),
+  budgetingMethod: z.enum(['Occurrences', 'Timeslices', 'RatioTimeslices'], { error: 'must be Occurrences, Timeslices or RatioTimeslices' }),
+  timeWindow: z.array(TimeWindowSchema).length(1, 'must hold exactly one window'),
+  objectives: z.array(Objective).min(1, 'must hold at least one objective'),
+  alertPolicies: z.array(AlertPolicyItem).optional(),
+});
+
+const doc = <K extends string, S extends z.ZodType>(kind: K, spec: S) => z.strictObject({ apiVersion: ApiVersion, kind: z.literal(kind), metadata: Metadata, spec });
+
+export const SloDocument = doc('SLO', SloSpec);
+export const SliDocument = doc('SLI', SliSpec);
 export const ServiceDocument = z.strictObject({
   apiVersion: ApiVersion,
   kind: z.literal('Service'),
   metadata: Metadata,
-  spec: z.strictObject({ description: z.string().optional() }).optional(),
+  spec: z.strictObject({ description: Description.optional() }).optional(),
 });
+export const DataSourceDocument = doc(
+  'DataSource',
+  z.strictObject({ description: Description.optional(), type: NonEmpty, connectionDetails: z.unknown().optional() }),
+);
+export const AlertPolicyDocument = doc('AlertPolicy', AlertPolicySpec);
+export const AlertConditionDocument = doc('AlertCondition', AlertConditionSpec);
+export const AlertNotificationTargetDocument = doc('AlertNotificationTarget', AlertNotificationTargetSpec);
+
+/** The kinds of OpenSLO v1, in the order of the specification. */
+export const KINDS = ['Service', 'SLI', 'SLO', 'DataSource', 'AlertPolicy', 'AlertCondition', 'AlertNotificationTarget'] as const;
+export type Kind = (typeof KINDS)[number];
 
 export type SloDocumentT = z.infer<typeof SloDocument>;
 export type SliSpecT = z.infer<typeof SliSpec>;
+export type MetricSourceT = z.infer<typeof MetricSource>;
 export type MetricSourceSpecT = z.infer<typeof MetricSourceSpec>;
 export type ObjectiveT = z.infer<typeof Objective>;
 export type TimeWindowT = z.infer<typeof TimeWindowSchema>;
+export type AlertPolicySpecT = z.infer<typeof AlertPolicySpec>;
+export type AlertConditionSpecT = z.infer<typeof AlertConditionSpec>;
+export type AlertNotificationTargetSpecT = z.infer<typeof AlertNotificationTargetSpec>;
+export type AlertPolicyItemT = z.infer<typeof AlertPolicyItem>;
+export type MetadataT = z.infer<typeof Metadata>;
