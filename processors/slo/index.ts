@@ -18,6 +18,8 @@ export { referenceCounts, type SliEvents } from './core/reference.js';
 
 // replay/: stateless evaluations from the warehouse at any T
 export { evaluateSlo, evaluateSlos, historyNeeded, toContractStatus, type ContractStatus, type SloStatusDetail, type StatusOptions } from './replay/status.js';
+export { firingRulesAt } from './replay/firing.js';
+export { statusInstant, STATUS_LATENESS_MS } from './replay/instant.js';
 export { backtest, inScope, type BacktestOptions, type BacktestResult, type BacktestRun, type BacktestSlo } from './replay/backtest.js';
 export { evaluateSloSeries, type SloMinuteEvaluation } from './replay/history.js';
 

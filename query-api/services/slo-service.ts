@@ -5,8 +5,8 @@ import {
   evaluateSloSeries,
   evaluateSlos,
   formatProblem,
-  latestEventTime,
   loadSloFiles,
+  statusInstant,
   toContractStatus,
   type BacktestResult,
   type SloCatalog,
@@ -86,19 +86,16 @@ export class SloService {
   }
 
   /**
-   * "Now" for status: the configured clock, else the engine's event-time watermark (end
-   * of the newest SLI minute, capped at the wall clock), so replayed history reads as it
-   * did live.
+   * "Now" for status: the configured clock, else the instant `slo status` uses too (the
+   * end of the last complete minute of stored data, `statusInstant`), so the API, the
+   * status page and the CLI answer for the same T and replayed history reads as it did live.
    */
   async evaluationTime(): Promise<Date> {
     if (this.clock) return this.clock();
-    return this.watermark.get('watermark', async () => {
-      const latest = await latestEventTime(this.wh);
-      return new Date(latest === null ? Date.now() : Math.min(latest, Date.now()));
-    });
+    return this.watermark.get('watermark', async () => new Date(await statusInstant(this.wh)));
   }
 
-  /** The engine's stateless evaluation (the same as `slo-pipeline slo status`), plus time to exhaustion. */
+  /** The engine's stateless evaluation (the same as `slo-pipeline slo status --json`), plus the service. */
   async status(at: Date | undefined): Promise<SloStatus[]> {
     const slos = this.definitions();
     const atMs = (at ?? (await this.evaluationTime())).getTime();
@@ -107,13 +104,7 @@ export class SloService {
   }
 
   private async evaluate(slos: readonly SloDefinition[], atMs: number): Promise<SloStatus[]> {
-    return (await evaluateSlos(this.wh, slos, atMs)).map((d) => ({
-      ...toContractStatus(d),
-      service: d.service,
-      alerts: d.alerts.map((a) => ({ severity: a.severity, status: a.status, long_window: a.long_window, short_window: a.short_window })),
-      time_to_exhaustion_seconds: d.time_to_exhaustion_ms === null ? null : Math.round(d.time_to_exhaustion_ms / 1000),
-      evaluated_at: new Date(atMs).toISOString(),
-    }));
+    return (await evaluateSlos(this.wh, slos, atMs)).map((d) => ({ ...toContractStatus(d), service: d.service }));
   }
 
   async history(sloId: string, from: Date, to: Date, stepMinutes: number): Promise<HistoryPoint[] | undefined> {

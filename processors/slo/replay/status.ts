@@ -1,10 +1,12 @@
+import type { AlertSeverity } from '../../contracts/enums.js';
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import { DAY_MIN } from '../definitions/duration.js';
 import { evaluate, sloWindow, type Evaluation } from '../core/evaluate.js';
 import type { SloDefinition } from '../definitions/model.js';
 import { UnitSeries } from '../core/series.js';
 import { readCounts } from '../store/series-reader.js';
-import { alertsAt, type ActiveAlert } from '../core/timeline.js';
+import type { ActiveAlert } from '../core/timeline.js';
+import { firingRulesAt } from './firing.js';
 
 /**
  * Stateless evaluation of every SLO at any time T, from the warehouse: what `slo status`
@@ -26,14 +28,23 @@ export interface SloStatusDetail extends Evaluation {
   alerts: ActiveAlert[];
 }
 
-/** The CONTRACTS.md `slo status --json` object: exactly these keys. */
+/**
+ * The `slo status --json` object: the CONTRACTS.md keys (`alerts` holds every rule firing
+ * at T, see firing.ts), the evaluation instant, and the time to exhaustion: seconds until
+ * the remaining budget is spent if the burn of the last hour goes on (a burn rate of 1
+ * spends the whole budget in one SLO period), 0 when the budget is spent, null when the
+ * last hour spends none of it.
+ */
 export interface ContractStatus {
   slo_id: string;
   sli: number | null;
   target: number;
   error_budget_remaining: number;
   burn_rates: Record<string, number>;
-  alerts: Array<{ severity: string; status: string; long_window: string; short_window: string }>;
+  alerts: Array<{ severity: AlertSeverity; status: 'FIRING'; long_window: string; short_window: string }>;
+  time_to_exhaustion_seconds: number | null;
+  /** T, ISO 8601 UTC. */
+  evaluated_at: string;
 }
 
 const DEFAULT_LOOKBACK = 7 * DAY_MIN;
@@ -52,7 +63,7 @@ export function historyNeeded(slo: SloDefinition, atMs: number, lookback = DEFAU
 export async function evaluateSlo(wh: Warehouse, slo: SloDefinition, atMs: number, options: StatusOptions = {}): Promise<SloStatusDetail> {
   const h = historyNeeded(slo, atMs, options.alertLookbackMinutes);
   const series = new UnitSeries(await readCounts(wh, slo, h.from, h.to), slo.budgeting);
-  return { ...evaluate(slo, series, atMs), service: slo.service, alerts: alertsAt(slo, series, h.to, h.alertEarliest) };
+  return { ...evaluate(slo, series, atMs), service: slo.service, alerts: firingRulesAt(slo, series, h.to, h.alertEarliest) };
 }
 
 /** Evaluates every SLO, a few at a time (memory stays at a few SLOs' history); results in definition order. */
@@ -74,5 +85,7 @@ export function toContractStatus(d: SloStatusDetail): ContractStatus {
     error_budget_remaining: d.error_budget_remaining,
     burn_rates: d.burn_rates,
     alerts: d.alerts.map((a) => ({ severity: a.severity, status: a.status, long_window: a.long_window, short_window: a.short_window })),
+    time_to_exhaustion_seconds: d.time_to_exhaustion_ms === null ? null : Math.round(d.time_to_exhaustion_ms / 1000),
+    evaluated_at: new Date(d.at).toISOString(),
   };
 }
