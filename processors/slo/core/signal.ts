@@ -11,15 +11,31 @@ import type { SloDefinition } from '../definitions/model.js';
  * evaluator) yields the same id, which is what consumers deduplicate on.
  */
 export function signalId(sloId: string, severity: string, firingSinceMinute: number, status: string): string {
-  const since = new Date(firingSinceMinute * MINUTE_MS).toISOString();
+  return signalIdAt(sloId, severity, firingSinceMinute * MINUTE_MS, status);
+}
+
+/** `signalId` of an episode that fired at any instant (epoch ms); at a whole minute both agree. */
+export function signalIdAt(sloId: string, severity: string, firingSinceMs: number, status: string): string {
+  const since = new Date(firingSinceMs).toISOString();
   return createHash('sha256').update(`${sloId}\u0000${severity}\u0000${since}\u0000${status}`).digest('hex').slice(0, 32);
 }
 
-/** The `SloBreachSignal` record of a transition, with the numbers at its minute. */
-export function breachSignal(slo: SloDefinition, t: AlertTransition, ev: Evaluation, src: WindowSource): SloBreachSignal {
-  const burns = ruleBurns(t.rule, src, t.at, slo.target);
+/**
+ * Where a transition between whole minutes happened: its instant and the episode's first
+ * instant (epoch ms), and the minute its windows end at (`src` adds the open part of that
+ * minute up to the instant).
+ */
+export interface SignalInstant {
+  atMs: number;
+  firingSinceMs: number;
+  windowEndMinute: number;
+}
+
+/** The `SloBreachSignal` record of a transition, with the numbers at its minute (or at `instant`). */
+export function breachSignal(slo: SloDefinition, t: AlertTransition, ev: Evaluation, src: WindowSource, instant?: SignalInstant): SloBreachSignal {
+  const burns = ruleBurns(t.rule, src, instant?.windowEndMinute ?? t.at, slo.target);
   return {
-    signal_id: signalId(slo.id, t.severity, t.firingSince, t.status),
+    signal_id: signalIdAt(slo.id, t.severity, instant?.firingSinceMs ?? t.firingSince * MINUTE_MS, t.status),
     status: t.status,
     severity: t.severity,
     slo_id: slo.id,
@@ -36,7 +52,7 @@ export function breachSignal(slo: SloDefinition, t: AlertTransition, ev: Evaluat
     burn_rate_long: burns.burnLong,
     burn_rate_short: burns.burnShort,
     burn_rate_threshold: t.rule.threshold,
-    evaluated_at: t.at * MINUTE_MS,
+    evaluated_at: instant?.atMs ?? t.at * MINUTE_MS,
     recommended_actions: [...slo.recommendedActions],
   };
 }

@@ -6,16 +6,19 @@ import { INPUT_TOPICS } from '../../contracts/topics.js';
 import { retryBounded } from '../../ingest/retry.js';
 import { consumerLag } from '../../transport/lag.js';
 import { silentLogger } from '../../observability/logger.js';
+import { PipelineError } from '../../errors/pipeline-error.js';
 import type { CommittedBatch } from '../../ingest/options.js';
 import type { TopicPartition } from '../../transport/types.js';
-import { INACTIVE, stepAlert } from '../core/alert-machine.js';
+import { INACTIVE, stepAlert, type AlertState } from '../core/alert-machine.js';
 import { DAY_MIN, MINUTE_MS } from '../definitions/duration.js';
-import { evaluate, matchSeverity, shortWindowEmpty, sloWindow } from '../core/evaluate.js';
-import type { SloDefinition } from '../definitions/model.js';
-import { breachSignal, signalId } from '../core/signal.js';
+import { evaluate, matchSeverity, shortWindowEmpty, sloWindow, type WindowSource } from '../core/evaluate.js';
+import type { AlertPolicy, SloDefinition } from '../definitions/model.js';
+import { breachSignal, signalIdAt } from '../core/signal.js';
 import { severitiesOf, type AlertStates } from '../core/timeline.js';
 import { HourWindows, MINUTES_PER_HOUR, type HourMinutes } from './hour-windows.js';
 import { MinuteSource, type MinuteRange, type RawMinutes } from '../store/minute-source.js';
+import { OpenMinuteReader, type OpenBuckets } from '../store/open-minute.js';
+import { OpenMinuteWindows } from './open-windows.js';
 import type { SloEvaluatorOptions } from './options.js';
 import { newestStoredEvent } from '../store/newest-event.js';
 import { qualityScores } from '../store/quality.js';
@@ -26,6 +29,8 @@ interface Track {
   severities: readonly AlertSeverity[];
   windows: HourWindows;
   states: AlertStates;
+  /** The alert policy in evaluation steps instead of minutes (see SloEvaluatorOptions.stepSeconds). */
+  policy: Pick<AlertPolicy, 'pendingForMinutes' | 'keepFiringForMinutes'>;
   /** Raw minutes of hours still being filled (the open hour). */
   open: Map<number, HourMinutes>;
 }
@@ -48,10 +53,11 @@ export interface EvaluatorStats {
   lateUncorrected: number;
 }
 
-/** What a correction re-evaluates: minutes (from, to] and the signals sent for them before. */
+/** What a correction re-evaluates: minutes (from, instant toMs] and the signals sent for them before. */
 interface Correction {
   from: number;
-  to: number;
+  /** The newest instant (epoch ms) evaluated before the correction began. */
+  toMs: number;
   old: Map<string, SloBreachSignal>;
   found: Set<string>;
 }
@@ -61,11 +67,16 @@ const hourOf = (minute: number): number => Math.floor(minute / MINUTES_PER_HOUR)
 const OFFSETS_EVERY_MS = 500;
 
 /**
- * The running SLO evaluator: advances on the event-time watermark one whole minute at a
- * time, evaluates every SLO's alert rules at each minute, and sends FIRING / RESOLVED
- * breach signals and quality scores to its sinks. The same minutes evaluated again (a
- * replay, a restart) give the same signals with the same ids; progress is saved after the
- * signals of a cycle were sent, so a crash re-sends at most one cycle (same ids).
+ * The running SLO evaluator: advances on the event-time watermark, evaluates every SLO's
+ * alert rules at each evaluation instant (every whole minute, and with `stepSeconds` below 60
+ * also every step in between), and sends FIRING / RESOLVED breach signals and quality scores
+ * to its sinks. An instant T is evaluated once the watermark has reached T. At a whole minute
+ * every window holds the whole minutes before T (the minute rollups); between whole minutes it
+ * also holds the open part of the current minute up to T, read from the facts (store/open-minute.ts),
+ * so the figures at whole minutes are those of a minute-by-minute evaluation. The same instants
+ * evaluated again (a replay, a restart) give the same signals with the same ids and
+ * `evaluated_at`; progress is saved at whole minutes after the signals of a cycle were sent,
+ * so a crash re-sends at most one cycle (same ids).
  */
 export class SloEvaluator {
   readonly stats: EvaluatorStats = {
@@ -85,19 +96,27 @@ export class SloEvaluator {
   private cursor: number | null = null;
   /** First tracked hour: hours before it count as nothing and are never read. */
   private startHour = 0;
-  private emitFrom = 0;
+  /** First evaluation step whose signals are sent (earlier ones rebuild alert states only). */
+  private emitFromTick = 0;
   private readonly detailHours = new Set<number>();
   private loop: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Evaluation steps up to this one are evaluated whatever the watermark (advanceTo). */
   private target = -Infinity;
   private failure: unknown;
   private offsetsAskedAt = -Infinity;
   private offsetsAsking: Promise<void> | null = null;
   private offsetsSeen = false;
   private storedReadAt = -Infinity;
-  /** The end of the minutes read so far (the cursor, or the `to` of the cycle under way). */
-  private readTo: number | null = null;
+  /** The end (epoch ms) of what was read so far: data before it that arrives now is late. */
+  private readToMs: number | null = null;
+  /** Length of an evaluation step (ms) and steps per minute. */
+  private readonly stepMs: number;
+  private readonly perMinute: number;
+  /** The last evaluated instant, in steps (>= cursor * perMinute). */
+  private doneTick = 0;
+  private readonly openReader: OpenMinuteReader;
   /** Earliest minute that received data after it was read, waiting for its correction. */
   private lateFrom: number | null = null;
   private correction: Correction | null = null;
@@ -125,14 +144,34 @@ export class SloEvaluator {
     this.lengths = [...lengths].sort((a, b) => a - b);
     this.longest = longest;
     const horizonHours = Math.ceil(longest / MINUTES_PER_HOUR) + 1;
-    this.tracks = options.slos.map((slo) => ({ slo, severities: severitiesOf(slo), windows: new HourWindows(slo.budgeting, horizonHours), states: {}, open: new Map() }));
+    const step = options.stepSeconds ?? 60;
+    if (!Number.isInteger(step) || step < 1 || 60 % step !== 0) {
+      throw new PipelineError('INVALID_CONFIG', `SLO evaluator stepSeconds: ${step} does not divide a minute into whole seconds (1, 2, 5, 10, 15, 20, 30 or 60)`);
+    }
+    this.stepMs = step * 1000;
+    this.perMinute = 60 / step;
+    const P = this.perMinute;
+    this.tracks = options.slos.map((slo) => ({
+      slo,
+      severities: severitiesOf(slo),
+      windows: new HourWindows(slo.budgeting, horizonHours),
+      states: {},
+      policy: { pendingForMinutes: slo.alerting.pendingForMinutes * P, keepFiringForMinutes: slo.alerting.keepFiringForMinutes * P },
+      open: new Map(),
+    }));
     this.source = new MinuteSource(options.warehouse, options.slos);
+    this.openReader = new OpenMinuteReader(options.warehouse, options.slos, this.stepMs);
     this.correctionMinutes = Math.min(options.correctionMinutes ?? 360, (horizonHours - 2) * MINUTES_PER_HOUR);
   }
 
-  /** The last evaluated minute boundary (epoch ms), or null before the first cycle. */
+  /** The last evaluated instant (epoch ms; a whole minute, or a step within the open one), or null before the first cycle. */
   get evaluatedUpTo(): number | null {
-    return this.cursor === null ? null : this.cursor * MINUTE_MS;
+    return this.cursor === null ? null : this.doneTick * this.stepMs;
+  }
+
+  /** Length of an evaluation step (ms): 60 000 evaluates at whole minutes only. */
+  get evaluationStepMs(): number {
+    return this.stepMs;
   }
 
   /** The error that stopped the evaluator, if any. */
@@ -150,24 +189,27 @@ export class SloEvaluator {
   onCommitted(batch: Pick<CommittedBatch, 'topic' | 'partition' | 'maxOccurredAt'> & Partial<Pick<CommittedBatch, 'minOccurredAt'>>): void {
     if (!this.topics.has(batch.topic)) return;
     this.clock.observe(batch.topic, batch.partition, batch.maxOccurredAt, this.now());
-    if (batch.minOccurredAt !== undefined && batch.minOccurredAt !== null) this.noteLate(Math.floor(batch.minOccurredAt / MINUTE_MS), batch);
+    if (batch.minOccurredAt !== undefined && batch.minOccurredAt !== null) this.noteLate(batch.minOccurredAt, batch);
     this.kick();
   }
 
   /**
-   * Data for minute `m` was committed. When `m` was already read (a partition that was idle
-   * woke up with older events), the minutes from its hour on are evaluated again, within the
-   * correction horizon; older data is stored and counted by every later query, not re-evaluated.
+   * Data for instant `ms` was committed. When it was already read (a partition that was idle
+   * woke up with older events, or an event later than the allowed lateness), the minutes from
+   * its hour on are evaluated again, within the correction horizon; older data is stored and
+   * counted by every later query, not re-evaluated.
    */
-  private noteLate(m: number, where: Pick<CommittedBatch, 'topic' | 'partition'>): void {
-    const read = this.readTo;
-    if (read === null || m >= read) return;
+  private noteLate(ms: number, where: Pick<CommittedBatch, 'topic' | 'partition'>): void {
+    const readMs = this.readToMs;
+    if (readMs === null || ms >= readMs) return;
+    const m = Math.floor(ms / MINUTE_MS);
+    const read = Math.ceil(readMs / MINUTE_MS);
     const from = hourOf(m) * MINUTES_PER_HOUR;
     const cursor = this.cursor ?? read;
     if (m < read - this.correctionMinutes || from < this.startHour * MINUTES_PER_HOUR || (from < cursor && !this.snapshots.has(from))) {
       this.stats.lateUncorrected++;
       this.log.warn(
-        { topic: where.topic, partition: where.partition, minute: new Date(m * MINUTE_MS).toISOString(), evaluatedUpTo: new Date(read * MINUTE_MS).toISOString() },
+        { topic: where.topic, partition: where.partition, minute: new Date(m * MINUTE_MS).toISOString(), evaluatedUpTo: new Date(readMs).toISOString() },
         'data older than the correction horizon: stored, signals not re-evaluated',
       );
       return;
@@ -190,9 +232,9 @@ export class SloEvaluator {
     return this.clock.watermark(this.now());
   }
 
-  /** Evaluates every minute before `eventTimeMs`, whatever the watermark (end of a stream, tests, backfills). */
+  /** Evaluates every instant up to `eventTimeMs`, whatever the watermark (end of a stream, tests, backfills). */
   async advanceTo(eventTimeMs: number): Promise<void> {
-    this.target = Math.max(this.target, Math.floor(eventTimeMs / MINUTE_MS));
+    this.target = Math.max(this.target, Math.floor(eventTimeMs / this.stepMs));
     this.kick();
     await this.idle();
   }
@@ -274,7 +316,8 @@ export class SloEvaluator {
       if (asking && !this.offsetsSeen && !this.opts.consumerGroup) await asking;
       await this.readStored();
       const wm = this.clock.watermark(this.now());
-      const target = Math.max(this.target, Number.isFinite(wm) ? Math.floor(wm / MINUTE_MS) : -Infinity);
+      // An instant is evaluated once the watermark has reached it (see WatermarkTracker).
+      const target = Math.max(this.target, Number.isFinite(wm) ? Math.floor(wm / this.stepMs) : -Infinity);
       if (!Number.isFinite(target)) return;
       if (this.cursor === null) {
         if (!(await this.retry('initialize', () => this.initialize()))) return;
@@ -284,9 +327,11 @@ export class SloEvaluator {
       }
       if (this.lateFrom !== null) await this.retry('read signals to correct', () => this.rewind());
       const cursor = this.cursor as number;
-      if (target <= cursor && !this.correction) return;
-      const end = Math.max(target, this.correction?.to ?? -Infinity);
-      await this.retry('read SLI minutes', () => this.cycle(Math.min(end, cursor + (this.opts.maxCycleMinutes ?? 360))));
+      const end = Math.max(target, this.correction ? Math.ceil(this.correction.toMs / this.stepMs) : -Infinity);
+      if (end <= this.doneTick) return;
+      const endMinute = Math.floor(end / this.perMinute);
+      if (endMinute > cursor) await this.retry('read SLI minutes', () => this.cycle(Math.min(endMinute, cursor + (this.opts.maxCycleMinutes ?? 360))));
+      else await this.retry('read the open minute', () => this.openCycle(end));
     }
   }
 
@@ -317,14 +362,15 @@ export class SloEvaluator {
     if (resume !== null) {
       // Nothing before the first data can change an alert: the warm-up starts there at the earliest.
       start = Math.max(resume - this.longest - (this.opts.warmupMinutes ?? 7 * DAY_MIN), Math.min(firstData ?? resume, resume));
-      this.emitFrom = resume + 1;
+      // Instants after the saved minute were not saved as done: they are sent (again, same ids).
+      this.emitFromTick = resume * this.perMinute + 1;
     } else if (this.opts.startAt !== undefined) {
       start = Math.floor(this.opts.startAt / MINUTE_MS);
-      this.emitFrom = 0;
+      this.emitFromTick = 0;
     } else {
       if (firstData === null) return false;
       start = firstData;
-      this.emitFrom = 0;
+      this.emitFromTick = 0;
     }
     const hour = hourOf(start);
     start = hour * MINUTES_PER_HOUR;
@@ -332,55 +378,114 @@ export class SloEvaluator {
     for (const t of this.tracks) t.windows.start(hour);
     this.startHour = hour;
     this.cursor = start;
-    this.readTo = start;
+    this.doneTick = start * this.perMinute;
+    this.readToMs = start * MINUTE_MS;
     this.snapshots.set(start, this.tracks.map(() => ({})));
     this.log.info({ evaluator: this.name, from: new Date(start * MINUTE_MS).toISOString(), resume: resume !== null }, 'SLO evaluator starts');
     return true;
   }
 
-  /** Evaluates T = cursor+1 .. to. Reads first (safe to retry), then evaluates and sends. */
+  /**
+   * Evaluates the instants after the last one done up to the whole minute `to`: the steps of
+   * each minute, then its end. Reads first (safe to retry), then evaluates and sends.
+   */
   private async cycle(to: number): Promise<void> {
     const started = this.now();
     const from = this.cursor as number;
-    this.readTo = Math.max(this.readTo ?? to, to);
+    this.readToMs = Math.max(this.readToMs ?? -Infinity, to * MINUTE_MS);
     await this.source.loadLevels(from, to);
     const trailing = this.trailingHours(from, to).filter((h) => !this.detailHours.has(h));
     const ranges: MinuteRange[] = [...mergeHours(trailing), [from, to]];
     const raw = await this.source.read(ranges);
+    const open = this.perMinute > 1 && this.openReader.needed ? await this.openReader.read(from * MINUTE_MS, to * MINUTE_MS) : null;
     this.applyTrailing(trailing, raw);
     this.applyOpen(from, to, raw);
 
     const breaches: SloBreachSignal[] = [];
     const scores: QualityScoreUpdate[] = [];
     const qualityEvery = this.opts.qualityEveryMinutes ?? 60;
-    for (let t = from + 1; t <= to; t++) {
+    const P = this.perMinute;
+    for (let m = from; m < to; m++) {
+      for (let u = Math.max(m * P, this.doneTick) + 1; u < (m + 1) * P; u++) this.step(u, open, breaches);
+      const t = m + 1;
       if (t % MINUTES_PER_HOUR === 0) for (const tr of this.tracks) tr.windows.closeHour(hourOf(t) - 1);
-      const emit = t >= this.emitFrom;
-      for (const tr of this.tracks) {
-        for (const sev of tr.severities) {
-          const match = matchSeverity(tr.slo, sev, tr.windows, t);
-          const before = tr.states[sev] ?? INACTIVE;
-          if (!match && before.phase === 'inactive') continue;
-          const quiet = !match && before.phase === 'firing' && shortWindowEmpty(before.rule, tr.windows, t);
-          const r = stepAlert(before, sev, t, match, tr.slo.alerting, quiet);
-          tr.states[sev] = r.state;
-          if (r.transition && emit) breaches.push(breachSignal(tr.slo, r.transition, evaluate(tr.slo, tr.windows, t * MINUTE_MS), tr.windows));
-        }
-      }
+      this.step(t * P, null, breaches);
       if (t % MINUTES_PER_HOUR === 0) this.snapshots.set(t, this.tracks.map((tr) => ({ ...tr.states })));
-      if (emit && qualityEvery > 0 && t % qualityEvery === 0) {
+      if (t * P >= this.emitFromTick && qualityEvery > 0 && t % qualityEvery === 0) {
         scores.push(...(await this.retry('quality scores', () => qualityScores(this.opts.warehouse, t, this.opts.qualityWindowMinutes ?? DAY_MIN))));
       }
     }
 
+    await this.deliver(breaches, scores, to * P);
+    await this.fenced();
+    await this.retry('save SLO evaluator progress', () =>
+      this.opts.warehouse.insert('slo_evaluator_state', [{ evaluator: this.name, cursor_minute: to, slo_set: this.sloSetHash(), state: '{}' }]),
+    );
+    this.cursor = to;
+    this.doneTick = to * P;
+    for (const k of this.snapshots.keys()) if (k < to - this.correctionMinutes - MINUTES_PER_HOUR) this.snapshots.delete(k);
+    this.evict(to);
+    if (hourOf(to) !== hourOf(from)) this.source.pruneLevels(to - this.longest - 2 * MINUTES_PER_HOUR);
+    this.count(started, to - from, breaches.length, scores.length);
+    this.log.debug({ from: new Date(from * MINUTE_MS).toISOString(), upTo: new Date(to * MINUTE_MS).toISOString(), signals: breaches.length }, 'SLO evaluator cycle');
+  }
+
+  /**
+   * Evaluates the steps of the open minute (after the cursor) up to step `end`, before the
+   * minute closes: its whole minutes from the rollups plus its open part from the facts.
+   * Progress is saved at whole minutes only: after a restart these steps are evaluated again
+   * and their signals sent again, with the same ids.
+   */
+  private async openCycle(end: number): Promise<void> {
+    const started = this.now();
+    const m = this.cursor as number;
+    this.readToMs = Math.max(this.readToMs ?? -Infinity, end * this.stepMs);
+    const open = this.openReader.needed ? await this.openReader.read(m * MINUTE_MS, end * this.stepMs) : null;
+    const breaches: SloBreachSignal[] = [];
+    for (let u = this.doneTick + 1; u <= end; u++) this.step(u, open, breaches);
+    await this.deliver(breaches, [], end);
+    this.doneTick = end;
+    this.count(started, 0, breaches.length, 0);
+  }
+
+  /** Steps every alert at instant `u` (in steps): windows end at its minute, plus the open part of that minute up to `u`. */
+  private step(u: number, open: OpenBuckets | null, out: SloBreachSignal[]): void {
+    const P = this.perMinute;
+    const m = Math.floor(u / P);
+    const emit = u >= this.emitFromTick;
+    this.tracks.forEach((tr, i) => {
+      const buckets = u % P === 0 ? undefined : open?.get(i);
+      const src: WindowSource = buckets && buckets.size > 0 ? OpenMinuteWindows.of(tr.windows, m, buckets, m * P, u) : tr.windows;
+      for (const sev of tr.severities) {
+        const match = matchSeverity(tr.slo, sev, src, m);
+        const before: AlertState = tr.states[sev] ?? INACTIVE;
+        if (!match && before.phase === 'inactive') continue;
+        const quiet = !match && before.phase === 'firing' && shortWindowEmpty(before.rule, src, m);
+        const r = stepAlert(before, sev, u, match, tr.policy, quiet);
+        tr.states[sev] = r.state;
+        if (r.transition && emit) {
+          const t = r.transition;
+          out.push(breachSignal(tr.slo, t, evaluate(tr.slo, src, m * MINUTE_MS), src, { atMs: t.at * this.stepMs, firingSinceMs: t.firingSince * this.stepMs, windowEndMinute: m }));
+        }
+      }
+    });
+  }
+
+  /**
+   * Sends a cycle's signals and scores (instants up to step `upTo`). A correction under way
+   * collects the signals the new evaluation gives; once it has passed every instant evaluated
+   * before, the signals it no longer gives are retracted (and a firing one gets its RESOLVED).
+   */
+  private async deliver(breaches: SloBreachSignal[], scores: QualityScoreUpdate[], upTo: number): Promise<void> {
     const correction = this.correction;
     let retract: SloBreachSignal[] = [];
     let closing: SloBreachSignal[] = [];
+    const done = correction !== null && upTo * this.stepMs >= correction.toMs;
     if (correction) {
-      for (const b of breaches) if (b.evaluated_at <= correction.to * MINUTE_MS) correction.found.add(b.signal_id);
-      if (to >= correction.to) {
+      for (const b of breaches) if (b.evaluated_at <= correction.toMs) correction.found.add(b.signal_id);
+      if (done) {
         retract = [...correction.old.values()].filter((o) => !correction.found.has(o.signal_id));
-        closing = this.closeRetracted(retract, correction, to).filter((c) => !breaches.some((b) => b.signal_id === c.signal_id));
+        closing = this.closeRetracted(retract, correction, upTo).filter((c) => !breaches.some((b) => b.signal_id === c.signal_id));
         breaches.push(...closing);
       }
     }
@@ -393,7 +498,7 @@ export class SloEvaluator {
         await sink.sendScores(scores);
       });
     }
-    if (correction && to >= correction.to) {
+    if (correction && done) {
       // The RESOLVEDs that close retracted episodes are not part of a pass over the complete data either.
       const gone = [...retract, ...closing];
       if (gone.length > 0) {
@@ -405,24 +510,18 @@ export class SloEvaluator {
       this.correction = null;
       if (retract.length > 0) this.log.info({ retracted: retract.map((r) => r.signal_id), from: new Date(correction.from * MINUTE_MS).toISOString() }, 'signals corrected after late data');
     }
-    await this.fenced();
-    await this.retry('save SLO evaluator progress', () =>
-      this.opts.warehouse.insert('slo_evaluator_state', [{ evaluator: this.name, cursor_minute: to, slo_set: this.sloSetHash(), state: '{}' }]),
-    );
-    this.cursor = to;
-    for (const k of this.snapshots.keys()) if (k < to - this.correctionMinutes - MINUTES_PER_HOUR) this.snapshots.delete(k);
-    this.evict(to);
-    if (hourOf(to) !== hourOf(from)) this.source.pruneLevels(to - this.longest - 2 * MINUTES_PER_HOUR);
+    if (breaches.length > 0) this.log.info({ signals: breaches.length, upTo: new Date(upTo * this.stepMs).toISOString() }, 'breach signals sent');
+  }
+
+  private count(started: number, minutes: number, signals: number, scores: number): void {
     const ms = this.now() - started;
     this.stats.cycles++;
-    this.stats.minutes += to - from;
-    this.stats.signals += breaches.length;
-    this.stats.scores += scores.length;
+    this.stats.minutes += minutes;
+    this.stats.signals += signals;
+    this.stats.scores += scores;
     this.stats.lastCycleMs = ms;
     this.stats.maxCycleMs = Math.max(this.stats.maxCycleMs, ms);
-    this.stats.lastMsPerMinute = ms / (to - from);
-    this.log.debug({ from: new Date(from * MINUTE_MS).toISOString(), upTo: new Date(to * MINUTE_MS).toISOString(), signals: breaches.length }, 'SLO evaluator cycle');
-    if (breaches.length > 0) this.log.info({ signals: breaches.length, upTo: new Date(to * MINUTE_MS).toISOString() }, 'breach signals sent');
+    if (minutes > 0) this.stats.lastMsPerMinute = ms / minutes;
   }
 
   /**
@@ -433,19 +532,20 @@ export class SloEvaluator {
    */
   private async rewind(): Promise<void> {
     const late = this.lateFrom as number;
-    const cursor = this.cursor as number;
     const from = hourOf(late) * MINUTES_PER_HOUR;
     const snap = this.snapshots.get(from);
-    if (from >= cursor || !snap) this.lateFrom = null;
-    if (from >= cursor) return;
+    // Nothing after the hour's start evaluated yet: the late data is simply read when due.
+    const evaluated = from * this.perMinute < this.doneTick;
+    if (!evaluated || !snap) this.lateFrom = null;
+    if (!evaluated) return;
     if (!snap) {
       this.stats.lateUncorrected++;
       this.log.warn({ minute: new Date(late * MINUTE_MS).toISOString() }, 'late data before the kept alert states: stored, signals not re-evaluated');
       return;
     }
-    const to = Math.max(cursor, this.correction?.to ?? -Infinity);
+    const toMs = Math.max(this.doneTick * this.stepMs, this.correction?.toMs ?? -Infinity);
     const old = new Map(this.correction?.old ?? []);
-    for (const s of await this.sentBetween(from, to)) old.set(s.signal_id, s);
+    for (const s of await this.sentBetween(from * MINUTE_MS, toMs)) old.set(s.signal_id, s);
     this.lateFrom = null;
     const hour = hourOf(from);
     this.tracks.forEach((tr, i) => {
@@ -456,20 +556,21 @@ export class SloEvaluator {
     for (const h of [...this.detailHours]) if (h >= hour) this.detailHours.delete(h);
     for (const k of [...this.snapshots.keys()]) if (k > from) this.snapshots.delete(k);
     this.cursor = from;
-    this.emitFrom = Math.min(this.emitFrom, from + 1);
-    this.correction = { from, to, old, found: new Set() };
+    this.doneTick = from * this.perMinute;
+    this.emitFromTick = Math.min(this.emitFromTick, from * this.perMinute + 1);
+    this.correction = { from, toMs, old, found: new Set() };
     this.stats.corrections++;
-    this.log.info({ from: new Date(from * MINUTE_MS).toISOString(), to: new Date(to * MINUTE_MS).toISOString() }, 'late data: evaluating again');
+    this.log.info({ from: new Date(from * MINUTE_MS).toISOString(), to: new Date(toMs).toISOString() }, 'late data: evaluating again');
   }
 
-  /** Breach signals of this evaluator's SLOs for minutes (from, to], from the history the warehouse keeps. */
-  private async sentBetween(from: number, to: number): Promise<SloBreachSignal[]> {
+  /** Breach signals of this evaluator's SLOs for instants (fromMs, toMs], from the history the warehouse keeps. */
+  private async sentBetween(fromMs: number, toMs: number): Promise<SloBreachSignal[]> {
     const rows = await this.opts.warehouse.query<SloBreachSignal & { evaluated_at: string | number }>(
       `SELECT * EXCEPT (inserted_at) REPLACE (toUnixTimestamp64Milli(evaluated_at) AS evaluated_at)
          FROM (SELECT * FROM slo_signals_v
                 WHERE slo_id IN {ids:Array(String)}
                   AND evaluated_at > fromUnixTimestamp64Milli({f:Int64}, 'UTC') AND evaluated_at <= fromUnixTimestamp64Milli({t:Int64}, 'UTC'))`,
-      { ids: this.opts.slos.map((s) => s.id), f: from * MINUTE_MS, t: to * MINUTE_MS },
+      { ids: this.opts.slos.map((s) => s.id), f: fromMs, t: toMs },
     );
     return rows.map((r) => ({ ...r, evaluated_at: Number(r.evaluated_at) }));
   }
@@ -477,32 +578,40 @@ export class SloEvaluator {
   /**
    * A retracted FIRING whose RESOLVED was never sent leaves receivers with an open alert:
    * each gets its RESOLVED now (same id as the episode's RESOLVED would have), with the
-   * numbers at `at`, unless the new evaluation still has that episode firing.
+   * numbers of the whole minutes before step `at`, unless the new evaluation still has that
+   * episode firing.
    */
   private closeRetracted(retract: readonly SloBreachSignal[], c: Correction, at: number): SloBreachSignal[] {
     const out: SloBreachSignal[] = [];
+    const m = Math.floor(at / this.perMinute);
     for (const o of retract) {
       if (o.status !== 'FIRING') continue;
-      const since = Math.floor(o.evaluated_at / MINUTE_MS);
-      const resolvedId = signalId(o.slo_id, o.severity, since, 'RESOLVED');
+      const since = Math.floor(o.evaluated_at / this.stepMs);
+      const resolvedId = signalIdAt(o.slo_id, o.severity, o.evaluated_at, 'RESOLVED');
       if (c.old.has(resolvedId) || c.found.has(resolvedId)) continue;
       const tr = this.tracks.find((x) => x.slo.id === o.slo_id);
       if (!tr) continue;
       const rule = tr.slo.alerting.rules.find((r) => r.severity === o.severity && r.longWindow === o.long_window && r.shortWindow === o.short_window && r.threshold === o.burn_rate_threshold);
       if (!rule) continue;
-      out.push(breachSignal(tr.slo, { status: 'RESOLVED', severity: o.severity, firingSince: since, at, rule }, evaluate(tr.slo, tr.windows, at * MINUTE_MS), tr.windows));
+      out.push(
+        breachSignal(tr.slo, { status: 'RESOLVED', severity: o.severity, firingSince: since, at, rule }, evaluate(tr.slo, tr.windows, m * MINUTE_MS), tr.windows, {
+          atMs: at * this.stepMs,
+          firingSinceMs: o.evaluated_at,
+          windowEndMinute: m,
+        }),
+      );
     }
     return out;
   }
 
-  /** Closed hours (before the open one) where a window starts for some T in (from, to]. */
+  /** Closed hours (before the open one) where a window starts for some T in [from, to] (the steps of minute `from` end at it). */
   private trailingHours(from: number, to: number): number[] {
     const openHour = hourOf(from);
     const hours = new Set<number>();
     const add = (h: number): void => {
       if (h < openHour && h >= this.startHour) hours.add(h);
     };
-    for (const w of this.lengths) for (let h = hourOf(from + 1 - w); h <= hourOf(to - w); h++) add(h);
+    for (const w of this.lengths) for (let h = hourOf(from - w); h <= hourOf(to - w); h++) add(h);
     for (const h of this.calendarHours(from, to)) add(h);
     return [...hours].sort((a, b) => a - b);
   }
@@ -511,7 +620,7 @@ export class SloEvaluator {
     const out: number[] = [];
     for (const tr of this.tracks) {
       if (tr.slo.window.kind !== 'calendar') continue;
-      for (const t of [from + 1, to]) {
+      for (const t of [from, from + 1, to]) {
         const start = sloWindow(tr.slo, t * MINUTE_MS).fromMinute;
         if (start % MINUTES_PER_HOUR !== 0) out.push(hourOf(start));
       }
@@ -547,10 +656,10 @@ export class SloEvaluator {
     for (const h of touched) this.detailHours.add(h);
   }
 
-  /** Keeps the minute detail the next cycle can use: the open hour and each window's start hour. */
+  /** Keeps the minute detail the next cycle can use: the open hour and each window's start hour (for the steps of the open minute too). */
   private evict(cursor: number): void {
     const keep = new Set<number>([hourOf(cursor)]);
-    for (const w of this.lengths) keep.add(hourOf(cursor + 1 - w));
+    for (const w of this.lengths) keep.add(hourOf(cursor - w)).add(hourOf(cursor + 1 - w));
     for (const h of this.calendarHours(cursor, cursor + 1)) keep.add(h);
     for (const h of [...this.detailHours]) if (!keep.has(h)) this.detailHours.delete(h);
     for (const tr of this.tracks) {
