@@ -25,6 +25,9 @@ describe('SLO definitions outside the repository folder (the built bin)', () => 
   it('slo status finds the project definitions from any working directory', () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
     expect(existsSync(join(elsewhere, 'slos'))).toBe(false);
+    // Read commands refuse a folder holding no warehouse: an empty one first.
+    const made = spawnSync(process.execPath, [CLI, 'migrate', '--data', join(elsewhere, 'status-data')], { cwd: elsewhere, env, encoding: 'utf8', timeout: 120_000 });
+    expect(made.status, made.stderr).toBe(0);
     const r = spawnSync(process.execPath, [CLI, 'slo', 'status', '--json', '--at', '2026-11-02T00:00:00Z', '--data', join(elsewhere, 'status-data')], {
       cwd: elsewhere,
       env,
