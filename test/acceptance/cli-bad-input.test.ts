@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,16 @@ const CASES: Record<string, { args: () => string[]; reason: RegExp }> = {
   'run: --clickhouse that is not a URL': { args: () => ['run', '--clickhouse', 'not a url'], reason: /--clickhouse/ },
   'pnl: --clickhouse that is not a URL': { args: () => ['pnl', '--json', '--clickhouse', 'not a url'], reason: /--clickhouse/ },
   'unknown command': { args: () => ['frobnicate'], reason: /frobnicate/ },
+  'a typo of a command': { args: () => ['ingset', 'x.jsonl'], reason: /unknown command "ingset"; did you mean ingest\?/ },
+  'a typo of a subcommand': { args: () => ['slo', 'stauts', '--json'], reason: /unknown slo subcommand "stauts"; did you mean status\?/ },
+  'pnl: a typo of a flag': { args: () => ['pnl', '--form', '2026-01-01', '--json', '--data', data()], reason: /Unknown option '--form'.*did you mean --from\?/ },
+  'run: --port that is not a number': { args: () => ['run', '--port', 'abc', '--data', data()], reason: /--port.*"abc"/ },
+  'simulate: negative --days': { args: () => ['simulate', '--days', '-1', '--out', join(dir, 'sim.jsonl')], reason: /--days: expected an integer >= 1, got "-1"/ },
+  'pnl: --data folder holding no warehouse': { args: () => ['pnl', '--json', '--data', join(dir, 'typo')], reason: /--data .*typo does not exist/ },
+  'slo status: --data folder holding no warehouse': {
+    args: () => ['slo', 'status', '--slos', join(dir, 'valid'), '--json', '--data', join(dir, 'typo')],
+    reason: /--data .*typo does not exist/,
+  },
 };
 
 const runs = new Map<string, CliRun>();
@@ -85,6 +95,8 @@ describe('bad input to the built binary: non-zero exit, one-line reason', () => 
       expect(lines[0]).toMatch(c.reason);
       // Nothing half-done on stdout (no partial JSON a script could take for a result).
       expect(r?.stdout).toBe('');
+      // Nothing started: a refused --data folder is not created.
+      expect(existsSync(join(dir, 'typo'))).toBe(false);
     });
   }
 });
