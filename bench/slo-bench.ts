@@ -3,6 +3,7 @@ import type { JourneyEvent, QualityScoreUpdate, SloBreachSignal } from '../proce
 import { familyOfTopic, INPUT_TOPICS, OUTPUT_TOPICS } from '../processors/contracts/topics.js';
 import { createDefaultDecoder } from '../processors/ingest/default-decoder.js';
 import { createPiiHasher, FACT_TABLE, IngestPipeline, toFactRow } from '../processors/ingest/index.js';
+import { insertFactRowsOnce } from '../processors/ingest/event-keys.js';
 import { silentLogger } from '../processors/observability/logger.js';
 import { toWireMessage } from '../processors/simulator-source.js';
 import { simulateStream, type SimRecord } from '../processors/simulator/index.js';
@@ -95,7 +96,7 @@ async function loadHistory(wh: Warehouse, records: Iterable<SimRecord>): Promise
   let n = 0;
   const flush = async (table: string): Promise<void> => {
     const rows = buffers.get(table) ?? [];
-    if (rows.length > 0) await wh.insert(table, rows);
+    if (rows.length > 0) await insertFactRowsOnce(wh, table, rows);
     buffers.set(table, []);
   };
   for (const r of records) {

@@ -986,6 +986,266 @@ TTL toDateTime(committed_at) + INTERVAL 2 DAY;
 CREATE TABLE IF NOT EXISTS ingest_progress ON CLUSTER slo_cluster AS ingest_progress_local
 ENGINE = Distributed(slo_cluster, slo, ingest_progress_local, cityHash64(consumer_group, topic, partition));
 
+-- 025_sli_counts.sql
+
+-- [drop]
+DROP VIEW IF EXISTS sli_journey_minute_mv ON CLUSTER slo_cluster SYNC;
+
+-- [drop]
+DROP VIEW IF EXISTS sli_lem_minute_mv ON CLUSTER slo_cluster SYNC;
+
+-- [drop]
+DROP TABLE IF EXISTS sli_journey_minute ON CLUSTER slo_cluster SYNC;
+
+-- [drop]
+DROP TABLE IF EXISTS sli_journey_minute_local ON CLUSTER slo_cluster SYNC;
+
+-- [drop]
+DROP TABLE IF EXISTS sli_lem_minute ON CLUSTER slo_cluster SYNC;
+
+-- [drop]
+DROP TABLE IF EXISTS sli_lem_minute_local ON CLUSTER slo_cluster SYNC;
+
+-- [create-local-table]
+CREATE TABLE IF NOT EXISTS sli_journey_minute_local ON CLUSTER slo_cluster (
+  minute DateTime('UTC'),
+  event_type LowCardinality(String),
+  journey_blueprint_id LowCardinality(String),
+  product_version_id LowCardinality(String),
+  market_code LowCardinality(String),
+  city_code LowCardinality(String),
+  route_id LowCardinality(String),
+  vendor_id LowCardinality(String),
+  service_point_id LowCardinality(String),
+  error_code LowCardinality(String),
+  preflight_status LowCardinality(String),
+  preflight_reason LowCardinality(String),
+  latency_le Int64,
+  events SimpleAggregateFunction(sum, UInt64)
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(minute)
+ORDER BY (minute, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le);
+
+-- [create-distributed-table]
+CREATE TABLE IF NOT EXISTS sli_journey_minute ON CLUSTER slo_cluster AS sli_journey_minute_local
+ENGINE = Distributed(slo_cluster, slo, sli_journey_minute_local, cityHash64(minute, product_version_id, city_code));
+
+-- [create-local-table]
+CREATE TABLE IF NOT EXISTS sli_lem_minute_local ON CLUSTER slo_cluster (
+  minute DateTime('UTC'),
+  event_type LowCardinality(String),
+  city_code LowCardinality(String),
+  scope LowCardinality(String),
+  scope_id String,
+  metric LowCardinality(String),
+  events SimpleAggregateFunction(sum, UInt64),
+  last_update AggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, Float64))
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(minute)
+ORDER BY (minute, scope_id, metric, event_type, city_code, scope);
+
+-- [create-distributed-table]
+CREATE TABLE IF NOT EXISTS sli_lem_minute ON CLUSTER slo_cluster AS sli_lem_minute_local
+ENGINE = Distributed(slo_cluster, slo, sli_lem_minute_local, cityHash64(scope_id));
+
+-- [create-local-table]
+CREATE TABLE IF NOT EXISTS sli_journey_hour_local ON CLUSTER slo_cluster (
+  hour DateTime('UTC'),
+  event_type LowCardinality(String),
+  journey_blueprint_id LowCardinality(String),
+  product_version_id LowCardinality(String),
+  market_code LowCardinality(String),
+  city_code LowCardinality(String),
+  route_id LowCardinality(String),
+  vendor_id LowCardinality(String),
+  service_point_id LowCardinality(String),
+  error_code LowCardinality(String),
+  preflight_status LowCardinality(String),
+  preflight_reason LowCardinality(String),
+  latency_le Int64,
+  events SimpleAggregateFunction(sum, UInt64)
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYear(hour)
+ORDER BY (hour, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le);
+
+-- [create-distributed-table]
+CREATE TABLE IF NOT EXISTS sli_journey_hour ON CLUSTER slo_cluster AS sli_journey_hour_local
+ENGINE = Distributed(slo_cluster, slo, sli_journey_hour_local, cityHash64(hour, product_version_id, city_code));
+
+-- [create-materialized-view]
+CREATE MATERIALIZED VIEW IF NOT EXISTS sli_journey_hour_mv ON CLUSTER slo_cluster TO sli_journey_hour_local AS
+SELECT
+  toStartOfHour(minute) AS hour,
+  event_type, journey_blueprint_id, product_version_id, market_code, city_code, route_id, vendor_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le,
+  sum(events) AS events
+FROM sli_journey_minute_local
+GROUP BY hour, event_type, journey_blueprint_id, product_version_id, market_code, city_code, route_id, vendor_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le;
+
+-- [create-local-table]
+CREATE TABLE IF NOT EXISTS sli_journey_day_local ON CLUSTER slo_cluster (
+  day DateTime('UTC'),
+  event_type LowCardinality(String),
+  journey_blueprint_id LowCardinality(String),
+  product_version_id LowCardinality(String),
+  market_code LowCardinality(String),
+  city_code LowCardinality(String),
+  route_id LowCardinality(String),
+  vendor_id LowCardinality(String),
+  service_point_id LowCardinality(String),
+  error_code LowCardinality(String),
+  preflight_status LowCardinality(String),
+  preflight_reason LowCardinality(String),
+  latency_le Int64,
+  events SimpleAggregateFunction(sum, UInt64)
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYear(day)
+ORDER BY (day, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le);
+
+-- [create-distributed-table]
+CREATE TABLE IF NOT EXISTS sli_journey_day ON CLUSTER slo_cluster AS sli_journey_day_local
+ENGINE = Distributed(slo_cluster, slo, sli_journey_day_local, cityHash64(day, product_version_id, city_code));
+
+-- [create-materialized-view]
+CREATE MATERIALIZED VIEW IF NOT EXISTS sli_journey_day_mv ON CLUSTER slo_cluster TO sli_journey_day_local AS
+SELECT
+  toStartOfDay(minute) AS day,
+  event_type, journey_blueprint_id, product_version_id, market_code, city_code, route_id, vendor_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le,
+  sum(events) AS events
+FROM sli_journey_minute_local
+GROUP BY day, event_type, journey_blueprint_id, product_version_id, market_code, city_code, route_id, vendor_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le;
+
+-- [create-local-table]
+CREATE TABLE IF NOT EXISTS sli_lem_hour_local ON CLUSTER slo_cluster (
+  hour DateTime('UTC'),
+  event_type LowCardinality(String),
+  city_code LowCardinality(String),
+  scope LowCardinality(String),
+  scope_id String,
+  metric LowCardinality(String),
+  events SimpleAggregateFunction(sum, UInt64),
+  last_update AggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, Float64))
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYear(hour)
+ORDER BY (hour, scope_id, metric, event_type, city_code, scope);
+
+-- [create-distributed-table]
+CREATE TABLE IF NOT EXISTS sli_lem_hour ON CLUSTER slo_cluster AS sli_lem_hour_local
+ENGINE = Distributed(slo_cluster, slo, sli_lem_hour_local, cityHash64(scope_id));
+
+-- [create-materialized-view]
+CREATE MATERIALIZED VIEW IF NOT EXISTS sli_lem_hour_mv ON CLUSTER slo_cluster TO sli_lem_hour_local AS
+SELECT
+  toStartOfHour(minute) AS hour,
+  event_type, city_code, scope, scope_id, metric,
+  sum(events) AS events,
+  maxMergeState(last_update) AS last_update
+FROM sli_lem_minute_local
+GROUP BY hour, event_type, city_code, scope, scope_id, metric;
+
+-- [create-local-table]
+CREATE TABLE IF NOT EXISTS sli_lem_day_local ON CLUSTER slo_cluster (
+  day DateTime('UTC'),
+  event_type LowCardinality(String),
+  city_code LowCardinality(String),
+  scope LowCardinality(String),
+  scope_id String,
+  metric LowCardinality(String),
+  events SimpleAggregateFunction(sum, UInt64),
+  last_update AggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, Float64))
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYear(day)
+ORDER BY (day, scope_id, metric, event_type, city_code, scope);
+
+-- [create-distributed-table]
+CREATE TABLE IF NOT EXISTS sli_lem_day ON CLUSTER slo_cluster AS sli_lem_day_local
+ENGINE = Distributed(slo_cluster, slo, sli_lem_day_local, cityHash64(scope_id));
+
+-- [create-materialized-view]
+CREATE MATERIALIZED VIEW IF NOT EXISTS sli_lem_day_mv ON CLUSTER slo_cluster TO sli_lem_day_local AS
+SELECT
+  toStartOfDay(minute) AS day,
+  event_type, city_code, scope, scope_id, metric,
+  sum(events) AS events,
+  maxMergeState(last_update) AS last_update
+FROM sli_lem_minute_local
+GROUP BY day, event_type, city_code, scope, scope_id, metric;
+
+-- [create-materialized-view]
+CREATE MATERIALIZED VIEW IF NOT EXISTS sli_journey_minute_mv ON CLUSTER slo_cluster TO sli_journey_minute_local AS
+SELECT
+  toDateTime(toStartOfMinute(occurred_at), 'UTC') AS minute,
+  event_type,
+  journey_blueprint_id,
+  product_version_id,
+  market_code,
+  city_code,
+  ifNull(route_id, '') AS route_id,
+  ifNull(vendor_id, '') AS vendor_id,
+  ifNull(service_point_id, '') AS service_point_id,
+  ifNull(error_code, '') AS error_code,
+  ifNull(preflight_status, '') AS preflight_status,
+  ifNull(preflight_reason, '') AS preflight_reason,
+  multiIf(
+    isNull(duration_ms), toInt64(-1),
+    assumeNotNull(duration_ms) > 86400000, toInt64(9223372036854775807),
+    toInt64(arrayFirst(b -> b >= assumeNotNull(duration_ms), [0, 50, 100, 150, 200, 250, 300, 400, 500, 600, 700, 750, 800, 900, 1000, 1200, 1250, 1500, 1750, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 6000, 7000, 7500, 8000, 9000, 10000, 12000, 15000, 20000, 25000, 30000, 40000, 45000, 60000, 90000, 120000, 180000, 240000, 300000, 450000, 600000, 900000, 1200000, 1500000, 1800000, 2400000, 2700000, 3600000, 5400000, 7200000, 10800000, 14400000, 21600000, 28800000, 43200000, 86400000]))
+  ) AS latency_le,
+  count() AS events
+FROM journey_events_local
+GROUP BY minute, event_type, journey_blueprint_id, product_version_id, market_code, city_code, route_id, vendor_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le;
+
+-- [create-materialized-view]
+CREATE MATERIALIZED VIEW IF NOT EXISTS sli_lem_minute_mv ON CLUSTER slo_cluster TO sli_lem_minute_local AS
+SELECT
+  toDateTime(toStartOfMinute(occurred_at), 'UTC') AS minute,
+  event_type,
+  city_code,
+  scope,
+  scope_id,
+  metric,
+  count() AS events,
+  maxState(tuple(occurred_at, event_id, current_score)) AS last_update
+FROM lem_signals_local
+GROUP BY minute, event_type, city_code, scope, scope_id, metric;
+
+-- [backfill]
+INSERT INTO sli_journey_minute SETTINGS parallel_distributed_insert_select = 2
+SELECT
+  toDateTime(toStartOfMinute(occurred_at), 'UTC') AS minute,
+  event_type,
+  journey_blueprint_id,
+  product_version_id,
+  market_code,
+  city_code,
+  ifNull(route_id, '') AS route_id,
+  ifNull(vendor_id, '') AS vendor_id,
+  ifNull(service_point_id, '') AS service_point_id,
+  ifNull(error_code, '') AS error_code,
+  ifNull(preflight_status, '') AS preflight_status,
+  ifNull(preflight_reason, '') AS preflight_reason,
+  multiIf(
+    isNull(duration_ms), toInt64(-1),
+    assumeNotNull(duration_ms) > 86400000, toInt64(9223372036854775807),
+    toInt64(arrayFirst(b -> b >= assumeNotNull(duration_ms), [0, 50, 100, 150, 200, 250, 300, 400, 500, 600, 700, 750, 800, 900, 1000, 1200, 1250, 1500, 1750, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 6000, 7000, 7500, 8000, 9000, 10000, 12000, 15000, 20000, 25000, 30000, 40000, 45000, 60000, 90000, 120000, 180000, 240000, 300000, 450000, 600000, 900000, 1200000, 1500000, 1800000, 2400000, 2700000, 3600000, 5400000, 7200000, 10800000, 14400000, 21600000, 28800000, 43200000, 86400000]))
+  ) AS latency_le,
+  count() AS events
+FROM journey_events FINAL
+GROUP BY minute, event_type, journey_blueprint_id, product_version_id, market_code, city_code, route_id, vendor_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le;
+
+-- [backfill]
+INSERT INTO sli_lem_minute SETTINGS parallel_distributed_insert_select = 2
+SELECT
+  toDateTime(toStartOfMinute(occurred_at), 'UTC') AS minute,
+  event_type,
+  city_code,
+  scope,
+  scope_id,
+  metric,
+  count() AS events,
+  maxState(tuple(occurred_at, event_id, current_score)) AS last_update
+FROM lem_signals FINAL
+GROUP BY minute, event_type, city_code, scope, scope_id, metric;
+
 -- 030_slo_board.sql
 
 -- [create-local-table]

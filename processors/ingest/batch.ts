@@ -5,6 +5,7 @@ import type { Message, TopicPartition } from '../transport/types.js';
 import type { DeadLetter } from './dead-letters.js';
 import { CONTENT_TYPE_HEADER, decodeForFamily, decodeMessage, JSON_CONTENT_TYPE, type EventDecoder } from './decode.js';
 import type { BlockBuilder } from './native.js';
+import { COUNTED_FACT_TABLES, eventKey, type BatchKeys } from './event-keys.js';
 import { FACT_TABLE, type Normalizer } from './normalize.js';
 
 /** One topic-partition run of messages, decoded, validated and serialized for its insert. */
@@ -26,6 +27,13 @@ export interface PreparedBatch {
   /** Event-time range of the valid events (epoch ms); null when there were none. */
   minOccurredAt: number | null;
   maxOccurredAt: number | null;
+  /**
+   * The (day, event_id) keys of the events in the block, for a table whose rows feed counting
+   * rollups (event-keys.ts); null for other tables.
+   */
+  keys: BatchKeys | null;
+  /** Events left out of the block: repeats inside the batch and the keys `exclude` named. */
+  duplicates: number;
   /**
    * Gives the block's buffers back for the next batches once it has been inserted: `block`
    * must not be used afterwards. A batch never released is collected as usual.
@@ -59,8 +67,8 @@ export class BatchPreparer {
    * The batch in steps, so a caller on an event loop can let other work (the completion of a
    * statement in flight) run between two steps instead of after the whole batch.
    */
-  begin(tp: TopicPartition, msgs: readonly Message[]): PreparationJob {
-    return new PreparationJob(this.decoder, this.normalizer, tp, msgs);
+  begin(tp: TopicPartition, msgs: readonly Message[], exclude?: ReadonlySet<string>): PreparationJob {
+    return new PreparationJob(this.decoder, this.normalizer, tp, msgs, exclude);
   }
 }
 
@@ -76,15 +84,22 @@ export class PreparationJob {
   private events = 0;
   private minT = Infinity;
   private maxT = -Infinity;
+  /** Keys of the events in the block (counted tables only), in block order. */
+  private readonly keys: string[] | null;
+  private readonly ids: string[] = [];
+  private readonly seen = new Set<string>();
+  private duplicates = 0;
 
   constructor(
     private readonly decoder: EventDecoder,
     private readonly normalizer: Normalizer,
     private readonly tp: TopicPartition,
     private readonly msgs: readonly Message[],
+    private readonly exclude?: ReadonlySet<string>,
   ) {
     this.family = familyOfTopic(tp.topic);
     this.out = this.family ? this.normalizer.block(this.family)(tp.topic, tp.partition, msgs.length) : undefined;
+    this.keys = this.family && COUNTED_FACT_TABLES.has(FACT_TABLE[this.family]) ? [] : null;
   }
 
   /** Prepares up to `count` more messages; true when all are done. */
@@ -103,9 +118,19 @@ export class PreparationJob {
         this.deadLetter(tp, m, d);
         continue;
       }
+      const t = d.event.occurred_at;
+      if (this.keys) {
+        const k = eventKey(t, d.event.event_id);
+        if (this.seen.has(k) || this.exclude?.has(k)) {
+          this.duplicates++;
+          continue;
+        }
+        this.seen.add(k);
+        this.keys.push(k);
+        this.ids.push(d.event.event_id);
+      }
       out.row(d.event, m.offset);
       this.events++;
-      const t = d.event.occurred_at;
       if (t < this.minT) this.minT = t;
       if (t > this.maxT) this.maxT = t;
     }
@@ -128,6 +153,8 @@ export class PreparationJob {
         digest,
         minOccurredAt: null,
         maxOccurredAt: null,
+        keys: null,
+        duplicates: 0,
         release: NOTHING_TO_RELEASE,
       };
     }
@@ -140,6 +167,8 @@ export class PreparationJob {
       digest,
       minOccurredAt: events > 0 ? this.minT : null,
       maxOccurredAt: events > 0 ? this.maxT : null,
+      keys: this.keys && events > 0 ? { keys: this.keys, ids: this.ids, minOccurredAt: this.minT, maxOccurredAt: this.maxT } : null,
+      duplicates: this.duplicates,
       release: () => out.release(),
     };
   }

@@ -8,6 +8,7 @@ import type { Consumer, Message, MessageBatch, Producer, TopicPartition } from '
 import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow, payloadReader, type PayloadReader } from './dead-letters.js';
 import { defaultCodec } from '../codec/avro-codec.js';
 import { BatchPreparer, type PreparedBatch } from './batch.js';
+import { exclusionTag, InFlightKeys, storedEventKeys } from './event-keys.js';
 import { IntentLog, ProgressLog } from './intent-log.js';
 import { Limiter } from './limiter.js';
 import { createNormalizer } from './normalize.js';
@@ -47,12 +48,14 @@ const off = (m: Message): bigint => BigInt(m.offset);
  * The ingest processor: consume -> decode -> validate -> normalize -> batch insert ->
  * commit. Exactly-once into the warehouse per topic-partition:
  *  1. record the batch's offset range (the intent) in `ingest_state`;
- *  2. insert its facts with insert_deduplication_token = topic-partition-first-last;
+ *  2. insert its facts with insert_deduplication_token = topic-partition-first-last-digest,
+ *     leaving out events the fact table holds already (event-keys.ts);
  *  3. commit the offset after the last record.
  * A crash after 2 and before 3 leaves an intent at or beyond the committed offset; on
  * reassignment the same range is re-formed exactly (held until complete), so the retry
- * carries the same token and the warehouse drops it. Duplicated events (same event_id at
- * other offsets) collapse in the ReplacingMergeTree facts and count once in rollups.
+ * carries the same token and the warehouse drops it (or finds every event stored and inserts
+ * nothing). Duplicated events (same event_id at other offsets) are left out before the insert,
+ * so the counting SLI rollups count each event once.
  *
  * Throughput: the CPU part (batch.ts) runs before step 1, so the main thread prepares one
  * partition's batch while the engine inserts another's; intents of partitions that are ready
@@ -79,7 +82,8 @@ export class IngestPipeline {
   private defaultDlqEncoder: ReturnType<typeof avroDeadLetterEncoder> | undefined;
   private failure: unknown;
   private turns: Promise<void> = Promise.resolve();
-  readonly totals = { records: 0, events: 0, deadLettered: 0, batches: 0 };
+  readonly totals = { records: 0, events: 0, deadLettered: 0, batches: 0, duplicates: 0 };
+  private readonly inFlight = new InFlightKeys();
 
   constructor(options: IngestOptions) {
     this.opts = options;
@@ -208,9 +212,9 @@ export class IngestPipeline {
    * completions of the others' inserts and intents, leaving the warehouse idle meanwhile;
    * between steps they start their successors (an intent's insert, an insert's commit).
    */
-  private prepare(tp: TopicPartition, msgs: readonly Message[]): Promise<PreparedBatch> {
+  private prepare(tp: TopicPartition, msgs: readonly Message[], exclude?: ReadonlySet<string>): Promise<PreparedBatch> {
     const run = this.turns.then(async () => {
-      const job = this.preparer.begin(tp, msgs);
+      const job = this.preparer.begin(tp, msgs, exclude);
       do await new Promise<void>((resolve) => setImmediate(resolve));
       while (!job.step(PREPARE_STEP));
       return job.finish();
@@ -312,24 +316,57 @@ export class IngestPipeline {
     const intent = recordIntent
       ? settled(retry('record batch intent', () => this.intents.record({ topic, partition, first: range.first, last: range.last })))
       : null;
-    const b = await this.prepare(tp, msgs);
-    // Offsets and content together: a replay of these bytes is dropped by the warehouse,
-    // other events at the same offsets (another file, a re-created topic) never are.
-    const token = `${topic}-${partition}-${range.first}-${range.last}-${b.digest}`;
-    if (intent) {
-      const failed = await intent;
-      if (failed) throw failed.error;
-      // Recorded: until committed, a retry must re-form exactly this range.
-      this.state(tp).pending = range;
-    }
-
-    if (b.events > 0 && b.table) {
+    let b = await this.prepare(tp, msgs);
+    // Each event once in the tables feeding counting rollups (event-keys.ts): keys another
+    // batch of this process is inserting, then keys the table holds, are left out. Claimed
+    // keys are held until the insert has landed, so the next lookup sees them stored.
+    const withinBatch = b.duplicates;
+    let excluded: ReadonlySet<string> = new Set<string>();
+    let claimed: readonly string[] = [];
+    let tag = '';
+    if (b.keys && b.table) {
       const table = b.table;
-      const end = this.metrics?.insertSeconds.startTimer();
-      await retry(`insert ${table}`, () => this.inserts.run(() => this.wh.insertNative(table, b.columns, b.block, { dedupToken: token })));
-      end?.();
-      this.metrics?.factsOut.inc({ table }, b.events);
+      const keys = b.keys;
+      const busy = this.inFlight.claim(keys.keys);
+      claimed = busy.size === 0 ? keys.keys : keys.keys.filter((k) => !busy.has(k));
+      try {
+        const stored = await retry(`look up stored events of ${table}`, () => storedEventKeys(this.wh, table, keys));
+        if (busy.size > 0 || stored.size > 0) {
+          excluded = new Set([...busy, ...stored]);
+          b.release();
+          b = await this.prepare(tp, msgs, excluded);
+          tag = exclusionTag(excluded);
+        }
+      } catch (e) {
+        this.inFlight.release(claimed);
+        throw e;
+      }
     }
+    // Offsets and content together: a replay of these bytes is dropped by the warehouse,
+    // other events at the same offsets (another file, a re-created topic) never are; the tag
+    // names the events left out, which makes the block another one.
+    const token = `${topic}-${partition}-${range.first}-${range.last}-${b.digest}${tag}`;
+    try {
+      if (intent) {
+        const failed = await intent;
+        if (failed) throw failed.error;
+        // Recorded: until committed, a retry must re-form exactly this range.
+        this.state(tp).pending = range;
+      }
+
+      if (b.events > 0 && b.table) {
+        const table = b.table;
+        const block = b;
+        const end = this.metrics?.insertSeconds.startTimer();
+        await retry(`insert ${table}`, () => this.inserts.run(() => this.wh.insertNative(table, block.columns, block.block, { dedupToken: token })));
+        end?.();
+        this.metrics?.factsOut.inc({ table }, b.events);
+      }
+    } finally {
+      this.inFlight.release(claimed);
+    }
+    const duplicates = withinBatch + excluded.size;
+    if (duplicates > 0 && b.table) this.metrics?.duplicatesDropped.inc({ table: b.table }, duplicates);
     b.release(); // inserted (or empty): the block's buffers serve the next batches
     const dead = b.dead;
     if (dead.length > 0) {
@@ -356,6 +393,7 @@ export class IngestPipeline {
     this.totals.records += msgs.length;
     this.totals.events += b.events;
     this.totals.deadLettered += dead.length;
+    this.totals.duplicates += duplicates;
     this.totals.batches += 1;
     this.metrics?.eventsIn.inc({ topic }, msgs.length);
     const maxT = b.maxOccurredAt;

@@ -21,6 +21,12 @@ export class PipelineMetrics {
     labelNames: ['table'] as const,
     registers: [this.registry],
   });
+  readonly duplicatesDropped = new Counter({
+    name: 'slo_duplicate_events_dropped_total',
+    help: 'Events left out of an insert because the fact table held them already or the batch repeated them, per table.',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
   readonly deadLetters = new Counter({
     name: 'slo_dead_letters_total',
     help: 'Records dead-lettered, per source topic and reason code.',

@@ -61,6 +61,10 @@ export const SHARDING_KEYS: Readonly<Record<string, ShardingChoice>> = {
   // SLI and SLO (020 - 030).
   sli_journey_minute: { key: SLI_CELL, why: 'SLI cell: the same value journey_events is routed by, from the cell\'s own columns' },
   sli_lem_minute: { key: 'cityHash64(scope_id)', why: 'SLI cell: the same value lem_signals is routed by' },
+  sli_journey_hour: { key: "cityHash64(hour, product_version_id, city_code)", why: 'sums: a view on the minute cell\'s shard fills it, and an hour cell split over shards still adds up (sum, max); the key routes direct inserts only' },
+  sli_journey_day: { key: "cityHash64(day, product_version_id, city_code)", why: 'as sli_journey_hour' },
+  sli_lem_hour: { key: 'cityHash64(scope_id)', why: 'SLI cell: the same value lem_signals is routed by' },
+  sli_lem_day: { key: 'cityHash64(scope_id)', why: 'SLI cell: the same value lem_signals is routed by' },
   slo_signals: { key: 'cityHash64(slo_id)', why: 'SLO: its signals (slo_id leads the sorting key)' },
   slo_quality_scores: { key: 'cityHash64(scope, scope_id)', why: 'scope: a prefix of the sorting key' },
   slo_evaluator_state: { key: 'cityHash64(evaluator)', why: 'the whole sorting key' },

@@ -4,6 +4,7 @@ import { createPiiHasher, FACT_TABLE, toFactRow } from '../../processors/ingest/
 import type { SimRecord } from '../../processors/simulator/index.js';
 import type { SliEvents } from '../../processors/slo/core/reference.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
+import { insertFactRowsOnce } from '../../processors/ingest/event-keys.js';
 
 /** The valid journey and LEM events of simulator records, in delivery order (duplicates included). */
 export function sliEventsOf(records: readonly SimRecord[]): { journey: JourneyEvent[]; lem: LemSignal[] } {
@@ -37,7 +38,7 @@ export async function insertFacts(wh: Warehouse, events: SliEvents, batchSize = 
   };
   add('journey_events', 'journey', events.journey ?? []);
   add('lem_signals', 'lem', events.lem ?? []);
-  for (const b of batches) await wh.insert(b.table, b.rows, { dedupToken: b.token });
+  for (const b of batches) await insertFactRowsOnce(wh, b.table, b.rows, { dedupToken: b.token });
   return batches;
 }
 
@@ -46,7 +47,7 @@ export async function insertSimFacts(wh: Warehouse, records: readonly SimRecord[
   const byTable = new Map<string, Record<string, unknown>[]>();
   let offset = 0;
   const flush = async (table: string, rows: Record<string, unknown>[]): Promise<void> => {
-    if (rows.length > 0) await wh.insert(table, rows, { dedupToken: `${table}-${offset}` });
+    if (rows.length > 0) await insertFactRowsOnce(wh, table, rows, { dedupToken: `${table}-${offset}` });
   };
   for (const r of records) {
     if (r.kind !== 'event') continue;

@@ -9,6 +9,7 @@ import type { SloDefinition } from '../../processors/slo/definitions/model.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { insertFacts, sliEventsOf } from './sim-events.js';
+import { insertFactRowsOnce } from '../../processors/ingest/event-keys.js';
 import { slosFromYaml, sloYaml } from './support.js';
 
 const lemIndicator = (where: string, types = '[SCORE_UPDATED, SAFETY_DEGRADED, SAFETY_RESTORED]') => `
@@ -64,14 +65,14 @@ describe('SLI aggregates in the warehouse', () => {
     // Delivered with duplicates and out of order; then one batch replayed as a whole.
     const batches = await insertFacts(t.wh, events, 1500);
     const replay = batches[3];
-    if (replay) await t.wh.insert(replay.table, replay.rows, { dedupToken: `${replay.token}-again` });
+    if (replay) await insertFactRowsOnce(t.wh, replay.table, replay.rows, { dedupToken: `${replay.token}-again` });
   });
   afterAll(async () => {
     await t.drop();
   });
 
   it('keeps the latency bounds of the SQL and the code equal', () => {
-    const sql = readFileSync(projectPath('dwh', 'sql', '020_sli_minute.sql'), 'utf8');
+    const sql = readFileSync(projectPath('dwh', 'sql', '025_sli_counts.sql'), 'utf8');
     const lists = [...sql.matchAll(/arrayFirst\(b -> b >= assumeNotNull\(duration_ms\), \[([0-9, ]+)\]\)/g)].map((m) => m[1]?.split(', ').map(Number));
     expect(lists.length).toBe(2);
     for (const l of lists) expect(l).toEqual(LATENCY_BOUNDS_MS);

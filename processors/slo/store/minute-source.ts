@@ -45,7 +45,7 @@ const CELLS: Record<CellSource, CellQuery> = {
     dims: SLI_FAMILIES.journey.whereKeys,
     exprs: SLI_FAMILIES.journey.whereKeys,
     latency: 'latency_le',
-    count: 'uniqExactMerge(events)',
+    count: 'sum(events)',
   },
   lem: {
     table: 'sli_lem_minute',
@@ -54,7 +54,7 @@ const CELLS: Record<CellSource, CellQuery> = {
     dims: SLI_FAMILIES.lem.whereKeys,
     exprs: SLI_FAMILIES.lem.whereKeys,
     latency: null,
-    count: 'uniqExactMerge(events)',
+    count: 'sum(events)',
   },
   // A latency cut between the aggregate's bounds needs each event's own duration_ms.
   facts: {

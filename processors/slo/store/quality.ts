@@ -26,8 +26,8 @@ export async function qualityScores(wh: Warehouse, atMinute: number, windowMinut
   const params = { f: (atMinute - windowMinutes) * 60, t: atMinute * 60, fm: (atMinute - windowMinutes) * 60_000, tm: atMinute * 60_000 };
   const journeys = await wh.query<Row & { completed: number | string }>(
     `SELECT s.1 AS scope, s.2 AS scope_id,
-       uniqExactMerge(events) AS n,
-       uniqExactMergeIf(events, event_type = 'JOURNEY_COMPLETED') AS completed
+       sum(events) AS n,
+       sumIf(events, event_type = 'JOURNEY_COMPLETED') AS completed
      FROM sli_journey_minute
      ARRAY JOIN [('VENDOR', vendor_id), ('ROUTE', route_id), ('PRODUCT_VERSION', product_version_id)] AS s
      WHERE minute >= toDateTime({f:UInt32}, 'UTC') AND minute < toDateTime({t:UInt32}, 'UTC')

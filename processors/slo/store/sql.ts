@@ -81,7 +81,7 @@ export function countsQuery(ind: Exclude<Indicator, { kind: 'level' }>, fromMinu
   const source = indicatorSource(ind);
   const family = ind.kind === 'ratio' ? ind.total.family : ind.events.family;
   const t = sourceTable(family, source);
-  const count = (cond: string): string => (source === 'aggregate' ? `uniqExactMergeIf(events, ${cond})` : `uniqExactIf(event_id, ${cond})`);
+  const count = (cond: string): string => (source === 'aggregate' ? `sumIf(events, ${cond})` : `uniqExactIf(event_id, ${cond})`);
   let total: string;
   let part: string;
   if (ind.kind === 'ratio') {

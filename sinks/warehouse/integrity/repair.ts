@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Warehouse } from '../types.js';
 import { assertIdentifier } from '../sql-util.js';
+import { countRollups, rebuildCountRollup, rollupOf, type CountRollup } from './count-rollups.js';
 import { openReadmission, openReadmissions, recordRepair, type RepairRecord } from './readmission.js';
 import { FACT_TABLES, type VerifyReport } from './verify.js';
 
@@ -88,9 +89,26 @@ export async function repairWarehouse(wh: Warehouse, report: VerifyReport): Prom
   }
 
   const views = await viewsByTarget(wh);
+  const rollups = await countRollups(wh);
+  const rebuilt = new Set<CountRollup>();
+  // A counting rollup is rebuilt from the facts as they are now; what the source brings back
+  // afterwards reaches it through its view, once.
+  const rebuildCounts = async (r: CountRollup): Promise<void> => {
+    if (rebuilt.has(r)) return;
+    rebuilt.add(r);
+    await rebuildCountRollup(wh, r);
+    for (const t of [r.minute, ...r.derived]) {
+      await recordRepair(wh, repairId, [{ table: t, action: 'rebuilt' }]);
+      out.rebuilt.push(t);
+    }
+  };
   for (const table of [...affected].sort()) {
+    const rollup = rollupOf(rollups, table);
     if (FROM_SOURCE.has(table)) {
       await openReadmission(wh, repairId, table);
+      for (const r of rollups.filter((x) => x.source === table)) await rebuildCounts(r);
+    } else if (rollup) {
+      await rebuildCounts(rollup);
     } else if (views.has(table)) {
       for (const v of views.get(table) ?? []) await rebuild(wh, table, v);
       await recordRepair(wh, repairId, [{ table, action: 'rebuilt' }]);
@@ -124,9 +142,9 @@ async function viewsByTarget(wh: Warehouse): Promise<Map<string, string[]>> {
 }
 
 /**
- * Runs a view's query over its whole source into its table again. Every view-filled table keeps
- * sets or is keyed by event (020_sli_minute.sql, 010_economics_keyed.sql), so rows it still has
- * collapse with their copies and only the lost ones are new.
+ * Runs a view's query over its whole source into its table again. The view-filled tables this
+ * serves are keyed by event (010_economics_keyed.sql), so rows it still has collapse with their
+ * copies and only the lost ones are new (counting rollups are rebuilt whole instead).
  */
 async function rebuild(wh: Warehouse, table: string, select: string): Promise<void> {
   const cols = await wh.query<{ name: string }>(`DESCRIBE TABLE (${select})`);

@@ -22,8 +22,9 @@ export interface FactFigures {
  * One comparison of a table with its second record: a table a materialized view fills from it
  * at insert time, in the same statement, but stored in parts of its own. The view's own query
  * over the source gives what the record should hold, so the comparison is exact whatever the
- * view selects: event ids where the record keeps them, per-minute sets of event ids where it
- * keeps sets (uniqExactState).
+ * view selects: event ids where the record keeps them, per-minute event counts where it keeps
+ * counts (the SLI rollups, dwh/sql/025_sli_counts.sql). Counts are compared with the view's query
+ * over the *distinct* facts (FINAL), so an event stored twice shows as a difference too.
  */
 export interface RecordCheck {
   /** The source table (a fact table). */
@@ -150,7 +151,7 @@ interface Column {
 }
 
 /** Each materialized view with its source and target, when the target keeps event ids or per-minute id sets. */
-async function secondRecords(wh: Warehouse): Promise<Array<{ view: string; source: string; target: string; select: string; kind: 'ids' | 'minute-sets' }>> {
+async function secondRecords(wh: Warehouse): Promise<Array<{ view: string; source: string; target: string; select: string; kind: 'ids' | 'minute-counts' }>> {
   const views = await wh.query<ViewRow>(
     `SELECT name, as_select, create_table_query FROM system.tables
      WHERE database = {db:String} AND engine = 'MaterializedView' ORDER BY name`,
@@ -165,7 +166,7 @@ async function secondRecords(wh: Warehouse): Promise<Array<{ view: string; sourc
     perTarget.set(target, (perTarget.get(target) ?? 0) + 1);
     return [{ view: v.name, source, target, select: v.as_select }];
   });
-  const out: Array<{ view: string; source: string; target: string; select: string; kind: 'ids' | 'minute-sets' }> = [];
+  const out: Array<{ view: string; source: string; target: string; select: string; kind: 'ids' | 'minute-counts' }> = [];
   for (const p of parsed) {
     // A target several views fill cannot be compared with one view's query.
     if (perTarget.get(p.target) !== 1) continue;
@@ -175,7 +176,7 @@ async function secondRecords(wh: Warehouse): Promise<Array<{ view: string; sourc
     );
     const has = (n: string, type?: RegExp): boolean => cols.some((c) => c.name === n && (!type || type.test(c.type)));
     if (has('event_id') && has('occurred_at')) out.push({ ...p, kind: 'ids' });
-    else if (has('minute') && has('events', /^AggregateFunction\(uniqExact, String\)$/)) out.push({ ...p, kind: 'minute-sets' });
+    else if (has('minute') && has('events', /^SimpleAggregateFunction\(sum, UInt64\)$/)) out.push({ ...p, kind: 'minute-counts' });
   }
   return out;
 }
@@ -192,7 +193,7 @@ interface DayDiff {
  * The view's query is the engine's own text of the view (system.tables), not built from any
  * value; table names come from the engine's catalog and are checked as identifiers.
  */
-async function compare(wh: Warehouse, r: { view: string; source: string; target: string; select: string; kind: 'ids' | 'minute-sets' }): Promise<RecordCheck> {
+async function compare(wh: Warehouse, r: { view: string; source: string; target: string; select: string; kind: 'ids' | 'minute-counts' }): Promise<RecordCheck> {
   const target = assertIdentifier(r.target, 'table');
   const source = assertIdentifier(r.source, 'table');
   const timeOf = r.kind === 'ids' ? 'occurred_at' : 'minute';
@@ -215,14 +216,15 @@ async function compare(wh: Warehouse, r: { view: string; source: string; target:
                SELECT event_id, toDate(occurred_at) AS d, 2 AS side FROM ${target} WHERE toYYYYMM(occurred_at) = {m:UInt32}
              ) GROUP BY event_id
            ) GROUP BY day ORDER BY day`
-        : // Sets per minute on both sides (the record keeps no ids to join on).
+        : // Counts per minute on both sides (the record keeps no ids to join on), the source's
+          // side over its distinct events.
           `SELECT toString(toDate(minute)) AS day, sum(a) AS in_table, sum(b) AS in_record,
                   sumIf(b - a, b > a) AS missing_from_table, sumIf(a - b, a > b) AS missing_from_record
            FROM (
              SELECT minute, sum(a) AS a, sum(b) AS b FROM (
-               SELECT minute, uniqExactMerge(events) AS a, toUInt64(0) AS b FROM (${r.select}) WHERE toYYYYMM(minute) = {m:UInt32} GROUP BY minute
+               SELECT minute, toUInt64(sum(events)) AS a, toUInt64(0) AS b FROM (${overDistinct(r.select, source)}) WHERE toYYYYMM(minute) = {m:UInt32} GROUP BY minute
                UNION ALL
-               SELECT minute, toUInt64(0) AS a, uniqExactMerge(events) AS b FROM ${target} WHERE toYYYYMM(minute) = {m:UInt32} GROUP BY minute
+               SELECT minute, toUInt64(0) AS a, toUInt64(sum(events)) AS b FROM ${target} WHERE toYYYYMM(minute) = {m:UInt32} GROUP BY minute
              ) GROUP BY minute
            ) GROUP BY day ORDER BY day`;
     for (const d of await wh.query<DayDiff>(sql, { m: Number(m) })) {
@@ -241,6 +243,13 @@ async function compare(wh: Warehouse, r: { view: string; source: string; target:
     }
   }
   return { table: r.source, record: r.target, view: r.view, complete: !/\bWHERE\b/i.test(r.select), ...total, days };
+}
+
+/** A view's query read over the distinct rows of its source: `FROM db.source` becomes `FROM db.source FINAL`. */
+export function overDistinct(select: string, source: string): string {
+  const from = new RegExp(`\\bFROM\\s+((?:\`?[A-Za-z0-9_]+\`?\\.)?\`?${source}\`?)(?![A-Za-z0-9_\`.])`);
+  if (!from.test(select)) throw new Error(`view query does not read ${source}`);
+  return select.replace(from, 'FROM $1 FINAL');
 }
 
 async function offsetFigures(wh: Warehouse, present: ReadonlySet<string>, failed: FailedCheck[]): Promise<OffsetFigures[]> {
