@@ -239,14 +239,9 @@ function buildWindow(tw: TimeWindowT | undefined, report: Report): TimeWindow | 
   }
   const start = parseStartTime(tw.calendar.startTime);
   if (!start) return null;
-  const unit = d.unit === 'd' ? 'day' : d.unit === 'w' ? 'week' : d.unit === 'M' || d.unit === 'Q' || d.unit === 'Y' ? 'month' : null;
-  const count = d.unit === 'Q' ? 3 * d.count : d.unit === 'Y' ? 12 * d.count : d.count;
-  if (!unit) {
-    report(`${path}.duration`, `calendar windows are days, weeks, months, quarters or years (1d, 1w, 1M, 1Q, 1Y); got ${tw.duration}`);
-    return null;
-  }
-  const days = nominalPeriodDays({ unit, count });
-  if (days > 366 || (unit === 'day' && days < 1)) {
+  const unit = d.unit === 'm' || d.unit === 'h' ? 'minute' : d.unit === 'd' ? 'day' : d.unit === 'w' ? 'week' : 'month';
+  const count = d.unit === 'h' ? 60 * d.count : d.unit === 'Q' ? 3 * d.count : d.unit === 'Y' ? 12 * d.count : d.count;
+  if (nominalPeriodDays({ unit, count }) > 366) {
     report(`${path}.duration`, `calendar windows must be at most a year; got ${tw.duration}`);
     return null;
   }
@@ -280,7 +275,8 @@ function buildAlerting(p: ParsedSlo, annotations: Record<string, string>, window
       ok = false;
     }
   }
-  const fromPolicies = p.doc.spec.alertPolicies !== undefined ? policyRules(p.doc.spec.alertPolicies, reg, report) : undefined;
+  const items = p.doc.spec.alertPolicies;
+  const fromPolicies = items !== undefined && items !== null ? policyRules(items, reg, report) : undefined;
   if (fromPolicies === null) ok = false;
   if (fromPolicies !== undefined) {
     for (const key of [OPS_ANNOTATIONS.page, OPS_ANNOTATIONS.ticket, OPS_ANNOTATIONS.pendingFor]) {

@@ -1,5 +1,5 @@
 /**
- * Calendar windows: periods of days, weeks, months, quarters (3 months) or years (12 months) that start at the SLO's
+ * Calendar windows: periods of minutes (hours are 60 of them), days, weeks, months, quarters (3 months) or years (12 months) that start at the SLO's
  * `calendar.startTime` (a wall-clock time in `calendar.timeZone`) and repeat in that time
  * zone, so a month boundary is local midnight even across daylight-saving changes.
  * Only the platform's Intl time-zone data is used; no time-zone library.
@@ -14,7 +14,7 @@ export interface WallTime {
   second: number;
 }
 
-export type CalendarUnit = 'day' | 'week' | 'month';
+export type CalendarUnit = 'minute' | 'day' | 'week' | 'month';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -109,6 +109,10 @@ function daysInMonth(year: number, month: number): number {
 
 /** Wall time of the k-th period start (k may be negative). Month ends clamp (Jan 31 -> Feb 28). */
 function periodStartWall(start: WallTime, unit: CalendarUnit, count: number, k: number): WallTime {
+  if (unit === 'minute') {
+    const d = new Date(Date.UTC(start.year, start.month - 1, start.day, start.hour, start.minute + count * k, start.second));
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+  }
   if (unit === 'week' || unit === 'day') {
     const d = new Date(Date.UTC(start.year, start.month - 1, start.day + (unit === 'week' ? 7 : 1) * count * k));
     return { ...start, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
@@ -142,7 +146,7 @@ export function calendarPeriod(spec: CalendarSpec, ms: number): { start: number;
 function computePeriod(spec: CalendarSpec, ms: number): { start: number; end: number } {
   const at = (k: number): number => wallTimeToUtc(periodStartWall(spec.start, spec.unit, spec.count, k), spec.timeZone);
   const origin = at(0);
-  const approxLen = (spec.unit === 'day' ? 1 : spec.unit === 'week' ? 7 : 30.436875) * 86_400_000 * spec.count;
+  const approxLen = (spec.unit === 'minute' ? 1 / 1440 : spec.unit === 'day' ? 1 : spec.unit === 'week' ? 7 : 30.436875) * 86_400_000 * spec.count;
   let k = Math.floor((ms - origin) / approxLen);
   while (at(k) > ms) k--;
   while (at(k + 1) <= ms) k++;
@@ -151,6 +155,7 @@ function computePeriod(spec: CalendarSpec, ms: number): { start: number; end: nu
 
 /** Nominal budget period of a calendar window in days (a month counts 30, a quarter 90, a year 365), for default alert factors. */
 export function nominalPeriodDays(spec: Pick<CalendarSpec, 'unit' | 'count'>): number {
+  if (spec.unit === 'minute') return spec.count / 1440;
   if (spec.unit === 'day') return spec.count;
   if (spec.unit === 'week') return 7 * spec.count;
   return spec.count % 12 === 0 ? 365 * (spec.count / 12) : 30 * spec.count;
@@ -158,6 +163,7 @@ export function nominalPeriodDays(spec: Pick<CalendarSpec, 'unit' | 'count'>): n
 
 /** Longest period a calendar window can have in days (31-day months, 92-day quarters, 366-day years). */
 export function longestPeriodDays(spec: Pick<CalendarSpec, 'unit' | 'count'>): number {
+  if (spec.unit === 'minute') return spec.count / 1440;
   if (spec.unit === 'day') return spec.count;
   if (spec.unit === 'week') return 7 * spec.count;
   return spec.count % 12 === 0 ? 366 * (spec.count / 12) : spec.count % 3 === 0 ? 92 * (spec.count / 3) : 31 * spec.count;

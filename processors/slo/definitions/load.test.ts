@@ -88,7 +88,7 @@ spec:
       'spec.indicator.spec.ratioMetric.good.metricSource.spec.where.journey_instance_id: unknown field "journey_instance_id" for tjm.journey.v1',
     ],
     ['a topic without SLI data', sloYaml().replaceAll('tjm.journey.v1', 'ops.incidents.v1'), 'topic ops.incidents.v1 has no SLI data'],
-    ['a calendar window of minutes', sloYaml({ window: '1m', calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'UTC' } }), 'spec.timeWindow[0].duration: calendar windows are days, weeks, months, quarters or years (1d, 1w, 1M, 1Q, 1Y); got 1m'],
+    ['a calendar window of 2Y', sloYaml({ window: '2Y', calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'UTC' } }), 'spec.timeWindow[0].duration: calendar windows must be at most a year; got 2Y'],
     ['a rolling window of 99999999d', sloYaml({ window: '99999999d' }), 'spec.timeWindow[0].duration: must be a duration such as 28d, 1w, 1M, 1Q or 1Y (a count up to 999999); got "99999999d"'],
     ['a rolling window of 91d', sloYaml({ window: '91d' }), 'spec.timeWindow[0].duration: rolling windows must be between 1h and 90d; got 91d'],
     ['an unknown time zone', sloYaml({ calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'Mars/Olympus' } }), 'calendar.timeZone: must be an IANA time zone'],

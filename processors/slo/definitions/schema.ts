@@ -147,7 +147,8 @@ const SloSpec = z.strictObject({
   budgetingMethod: z.enum(['Occurrences', 'Timeslices', 'RatioTimeslices'], { error: 'must be Occurrences, Timeslices or RatioTimeslices' }),
   timeWindow: z.array(TimeWindowSchema).length(1, 'must hold exactly one window'),
   objectives: z.array(Objective).min(1, 'must hold at least one objective'),
-  alertPolicies: z.array(AlertPolicyItem).optional(),
+  /** Left empty (`alertPolicies:` with nothing after it): the default rules; `[]`: no alerts. */
+  alertPolicies: z.array(AlertPolicyItem).nullable().optional(),
 });
 
 const doc = <K extends string, S extends z.ZodType>(kind: K, spec: S) => z.strictObject({ apiVersion: ApiVersion, kind: z.literal(kind), metadata: Metadata, spec });
