@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Session } from 'chdb';
+import type { Session } from 'chdb';
+import { chdbEngine } from './engine.js';
 import { Spool } from './spool.js';
 import { PipelineError } from '../../processors/errors/index.js';
 import { clickhouseCodeOf, toWarehouseError as classify } from '../warehouse/errors.js';
@@ -51,6 +52,7 @@ export class ChdbWarehouse extends RawInsertWarehouse implements Warehouse {
         value: count,
       });
     }
+    const { Session } = chdbEngine(); // before the folder is made
     mkdirSync(dir, { recursive: true });
     // Same JSON shape as the server's defaults: 64-bit integers as strings (exact).
     const connectionArgs = ['--output_format_json_quote_64bit_integers=1'];

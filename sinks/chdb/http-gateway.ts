@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { Session } from 'chdb';
+import type { Session } from 'chdb';
+import { chdbEngine } from './engine.js';
 import { Spool } from './spool.js';
 import { bindableParams, ParamError } from './http-params.js';
 import { credentialsOf, HttpQueryError, insertHead, parseRequest, readBody, secretMatches, type InsertHead, type ParsedRequest } from './http-request.js';
@@ -268,7 +269,7 @@ export class ChdbHttpGateway {
         // introspection functions); a reset to DEFAULT returns to these.
         const args = ['--implicit_select=0', '--allow_introspection_functions=0'];
         if (readonly) args.push('--readonly=2');
-        return { session: new Session(this.options.dataDir, { connectionArgs: args }), database: null, settings: new Map() };
+        return { session: new (chdbEngine().Session)(this.options.dataDir, { connectionArgs: args }), database: null, settings: new Map() };
       } catch (e) {
         pool.opened--;
         throw e;
