@@ -72,7 +72,7 @@ describe('notification outbox', () => {
       await sink.flush();
 
       const got = rx.on('/outage');
-      const accepted = got.filter((r, i) => i >= got.length - 2).map((r) => JSON.parse(r.body) as { event_action: string; dedup_key: string });
+      const accepted = got.slice(-2).map((r) => JSON.parse(r.body) as { event_action: string; dedup_key: string });
       expect(accepted).toEqual([
         expect.objectContaining({ event_action: 'trigger', dedup_key: 'outage-firing' }),
         expect.objectContaining({ event_action: 'resolve', dedup_key: 'outage-firing' }),

@@ -87,7 +87,7 @@ export function notificationSink(
   wh: Warehouse,
   receivers: ReceiverSpec[],
   routes: NotifyRoute[],
-  o: Partial<Omit<NotifyOptions, 'receivers' | 'routes'>> & { outbox?: Partial<NotifyOptions['outbox']> } = {},
+  o: Partial<Omit<NotifyOptions, 'receivers' | 'routes' | 'outbox'>> & { outbox?: Partial<NotifyOptions['outbox']> } = {},
   deps: Partial<NotificationDeps> = {},
 ): NotificationSink {
   return new NotificationSink(
