@@ -6,6 +6,7 @@ import { retryBounded, type RetryPolicy } from '../../processors/ingest/retry.js
 import { isPipelineError } from '../../processors/errors/pipeline-error.js';
 import type { SloCatalog} from '../../processors/slo/index.js';
 import { startBoardFeed, startSloRuntime, type SloRuntime } from '../../processors/slo/index.js';
+import { notifyOptionsFromEnv } from '../../sinks/signals/index.js';
 import type { Role, RoleContext, RoleHealth } from './role.js';
 
 export interface EvaluateRoleOptions {
@@ -49,6 +50,8 @@ export class EvaluateRole implements Role {
     private readonly ctx: RoleContext,
     private readonly o: EvaluateRoleOptions,
   ) {
+    // Receivers and routes are refused whole before anything starts, not when leadership comes.
+    notifyOptionsFromEnv(ctx.env);
     this.election = new TransportElection({
       transport: ctx.transport,
       groupId: `${ctx.groupId}.evaluator`,
