@@ -5,6 +5,9 @@ import { PipelineError } from '../../errors/pipeline-error.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { projectPath } from '../../util/project-path.js';
 import { invalidSetError, listYaml, loadSloDir } from './load-dir.js';
+import type { GroupSource } from './build.js';
+import type { GroupValues } from './group.js';
+import type { GroupValueSource } from './group-values.js';
 import type { SloProblem } from './load.js';
 import type { SloDefinition } from './model.js';
 
@@ -30,6 +33,12 @@ export interface SloCatalogOptions {
   checkEveryMs?: number;
   /** Refused reloads are logged here (`warn`, naming file, document and field). @default a `slo-catalog` logger on stderr */
   logger?: Logger;
+  /**
+   * Where grouped documents (`ops.group.by`) find their values in the data, e.g.
+   * `warehouseGroupValues(wh)`; asked in the background at most every `checkEveryMs` while
+   * the set has grouped documents. @default none: grouped documents yield the values they list
+   */
+  groupValues?: GroupValueSource;
 }
 
 /** What a reload did. `refused`: the folder's set is invalid or unreadable; the previous set stays. */
@@ -63,12 +72,51 @@ export class SloCatalog {
   private fingerprint: string | undefined;
   private checkedAt = -Infinity;
   private readonly listeners = new Set<SloCatalogListener>();
+  private groupSource: GroupValueSource | undefined;
+  private groups: readonly GroupSource[] = [];
+  private seen: GroupValues = new Map();
+  private lookedAt = -Infinity;
+  private lookup: Promise<ReloadOutcome | null> | null = null;
 
   constructor(options: SloCatalogOptions = {}) {
     this.env = options.env ?? process.env;
     this.dir = options.dir !== undefined ? resolve(options.dir) : defaultSloDir(this.env);
     this.checkEveryMs = options.checkEveryMs ?? DEFAULT_CHECK_MS;
     this.log = options.logger;
+    this.groupSource = options.groupValues;
+  }
+
+  /** Sets where grouped documents find their values (for a catalog made before the warehouse is open). */
+  useGroupValues(source: GroupValueSource): void {
+    this.groupSource = source;
+    this.lookedAt = -Infinity;
+  }
+
+  /**
+   * Asks the group value source now and reloads when the values changed (new SLOs appear,
+   * listeners are told as for an edit). Null when there is nothing to ask; a failed lookup
+   * is logged and keeps the values known so far.
+   */
+  refreshGroups(): Promise<ReloadOutcome | null> {
+    if (this.lookup) return this.lookup;
+    const source = this.groupSource;
+    if (!source || this.groups.length === 0) return Promise.resolve(null);
+    this.lookedAt = Date.now();
+    const groups = this.groups;
+    this.lookup = source(groups)
+      .then((values) => {
+        if (JSON.stringify([...values]) === JSON.stringify([...this.seen])) return null;
+        this.seen = values;
+        return this.load();
+      })
+      .catch((err: unknown) => {
+        this.logger().warn({ err, dir: this.dir }, 'SLO group values lookup failed; the SLOs known so far stay');
+        return null;
+      })
+      .finally(() => {
+        this.lookup = null;
+      });
+    return this.lookup;
   }
 
   /** A catalog whose first set is loaded now: an invalid or unreadable folder is an INVALID_SLO error. */
@@ -113,6 +161,7 @@ export class SloCatalog {
 
   private check(): void {
     this.checkedAt = Date.now();
+    if (this.groupSource && this.groups.length > 0 && !this.lookup && Date.now() - this.lookedAt >= this.checkEveryMs) void this.refreshGroups();
     const fp = this.fingerprintNow();
     if (fp === this.fingerprint && (this.set || this.error)) return;
     this.fingerprint = fp;
@@ -120,7 +169,7 @@ export class SloCatalog {
   }
 
   private load(): ReloadOutcome {
-    const r = loadSloDir(this.dir);
+    const r = loadSloDir(this.dir, this.seen);
     if (!r.ok) {
       const error = invalidSetError(this.dir, r.problems);
       this.error = error;
@@ -128,6 +177,7 @@ export class SloCatalog {
       return { status: 'refused', error, problems: r.problems };
     }
     this.error = null;
+    this.groups = r.groups;
     const version = sloSetVersion(r.slos);
     if (this.set?.version === version) return { status: 'unchanged', version };
     const first = this.set === undefined;

@@ -2,10 +2,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineError } from '../../errors/pipeline-error.js';
 import { formatProblem, loadSloFiles, type LoadResult, type SloProblem, type SourceFile } from './load.js';
+import type { GroupValues } from './group.js';
 import type { SloDefinition } from './model.js';
 
-/** Every `*.yaml` / `*.yml` under `dir` (recursively, sorted), or a problem for the folder itself. */
-export function loadSloDir(dir: string): LoadResult {
+/**
+ * Every `*.yaml` / `*.yml` under `dir` (recursively, sorted), or a problem for the folder
+ * itself. `groupValues`: values of grouped documents seen in the data (see group.ts).
+ */
+export function loadSloDir(dir: string, groupValues?: GroupValues): LoadResult {
   let files: string[];
   try {
     files = listYaml(dir);
@@ -24,7 +28,7 @@ export function loadSloDir(dir: string): LoadResult {
       return { ok: false, problems: [{ file: shown, document: 0, name: null, path: '', message: `cannot read: ${(e as Error).message}` }] };
     }
   }
-  return loadSloFiles(sources);
+  return loadSloFiles(sources, groupValues);
 }
 
 /** Like loadSloDir, but an invalid set is an INVALID_SLO error (first problem in the message). */
