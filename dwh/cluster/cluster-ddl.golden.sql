@@ -1246,6 +1246,26 @@ SELECT
 FROM lem_signals FINAL
 GROUP BY minute, event_type, city_code, scope, scope_id, metric;
 
+-- 026_notification_receivers.sql
+
+-- [backfill]
+INSERT INTO slo_webhook_outbox SETTINGS parallel_distributed_insert_select = 2
+SELECT if(target = 'PAGE', 'webhook-page', 'webhook-ticket') AS receiver, signal_id, evaluated_at, body, enqueued_at
+  FROM slo_webhook_outbox
+ WHERE target IN ('PAGE', 'TICKET');
+
+-- [backfill]
+INSERT INTO slo_webhook_deliveries SETTINGS parallel_distributed_insert_select = 2
+SELECT if(target = 'PAGE', 'webhook-page', 'webhook-ticket') AS receiver, signal_id, outcome, attempts, detail, at
+  FROM slo_webhook_deliveries
+ WHERE target IN ('PAGE', 'TICKET') AND outcome != 'MOVED';
+
+-- [backfill]
+INSERT INTO slo_webhook_deliveries SETTINGS parallel_distributed_insert_select = 2
+SELECT target, signal_id, 'MOVED' AS outcome, toUInt32(0) AS attempts, concat('now under webhook-', lower(target)) AS detail, now64(3) AS at
+  FROM slo_webhook_outbox
+ WHERE target IN ('PAGE', 'TICKET');
+
 -- 030_slo_board.sql
 
 -- [create-local-table]

@@ -37,14 +37,15 @@ export interface NotificationRow {
   settled_at: string | null;
 }
 
-/** Every outbox row with its outcome ('' while pending). */
+/** Every outbox row with its outcome ('' while pending); rows moved to another receiver name (026) left out. */
 const JOINED = `
   SELECT o.target AS receiver, o.signal_id AS signal_id, o.body AS body,
          toUnixTimestamp64Milli(o.evaluated_at) AS evaluated_ms, toUnixTimestamp64Milli(o.enqueued_at) AS enqueued_ms,
          d.outcome AS outcome, d.attempts AS attempts, d.detail AS detail, toUnixTimestamp64Milli(d.at) AS settled_ms
     FROM slo_webhook_outbox AS o FINAL
     LEFT JOIN (SELECT target, signal_id, outcome, attempts, detail, at FROM slo_webhook_deliveries FINAL) AS d
-      ON d.target = o.target AND d.signal_id = o.signal_id`;
+      ON d.target = o.target AND d.signal_id = o.signal_id
+   WHERE d.outcome != 'MOVED'`;
 
 /** Outbox depth, deliveries and failures per receiver: what `/metrics` counts since start, from the warehouse. */
 export async function outboxSummary(wh: Warehouse, now = Date.now()): Promise<OutboxSummary> {

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SloBreachSignal } from '../../processors/contracts/events.js';
 import { WebhookSignalSink, webhookOptionsFromEnv, type WebhookSinkOptions } from '../../sinks/signals/index.js';
+import { readFileSync } from 'node:fs';
+import { projectPath } from '../../processors/util/project-path.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 
 interface Received {
@@ -159,6 +161,27 @@ describe('signed webhook sink', () => {
     await second.sendBreaches([signal('sig-a-firing', 'PAGE')]);
     await second.flush();
     expect(received.filter((r) => r.path === '/later').length).toBe(before + 2);
+  });
+
+  it('after the upgrade (026), delivers what waited under the old severity key and not what was delivered', async () => {
+    const waiting = signal('sig-legacy-waiting', 'PAGE');
+    const done = signal('sig-legacy-done', 'PAGE');
+    await tw.wh.insert('slo_webhook_outbox', [waiting, done].map((s) => ({ target: 'PAGE', signal_id: s.signal_id, evaluated_at: s.evaluated_at, body: JSON.stringify(s), enqueued_at: Date.now() })));
+    await tw.wh.insert('slo_webhook_deliveries', [{ target: 'PAGE', signal_id: 'sig-legacy-done', outcome: 'DELIVERED', attempts: 1, detail: 'HTTP 200' }]);
+    for (const sql of readFileSync(projectPath('dwh', 'sql', '026_notification_receivers.sql'), 'utf8').split(/;\s*\n/).map((x) => x.replace(/^--.*$/gm, '').trim()).filter(Boolean)) await tw.wh.exec(sql);
+    const s = await sink({ endpoints: { PAGE: `${base}/legacy` } });
+    s.start();
+    await s.flush();
+    expect(received.filter((r) => r.path === '/legacy').map((r) => r.headers['idempotency-key'])).toEqual(['sig-legacy-waiting']);
+    const rows = await tw.wh.query<{ target: string; signal_id: string; outcome: string }>(
+      `SELECT target, signal_id, outcome FROM slo_webhook_deliveries FINAL WHERE signal_id LIKE 'sig-legacy-%' ORDER BY target, signal_id`,
+    );
+    expect(rows).toEqual([
+      { target: 'PAGE', signal_id: 'sig-legacy-done', outcome: 'MOVED' },
+      { target: 'PAGE', signal_id: 'sig-legacy-waiting', outcome: 'MOVED' },
+      { target: 'webhook-page', signal_id: 'sig-legacy-done', outcome: 'DELIVERED' },
+      { target: 'webhook-page', signal_id: 'sig-legacy-waiting', outcome: 'DELIVERED' },
+    ]);
   });
 
   it('reads its configuration from the environment, naming a bad variable', () => {
