@@ -38,6 +38,7 @@ const PHASES: Record<string, () => Promise<PhaseFn>> = {
   },
   api: async () => (await import('./api-bench.js')).phaseApi,
   slo: async () => (await import('./slo-bench.js')).phaseSlo,
+  status: async () => (await import('./status-bench.js')).phaseStatus,
   pnl: async () => (await import('./pnl-bench.js')).phasePnl,
   // One child per file (the orchestrator writes the files): each file's peak RSS is its own.
   'file-ingest': async () => {

@@ -3,9 +3,10 @@ import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import { DAY_MIN } from '../definitions/duration.js';
 import { evaluate, sloWindow, type Evaluation } from '../core/evaluate.js';
 import type { SloDefinition } from '../definitions/model.js';
-import { UnitSeries } from '../core/series.js';
+import { UnitSeries, type MinuteCounts } from '../core/series.js';
 import { readCounts } from '../store/series-reader.js';
 import type { ActiveAlert } from '../core/timeline.js';
+import { StatusCells } from './cells.js';
 import { firingRulesAt } from './firing.js';
 
 /**
@@ -19,8 +20,6 @@ export interface StatusOptions {
    * exactly. @default 7 days (in minutes)
    */
   alertLookbackMinutes?: number;
-  /** SLOs evaluated at the same time (their warehouse reads overlap). @default 4 */
-  concurrency?: number;
 }
 
 export interface SloStatusDetail extends Evaluation {
@@ -60,21 +59,32 @@ export function historyNeeded(slo: SloDefinition, atMs: number, lookback = DEFAU
   return { from: Math.min(w.fromMinute, alertEarliest - longestAlertWindow(slo)), to: w.toMinute, alertEarliest };
 }
 
-export async function evaluateSlo(wh: Warehouse, slo: SloDefinition, atMs: number, options: StatusOptions = {}): Promise<SloStatusDetail> {
-  const h = historyNeeded(slo, atMs, options.alertLookbackMinutes);
-  const series = new UnitSeries(await readCounts(wh, slo, h.from, h.to), slo.budgeting);
-  return { ...evaluate(slo, series, atMs), service: slo.service, alerts: firingRulesAt(slo, series, h.to, h.alertEarliest) };
+function detail(slo: SloDefinition, counts: MinuteCounts, atMs: number, alertEarliest: number): SloStatusDetail {
+  const series = new UnitSeries(counts, slo.budgeting);
+  return { ...evaluate(slo, series, atMs), service: slo.service, alerts: firingRulesAt(slo, series, counts.start + counts.total.length, alertEarliest) };
 }
 
-/** Evaluates every SLO, a few at a time (memory stays at a few SLOs' history); results in definition order. */
+/** One SLO with its own reads (`readCounts`, one query per SLO): the reference `evaluateSlos` equals. */
+export async function evaluateSlo(wh: Warehouse, slo: SloDefinition, atMs: number, options: StatusOptions = {}): Promise<SloStatusDetail> {
+  const h = historyNeeded(slo, atMs, options.alertLookbackMinutes);
+  return detail(slo, await readCounts(wh, slo, h.from, h.to), atMs, h.alertEarliest);
+}
+
+/**
+ * Every SLO at T, results in definition order. The history of all of them is read at once
+ * (one query per source, replay/cells.ts); each SLO's minutes are then built, evaluated and
+ * dropped in turn, so memory holds the cells and one SLO's minutes.
+ */
 export async function evaluateSlos(wh: Warehouse, slos: readonly SloDefinition[], atMs: number, options: StatusOptions = {}): Promise<SloStatusDetail[]> {
-  const out = new Array<SloStatusDetail>(slos.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < slos.length; i = next++) out[i] = await evaluateSlo(wh, slos[i] as SloDefinition, atMs, options);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, slos.length)) }, worker));
-  return out;
+  if (slos.length === 0) return [];
+  const needs = slos.map((slo) => historyNeeded(slo, atMs, options.alertLookbackMinutes));
+  const from = Math.min(...needs.map((h) => h.from));
+  const to = Math.max(...needs.map((h) => h.to));
+  const cells = await StatusCells.read(wh, slos, from, to);
+  return slos.map((slo, i) => {
+    const h = needs[i] as (typeof needs)[number];
+    return detail(slo, cells.countsOf(i, h.from, h.to), atMs, h.alertEarliest);
+  });
 }
 
 export function toContractStatus(d: SloStatusDetail): ContractStatus {

@@ -1,0 +1,162 @@
+import { familyOfTopic } from '../processors/contracts/topics.js';
+import { createPiiHasher, FACT_TABLE, toFactRow } from '../processors/ingest/index.js';
+import { simulateStream } from '../processors/simulator/index.js';
+import { evaluateSlo, evaluateSlos, loadSloFiles, type SloDefinition } from '../processors/slo/index.js';
+import { ChdbWarehouse } from '../sinks/chdb/index.js';
+import { migrate, type Warehouse } from '../sinks/warehouse/index.js';
+import { benchSloYaml } from './slo-bench-slos.js';
+import { releaseScratch, scratchDir } from './scratch.js';
+import type { PhaseResult } from './spine-phases.js';
+
+/**
+ * `slo status` without a running evaluator: the stateless evaluation of every SLO at one
+ * instant (what the CLI prints and `GET /v1/slos/status` serves uncached), for 100 and
+ * 1,000 SLOs of the SLO benchmark's set (28-31 day windows, Occurrences and Timeslices,
+ * facts-backed latency cuts, LEM levels) over `days` of simulated history. Each size is
+ * evaluated `runs` times; p50 and max are printed (target <= 1 s p50 for 1,000 SLOs).
+ * Beside it, the same 100 SLOs read one query per SLO (the reads `slo status` used to make)
+ * as the baseline measured on the same warehouse.
+ * Figures, never a timed test. Alone: `npx tsx bench/status-bench.ts [DAYS] [JOURNEYS_PER_DAY] [DATA_DIR]`
+ * (a DATA_DIR that already holds the history is reused).
+ */
+export interface StatusBenchOptions {
+  /** @default 31 */
+  days?: number;
+  /** @default 4000 */
+  journeysPerDay?: number;
+  /** @default [100, 1000] */
+  sizes?: readonly number[];
+  /** Evaluations per size. @default 5 */
+  runs?: number;
+  /** SLOs of the one-query-per-SLO baseline. @default 100 */
+  baselineSlos?: number;
+  /** @default a new scratch folder, removed afterwards */
+  dataDir?: string;
+}
+
+export interface StatusFigure {
+  slos: number;
+  runs: number;
+  p50Ms: number;
+  maxMs: number;
+  /** Rules firing at the instant, over all SLOs (the work is real). */
+  firing: number;
+}
+
+export interface StatusBenchResult {
+  historyEvents: number;
+  days: number;
+  at: string;
+  batched: StatusFigure[];
+  perSlo: StatusFigure;
+}
+
+const DAY = 86_400_000;
+
+async function loadHistory(wh: Warehouse, days: number, start: number, journeysPerDay: number): Promise<number> {
+  const hasher = createPiiHasher('bench-key-0123456789');
+  const buffers = new Map<string, Record<string, unknown>[]>();
+  let n = 0;
+  const flush = async (table: string): Promise<void> => {
+    const rows = buffers.get(table) ?? [];
+    if (rows.length > 0) await wh.insert(table, rows);
+    buffers.set(table, []);
+  };
+  // Straight into the facts, so without the duplicates the ingest would drop.
+  for (const r of simulateStream({ seed: 11, days, start, journeysPerDay, malformedRate: 0, duplicateRate: 0 })) {
+    if (r.kind !== 'event') continue;
+    const family = familyOfTopic(r.topic);
+    if (!family) continue;
+    const table = FACT_TABLE[family];
+    let rows = buffers.get(table);
+    if (!rows) buffers.set(table, (rows = []));
+    rows.push(toFactRow(family, r.value as never, hasher, { topic: r.topic, partition: 0, offset: String(n++) }));
+    if (rows.length >= 20_000) await flush(table);
+  }
+  for (const t of [...buffers.keys()]) await flush(t);
+  return n;
+}
+
+function figure(slos: number, ms: number[], firing: number): StatusFigure {
+  const s = [...ms].sort((a, b) => a - b);
+  return { slos, runs: s.length, p50Ms: s[(s.length - 1) >> 1] ?? NaN, maxMs: s[s.length - 1] ?? NaN, firing };
+}
+
+function definitions(count: number): SloDefinition[] {
+  const loaded = loadSloFiles([{ file: 'bench.yaml', text: benchSloYaml(count) }]);
+  if (!loaded.ok) throw new Error(`bench SLOs invalid: ${loaded.problems[0]?.message ?? ''}`);
+  return loaded.slos;
+}
+
+export async function runStatusBench(options: StatusBenchOptions = {}): Promise<StatusBenchResult> {
+  const days = options.days ?? 31;
+  const journeysPerDay = options.journeysPerDay ?? 4000;
+  const runs = Math.max(1, options.runs ?? 5);
+  const dir = options.dataDir ?? scratchDir('status');
+  const wh = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
+  try {
+    await migrate(wh);
+    const start = Date.parse('2026-10-01T00:00:00Z');
+    const at = start + days * DAY;
+    const [stored] = await wh.query<{ n: string }>('SELECT count() AS n FROM journey_events');
+    const historyEvents = Number(stored?.n ?? 0) > 0 ? Number(stored?.n) : await loadHistory(wh, days, start, journeysPerDay);
+    const batched: StatusFigure[] = [];
+    for (const size of options.sizes ?? [100, 1000]) {
+      const slos = definitions(size);
+      const ms: number[] = [];
+      let firing = 0;
+      for (let r = 0; r < runs; r++) {
+        const t0 = performance.now();
+        const rows = await evaluateSlos(wh, slos, at);
+        ms.push(performance.now() - t0);
+        firing = rows.reduce((a, d) => a + d.alerts.length, 0);
+      }
+      batched.push(figure(size, ms, firing));
+    }
+    const base = definitions(options.baselineSlos ?? 100);
+    const t0 = performance.now();
+    let firing = 0;
+    for (const slo of base) firing += (await evaluateSlo(wh, slo, at)).alerts.length;
+    const perSlo = figure(base.length, [performance.now() - t0], firing);
+    return { historyEvents, days, at: new Date(at).toISOString(), batched, perSlo };
+  } finally {
+    await wh.close();
+    if (!options.dataDir) releaseScratch(dir);
+  }
+}
+
+/** The bench runner's phase: one row per size, and the per-SLO baseline. */
+export async function phaseStatus(journeysPerDay: number): Promise<PhaseResult[]> {
+  const r = await runStatusBench({ journeysPerDay: Math.min(journeysPerDay, 4000) });
+  const row = (label: string, f: StatusFigure): PhaseResult => ({
+    phase: label,
+    events: f.slos,
+    seconds: f.p50Ms / 1000,
+    eventsPerSec: (f.slos * 1000) / f.p50Ms,
+    p50Ms: f.p50Ms,
+    p99Ms: f.maxMs,
+    latencyOf: `slo status, ${f.runs} run(s)`,
+    extra: { firing: f.firing, historyEvents: r.historyEvents },
+  });
+  return [
+    ...r.batched.map((f) => row(`slo status, ${f.slos} SLOs, no evaluator (${r.days} days of history; target <= 1000 ms p50 for 1,000)`, f)),
+    row(`slo status baseline: ${r.perSlo.slos} SLOs read one query per SLO`, r.perSlo),
+  ];
+}
+
+if (process.argv[1] && import.meta.url === new URL(process.argv[1], 'file://').href) {
+  const [days, perDay, dataDir] = process.argv.slice(2);
+  runStatusBench({ ...(days ? { days: Number(days) } : {}), ...(perDay ? { journeysPerDay: Number(perDay) } : {}), ...(dataDir ? { dataDir } : {}) }).then(
+    (r) => {
+      console.log(`history: ${r.days} days, ${r.historyEvents} events; evaluated at ${r.at}`);
+      for (const f of r.batched) {
+        console.log(`slo status, ${f.slos} SLOs: p50 ${f.p50Ms.toFixed(0)} ms, max ${f.maxMs.toFixed(0)} ms over ${f.runs} runs, ${f.firing} rules firing (target <= 1000 ms p50 for 1,000)`);
+      }
+      console.log(`baseline, ${r.perSlo.slos} SLOs read one query per SLO: ${r.perSlo.p50Ms.toFixed(0)} ms`);
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,276 @@
+import type { Params, Warehouse } from '../../../sinks/warehouse/types.js';
+import { levelCounts, type LevelUpdate } from '../core/levels.js';
+import { emptyCounts, type MinuteCounts } from '../core/series.js';
+import type { Indicator, Selector, SloDefinition } from '../definitions/model.js';
+import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
+import { toLevelUpdate } from '../store/series-reader.js';
+import { indicatorSource } from '../store/sql.js';
+
+/**
+ * Per-minute good/total of many SLOs from one read per source, for stateless status: the
+ * numbers `readCounts` (store/series-reader.ts) gives one SLO at a time, for all of them.
+ *
+ * Like the evaluator's MinuteSource it reads the cells of the SLI rollups once and routes
+ * each cell to the SLOs that select it, but it asks the warehouse for one row per cell key
+ * with that key's minutes and counts as two arrays (a few thousand rows for a month instead
+ * of one row per cell and minute), routes each key once, and builds an SLO's dense minutes
+ * only when that SLO is evaluated, so memory holds the cells and one SLO at a time.
+ *
+ * Sources: the journey and LEM minute rollups; the journey facts for latency cuts between
+ * the rollup's bounds, each duration reduced in SQL to the smallest cut >= it (so every
+ * `duration <= cut` of those SLOs stays exact); LEM level updates for level SLOs.
+ */
+type CellSource = 'journey' | 'lem' | 'facts';
+
+interface KeyCells {
+  eventType: string;
+  dims: Dims;
+  /** duration bound of the key: latency_le, a facts cut, -1 without duration; Infinity above every facts cut. */
+  lat: number;
+  minutes: Uint32Array;
+  counts: Float64Array;
+}
+
+/** One SLO's use of one key: whether its cells count towards total, towards the good (or bad) part. */
+interface KeyUse {
+  key: KeyCells;
+  total: boolean;
+  part: boolean;
+}
+
+interface LevelKey {
+  eventType: string;
+  dims: Dims;
+  updates: LevelUpdate[];
+}
+
+const JOURNEY_DIMS = SLI_FAMILIES.journey.whereKeys;
+const LEM_DIMS = SLI_FAMILIES.lem.whereKeys;
+const COLUMN = /^[a-z_]+$/;
+
+function dimColumns(keys: readonly string[], nullable: boolean): string {
+  return keys
+    .map((k, i) => {
+      if (!COLUMN.test(k)) throw new Error(`not an SLI column: ${k}`);
+      return nullable ? `ifNull(${k}, '') AS d${i}` : `${k} AS d${i}`;
+    })
+    .join(', ');
+}
+
+function rangeParams(params: Params, from: number, to: number): string {
+  params['from'] = from * 60;
+  params['to'] = to * 60;
+  return `toDateTime({from:UInt32}, 'UTC') AND %T < toDateTime({to:UInt32}, 'UTC')`;
+}
+
+function selectorsOf(ind: Exclude<Indicator, { kind: 'level' }>): Selector[] {
+  return ind.kind === 'ratio' ? [ind.total, ind.good] : [ind.events];
+}
+
+function latencyOk(max: number | null, lat: number): boolean {
+  return max === null || (lat >= 0 && lat <= max);
+}
+
+export class StatusCells {
+  private readonly keys: Record<CellSource, KeyCells[]> = { journey: [], lem: [], facts: [] };
+  private readonly levelKeys: LevelKey[] = [];
+  private readonly uses = new Map<number, KeyUse[]>();
+  private readonly levelUses = new Map<number, LevelUpdate[]>();
+
+  private constructor(
+    private readonly slos: readonly SloDefinition[],
+    readonly from: number,
+    readonly to: number,
+  ) {}
+
+  /** Reads the cells of minutes [from, to) every SLO of `slos` selects. */
+  static async read(wh: Warehouse, slos: readonly SloDefinition[], from: number, to: number): Promise<StatusCells> {
+    const cells = new StatusCells(slos, from, to);
+    const types: Record<CellSource | 'level', Set<string>> = { journey: new Set(), lem: new Set(), facts: new Set(), level: new Set() };
+    const cuts = new Set<number>();
+    for (const slo of slos) {
+      const ind = slo.indicator;
+      if (ind.kind === 'level') {
+        for (const t of ind.events.eventTypes) types.level.add(t);
+        continue;
+      }
+      const source = cells.sourceOf(ind);
+      for (const sel of selectorsOf(ind)) {
+        for (const t of sel.eventTypes) types[source].add(t);
+        if (source === 'facts' && sel.latencyMaxMs !== null) cuts.add(sel.latencyMaxMs);
+      }
+      if (source === 'facts' && ind.kind === 'latency') cuts.add(ind.cutMs);
+    }
+    if (to > from) {
+      await Promise.all([
+        types.journey.size > 0 ? cells.readRollup(wh, 'journey', [...types.journey]) : null,
+        types.lem.size > 0 ? cells.readRollup(wh, 'lem', [...types.lem]) : null,
+        types.facts.size > 0 ? cells.readFacts(wh, [...types.facts], [...cuts].sort((a, b) => a - b)) : null,
+        types.level.size > 0 ? cells.readLevels(wh, [...types.level]) : null,
+      ]);
+    }
+    cells.route();
+    return cells;
+  }
+
+  private sourceOf(ind: Exclude<Indicator, { kind: 'level' }>): CellSource {
+    if (indicatorSource(ind) === 'facts') return 'facts';
+    return ind.kind === 'ratio' ? ind.total.family : ind.events.family;
+  }
+
+  /** The journey or LEM minute rollup: one row per cell key, its minutes and counts as arrays. */
+  private async readRollup(wh: Warehouse, source: 'journey' | 'lem', types: string[]): Promise<void> {
+    const dims = source === 'journey' ? JOURNEY_DIMS : LEM_DIMS;
+    const params: Params = { types };
+    const range = rangeParams(params, this.from, this.to).replace('%T', 'minute');
+    const lat = source === 'journey' ? 'latency_le' : 'toInt64(-1)';
+    const groups = ['event_type', ...dims.map((_, i) => `d${i}`), 'lat'].join(', ');
+    // Cells of one key may sit in several parts until merged: a minute may come twice, and its counts add up.
+    const sql = `SELECT event_type, ${dimColumns(dims, false)}, ${lat} AS lat,
+  groupArray(toUInt32(intDiv(toUnixTimestamp(minute), 60))) AS ms, groupArray(toUInt32(events)) AS ns
+FROM ${source === 'journey' ? 'sli_journey_minute' : 'sli_lem_minute'}
+WHERE minute >= ${range} AND has({types:Array(String)}, event_type)
+GROUP BY ${groups}`;
+    this.addKeys(source, dims, await wh.query<Record<string, unknown>>(sql, params), (v) => Number(v));
+  }
+
+  /** Journey facts for latency cuts between the rollup's bounds: each duration as the smallest cut at or above it. */
+  private async readFacts(wh: Warehouse, types: string[], cuts: number[]): Promise<void> {
+    const params: Params = { types, cuts };
+    const range = rangeParams(params, this.from, this.to).replace('%T', 'occurred_at');
+    const groups = ['event_type', ...JOURNEY_DIMS.map((_, i) => `d${i}`), 'lat'].join(', ');
+    // Facts may hold a duplicate event_id until merged: distinct ids per minute and key.
+    const sql = `SELECT ${groups}, groupArray(m) AS ms, groupArray(n) AS ns FROM (
+  SELECT toUInt32(intDiv(toUnixTimestamp(occurred_at), 60)) AS m, event_type, ${dimColumns(JOURNEY_DIMS, true)},
+    if(isNull(duration_ms), toInt64(-1), toInt64(arrayFirstIndex(c -> c >= assumeNotNull(duration_ms), {cuts:Array(Int64)}))) AS lat,
+    toUInt32(uniqExact(event_id)) AS n
+  FROM journey_events
+  WHERE occurred_at >= ${range} AND has({types:Array(String)}, event_type)
+  GROUP BY m, ${groups})
+GROUP BY ${groups}`;
+    // lat: -1 no duration, 0 above every cut, k: at most the k-th cut.
+    this.addKeys('facts', JOURNEY_DIMS, await wh.query<Record<string, unknown>>(sql, params), (v) => {
+      const k = Number(v);
+      return k < 0 ? -1 : k === 0 ? Infinity : (cuts[k - 1] as number);
+    });
+  }
+
+  private addKeys(source: CellSource, dims: readonly string[], rows: ReadonlyArray<Record<string, unknown>>, lat: (v: unknown) => number): void {
+    for (const row of rows) {
+      const d: Record<string, string> = {};
+      dims.forEach((k, i) => (d[k] = String(row[`d${i}`] ?? '')));
+      const ms = row['ms'] as number[];
+      const ns = row['ns'] as number[];
+      this.keys[source].push({ eventType: String(row['event_type']), dims: d, lat: lat(row['lat']), minutes: Uint32Array.from(ms), counts: Float64Array.from(ns) });
+    }
+  }
+
+  /**
+   * LEM updates of the level SLOs: the last update of every minute in [from, to) and the
+   * last one before `from` (the level in force when the range starts), per cell key.
+   */
+  private async readLevels(wh: Warehouse, types: string[]): Promise<void> {
+    const params: Params = { types };
+    const range = rangeParams(params, this.from, this.to).replace('%T', 'minute');
+    const cols = 'event_type, city_code, scope, scope_id, metric';
+    const sql = `SELECT ${cols}, groupArray(u) AS us FROM (
+  SELECT ${cols}, maxMerge(last_update) AS u FROM sli_lem_minute
+  WHERE minute >= ${range} AND has({types:Array(String)}, event_type)
+  GROUP BY minute, ${cols}
+  UNION ALL
+  SELECT ${cols}, maxMerge(last_update) AS u FROM sli_lem_minute
+  WHERE minute < toDateTime({from:UInt32}, 'UTC') AND has({types:Array(String)}, event_type)
+  GROUP BY ${cols})
+GROUP BY ${cols}`;
+    const rows = await wh.query<{ event_type: string; city_code: string; scope: string; scope_id: string; metric: string; us: Array<[string, string, number]> }>(sql, params);
+    for (const r of rows) {
+      this.levelKeys.push({
+        eventType: r.event_type,
+        dims: { city_code: r.city_code, scope: r.scope, scope_id: r.scope_id, metric: r.metric },
+        updates: r.us.map((u) => toLevelUpdate(r.scope_id, r.metric, u)),
+      });
+    }
+  }
+
+  /** Which keys each SLO uses: selectors are matched once per key and event type, not once per SLO. */
+  private route(): void {
+    const bySource: Record<CellSource, number[]> = { journey: [], lem: [], facts: [] };
+    const levelSlos: number[] = [];
+    this.slos.forEach((slo, i) => {
+      const ind = slo.indicator;
+      if (ind.kind === 'level') levelSlos.push(i);
+      else bySource[this.sourceOf(ind)].push(i);
+    });
+    for (const source of ['journey', 'lem', 'facts'] as const) {
+      const byType = new Map<string, number[]>();
+      for (const i of bySource[source]) {
+        const ind = this.slos[i]?.indicator as Exclude<Indicator, { kind: 'level' }>;
+        const typesOf = new Set(selectorsOf(ind).flatMap((s) => s.eventTypes));
+        for (const t of typesOf) {
+          let list = byType.get(t);
+          if (!list) byType.set(t, (list = []));
+          list.push(i);
+        }
+      }
+      const matched = new Map<Selector, boolean>();
+      for (const key of this.keys[source]) {
+        matched.clear();
+        const match = (s: Selector): boolean => {
+          let m = matched.get(s);
+          if (m === undefined) matched.set(s, (m = matchesDims(s, key.eventType, key.dims)));
+          return m;
+        };
+        for (const i of byType.get(key.eventType) ?? []) {
+          const ind = this.slos[i]?.indicator as Exclude<Indicator, { kind: 'level' }>;
+          let total: boolean;
+          let part: boolean;
+          if (ind.kind === 'ratio') {
+            total = match(ind.total) && latencyOk(ind.total.latencyMaxMs, key.lat);
+            part = match(ind.good) && latencyOk(ind.good.latencyMaxMs, key.lat);
+          } else {
+            total = match(ind.events) && key.lat >= 0;
+            part = total && key.lat <= ind.cutMs !== ind.goodWhenAbove;
+          }
+          if (!total && !part) continue;
+          let list = this.uses.get(i);
+          if (!list) this.uses.set(i, (list = []));
+          list.push({ key, total, part });
+        }
+      }
+    }
+    for (const i of levelSlos) {
+      const ind = this.slos[i]?.indicator;
+      if (ind?.kind !== 'level') continue;
+      const updates: LevelUpdate[] = [];
+      for (const k of this.levelKeys) if (matchesDims(ind.events, k.eventType, k.dims)) updates.push(...k.updates);
+      this.levelUses.set(i, updates);
+    }
+  }
+
+  /** Per-minute counts of SLO `i` over [from, to) (inside the range read), as `readCounts` gives them. */
+  countsOf(i: number, from: number, to: number = this.to): MinuteCounts {
+    const slo = this.slos[i] as SloDefinition;
+    const ind = slo.indicator;
+    const n = Math.max(0, to - from);
+    if (ind.kind === 'level') return levelCounts(this.levelUses.get(i) ?? [], ind.op, ind.value, from, n);
+    const out = emptyCounts(from, n);
+    const part = new Float64Array(n);
+    for (const use of this.uses.get(i) ?? []) {
+      const { minutes, counts } = use.key;
+      for (let j = 0; j < minutes.length; j++) {
+        const at = (minutes[j] as number) - from;
+        if (at < 0 || at >= n) continue;
+        const c = counts[j] as number;
+        if (use.total) out.total[at] = (out.total[at] ?? 0) + c;
+        if (use.part) part[at] = (part[at] ?? 0) + c;
+      }
+    }
+    const goodIsBad = ind.kind === 'ratio' && ind.goodIsBad;
+    for (let k = 0; k < n; k++) {
+      const total = out.total[k] ?? 0;
+      const p = Math.min(part[k] ?? 0, total);
+      out.good[k] = goodIsBad ? total - p : p;
+    }
+    return out;
+  }
+}
