@@ -416,7 +416,7 @@ export class SloEvaluator {
       }
     }
 
-    await this.deliver(breaches, scores, to * P);
+    const sent = await this.deliver(breaches, scores, to * P);
     await this.fenced();
     await this.retry('save SLO evaluator progress', () =>
       this.opts.warehouse.insert('slo_evaluator_state', [{ evaluator: this.name, cursor_minute: to, slo_set: this.sloSetHash(), state: '{}' }]),
@@ -426,8 +426,8 @@ export class SloEvaluator {
     for (const k of this.snapshots.keys()) if (k < to - this.correctionMinutes - MINUTES_PER_HOUR) this.snapshots.delete(k);
     this.evict(to);
     if (hourOf(to) !== hourOf(from)) this.source.pruneLevels(to - this.longest - 2 * MINUTES_PER_HOUR);
-    this.count(started, to - from, breaches.length, scores.length);
-    this.log.debug({ from: new Date(from * MINUTE_MS).toISOString(), upTo: new Date(to * MINUTE_MS).toISOString(), signals: breaches.length }, 'SLO evaluator cycle');
+    this.count(started, to - from, sent, scores.length);
+    this.log.debug({ from: new Date(from * MINUTE_MS).toISOString(), upTo: new Date(to * MINUTE_MS).toISOString(), signals: sent }, 'SLO evaluator cycle');
   }
 
   /**
@@ -443,9 +443,9 @@ export class SloEvaluator {
     const open = this.openReader.needed ? await this.openReader.read(m * MINUTE_MS, end * this.stepMs) : null;
     const breaches: SloBreachSignal[] = [];
     for (let u = this.doneTick + 1; u <= end; u++) this.step(u, open, breaches);
-    await this.deliver(breaches, [], end);
+    const sent = await this.deliver(breaches, [], end);
     this.doneTick = end;
-    this.count(started, 0, breaches.length, 0);
+    this.count(started, 0, sent, 0);
   }
 
   /** Steps every alert at instant `u` (in steps): windows end at its minute, plus the open part of that minute up to `u`. */
@@ -476,13 +476,16 @@ export class SloEvaluator {
    * collects the signals the new evaluation gives; once it has passed every instant evaluated
    * before, the signals it no longer gives are retracted (and a firing one gets its RESOLVED).
    */
-  private async deliver(breaches: SloBreachSignal[], scores: QualityScoreUpdate[], upTo: number): Promise<void> {
+  private async deliver(cycleBreaches: SloBreachSignal[], scores: QualityScoreUpdate[], upTo: number): Promise<number> {
+    let breaches = cycleBreaches;
     const correction = this.correction;
     let retract: SloBreachSignal[] = [];
     let closing: SloBreachSignal[] = [];
     const done = correction !== null && upTo * this.stepMs >= correction.toMs;
     if (correction) {
       for (const b of breaches) if (b.evaluated_at <= correction.toMs) correction.found.add(b.signal_id);
+      // A signal sent before with the same content is not sent again; one whose figures changed is (same id).
+      breaches = breaches.filter((b) => !sameSignal(correction.old.get(b.signal_id), b));
       if (done) {
         retract = [...correction.old.values()].filter((o) => !correction.found.has(o.signal_id));
         closing = this.closeRetracted(retract, correction, upTo).filter((c) => !breaches.some((b) => b.signal_id === c.signal_id));
@@ -511,6 +514,7 @@ export class SloEvaluator {
       if (retract.length > 0) this.log.info({ retracted: retract.map((r) => r.signal_id), from: new Date(correction.from * MINUTE_MS).toISOString() }, 'signals corrected after late data');
     }
     if (breaches.length > 0) this.log.info({ signals: breaches.length, upTo: new Date(upTo * this.stepMs).toISOString() }, 'breach signals sent');
+    return breaches.length;
   }
 
   private count(started: number, minutes: number, signals: number, scores: number): void {
@@ -672,6 +676,17 @@ export class SloEvaluator {
     const ids = this.opts.slos.map((s) => `${s.id}:${s.target}`).join('\n');
     return createHash('sha256').update(ids).digest('hex').slice(0, 16);
   }
+}
+
+/** The same signal with the same figures (as the history returns it: numbers compared as numbers). */
+function sameSignal(a: SloBreachSignal | undefined, b: SloBreachSignal): boolean {
+  if (!a) return false;
+  for (const k of Object.keys(b) as Array<keyof SloBreachSignal>) {
+    const x = a[k];
+    const y = b[k];
+    if (Array.isArray(y) ? JSON.stringify(x) !== JSON.stringify(y) : typeof y === 'number' ? Number(x) !== y : (x ?? null) !== (y ?? null)) return false;
+  }
+  return true;
 }
 
 function mergeHours(hours: readonly number[]): MinuteRange[] {
