@@ -1,7 +1,8 @@
 /**
- * The status page shell. It carries no data: the script fetches /status/data (with the
- * key the viewer typed, kept in sessionStorage, when the data is not public) and renders
- * it with textContent only, so nothing from the warehouse is ever parsed as HTML.
+ * The status page shell. It carries no data: the script fetches /status/data and
+ * /status/series (with the key the viewer typed, kept in sessionStorage, when the data is not
+ * public) and renders them with textContent only, so nothing from the warehouse is ever
+ * parsed as HTML. The charts are drawn by uPlot, served by this API (/status/vendor/).
  */
 export const STATUS_HTML = `<!doctype html>
 <html lang="en">
@@ -9,7 +10,9 @@ export const STATUS_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>SLO status · slo-pipeline</title>
+<link rel="stylesheet" href="/status/vendor/uPlot.min.css">
 <link rel="stylesheet" href="/status/style.css">
+<script src="/status/vendor/uPlot.iife.min.js" defer></script>
 <script src="/status/app.js" defer></script>
 </head>
 <body>
@@ -18,9 +21,11 @@ export const STATUS_HTML = `<!doctype html>
   <div class="meta">
     <span id="overall" class="pill" data-testid="overall">loading…</span>
     <span>evaluated at <time id="evaluated-at" data-testid="evaluated-at">–</time></span>
+    <span id="data-age" data-testid="data-age">data age –</span>
     <span>updated <time id="updated-at" data-testid="updated-at">–</time></span>
     <span id="refresh" data-testid="refresh"></span>
   </div>
+  <p id="pipeline-notes" class="notes" data-testid="pipeline-notes" hidden></p>
 </header>
 <main>
   <form id="login" hidden>
@@ -33,22 +38,28 @@ export const STATUS_HTML = `<!doctype html>
   <section id="tiles" class="tiles" aria-label="Summary"></section>
   <section aria-labelledby="slo-heading">
     <h2 id="slo-heading">Service level objectives</h2>
-    <table id="slos" data-testid="slo-table">
-      <thead><tr><th>SLO</th><th>SLI / target</th><th>Error budget</th><th>Burn rates</th><th>Alerts</th><th>Exhaustion</th></tr></thead>
-      <tbody></tbody>
-    </table>
+    <p class="hint">Worst first: paging, ticket open, below target, then the least error budget left. Curves: the SLO engine's evaluation over each SLO's window (SLI and remaining error budget, burn rate per alert window), times in UTC.</p>
+    <div id="slos" class="slo-grid" data-testid="slo-list"></div>
   </section>
   <section aria-labelledby="fin-heading">
     <h2 id="fin-heading">Incident cost</h2>
+    <figure class="card chart-card" data-testid="cost-figure">
+      <figcaption id="cost-caption">Incident cost per day</figcaption>
+      <div class="chart" id="cost-chart"></div>
+    </figure>
     <div class="finance">
-      <table id="months" data-testid="finance-months">
-        <thead><tr><th>Month</th><th>Compensation</th><th>Refunds</th><th>Lost revenue</th><th>Total</th><th>Incidents</th></tr></thead>
-        <tbody></tbody>
-      </table>
-      <table id="top" data-testid="finance-top">
-        <thead><tr><th>Most expensive incidents</th><th>Severity</th><th>Fault</th><th>Total</th></tr></thead>
-        <tbody></tbody>
-      </table>
+      <div class="scroll">
+        <table id="months" data-testid="finance-months">
+          <thead><tr><th>Month</th><th>Compensation</th><th>Refunds</th><th>Lost revenue</th><th>Total</th><th>Incidents</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+      <div class="scroll">
+        <table id="top" data-testid="finance-top">
+          <thead><tr><th>Most expensive incidents</th><th>Severity</th><th>Fault</th><th>Total</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
     </div>
   </section>
 </main>
@@ -60,32 +71,60 @@ export const STATUS_HTML = `<!doctype html>
 export const STATUS_CSS = `
 :root { --ok:#1a7f37; --warn:#bf8700; --bad:#cf222e; --muted:#57606a; --bg:#f6f8fa; --line:#d0d7de; }
 * { box-sizing: border-box; }
-body { margin:0; font:14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color:#1f2328; background:#fff; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin:0; font:14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color:#1f2328; background:#fff; overflow-wrap:anywhere; }
 header { padding:16px 24px; border-bottom:1px solid var(--line); background:var(--bg); }
 h1 { margin:0 0 6px; font-size:22px; } h2 { font-size:17px; margin:24px 0 8px; }
-.meta { display:flex; gap:18px; flex-wrap:wrap; color:var(--muted); align-items:center; }
+.meta { display:flex; gap:6px 18px; flex-wrap:wrap; color:var(--muted); align-items:center; }
+.notes { margin:6px 0 0; color:var(--warn); font-weight:600; }
 main { padding:8px 24px 24px; }
-.tiles { display:grid; grid-template-columns:repeat(auto-fit,minmax(170px,1fr)); gap:12px; margin-top:16px; }
-.tile { border:1px solid var(--line); border-radius:8px; padding:10px 14px; }
+.hint { color:var(--muted); margin:0 0 10px; font-size:13px; }
+.tiles { display:grid; grid-template-columns:repeat(auto-fit,minmax(150px,1fr)); gap:12px; margin-top:16px; }
+.tile { border:1px solid var(--line); border-radius:8px; padding:10px 14px; min-width:0; }
 .tile .label { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
-.tile .value { font-size:24px; font-weight:600; }
+.tile .value { font-size:22px; font-weight:600; }
+.tile .value.warn { color:var(--warn); } .tile .value.bad { color:var(--bad); }
+.tile .sub { color:var(--muted); font-size:12px; }
+.card { border:1px solid var(--line); border-radius:8px; padding:12px 14px; margin:0; min-width:0; }
+.slo-grid { display:grid; grid-template-columns:repeat(auto-fill, minmax(min(100%, 560px), 1fr)); gap:16px; }
+.slo > header { padding:0; border:0; background:none; display:flex; justify-content:space-between; gap:8px; align-items:flex-start; }
+.slo-id { font-weight:600; font-size:15px; } .service { color:var(--muted); font-size:12px; }
+.figures { display:grid; grid-template-columns:repeat(auto-fit, minmax(150px, 1fr)); gap:8px 16px; margin:10px 0; }
+.figures > div { min-width:0; } .figures .wide { grid-column:1 / -1; }
+.figures dt { color:var(--muted); font-size:11px; text-transform:uppercase; letter-spacing:.04em; }
+.figures dd { margin:2px 0 0; font-variant-numeric:tabular-nums; }
+.bar { width:100%; max-width:180px; height:10px; background:#eaeef2; border-radius:5px; overflow:hidden; display:block; margin:3px 0; }
+.bar > span { display:block; height:100%; }
+.bar.ok > span { background:var(--ok); } .bar.warn > span { background:var(--warn); } .bar.bad > span { background:var(--bad); }
+.budget-text { font-variant-numeric:tabular-nums; }
+.bar.over { background:#ffcecb; } .budget-text.over { color:var(--bad); font-weight:600; }
+.badge, .pill { display:inline-block; border-radius:10px; padding:1px 7px; margin:1px 2px; font-size:12px; font-weight:600; color:#fff; white-space:nowrap; }
+.badge.ok, .pill.ok { background:var(--ok); } .badge.warn, .pill.warn { background:var(--warn); } .badge.bad, .pill.bad { background:var(--bad); }
+.badge.none, .pill.none { background:#eaeef2; color:var(--muted); }
+figure { margin:8px 0 0; min-width:0; }
+figcaption { font-size:12px; color:var(--muted); margin-bottom:2px; }
+.chart { width:100%; min-height:40px; overflow:hidden; }
+.chart .uplot { width:100%; }
+.chart .u-legend { font-size:11px; text-align:left; }
+.chart .u-legend .u-series { padding:0 6px 0 0; }
+.chart .u-legend th { font-weight:500; font-size:11px; text-transform:none; letter-spacing:0; color:#1f2328; }
+.chart .u-legend td, .chart .u-legend th { border:0; padding:0 2px; }
+.chart-card { margin-bottom:16px; }
+.empty { color:var(--muted); font-style:italic; padding:12px 0; }
 table { border-collapse:collapse; width:100%; }
 th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); vertical-align:middle; }
 th { font-size:12px; color:var(--muted); text-transform:uppercase; letter-spacing:.04em; }
-td.num { font-variant-numeric:tabular-nums; text-align:right; }
-#slos td:first-child { min-width:210px; }
-.slo-id { font-weight:600; } .service { color:var(--muted); font-size:12px; }
-.bar { width:160px; height:12px; background:#eaeef2; border-radius:6px; overflow:hidden; display:inline-block; vertical-align:middle; }
-.bar > span { display:block; height:100%; }
-.bar.ok > span { background:var(--ok); } .bar.warn > span { background:var(--warn); } .bar.bad > span { background:var(--bad); }
-.budget-text { margin-left:8px; font-variant-numeric:tabular-nums; }
-.bar.over { background:#ffcecb; } .budget-text.over { color:var(--bad); font-weight:600; }
-td[data-field=budget], td[data-field=burn], td[data-field=sli] { white-space:nowrap; }
-.badge, .pill { display:inline-block; border-radius:10px; padding:1px 7px; margin:1px 2px; font-size:12px; font-weight:600; color:#fff; }
-.badge.ok, .pill.ok { background:var(--ok); } .badge.warn, .pill.warn { background:var(--warn); } .badge.bad, .pill.bad { background:var(--bad); }
-.badge.none { background:#eaeef2; color:var(--muted); }
+td.num { font-variant-numeric:tabular-nums; text-align:right; white-space:nowrap; }
+.scroll { overflow-x:auto; min-width:0; }
 .finance { display:grid; grid-template-columns:3fr 2fr; gap:24px; align-items:start; }
 .error { color:var(--bad); font-weight:600; }
 footer { padding:12px 24px; color:var(--muted); border-top:1px solid var(--line); }
 @media (max-width: 900px) { .finance { grid-template-columns:1fr; } }
+@media (max-width: 600px) {
+  header, main, footer { padding-left:12px; padding-right:12px; }
+  .tiles { grid-template-columns:repeat(2, minmax(0, 1fr)); gap:8px; }
+  .tile .value { font-size:18px; }
+  .card { padding:10px; }
+  th, td { padding:5px 4px; }
+}
 `;

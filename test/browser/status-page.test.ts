@@ -6,19 +6,39 @@ import { evaluateSlos, latestEventTime } from '../../processors/slo/index.js';
 import { formatMinor } from '../../processors/simulator/index.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { hashApiKey, startApi, type RunningApi } from '../../query-api/index.js';
+import type { StatusSeries } from '../../query-api/services/series-service.js';
 import { surfaceFixture, type SurfaceFixture } from '../api/fixture.js';
 
 /** Debian's chromium (apt-get install chromium); playwright-core downloads no browser. */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWER_KEY = 'status-viewer-key-0123456789abcdef';
-const OUT = projectPath('test-output');
+/** Screenshots of every run (git ignores test-output/). */
+const OUT = projectPath('test-output/status-page');
+const WIDE = { width: 1400, height: 1000 };
+const PHONE = { width: 400, height: 860 };
+/** A full-page picture of every SLO's curves is tall; a busy machine needs a while to paint it. */
+const SCREENSHOT_MS = 180_000;
+
+/** What a chart holds: its series' labels and the data arrays uPlot draws. */
+type Drawn = Record<string, { labels: string[]; data: Array<Array<number | null>>; left: number; right: number; width: number }>;
+
+/*
+ * The page's globals as far as the test reads them (the project compiles without the DOM
+ * library; the casts are erased, so the functions run as written in the page).
+ */
+type Box = { left: number; right: number; width: number; height: number };
+type Node = { getBoundingClientRect(): Box; contains(other: unknown): boolean; querySelector(selector: string): Node | null };
+type Plot = { series: Array<{ label?: string }>; data: Array<ArrayLike<number | null>>; root: Node; mark?: string };
+type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null };
+type PageGlobals = { statusCharts: Record<string, Plot>; document: { documentElement: { scrollWidth: number }; getElementById(id: string): Node | null } };
 
 describe('built-in status page in headless Chromium', () => {
   let f: SurfaceFixture;
   let browser: Browser;
   let open: RunningApi;
   let locked: RunningApi;
+  let series: StatusSeries;
 
   beforeAll(async () => {
     f = await surfaceFixture();
@@ -27,6 +47,7 @@ describe('built-in status page in headless Chromium', () => {
     locked = await startApi({ ...common, auth: { keys: [{ role: 'viewer', sha256: hashApiKey(VIEWER_KEY) }], publicStatus: false } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     mkdirSync(OUT, { recursive: true });
+    series = (await (await fetch(`${open.url}/status/series`)).json()) as StatusSeries;
   });
   afterAll(async () => {
     await browser?.close();
@@ -40,39 +61,173 @@ describe('built-in status page in headless Chromium', () => {
     return (await page.getAttribute('body', 'data-loaded')) ?? '';
   }
 
-  it('shows every SLO with the numbers the SLO engine computes from the warehouse', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+  async function drawn(page: Page): Promise<Drawn> {
+    return page.evaluate(() => {
+      const charts = (globalThis as unknown as PageGlobals).statusCharts;
+      return Object.fromEntries(
+        Object.entries(charts).map(([k, u]) => {
+          const box = u.root.querySelector('canvas')?.getBoundingClientRect() ?? { left: 0, right: 0, width: 0 };
+          return [k, { labels: u.series.map((s) => s.label ?? ''), data: u.data.map((d) => Array.from(d)), left: box.left, right: box.right, width: box.width }];
+        }),
+      );
+    });
+  }
+
+  /** What each chart must hold, from the API's answer. */
+  function expectedCharts(): Record<string, { labels: string[]; data: Array<Array<number | null>> }> {
+    const out: Record<string, { labels: string[]; data: Array<Array<number | null>> }> = {};
+    for (const s of series.slos) {
+      const xs = s.points.map((p) => Date.parse(p.at) / 1000);
+      out[`sli:${s.slo_id}`] = {
+        labels: ['time (UTC)', 'SLI', 'target', 'budget left'],
+        data: [xs, s.points.map((p) => p.sli), xs.map(() => s.target), s.points.map((p) => p.error_budget_remaining)],
+      };
+      const windows = Object.keys(s.points[0]?.burn_rates ?? {});
+      const byLength = (w: string): number => Number(w.slice(0, -1)) * ({ m: 60, h: 3600, d: 86400 }[w.slice(-1)] ?? 0);
+      windows.sort((a, b) => byLength(a) - byLength(b));
+      out[`burn:${s.slo_id}`] = {
+        labels: ['time (UTC)', ...windows, 'sustainable (1x)'],
+        data: [xs, ...windows.map((w) => s.points.map((p) => p.burn_rates[w] ?? null)), xs.map(() => 1)],
+      };
+    }
+    out['cost'] = {
+      labels: ['day (UTC)', 'total cost'],
+      data: [series.cost.days.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000), series.cost.days.map((d) => Number(d.total_cost))],
+    };
+    return out;
+  }
+
+  /** Nothing wider than the viewport: no sideways scrolling, every figure and chart inside it. */
+  async function fitsWidth(page: Page, width: number): Promise<void> {
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    const boxes = await page.$$eval('[data-slo-id] [data-field], [data-slo-id] figure, [data-slo-id] canvas', (els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { what: `${e.closest('[data-slo-id]')?.getAttribute('data-slo-id')} ${e.getAttribute('data-field') ?? e.tagName}`, left: r.left, right: r.right, w: r.width, h: r.height };
+      }),
+    );
+    expect(boxes.length).toBeGreaterThan(f.slos.length * 6);
+    for (const b of boxes) {
+      expect(b.left, b.what).toBeGreaterThanOrEqual(0);
+      expect(b.right, b.what).toBeLessThanOrEqual(width);
+      expect(b.w * b.h, b.what).toBeGreaterThan(0);
+    }
+  }
+
+  /** Every canvas has pixels drawn on it (uPlot drew the series, not an empty frame). */
+  async function painted(page: Page): Promise<number[]> {
+    return page.$$eval('.chart canvas', (canvases) =>
+      canvases.map((c) => {
+        const cv = c as unknown as Canvas;
+        const px = cv.getContext('2d')?.getImageData(0, 0, cv.width, cv.height).data ?? [];
+        let n = 0;
+        for (let i = 3; i < px.length; i += 4) if ((px[i] ?? 0) > 0) n++;
+        return n;
+      }),
+    );
+  }
+
+  it('at 1400 px: every SLO with the engine\'s numbers, its curves as the API gives them, nothing cut off', async () => {
+    const page = await browser.newPage({ viewport: WIDE });
     await page.goto(open.statusUrl);
     await loaded(page);
-    const at = (await latestEventTime(f.t.wh)) ?? 0;
+    // The SLO status's evaluation time (the event-time watermark), the same for the figures and the curves.
+    const at = Date.parse(series.evaluated_at);
+    expect(Math.abs(at - ((await latestEventTime(f.t.wh)) ?? 0))).toBeLessThanOrEqual(60_000);
+    expect(await page.textContent('[data-testid=evaluated-at]')).toBe(series.evaluated_at);
     const engine = await evaluateSlos(f.t.wh, f.slos, at);
-    expect(await page.textContent('[data-testid=evaluated-at]')).toBe(new Date(at).toISOString());
 
-    const shown = await page.$$eval('tr[data-slo-id]', (rows) =>
-      rows.map((r) => ({
+    const shown = await page.$$eval('article[data-slo-id]', (cards) =>
+      cards.map((r) => ({
         id: r.getAttribute('data-slo-id'),
         sli: r.querySelector('[data-field=sli]')?.getAttribute('data-value'),
         budget: r.querySelector('[data-field=budget]')?.getAttribute('data-value'),
         bar: r.querySelector('[role=meter]')?.getAttribute('aria-valuenow'),
         burns: Object.fromEntries([...r.querySelectorAll('[data-window]')].map((b) => [b.getAttribute('data-window'), b.getAttribute('data-value')])),
         alerts: [...r.querySelectorAll('[data-severity]')].map((a) => a.getAttribute('data-severity')),
+        exhaustion: r.querySelector('[data-field=exhaustion]')?.getAttribute('data-value'),
       })),
     );
+    // Worst first: paging, a ticket open, below target; then the least budget left, then the id.
+    const rank = (e: (typeof engine)[number]): number =>
+      e.alerts.some((a) => a.status === 'FIRING' && a.severity === 'PAGE') ? 0 : e.alerts.some((a) => a.status === 'FIRING') ? 1 : e.sli !== null && e.sli < e.target ? 2 : 3;
+    const worstFirst = [...engine].sort(
+      (a, b) => rank(a) - rank(b) || a.error_budget_remaining - b.error_budget_remaining || (a.slo_id < b.slo_id ? -1 : a.slo_id > b.slo_id ? 1 : 0),
+    );
+    expect(rank(worstFirst[0]!), 'the simulated incidents page at least one SLO').toBe(0);
     expect(shown).toEqual(
-      engine.map((e) => ({
+      worstFirst.map((e) => ({
         id: e.slo_id,
         sli: e.sli === null ? '' : String(e.sli),
         budget: String(e.error_budget_remaining),
         bar: String(Math.round(Math.max(0, Math.min(1, e.error_budget_remaining)) * 100)),
         burns: Object.fromEntries(Object.entries(e.burn_rates).map(([w, v]) => [w, String(v)])),
         alerts: e.alerts.map((a) => a.severity),
+        exhaustion: e.time_to_exhaustion_ms === null ? '' : String(Math.round(e.time_to_exhaustion_ms / 1000)),
       })),
     );
     const firing = engine.reduce((n, e) => n + e.alerts.length, 0);
     expect(await page.textContent('[data-testid=tile-firing] .value')).toBe(String(firing));
     expect(await page.textContent('[data-testid=overall]')).toBe(firing ? `${firing} alert${firing > 1 ? 's' : ''} firing` : 'No alerts firing');
-    await page.screenshot({ path: `${OUT}/status-page.png`, fullPage: true });
+
+    // The charts draw exactly the API's series: two per SLO and the daily cost.
+    const charts = await drawn(page);
+    const expected = expectedCharts();
+    expect(Object.keys(charts).sort()).toEqual(Object.keys(expected).sort());
+    expect(Object.keys(expected)).toHaveLength(2 * f.slos.length + 1);
+    for (const [key, e] of Object.entries(expected)) {
+      expect({ labels: charts[key]?.labels, data: charts[key]?.data }, key).toEqual(e);
+      expect(e.data[0]?.length, key).toBeGreaterThan(key === 'cost' ? 20 : 100);
+    }
+    // Two SLO cards side by side at this width, each chart as wide as its card allows.
+    const sliWidths = f.slos.map((s) => charts[`sli:${s.id}`]?.width ?? 0);
+    for (const w of sliWidths) expect(w).toBeGreaterThan(550);
+    for (const w of sliWidths) expect(w).toBeLessThan(700);
+    expect((await painted(page)).every((n) => n > 500)).toBe(true);
+    await fitsWidth(page, WIDE.width);
+
+    // The data age the API reports, and the cost bars summing to the P&L total.
+    expect(await page.getAttribute('[data-testid=data-age]', 'data-newest-event')).toBe(series.data_age.newest_event_at);
+    expect(await page.textContent('[data-testid=data-age]')).toContain(`(event time ${series.data_age.newest_event_at})`);
+    const [total] = await queryPnl(f.t.wh, {});
+    const bars = (charts['cost']?.data[1] ?? []).reduce((s: number, v) => s + (v ?? 0), 0);
+    expect(bars).toBeCloseTo(Number(total?.total_cost), 2);
+    await page.screenshot({ path: `${OUT}/status-1400.png`, fullPage: true, timeout: SCREENSHOT_MS });
+    await page.screenshot({ path: `${OUT}/status-1400-first-screen.png`, timeout: SCREENSHOT_MS });
+
+    // Narrowed to a phone's width, the same charts shrink to fit.
+    await page.setViewportSize(PHONE);
+    await page.waitForFunction((w) => {
+      const charts = (globalThis as unknown as PageGlobals).statusCharts;
+      return Object.values(charts).every((u) => (u.root.querySelector('canvas')?.getBoundingClientRect().right ?? w + 1) <= w);
+    }, PHONE.width);
+    await fitsWidth(page, PHONE.width);
     await page.close();
+  });
+
+  it('at 400 px (a phone): the SLO cards with their figures and curves, one column, nothing wider than the screen', async () => {
+    const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(open.statusUrl);
+    await loaded(page);
+    expect(await page.$$('article[data-slo-id]')).toHaveLength(f.slos.length);
+    await fitsWidth(page, PHONE.width);
+    const charts = await drawn(page);
+    expect({ ...charts['cost'], left: 0, right: 0, width: 0 }).toEqual({ ...expectedCharts()['cost'], left: 0, right: 0, width: 0 });
+    for (const s of f.slos) {
+      for (const kind of ['sli', 'burn']) {
+        const c = charts[`${kind}:${s.id}`];
+        expect(c?.data, `${kind}:${s.id}`).toEqual(expectedCharts()[`${kind}:${s.id}`]?.data);
+        expect(c?.width, `${kind}:${s.id}`).toBeGreaterThan(300);
+      }
+    }
+    // One column: every card starts at the same left edge.
+    const lefts = await page.$$eval('article[data-slo-id]', (cards) => cards.map((c) => Math.round(c.getBoundingClientRect().left)));
+    expect(new Set(lefts).size).toBe(1);
+    expect((await painted(page)).every((n) => n > 300)).toBe(true);
+    await page.screenshot({ path: `${OUT}/status-400.png`, fullPage: true, timeout: SCREENSHOT_MS });
+    await page.screenshot({ path: `${OUT}/status-400-first-screen.png`, timeout: SCREENSHOT_MS });
+    await context.close();
   });
 
   it('shows the finance summary the P&L query gives, with the most expensive incidents first', async () => {
@@ -98,13 +253,24 @@ describe('built-in status page in headless Chromium', () => {
     await page.close();
   });
 
-  it('refreshes itself', async () => {
+  it('refreshes itself, keeping its charts and giving them the new data', async () => {
     const page = await browser.newPage();
     await page.goto(open.statusUrl);
     const first = await loaded(page);
+    await page.evaluate(() => {
+      const u = (globalThis as unknown as PageGlobals).statusCharts['cost'];
+      if (u) u.mark = 'before';
+    });
     await page.waitForSelector(`body:not([data-loaded=${JSON.stringify(first)}])`, { timeout: 30_000 });
     expect(await page.getAttribute('body', 'data-loaded')).not.toBe(first);
     expect(await page.textContent('[data-testid=refresh]')).toBe('refreshes every 1s');
+    const kept = await page.evaluate(() => {
+      const g = globalThis as unknown as PageGlobals;
+      const u = g.statusCharts['cost'];
+      return { mark: u?.mark, attached: g.document.getElementById('cost-chart')?.contains(u?.root ?? null) };
+    });
+    expect(kept).toEqual({ mark: 'before', attached: true });
+    expect((await drawn(page))['cost']?.data).toEqual(expectedCharts()['cost']?.data);
     await page.close();
   });
 
@@ -112,16 +278,17 @@ describe('built-in status page in headless Chromium', () => {
     const page = await browser.newPage();
     await page.goto(locked.statusUrl);
     await page.waitForSelector('#login:not([hidden])');
-    expect(await page.$$('tr[data-slo-id]')).toHaveLength(0);
+    expect(await page.$$('article[data-slo-id]')).toHaveLength(0);
     await page.fill('#key', 'wrong-key');
     await page.click('button[type=submit]');
     await page.waitForSelector('#login-error:text-is("That key was not accepted.")');
     await page.fill('#key', VIEWER_KEY);
     await page.click('button[type=submit]');
     await loaded(page);
-    expect(await page.$$('tr[data-slo-id]')).toHaveLength(f.slos.length);
+    expect(await page.$$('article[data-slo-id]')).toHaveLength(f.slos.length);
+    expect(Object.keys(await drawn(page))).toHaveLength(2 * f.slos.length + 1);
     expect(await page.isHidden('#login')).toBe(true);
-    await page.screenshot({ path: `${OUT}/status-page-viewer.png` });
+    await page.screenshot({ path: `${OUT}/status-viewer.png` });
     await page.close();
   });
 });
