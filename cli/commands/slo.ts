@@ -4,6 +4,7 @@ import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { bool, checks, parseCommand, parseIntFlag, parseTimeFlag, runGroup, str, WAREHOUSE_FLAGS, type CommandGroup, type CommandSpec } from '../args.js';
 import { assertWarehouseExists, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
+import { EXPORT_SPEC, sloExportCommand } from './slo-export.js';
 
 export const VALIDATE_SPEC = {
   name: 'slo validate',
@@ -53,6 +54,7 @@ export const SLO_COMMANDS: CommandGroup = {
     validate: { spec: VALIDATE_SPEC, run: async (argv, io) => validate(argv, io) },
     status: { spec: STATUS_SPEC, run: (argv, io) => status(argv, io) },
     backtest: { spec: BACKTEST_SPEC, run: (argv, io) => backtestCmd(argv, io) },
+    export: { spec: EXPORT_SPEC, run: async (argv, io) => sloExportCommand(argv, io) },
   },
 };
 

@@ -1,0 +1,161 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { sloExportCommand, PROMETHEUS_RULES_FILE } from '../../cli/commands/slo-export.js';
+import type { CliIo } from '../../cli/io.js';
+import { UnitSeries, emptyCounts } from '../../processors/slo/core/series.js';
+import { runAlerts } from '../../processors/slo/core/timeline.js';
+import { ALERT_NAME, prometheusRules, renderRules } from '../../processors/slo/export/prometheus.js';
+import { projectPath } from '../../processors/util/project-path.js';
+import { slosFromYaml } from './support.js';
+
+/**
+ * The Prometheus export against our own evaluation: the same per-minute counts go to
+ * promtool (as the counters a Prometheus user would scrape every minute) and to this
+ * pipeline's alert machines; at every minute the alerts firing must be the same.
+ */
+const PROMTOOL = process.env['PROMTOOL'] ?? '/usr/bin/promtool';
+
+const SLO = `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: coffee-success
+  annotations:
+    ops.reason: QUALITY_LOW
+    ops.alert.page: "14.4x 1h/5m, 6x 6h/30m"
+    ops.alert.ticket: "3x 2h/10m"
+    ops.alert.pending_for: 2m
+spec:
+  service: journeys
+  indicator:
+    metadata: {name: coffee-success-sli}
+    spec:
+      ratioMetric:
+        good: {metricSource: {type: slo-pipeline, spec: {topic: tjm.journey.v1, eventTypes: [JOURNEY_COMPLETED], where: {product_version_id: PRDV-VIEN-COFFEE}}}}
+        total: {metricSource: {type: slo-pipeline, spec: {topic: tjm.journey.v1, eventTypes: [JOURNEY_COMPLETED, JOURNEY_FAILED], where: {product_version_id: PRDV-VIEN-COFFEE}}}}
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+`;
+
+const MINUTES = 720;
+
+/** Completed and failed journeys per minute: clean traffic with a sharp outage, a slow degradation and a flapping tail. */
+function traffic(): { completed: number[]; failed: number[] } {
+  const completed: number[] = [];
+  const failed: number[] = [];
+  for (let m = 0; m < MINUTES; m++) {
+    const total = 100 + ((m * 37) % 23);
+    let errorShare = 0.002;
+    if (m >= 60 && m < 75) errorShare = 0.5; // outage: pages at once
+    else if (m >= 200 && m < 320) errorShare = 0.045; // degradation: the 3x ticket, later the 6x page
+    else if (m >= 500 && m < 560) errorShare = m % 7 < 3 ? 0.3 : 0.01; // flapping: keep-firing holds the episode
+    const bad = Math.round(total * errorShare);
+    completed.push(total - bad);
+    failed.push(bad);
+  }
+  return { completed, failed };
+}
+
+/** The minutes (0..MINUTES) each severity is firing, by our alert machines. */
+function ourFiring(): Map<number, Set<string>> {
+  const [slo] = slosFromYaml(SLO);
+  if (!slo) throw new Error('no SLO');
+  const { completed, failed } = traffic();
+  const counts = emptyCounts(0, MINUTES);
+  for (let m = 0; m < MINUTES; m++) {
+    counts.good[m] = completed[m] ?? 0;
+    counts.total[m] = (completed[m] ?? 0) + (failed[m] ?? 0);
+  }
+  const series = new UnitSeries(counts, slo.budgeting);
+  const { notified } = runAlerts(slo, series, 1, MINUTES);
+  const firing = new Map<number, Set<string>>();
+  const since = new Map<string, number>();
+  const transitions = [...notified].sort((a, b) => a.transition.at - b.transition.at);
+  for (let t = 0; t <= MINUTES; t++) {
+    for (const n of transitions.filter((x) => x.transition.at === t)) {
+      if (n.transition.status === 'FIRING') since.set(n.transition.severity, t);
+      else since.delete(n.transition.severity);
+    }
+    firing.set(t, new Set(since.keys()));
+  }
+  return firing;
+}
+
+const cumulative = (perMinute: readonly number[], offset: number): string => {
+  const out = [offset];
+  for (const c of perMinute) out.push((out[out.length - 1] ?? 0) + c);
+  return out.join(' ');
+};
+
+describe('slo export --format prometheus', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'prom-export-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes rules for the project's SLOs that promtool accepts, and names what it leaves out", () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = { out: (s) => void out.push(s), err: (s) => void err.push(s), env: {} };
+    expect(sloExportCommand(['--format', 'prometheus', '--slos', projectPath('slos'), dir], io)).toBe(0);
+    const file = join(dir, PROMETHEUS_RULES_FILE);
+    expect(out).toEqual([`${file}: rules for 36 SLOs (8 not exported)`]);
+    expect(err).toContain('not exported: vie-route-safety: time-slice budgeting: a slice is good or bad by its own ratio, which rules over counters cannot keep');
+    expect(err).toContain('not exported: berl-streetfood-fast: latency cut 2750 ms is not a bound of slo_pipeline_event_duration_ms_bucket');
+    const check = spawnSync(PROMTOOL, ['check', 'rules', file], { encoding: 'utf8' });
+    expect(check.stdout).toContain('SUCCESS: 395 rules found');
+    expect(check.status).toBe(0);
+    // The 21 grouped route SLOs are among them, by their ids.
+    expect(readFileSync(file, 'utf8')).toContain('name: slo-pipeline:route-toky-temple-02-success');
+  });
+
+  it('fires the same alerts as our evaluator, minute by minute, on the same counts (promtool test rules)', () => {
+    const slos = slosFromYaml(SLO);
+    const rulesFile = join(dir, 'coffee.rules.yaml');
+    writeFileSync(rulesFile, renderRules(prometheusRules(slos)));
+    const ours = ourFiring();
+    // The scenario reaches every state: both severities fire, a page is held by keep-firing, all resolve.
+    const minutesFiring = (sev: string) => [...ours.values()].filter((s) => s.has(sev)).length;
+    expect(minutesFiring('PAGE')).toBeGreaterThan(30);
+    expect(minutesFiring('TICKET')).toBeGreaterThan(30);
+    expect(ours.get(MINUTES)?.size).toBe(0);
+
+    const { completed, failed } = traffic();
+    const labels = 'topic="tjm.journey.v1",product_version_id="PRDV-VIEN-COFFEE"';
+    const alert = (severity: string) => ({
+      exp_labels: { severity: severity.toLowerCase(), slo_id: 'coffee-success', slo_service: 'journeys', reason: 'QUALITY_LOW' },
+      exp_annotations: { summary: severity === 'PAGE' ? 'coffee-success: error budget burning (14.4x over 1h and 5m, or 6x over 6h and 30m)' : 'coffee-success: error budget burning (3x over 2h and 10m)' },
+    });
+    const test = {
+      rule_files: [rulesFile],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            // Counters of an exporter that has been up for a while (large, non-zero at the start).
+            { series: `slo_pipeline_events_total{${labels},event_type="JOURNEY_COMPLETED"}`, values: cumulative(completed, 5_000_000) },
+            { series: `slo_pipeline_events_total{${labels},event_type="JOURNEY_FAILED"}`, values: cumulative(failed, 20_000) },
+          ],
+          alert_rule_test: [...ours.entries()]
+            .filter(([t]) => t >= 1)
+            .map(([t, sevs]) => ({ eval_time: `${t}m`, alertname: ALERT_NAME, exp_alerts: [...sevs].sort().map(alert) })),
+        },
+      ],
+    };
+    const testFile = join(dir, 'coffee.test.yaml');
+    writeFileSync(testFile, stringify(test, { lineWidth: 0 }));
+    const r = spawnSync(PROMTOOL, ['test', 'rules', testFile], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(`${r.stdout}${r.stderr}`.split('\n').slice(0, 40).join('\n')).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+
+  it('promtool is the one CI installs', () => {
+    expect(execFileSync(PROMTOOL, ['--version'], { encoding: 'utf8' })).toMatch(/promtool, version [23]\./);
+  });
+});
