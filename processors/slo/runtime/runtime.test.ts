@@ -77,6 +77,19 @@ describe('event-time watermark', () => {
     expect(w.watermark(7000)).toBe(299_000);
   });
 
+  it('keeps the short live lateness while event time is close to the processing clock, the long one for a backfill', () => {
+    const w = new WatermarkTracker({ allowedLatenessMs: 30_000, liveLatenessMs: 2000, liveWithinMs: 60_000, idleTimeoutMs: 5000 });
+    const day = 86_400_000;
+    // A backfill: events a day old, far behind the clock.
+    w.observe('t', 0, 10 * day, 11 * day);
+    expect(w.watermark(11 * day)).toBe(10 * day - 30_000);
+    // Live: the newest events are seconds old.
+    w.observe('t', 0, 11 * day + 5000, 11 * day + 6000);
+    expect(w.watermark(11 * day + 6000)).toBe(11 * day + 3000);
+    // A stall makes the data old again: the watermark never goes back.
+    expect(w.watermark(11 * day + 400_000)).toBe(11 * day + 3000);
+  });
+
   it('is held by a partition known to hold messages until it commits or idles', () => {
     const w = new WatermarkTracker({ allowedLatenessMs: 0, idleTimeoutMs: 5000 });
     w.expect('journeys', 0, 0);

@@ -1,9 +1,12 @@
 /**
  * Event-time watermark over the partitions feeding the SLIs: the minimum, over active
  * partitions, of the largest event time each has committed, minus the allowed lateness.
- * Every event older than the watermark is assumed to be in the warehouse, so minutes
- * before it can be evaluated for good; an event later than that (beyond the lateness) is
- * still stored and counted by every later query, but not re-evaluated live.
+ * Every event older than the watermark is assumed to be in the warehouse, so instants
+ * before it can be evaluated; an event later than that (beyond the lateness) is still
+ * stored and counted by every later query, and within the evaluator's correction horizon
+ * makes it evaluate again (see SloEvaluatorOptions.correctionMinutes). The lateness is
+ * `liveLatenessMs` while the event time is live (close to the processing clock) and
+ * `allowedLatenessMs` otherwise (backfills, catch-up).
  *
  * A partition stops holding the watermark back when it is idle: it has committed nothing for
  * `idleTimeoutMs` (processing time) and, when the broker's offsets are known (`offsets()`),
@@ -18,10 +21,19 @@
  */
 export interface WatermarkOptions {
   /**
-   * Events may arrive this much later than newer events of their partition. A minute is
-   * evaluated (and its signals sent) this long after it ends. @default 30_000
+   * Events may arrive this much later than newer events of their partition. An instant is
+   * evaluated (and its signals sent) once events this much newer are committed. @default 30_000
    */
   allowedLatenessMs?: number;
+  /**
+   * The allowed lateness while the data is live: the event time the watermark is taken from
+   * is at most `liveWithinMs` behind the processing clock (1x traffic, caught up). A backfill
+   * or a catch-up keeps `allowedLatenessMs`, whose wider margin avoids corrections when
+   * batches of hours of out-of-order events arrive at once. @default allowedLatenessMs
+   */
+  liveLatenessMs?: number;
+  /** How close to the processing clock event time counts as live. @default 60_000 */
+  liveWithinMs?: number;
   /** Processing time after which a caught-up partition without commits is idle. @default 10_000 */
   idleTimeoutMs?: number;
 }
@@ -52,6 +64,8 @@ const keyOf = (topic: string, partition: number): string => `${topic}\u0000${par
 
 export class WatermarkTracker {
   readonly allowedLatenessMs: number;
+  readonly liveLatenessMs: number;
+  readonly liveWithinMs: number;
   readonly idleTimeoutMs: number;
   private readonly partitions = new Map<string, PartitionClock>();
   private current = -Infinity;
@@ -62,6 +76,8 @@ export class WatermarkTracker {
 
   constructor(options: WatermarkOptions = {}) {
     this.allowedLatenessMs = options.allowedLatenessMs ?? 30_000;
+    this.liveLatenessMs = options.liveLatenessMs ?? this.allowedLatenessMs;
+    this.liveWithinMs = options.liveWithinMs ?? 60_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
   }
 
@@ -160,9 +176,14 @@ export class WatermarkTracker {
     }
     if (allIdle && this.offsetAware && this.stored > maxAll) maxAll = this.stored;
     const base = minActive === Infinity ? maxAll : minActive;
-    const candidate = base - this.allowedLatenessMs;
+    const candidate = base - this.latenessAt(base, now);
     if (candidate > this.current) this.current = candidate;
     return this.current;
+  }
+
+  /** The allowed lateness of event time `base` at processing time `now` (see `liveLatenessMs`). */
+  latenessAt(base: number, now: number): number {
+    return now - base <= this.liveWithinMs ? this.liveLatenessMs : this.allowedLatenessMs;
   }
 
   private fresh(now: number): boolean {
