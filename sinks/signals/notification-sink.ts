@@ -209,12 +209,13 @@ export class NotificationSink implements SignalSink {
 
   /**
    * Hands what `from` has not delivered to the next receiver of its route, for each
-   * notification waiting there longer than the route's fallback time. Nothing is handed
-   * twice: the fallback's outbox row is written once.
+   * notification waiting there longer than the route's fallback time, and `failed` (just
+   * rejected or expired there) at once. Nothing is handed twice: the fallback's outbox row is
+   * written once.
    */
-  async handOff(from: string): Promise<void> {
+  async handOff(from: string, failed?: Pending): Promise<void> {
     const now = this.now();
-    const pending = await this.wh.query<Pending>(
+    const waiting = await this.wh.query<Pending>(
       `SELECT o.signal_id AS signal_id, o.body AS body, toUnixTimestamp64Milli(o.enqueued_at) AS enqueued
          FROM ${OUTBOX} AS o FINAL
         WHERE o.target = {target:String}
@@ -224,10 +225,13 @@ export class NotificationSink implements SignalSink {
       { target: from },
     );
     const byTarget = new Map<string, Array<{ signal: SloBreachSignal; body: string }>>();
-    for (const p of pending) {
+    // A notification the receiver rejected or let expire goes on at once, whatever its age.
+    const candidates = failed ? [{ ...failed, enqueued: 0 }, ...waiting] : waiting;
+    for (const p of candidates) {
       const signal = JSON.parse(p.body) as SloBreachSignal;
       const next = this.fallbackOf(from, signal);
       if (!next || now - Number(p.enqueued) < next.afterMs || !this.deliverers.has(next.to)) continue;
+      if (byTarget.get(next.to)?.some((l) => l.signal.signal_id === signal.signal_id)) continue;
       const list = byTarget.get(next.to) ?? [];
       list.push({ signal, body: p.body });
       byTarget.set(next.to, list);
@@ -359,7 +363,7 @@ class Deliverer {
         await this.record(signal, outcome, attempt, why);
         stats.failed++;
         log?.error({ receiver: this.receiver.name, signal_id: p.signal_id, attempt, why, outcome }, 'webhook delivery failed for good');
-        if (fallback) await this.sink.handOff(this.receiver.name);
+        if (fallback) await this.sink.handOff(this.receiver.name, p);
         return true;
       }
       if (fallback && now() - enqueuedAt >= fallback.afterMs) await this.sink.handOff(this.receiver.name);

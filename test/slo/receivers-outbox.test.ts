@@ -127,6 +127,22 @@ describe('notification outbox', () => {
     }
   });
 
+  it('hands a notification its receiver rejected to the fallback at once', async () => {
+    rx.script.set('/rejecting', [400]);
+    const slack = { name: 'slack-rejecting', type: 'slack' as const, url: `${rx.url}/rejecting` };
+    const pd = { name: 'pd-after-slack', type: 'pagerduty' as const, url: `${rx.url}/pd-after-slack`, routingKey: PD_KEY };
+    const sink = notificationSink(tw.wh, [slack, pd], [route(['slack-rejecting'], { fallback: ['pd-after-slack'], fallbackAfterMs: 3_600_000 })]);
+    try {
+      await sink.sendBreaches([breach('rej-firing', { evaluated_at: recentMinute(1) })]);
+      await sink.flush();
+      expect(rx.on('/rejecting')).toHaveLength(1);
+      expect(rx.on('/pd-after-slack').map((r) => (JSON.parse(r.body) as { dedup_key: string }).dedup_key)).toEqual(['rej-firing']);
+      expect(await outcomes(tw.wh)).toMatchObject({ 'slack-rejecting/rej-firing': 'REJECTED', 'pd-after-slack/rej-firing': 'DELIVERED' });
+    } finally {
+      await sink.close();
+    }
+  });
+
   it('delivers after a restart what an earlier sink enqueued and did not deliver', async () => {
     rx.script.set('/restart/api/v2/alerts', Array.from({ length: 1000 }, () => 503));
     const am = { name: 'am-restart', type: 'alertmanager' as const, url: `${rx.url}/restart`, holdMs: 3_600_000 };
