@@ -5,11 +5,9 @@ ARG NODE_VERSION=24.21.0
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# `npm install` following the lock, not `npm ci`: chdb lists optional platform packages the
-# registry does not have, and `npm ci` refuses a lock without them.
-# --ignore-scripts also leaves out the `node` devDependency's binary: the image's Node runs the
+# Exactly the lock. --ignore-scripts also leaves out the `node` devDependency's binary: the image's Node runs the
 # build (tsc called through it, not through node_modules/.bin, where `node` would be that package).
-RUN npm install --no-audit --no-fund --ignore-scripts
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY processors ./processors
 COPY sinks ./sinks
@@ -26,7 +24,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts skips `prepare` (the build, done above). chdb's engine comes as a
 # platform package (an optional dependency), so the embedded mode works in the image too.
-RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY dwh ./dwh
 COPY schemas ./schemas
