@@ -34,7 +34,12 @@ export const statusSeriesSchema = z.object({
   slos: z.array(
     z.object({
       slo_id: z.string(),
+      display_name: z.string().nullable(),
       service: z.string(),
+      group: z
+        .object({ template: z.string(), values: z.record(z.string(), z.string()) })
+        .nullable()
+        .describe('A grouped SLO (`ops.group.by`): the document it comes from (`metadata.name`) and its values of the group keys.'),
       target: z.number(),
       time_window: z.string(),
       from: z.string().nullable().describe('First evaluation shown: the window\'s start, or the board\'s first minute when later.'),

@@ -34,7 +34,10 @@ export interface SloPoint {
 
 export interface SloSeries {
   slo_id: string;
+  display_name: string | null;
   service: string;
+  /** A grouped SLO (`ops.group.by`): the document it comes from and its values of the group keys. */
+  group: { template: string; values: Record<string, string> } | null;
   target: number;
   time_window: string;
   /** First and last evaluation shown: the window ending at the board's newest minute, from its first minute at most. */
@@ -121,7 +124,14 @@ export class SeriesService {
     const out: SloSeries[] = [];
     for (const slo of slos) {
       const span = bySlo.get(slo.id);
-      const base = { slo_id: slo.id, service: slo.service, target: slo.target, time_window: slo.window.text };
+      const base = {
+        slo_id: slo.id,
+        display_name: slo.displayName,
+        service: slo.service,
+        group: slo.group ? { template: slo.group.template, values: { ...slo.group.values } } : null,
+        target: slo.target,
+        time_window: slo.window.text,
+      };
       if (!span) {
         out.push({ ...base, from: null, to: null, step_minutes: 1, points: [] });
         continue;

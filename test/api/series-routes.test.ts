@@ -43,6 +43,11 @@ describe('status page series on simulated traffic', () => {
     );
     const first = Number(span?.first_s) * 1000;
     const last = Number(span?.last_s) * 1000;
+    // Grouped SLOs (one document, an SLO per route) carry their document and group values.
+    expect(body.slos.map((s) => [s.slo_id, s.display_name, s.group])).toEqual(
+      f.slos.map((d) => [d.id, d.displayName, d.group ? { template: d.group.template, values: d.group.values } : null]),
+    );
+    expect(body.slos.filter((s) => s.group?.template === 'route-success').length).toBeGreaterThanOrEqual(21);
     for (const s of body.slos) {
       const slo = f.slos.find((d) => d.id === s.slo_id);
       // Two simulated days are shorter than every window here: the curve starts at the board's first minute.
