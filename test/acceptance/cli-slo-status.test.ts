@@ -45,13 +45,22 @@ const slos = join(dir, 'slos');
 const at = (iso: string): number => Date.parse(iso);
 const KEY = { SLO_PII_HMAC_KEY: 'acceptance-pii-key-0123456789abcdef' };
 
-type Status = { slo_id: string; sli: number | null; target: number; error_budget_remaining: number; burn_rates: Record<string, number>; alerts: Array<Record<string, string>> };
+type Status = {
+  slo_id: string;
+  sli: number | null;
+  target: number;
+  error_budget_remaining: number;
+  burn_rates: Record<string, number>;
+  alerts: Array<Record<string, string>>;
+  time_to_exhaustion_seconds: number | null;
+  evaluated_at: string;
+};
 
 const toLines = (events: Array<Record<string, unknown>>): string => events.map((e) => envelope('tjm.journey.v1', String(e['journey_instance_id']), e)).join('\n');
 const only = (events: Array<Record<string, unknown>>, types: string[]): Array<Record<string, unknown>> => events.filter((e) => types.includes(String(e['event_type'])));
 
-async function status(atIso: string): Promise<Status[]> {
-  const r = await slo(['slo', 'status', '--slos', slos, '--at', atIso, '--json', '--data', data]);
+async function status(atIso: string | null): Promise<Status[]> {
+  const r = await slo(['slo', 'status', '--slos', slos, ...(atIso === null ? [] : ['--at', atIso]), '--json', '--data', data]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(linesOf(r.stdout)).toHaveLength(1);
@@ -70,6 +79,7 @@ beforeAll(async () => {
   writeFileSync(join(slos, 'latency.yaml'), LATENCY_SLO);
   writeFileSync(join(slos, 'threshold.yaml'), THRESHOLD_SLO);
   writeFileSync(join(slos, 'calendar.yaml'), CALENDAR_SLO);
+  writeFileSync(join(slos, 'two.yaml'), journeySloYaml('acc-two-pages', 'PRDV-TWO'));
   const m1158 = journeysInMinute(at('2026-03-10T11:58:00Z'), 10, 4, 'd');
   const early = [
     ...journeysInMinute(at('2026-02-08T11:59:00Z'), 10, 10, 'edge-out'), // at 12:00, the minute before T - 30d
@@ -92,6 +102,11 @@ beforeAll(async () => {
     ...journeysInMinute(at('2026-02-28T22:30:00Z'), 10, 10, 'cal-feb').map((e) => ({ ...e, product_version_id: 'PRDV-CAL' })),
     ...journeysInMinute(at('2026-02-28T23:30:00Z'), 10, 0, 'cal-mar').map((e) => ({ ...e, product_version_id: 'PRDV-CAL' })),
     ...journeysInMinute(at('2026-03-10T11:00:00Z'), 10, 1, 'cal-now').map((e) => ({ ...e, product_version_id: 'PRDV-CAL' })),
+    // PRDV-TWO: 1000 good journeys on 03-01, then 20 journeys with 4 failures at 11:57.
+    ...[...journeysInMinute(at('2026-03-01T09:00:00Z'), 1000, 0, 'two-base'), ...journeysInMinute(at('2026-03-10T11:57:00Z'), 20, 4, 'two-burst')].map((e) => ({
+      ...e,
+      product_version_id: 'PRDV-TWO',
+    })),
     // Event types outside `total`.
     journey({ event_id: 'node-1', event_type: 'NODE_FAILED', occurred_at: at('2026-03-10T11:58:30Z'), journey_instance_id: 'J-n', product_version_id: 'PRDV-ACC', duration_ms: 10 }),
   ];
@@ -116,6 +131,8 @@ beforeAll(async () => {
   results['12:00'] = await status('2026-03-10T12:00:00Z');
   results['11:00'] = await status('2026-03-10T11:00:00.000Z');
   results['12:00:30'] = await status('2026-03-10T12:00:30Z');
+  results['default'] = await status(null);
+  results['11:59'] = await status('2026-03-10T11:59:00Z');
 });
 
 const closeTo = (got: Record<string, number> | undefined, want: Record<string, number>): void => {
@@ -126,9 +143,10 @@ const closeTo = (got: Record<string, number> | undefined, want: Record<string, n
 describe('slo-pipeline slo status --slos DIR --at T --json (built binary)', () => {
   it('one object per SLO with exactly the contract keys', () => {
     const rows = results['12:00'] ?? [];
-    expect(rows.map((r) => r.slo_id)).toEqual(['acc-calendar', 'acc-empty', 'acc-journeys', 'acc-latency', 'acc-route-safety', 'acc-slices', 'acc-threshold']);
+    expect(rows.map((r) => r.slo_id)).toEqual(['acc-calendar', 'acc-empty', 'acc-journeys', 'acc-latency', 'acc-route-safety', 'acc-slices', 'acc-threshold', 'acc-two-pages']);
     for (const r of rows) {
-      expect(Object.keys(r).sort()).toEqual(['alerts', 'burn_rates', 'error_budget_remaining', 'sli', 'slo_id', 'target']);
+      expect(Object.keys(r).sort()).toEqual(['alerts', 'burn_rates', 'error_budget_remaining', 'evaluated_at', 'sli', 'slo_id', 'target', 'time_to_exhaustion_seconds']);
+      expect(r.evaluated_at).toBe('2026-03-10T12:00:00.000Z');
       for (const a of r.alerts) expect(Object.keys(a).sort()).toEqual(['long_window', 'severity', 'short_window', 'status']);
     }
   });
@@ -148,11 +166,45 @@ describe('slo-pipeline slo status --slos DIR --at T --json (built binary)', () =
       '1d': 10 / 80 / 0.01,
       '3d': 10 / 80 / 0.01,
     });
-    // 1h/5m: 13.3 < 14.4, no page; 6h/30m: 12.5 and 12 >= 6, page; 1d/2h: 12.5 >= 3, ticket.
-    const alerts = (r?.alerts ?? []).map((a) => `${a['severity']} ${a['status']} ${a['long_window']}/${a['short_window']}`).sort();
-    expect(alerts).toContain('PAGE FIRING 6h/30m');
-    expect(alerts).toContain('TICKET FIRING 1d/2h');
-    expect(alerts).not.toContain('PAGE FIRING 1h/5m');
+    // 1h/5m: 13.3 < 14.4, no page; 6h/30m: 12.5 and 12 >= 6, page; 1d/2h: 12.5 >= 3 and 3d/6h: 12.5 >= 1, two tickets.
+    const alerts = (r?.alerts ?? []).map((a) => `${a['severity']} ${a['status']} ${a['long_window']}/${a['short_window']}`);
+    expect(alerts).toEqual(['PAGE FIRING 6h/30m', 'TICKET FIRING 1d/2h', 'TICKET FIRING 3d/6h']);
+    // The budget is overspent: exhausted now.
+    expect(r?.error_budget_remaining).toBeLessThan(0);
+    expect(r?.time_to_exhaustion_seconds).toBe(0);
+  });
+
+  it('every rule firing at T is one entry: two PAGE rules firing give two entries', () => {
+    const r = results['12:00']?.find((s) => s.slo_id === 'acc-two-pages');
+    // Every window ending at 12:00 holds the 20 journeys of 11:57 (4 bad): burn 4 / 20 / 0.01 = 20 >= 14.4, 6, 3 and 1.
+    closeTo(r?.burn_rates, { '5m': 20, '30m': 20, '1h': 20, '2h': 20, '6h': 20, '1d': 20, '3d': 20 });
+    expect(r?.alerts).toEqual([
+      { severity: 'PAGE', status: 'FIRING', long_window: '1h', short_window: '5m' },
+      { severity: 'PAGE', status: 'FIRING', long_window: '6h', short_window: '30m' },
+      { severity: 'TICKET', status: 'FIRING', long_window: '1d', short_window: '2h' },
+      { severity: 'TICKET', status: 'FIRING', long_window: '3d', short_window: '6h' },
+    ]);
+  });
+
+  it('time to exhaustion: the remaining budget spent at the burn of the last hour (a burn of 1 spends it in 30 days)', () => {
+    const r = results['12:00']?.find((s) => s.slo_id === 'acc-two-pages');
+    // 30 days hold 1020 journeys, 4 bad: remaining 1 - 4 / (0.01 * 1020); the last hour burns 20.
+    const remaining = 1 - 4 / (0.01 * 1020);
+    expect(r?.error_budget_remaining).toBeCloseTo(remaining, 9);
+    expect(r?.time_to_exhaustion_seconds).toBe(Math.round((remaining * 30 * 86_400) / 20));
+    // Nothing measured: nothing burns.
+    expect(results['12:00']?.find((s) => s.slo_id === 'acc-empty')?.time_to_exhaustion_seconds).toBeNull();
+  });
+
+  it('evaluated_at is the instant asked for, to the millisecond', () => {
+    expect(new Set(results['12:00:30']?.map((r) => r.evaluated_at))).toEqual(new Set(['2026-03-10T12:00:30.000Z']));
+    expect(new Set(results['11:00']?.map((r) => r.evaluated_at))).toEqual(new Set(['2026-03-10T11:00:00.000Z']));
+  });
+
+  it('without --at: the end of the last complete minute of stored data (newest event less 30 s of lateness, whole minutes)', () => {
+    // The newest event is at 12:00:01.190 (the journeys of the 12:00 minute): 11:59:31.19, so T = 11:59.
+    expect(results['default']).toEqual(results['11:59']);
+    expect(new Set(results['default']?.map((r) => r.evaluated_at))).toEqual(new Set(['2026-03-10T11:59:00.000Z']));
   });
 
   it('at 11:00: the 30-day window starts at 2026-02-08T11:00, so the failing minute 11:59 of that day counts', () => {

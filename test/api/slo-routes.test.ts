@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { evaluateSlos, latestEventTime, toContractStatus } from '../../processors/slo/index.js';
+import { evaluateSlos, statusInstant, toContractStatus } from '../../processors/slo/index.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { surfaceFixture, type SurfaceFixture } from './fixture.js';
 import { BACKTEST_YAML, auth, json, testApi } from './support.js';
@@ -32,14 +32,18 @@ describe('SLO routes on simulated traffic', () => {
     expect(page.items.map((s) => s.slo_id)).toEqual(f.slos.slice(3, 5).map((s) => s.id));
   });
 
-  it('status at the event-time watermark equals the SLO engine (what `slo status` prints)', async () => {
-    const at = await latestEventTime(f.t.wh);
-    expect(at).not.toBeNull();
-    const expected = (await evaluateSlos(f.t.wh, f.slos, at ?? 0)).map(toContractStatus);
-    const res = json<Page<Status>>((await get('/v1/slos/status?limit=1000')).body);
+  it('status by default: at the instant `slo status` uses (the last complete minute of stored data), equal to the SLO engine', async () => {
+    const at = await statusInstant(f.t.wh);
+    const [newest] = await f.t.wh.query<{ ms: string }>(
+      'SELECT toString(greatest((SELECT toUnixTimestamp64Milli(max(occurred_at)) FROM journey_events), (SELECT toUnixTimestamp64Milli(max(occurred_at)) FROM lem_signals))) AS ms',
+    );
+    expect(at).toBe(Math.floor((Number(newest?.ms) - 30_000) / 60_000) * 60_000);
+    const expected = (await evaluateSlos(f.t.wh, f.slos, at)).map(toContractStatus);
+    const res = json<Page<Status & { service: string }>>((await get('/v1/slos/status?limit=1000')).body);
     expect(res.total).toBe(f.slos.length);
-    expect(res.items.map(({ slo_id, sli, target, error_budget_remaining, burn_rates, alerts }) => ({ slo_id, sli, target, error_budget_remaining, burn_rates, alerts }))).toEqual(expected);
-    expect(new Set(res.items.map((s) => s.evaluated_at))).toEqual(new Set([new Date(at ?? 0).toISOString()]));
+    expect(res.items.map(({ service: _service, ...rest }) => rest)).toEqual(expected);
+    expect(res.items.map((s) => s.service)).toEqual(f.slos.map((s) => s.service));
+    expect(new Set(res.items.map((s) => s.evaluated_at))).toEqual(new Set([new Date(at).toISOString()]));
   });
 
   it('status at a time inside an incident shows the page firing, exactly as the engine evaluates it', async () => {

@@ -8,7 +8,8 @@ import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js'
 import { referenceCounts } from '../../processors/slo/core/reference.js';
 import { UnitSeries } from '../../processors/slo/core/series.js';
 import { historyNeeded, type ContractStatus } from '../../processors/slo/replay/status.js';
-import { alertsAt } from '../../processors/slo/core/timeline.js';
+import { firingRulesAt } from '../../processors/slo/replay/firing.js';
+import { auth, testApi } from '../api/support.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import { runCli } from '../support/cli.js';
@@ -66,7 +67,7 @@ describe('slo-pipeline slo', () => {
     expect(s.err).toContain('document 2 (broken): spec.objectives[0].target');
   });
 
-  it('status --json: exactly the contract fields, equal to the ground truth of the simulated traffic', async () => {
+  it('status --json: the contract fields, evaluated_at and time to exhaustion, equal to the ground truth of the simulated traffic', async () => {
     if (!incident) throw new Error('no incident in the simulated day');
     const at = incident.window.to - 10 * 60_000;
     const r = await runCli(['slo', 'status', '--slos', SLOS, '--at', new Date(at).toISOString(), '--json', ...wh]);
@@ -78,7 +79,7 @@ describe('slo-pipeline slo', () => {
     const events = sliEventsOf(sim.records);
     for (const [i, slo] of slos.entries()) {
       const row = rows[i] as ContractStatus;
-      expect(Object.keys(row).sort()).toEqual(['alerts', 'burn_rates', 'error_budget_remaining', 'sli', 'slo_id', 'target']);
+      expect(Object.keys(row).sort()).toEqual(['alerts', 'burn_rates', 'error_budget_remaining', 'evaluated_at', 'sli', 'slo_id', 'target', 'time_to_exhaustion_seconds']);
       const h = historyNeeded(slo, at);
       const series = new UnitSeries(referenceCounts(slo, events, h.from, h.to - h.from), slo.budgeting);
       const ev = evaluate(slo, series, at);
@@ -88,7 +89,9 @@ describe('slo-pipeline slo', () => {
         target: slo.target,
         error_budget_remaining: ev.error_budget_remaining,
         burn_rates: ev.burn_rates,
-        alerts: alertsAt(slo, series, h.to, h.alertEarliest).map((a) => ({ severity: a.severity, status: 'FIRING', long_window: a.long_window, short_window: a.short_window })),
+        alerts: firingRulesAt(slo, series, h.to, h.alertEarliest).map((a) => ({ severity: a.severity, status: 'FIRING', long_window: a.long_window, short_window: a.short_window })),
+        time_to_exhaustion_seconds: ev.time_to_exhaustion_ms === null ? null : Math.round(ev.time_to_exhaustion_ms / 1000),
+        evaluated_at: new Date(at).toISOString(),
       });
     }
     // The incident's route or product is paging ten minutes before the incident ends.
@@ -146,5 +149,36 @@ describe('slo-pipeline slo', () => {
     expect(s?.incidents.find((d) => d.incident_id === incident.incident_id)?.current_first_alert).not.toBeNull();
     const text = await runCli(['slo', 'backtest', '--slos', proposedDir, '--baseline', SLOS, '--from', from, '--to', to, ...wh]);
     expect(text.out).toContain(`${id}\n  proposed: `);
+  });
+
+  it('status: the CLI and the API answer for the same instant by default, with the same figures', async () => {
+    const cli = async (at?: string): Promise<ContractStatus[]> => {
+      const r = await runCli(['slo', 'status', '--slos', SLOS, ...(at ? ['--at', at] : []), '--json', ...wh]);
+      expect(r.err).toBe('');
+      return JSON.parse(r.out) as ContractStatus[];
+    };
+    const byDefault = await cli();
+    const inIncident = new Date((incident?.window.to ?? sim.truth.end) - 10 * 60_000).toISOString();
+    const atIncident = await cli(inIncident);
+    const w = await ChdbWarehouse.open({ dataDir: data, database });
+    const app = await testApi(w, { sloDir: SLOS, statusCacheMs: 0 });
+    try {
+      const api = async (query: string): Promise<ContractStatus[]> => {
+        const res = await app.inject({ url: `/v1/slos/status?limit=1000${query}`, headers: auth('sre') });
+        expect(res.statusCode).toBe(200);
+        return (JSON.parse(res.body) as { items: Array<ContractStatus & { service: string }> }).items.map(({ service: _service, ...rest }) => rest);
+      };
+      // The default: the end of the last complete minute of the stored day (newest event less 30 s, whole minutes).
+      const { journey, lem } = sliEventsOf(sim.records);
+      const newest = [...journey, ...lem].reduce((m, e) => Math.max(m, e.occurred_at), 0);
+      const instant = new Date(Math.floor((newest - 30_000) / 60_000) * 60_000).toISOString();
+      expect(new Set(byDefault.map((r) => r.evaluated_at))).toEqual(new Set([instant]));
+      expect(await api('')).toEqual(byDefault);
+      expect(await api(`&at=${inIncident}`)).toEqual(atIncident);
+      expect(atIncident.some((r) => r.alerts.length > 0)).toBe(true);
+    } finally {
+      await app.close();
+      await w.close();
+    }
   });
 });
