@@ -14,7 +14,7 @@ import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { serveWarehouse } from '../../sinks/chdb/index.js';
 import { watchDamage } from '../../sinks/warehouse/integrity/index.js';
 import type { PipelineHealthFigures } from '../../query-api/index.js';
-import { SloCatalog } from '../../processors/slo/index.js';
+import { SloCatalog, warehouseGroupValues } from '../../processors/slo/index.js';
 import { bool, checks, parseCommand, parseDuration, parseIntFlag, parseTimeFlag, str, WAREHOUSE_FLAGS, type CommandSpec } from '../args.js';
 import { retryPolicyFromEnv, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
@@ -115,6 +115,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const whOpts = warehouseOptions(values, io.env);
   const writes = has('ingest') || has('evaluate');
   const wh = await openWarehouse({ ...whOpts, access: writes ? 'write' : 'read' }, io.env);
+  // Grouped SLO documents (ops.group.by) gain the values the warehouse has seen.
+  sloCatalog?.useGroupValues(warehouseGroupValues(wh));
   // Other commands read the embedded folder through this process while it holds it.
   const served = await serveWarehouse(wh, whOpts.dataDir ?? './.slo-data');
   const embeddedDir = wh.kind === 'chdb' && !kafka ? (whOpts.dataDir ?? './.slo-data') : null;

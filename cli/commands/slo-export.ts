@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
-import { SloCatalog } from '../../processors/slo/index.js';
-import { prometheusRules, renderRules } from '../../processors/slo/export/prometheus.js';
+import { prometheusRules, renderRules, SloCatalog } from '../../processors/slo/index.js';
 import { checks, parseCommand, parseIntFlag, str, type CommandSpec } from '../args.js';
 import type { CliIo } from '../io.js';
 

@@ -4,10 +4,14 @@
  */
 
 // definitions/: OpenSLO YAML -> SloDefinition
-export type { AlertPolicy, AlertRule, Budgeting, Indicator, Selector, SignalScope, SloDefinition, TimeWindow } from './definitions/model.js';
+export type { AlertPolicy, AlertRule, Budgeting, Indicator, NotificationTarget, Selector, SignalScope, SloDefinition, TimeWindow } from './definitions/model.js';
 export { formatProblem, loadSloFiles, type LoadResult, type SloProblem, type SourceFile } from './definitions/load.js';
 export { loadSloDir, loadSloDirOrThrow } from './definitions/load-dir.js';
 export { defaultSloDir, SloCatalog, sloSetVersion, type ReloadOutcome, type SloCatalogListener, type SloCatalogOptions } from './definitions/catalog.js';
+export { warehouseGroupValues, type GroupValueSource } from './definitions/group-values.js';
+
+// export/: the SLOs as another system's rules
+export { prometheusRules, renderRules, type PrometheusExport } from './export/prometheus.js';
 
 // core/: pure SLI math and alerting
 export { evaluate, sloWindow, type Evaluation, type WindowSource } from './core/evaluate.js';

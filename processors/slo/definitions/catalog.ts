@@ -35,10 +35,15 @@ export interface SloCatalogOptions {
   logger?: Logger;
   /**
    * Where grouped documents (`ops.group.by`) find their values in the data, e.g.
-   * `warehouseGroupValues(wh)`; asked in the background at most every `checkEveryMs` while
-   * the set has grouped documents. @default none: grouped documents yield the values they list
+   * `warehouseGroupValues(wh)`; asked in the background while the set has grouped documents.
+   * @default none: grouped documents yield the values they list
    */
   groupValues?: GroupValueSource;
+  /**
+   * `current()` asks `groupValues` at most this often (a lookup scans the SLI aggregates of
+   * the SLO window; a new value shows up within this time). @default 60000
+   */
+  groupLookupEveryMs?: number;
 }
 
 /** What a reload did. `refused`: the folder's set is invalid or unreadable; the previous set stays. */
@@ -60,6 +65,7 @@ export function sloSetVersion(slos: readonly SloDefinition[]): string {
 }
 
 const DEFAULT_CHECK_MS = 5_000;
+const DEFAULT_GROUP_LOOKUP_MS = 60_000;
 
 export class SloCatalog {
   /** The folder, absolute. */
@@ -73,6 +79,7 @@ export class SloCatalog {
   private checkedAt = -Infinity;
   private readonly listeners = new Set<SloCatalogListener>();
   private groupSource: GroupValueSource | undefined;
+  private readonly groupLookupEveryMs: number;
   private groups: readonly GroupSource[] = [];
   private seen: GroupValues = new Map();
   private lookedAt = -Infinity;
@@ -84,6 +91,7 @@ export class SloCatalog {
     this.checkEveryMs = options.checkEveryMs ?? DEFAULT_CHECK_MS;
     this.log = options.logger;
     this.groupSource = options.groupValues;
+    this.groupLookupEveryMs = options.groupLookupEveryMs ?? DEFAULT_GROUP_LOOKUP_MS;
   }
 
   /** Sets where grouped documents find their values (for a catalog made before the warehouse is open). */
@@ -161,7 +169,7 @@ export class SloCatalog {
 
   private check(): void {
     this.checkedAt = Date.now();
-    if (this.groupSource && this.groups.length > 0 && !this.lookup && Date.now() - this.lookedAt >= this.checkEveryMs) void this.refreshGroups();
+    if (this.groupSource && this.groups.length > 0 && !this.lookup && Date.now() - this.lookedAt >= this.groupLookupEveryMs) void this.refreshGroups();
     const fp = this.fingerprintNow();
     if (fp === this.fingerprint && (this.set || this.error)) return;
     this.fingerprint = fp;
