@@ -23,6 +23,7 @@ export const sloSummarySchema = z.object({
   time_window: z.string().describe('e.g. `28d` (rolling) or `1M calendar`.'),
   budgeting_method: z.enum(['Occurrences', 'Timeslices']),
   file: z.string().nullable(),
+  labels: z.record(z.string(), z.string()).describe('`metadata.labels` (a list joined with ","), with the group keys of a grouped SLO.'),
 });
 export type SloSummary = z.infer<typeof sloSummarySchema>;
 

@@ -82,6 +82,7 @@ export class SloService {
       time_window: s.window.kind === 'rolling' ? s.window.text : `${s.window.text} calendar`,
       budgeting_method: s.budgeting.method,
       file: s.file,
+      labels: { ...s.labels },
     }));
   }
 

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { sloCommand } from '../../cli/commands/slo.js';
 import type { CliIo } from '../../cli/io.js';
+import { SloCatalog } from '../../processors/slo/definitions/catalog.js';
 import { formatProblem, loadSloFiles } from '../../processors/slo/definitions/load.js';
+import { SloService } from '../../query-api/services/slo-service.js';
+import type { Warehouse } from '../../sinks/warehouse/types.js';
 
 /**
  * OpenSLO v1 conformance: the specification's examples (README, examples/, the v1 examples
@@ -106,6 +109,26 @@ describe('what the documents mean', () => {
     // Values seen in the data add SLOs; a value already declared is not doubled.
     const more = loadSloFiles([{ file: 'g.yaml', text: readFileSync(join(DIR, 'valid-grouped.yaml'), 'utf8') }], new Map([['route', [{ route_id: 'ROUTE-PRAG-BEER-01' }, { route_id: 'ROUTE-VIEN-COFFEE-01' }]]]));
     expect(more.ok && more.slos.map((s) => s.id)).toEqual(['route-vien-coffee-01-success', 'route-berl-wall-02-success', 'route-prag-beer-01-success']);
+  });
+});
+
+describe('labels in the API', () => {
+  it('GET /v1/slos lists each SLO with its metadata.labels and, grouped, its group keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openslo-'));
+    try {
+      writeFileSync(join(dir, 'a.yaml'), readFileSync(join(DIR, 'valid-alerting-set.yaml')));
+      writeFileSync(join(dir, 'b.yaml'), readFileSync(join(DIR, 'valid-grouped.yaml')));
+      const catalog = SloCatalog.open({ dir, checkEveryMs: Infinity });
+      // The list reads the catalog only: no warehouse is asked.
+      const service = new SloService(null as unknown as Warehouse, catalog, undefined);
+      expect(service.list().map((s) => [s.slo_id, s.labels])).toEqual([
+        ['vien-coffee-quarter', { team: 'journeys,vienna', tier: 'gold' }],
+        ['route-vien-coffee-01-success', { route_id: 'ROUTE-VIEN-COFFEE-01' }],
+        ['route-berl-wall-02-success', { route_id: 'ROUTE-BERL-WALL-02' }],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
