@@ -6,7 +6,7 @@ export const ERROR_CODES = {
   // Input: decoding
   NOT_JSON: { retry: false, doc: 'A JSON Lines line is not valid JSON.' },
   BAD_ENVELOPE: { retry: false, doc: 'A JSON Lines envelope lacks `topic` or `value`, or they have the wrong type.' },
-  UNKNOWN_TOPIC: { retry: false, doc: 'The topic is not one of the input topics in CONTRACTS.md.' },
+  UNKNOWN_TOPIC: { retry: false, doc: 'The topic is not one of the input topics (docs/interfaces.md, Topics).' },
   EMPTY_VALUE: { retry: false, doc: 'A Kafka record has no value (tombstone or empty payload).' },
   BAD_FRAMING: { retry: false, doc: 'The value is neither Avro single-object encoding (0xC3 0x01) nor Confluent framing.' },
   UNKNOWN_SCHEMA: { retry: false, doc: 'The writer schema fingerprint (or registry id) is not known.' },
