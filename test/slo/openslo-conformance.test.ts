@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { sloCommand } from '../../cli/commands/slo.js';
 import type { CliIo } from '../../cli/io.js';
+import { emptyCounts, UnitSeries } from '../../processors/slo/core/series.js';
 import { SloCatalog } from '../../processors/slo/definitions/catalog.js';
+import { signalTargets } from '../../processors/slo/definitions/policies.js';
 import { formatProblem, loadSloFiles } from '../../processors/slo/definitions/load.js';
 import { SloService } from '../../query-api/services/slo-service.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
@@ -81,6 +83,10 @@ describe('what the documents mean', () => {
       { name: 'on-call', target: 'pagerduty', description: null },
       { name: 'team-mail', target: 'email', description: "The team's mailing list" },
     ]);
+    // A receiver finds the targets of a signal from the rule it names (severity and windows).
+    if (!slo) throw new Error('no SLO');
+    expect(signalTargets(slo, { severity: 'TICKET', long_window: '1d', short_window: '2h' }).map((t) => t.target)).toEqual(['pagerduty', 'email']);
+    expect(signalTargets(slo, { severity: 'TICKET', long_window: '3d', short_window: '6h' })).toEqual([]);
     expect(slo?.labels).toEqual({ team: 'journeys,vienna', tier: 'gold' });
     expect(slo?.serviceInfo).toEqual({ displayName: 'Journeys', description: 'Journey runtime' });
     expect(slo?.window).toMatchObject({ kind: 'calendar', unit: 'month', count: 3, timeZone: 'Europe/Vienna' });
@@ -94,6 +100,13 @@ describe('what the documents mean', () => {
     expect(silent.ok && silent.slos[0]?.alerting.rules).toEqual([]);
     const ratio = load('spec-budgeting-ratio-timeslices.yaml');
     expect(ratio.ok && ratio.slos[0]?.budgeting).toEqual({ method: 'Timeslices', sliceMinutes: 1, sliceTarget: null });
+    // Slices of 2 minutes: 10/10 good, 1/4 good, no data, 2/4 good -> units 1 + 0.25 + 0.5 of 3.
+    const counts = emptyCounts(0, 8);
+    counts.good.set([4, 6, 1, 0, 0, 0, 1, 1]);
+    counts.total.set([4, 6, 2, 2, 0, 0, 2, 2]);
+    expect(new UnitSeries(counts, { method: 'Timeslices', sliceMinutes: 2, sliceTarget: null }).sum(0, 8)).toEqual({ good: 1.75, total: 3 });
+    expect(new UnitSeries(counts, { method: 'Timeslices', sliceMinutes: 2, sliceTarget: 0.5 }).sum(0, 8)).toEqual({ good: 2, total: 3 });
+    expect(new UnitSeries(counts, { method: 'Timeslices', sliceMinutes: 2, sliceTarget: 0.75 }).sum(0, 8)).toEqual({ good: 1, total: 3 });
     expect(ratio.ok && ratio.slos[0]?.window).toEqual({ kind: 'rolling', text: '2w', minutes: 14 * 1440 });
   });
 

@@ -150,3 +150,16 @@ export function checkConditions(reg: SloRegistry, report: (ref: DocRef, path: st
     });
   }
 }
+
+/**
+ * The notification targets of a breach signal: those of the rule that fired it (a signal names
+ * its rule by severity and windows). Empty when the rule has none (default and annotation
+ * rules): the default receivers apply.
+ */
+export function signalTargets(
+  slo: { alerting: { rules: readonly AlertRule[] } },
+  signal: { severity: AlertSeverity; long_window: string; short_window: string },
+): readonly NotificationTarget[] {
+  const rule = slo.alerting.rules.find((r) => r.severity === signal.severity && r.longWindow === signal.long_window && r.shortWindow === signal.short_window);
+  return rule?.targets ?? [];
+}
