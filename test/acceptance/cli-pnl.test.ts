@@ -98,14 +98,15 @@ beforeAll(async () => {
   await pnl('to 03-05', ['--from', '2026-03-01', '--to', '2026-03-05']);
 });
 
-const MEASURES = ['compensation_cost', 'refund_cost', 'lost_revenue', 'total_cost', 'incidents', 'unconverted'];
+/** The contract's measures, and the reporting currency every row names. */
+const MEASURES = ['compensation_cost', 'refund_cost', 'lost_revenue', 'total_cost', 'incidents', 'unconverted', 'currency'];
 /** Rows without the extra `compensation_redeemed`, in dimension order (the contract fixes no row order). */
 const measures = (rows: Row[] | undefined): Row[] =>
   (rows ?? [])
     .map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'compensation_redeemed')))
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 const money4 = (c: string, rf: string, lost: string, total: string, incidentsN: number, unconverted: number): Row => ({
-  compensation_cost: c, refund_cost: rf, lost_revenue: lost, total_cost: total, incidents: incidentsN, unconverted,
+  compensation_cost: c, refund_cost: rf, lost_revenue: lost, total_cost: total, incidents: incidentsN, unconverted, currency: 'EUR',
 });
 
 describe('slo-pipeline pnl --json (built binary), costed by hand', () => {
