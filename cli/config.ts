@@ -52,9 +52,10 @@ export function assertWarehouseExists(options: OpenWarehouseOptions, env: NodeJS
   // The engine keeps one `metadata/<database>.sql` per database of the folder.
   if (existsSync(join(resolve(dir), 'metadata', `${database}.sql`))) return;
   const what = existsSync(resolve(dir)) ? `holds no warehouse database ${database}` : 'does not exist';
+  const folder = options.dataDir !== undefined ? `--data ${dir}` : `the default folder ${dir} (no --data)`;
   throw new PipelineError(
     'BAD_ARGUMENT',
-    `--data ${dir} ${what}: nothing was ingested there (give the folder \`ingest\` or \`run\` wrote, or --clickhouse URL)`,
+    `${folder} ${what}: nothing was ingested there (give the folder \`ingest\` or \`run\` wrote, or --clickhouse URL)`,
     { field: 'data', value: dir },
   );
 }
