@@ -191,6 +191,10 @@ export const STATUS_JS = String.raw`
     var name = el('div');
     name.appendChild(el('div', { class: 'slo-id' }, s.slo_id));
     name.appendChild(el('div', { class: 'service' }, s.service + (series ? ' · window ' + series.time_window : '')));
+    if (series && series.group) {
+      var values = Object.keys(series.group.values).sort().map(function (k) { return k + '=' + series.group.values[k]; }).join(', ');
+      name.appendChild(el('div', { class: 'service', 'data-field': 'group', 'data-group': series.group.template }, 'group ' + series.group.template + ' · ' + values));
+    }
     head.appendChild(name);
     var firing = s.alerts.filter(function (a) { return a.status === 'FIRING'; });
     var page = firing.some(function (a) { return a.severity === 'PAGE'; });
@@ -276,6 +280,40 @@ export const STATUS_JS = String.raw`
     });
   }
 
+  /** One chip per grouped document: how many SLOs it makes and how many of them need attention. */
+  function renderGroups(slos, series) {
+    var groups = {};
+    var byId = {};
+    slos.forEach(function (s) { byId[s.slo_id] = s; });
+    series.slos.forEach(function (x) {
+      if (!x.group) return;
+      var g = groups[x.group.template] || (groups[x.group.template] = { n: 0, attention: 0 });
+      g.n++;
+      var s = byId[x.slo_id];
+      if (s && rank(s) < 3) g.attention++;
+    });
+    var box = $('groups');
+    box.textContent = '';
+    var names = Object.keys(groups).sort();
+    box.hidden = names.length === 0;
+    if (names.length) box.appendChild(el('span', null, 'Grouped SLOs (one definition, an SLO per value):'));
+    names.forEach(function (t) {
+      var g = groups[t];
+      box.appendChild(el('span', { class: 'pill ' + (g.attention ? 'warn' : 'ok'), 'data-group': t, 'data-count': g.n, 'data-attention': g.attention },
+        t + ' · ' + g.n + ' SLOs, ' + g.attention + ' need attention'));
+    });
+  }
+
+  function renderNotifications(n) {
+    if (!n) return null;
+    var t = tile('Failed notifications', n.failed, n.failed ? 'bad' : '', 'tile-notifications',
+      n.pending + ' waiting' + (n.pending ? ', oldest ' + age(n.oldest_pending_age_seconds) : ''));
+    t.setAttribute('data-failed', n.failed);
+    t.setAttribute('data-pending', n.pending);
+    t.title = n.receivers.map(function (r) { return r.receiver + ': ' + r.failed + ' failed, ' + r.pending + ' waiting, ' + r.delivered + ' delivered'; }).join('; ');
+    return t;
+  }
+
   function renderFinance(f) {
     var months = $('months').tBodies[0];
     months.textContent = '';
@@ -312,7 +350,7 @@ export const STATUS_JS = String.raw`
     notes.textContent = p ? 'pipeline ' + p.status + (p.watermark ? ', watermark ' + p.watermark : '') + (p.notes.length ? ': ' + p.notes.join('; ') : '') : '';
   }
 
-  function render(d, series) {
+  function render(d, series, notifications) {
     var firing = [];
     d.slos.forEach(function (s) { s.alerts.forEach(function (a) { if (a.status === 'FIRING') firing.push(a); }); });
     var pages = firing.filter(function (a) { return a.severity === 'PAGE'; }).length;
@@ -329,6 +367,8 @@ export const STATUS_JS = String.raw`
     tiles.appendChild(tile('Unconverted money events', d.finance.total.unconverted, d.finance.total.unconverted ? 'warn' : '', 'tile-unconverted'));
     tiles.appendChild(tile('Data age', age(a.ingest_age_seconds), a.pipeline && a.pipeline.status !== 'ok' ? 'warn' : '', 'tile-data-age',
       a.newest_event_at ? 'newest event ' + a.newest_event_at.slice(0, 16).replace('T', ' ') + ' UTC' : 'no data yet'));
+    var n = renderNotifications(notifications);
+    if (n) tiles.appendChild(n);
     var overall = $('overall');
     overall.className = 'pill ' + (pages ? 'bad' : firing.length ? 'warn' : 'ok');
     overall.textContent = firing.length ? firing.length + ' alert' + (firing.length > 1 ? 's' : '') + ' firing' : 'No alerts firing';
@@ -336,6 +376,7 @@ export const STATUS_JS = String.raw`
     $('updated-at').textContent = new Date().toISOString();
     renderAge(a);
     var keep = { cost: true };
+    renderGroups(d.slos, series);
     renderSlos(worstFirst(d.slos), series, keep);
     costChart(series.cost);
     forget(keep);
@@ -355,8 +396,10 @@ export const STATUS_JS = String.raw`
     var headers = { accept: 'application/json' };
     var key = sessionStorage.getItem(KEY);
     if (key) headers.authorization = 'Bearer ' + key;
-    return Promise.all([fetchJson('/status/data', headers), fetchJson('/status/series', headers)]).then(function (both) {
-      var d = both[0], series = both[1];
+    // The notification outbox needs a key even where the status data is public: without one it is left out.
+    var outbox = fetchJson('/v1/notifications/summary', headers).then(function (n) { return n.denied ? null : n; }, function () { return null; });
+    return Promise.all([fetchJson('/status/data', headers), fetchJson('/status/series', headers), outbox]).then(function (all) {
+      var d = all[0], series = all[1];
       if (d.denied || series.denied) {
         sessionStorage.removeItem(KEY);
         $('login').hidden = false;
@@ -365,7 +408,7 @@ export const STATUS_JS = String.raw`
       }
       $('login').hidden = true;
       $('error').hidden = true;
-      render(d, series);
+      render(d, series, all[2]);
       $('refresh').textContent = 'refreshes every ' + Math.round(d.refresh_ms / 1000) + 's';
       clearTimeout(timer);
       timer = setTimeout(load, d.refresh_ms);

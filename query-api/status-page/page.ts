@@ -39,6 +39,7 @@ export const STATUS_HTML = `<!doctype html>
   <section aria-labelledby="slo-heading">
     <h2 id="slo-heading">Service level objectives</h2>
     <p class="hint">Worst first: paging, ticket open, below target, then the least error budget left. Curves: the SLO engine's evaluation over each SLO's window (SLI and remaining error budget, burn rate per alert window), times in UTC.</p>
+    <p id="groups" class="groups" data-testid="groups" hidden></p>
     <div id="slos" class="slo-grid" data-testid="slo-list"></div>
   </section>
   <section aria-labelledby="fin-heading">
@@ -79,6 +80,7 @@ h1 { margin:0 0 6px; font-size:22px; } h2 { font-size:17px; margin:24px 0 8px; }
 .notes { margin:6px 0 0; color:var(--warn); font-weight:600; }
 main { padding:8px 24px 24px; }
 .hint { color:var(--muted); margin:0 0 10px; font-size:13px; }
+.groups { display:flex; flex-wrap:wrap; gap:4px 6px; align-items:center; color:var(--muted); margin:0 0 10px; }
 .tiles { display:grid; grid-template-columns:repeat(auto-fit,minmax(150px,1fr)); gap:12px; margin-top:16px; }
 .tile { border:1px solid var(--line); border-radius:8px; padding:10px 14px; min-width:0; }
 .tile .label { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }

@@ -166,6 +166,24 @@ describe('built-in status page in headless Chromium', () => {
         exhaustion: e.time_to_exhaustion_ms === null ? '' : String(Math.round(e.time_to_exhaustion_ms / 1000)),
       })),
     );
+    // Grouped SLOs: one chip per document with its SLOs and those needing attention, and each card names its group.
+    const groups = new Map<string, { count: number; attention: number }>();
+    for (const e of engine) {
+      const template = f.slos.find((d) => d.id === e.slo_id)?.group?.template;
+      if (!template) continue;
+      const g = groups.get(template) ?? { count: 0, attention: 0 };
+      groups.set(template, { count: g.count + 1, attention: g.attention + (rank(e) < 3 ? 1 : 0) });
+    }
+    expect(groups.get('route-success')?.count).toBeGreaterThanOrEqual(21);
+    const chips = await page.$$eval('[data-testid=groups] [data-group]', (els) =>
+      els.map((c) => [c.getAttribute('data-group'), { count: Number(c.getAttribute('data-count')), attention: Number(c.getAttribute('data-attention')) }] as const),
+    );
+    expect(new Map(chips)).toEqual(groups);
+    const labelled = await page.$$eval('article[data-slo-id] [data-field=group]', (els) => els.map((g) => g.getAttribute('data-group')));
+    expect(labelled).toHaveLength([...groups.values()].reduce((n, g) => n + g.count, 0));
+    // The notification outbox needs a key even where the status data is public: no tile without one.
+    expect(await page.$$('[data-testid=tile-notifications]')).toHaveLength(0);
+
     const firing = engine.reduce((n, e) => n + e.alerts.length, 0);
     expect(await page.textContent('[data-testid=tile-firing] .value')).toBe(String(firing));
     expect(await page.textContent('[data-testid=overall]')).toBe(firing ? `${firing} alert${firing > 1 ? 's' : ''} firing` : 'No alerts firing');
@@ -274,7 +292,13 @@ describe('built-in status page in headless Chromium', () => {
     await page.close();
   });
 
-  it('asks for a key when the data is not public, and shows it with a read-only viewer key', async () => {
+  it('asks for a key when the data is not public, and shows it with a read-only viewer key, failed notifications included', async () => {
+    // One notification the receiver refused, one waiting.
+    await f.t.wh.insert('slo_webhook_outbox', [
+      { target: 'slack-ops', signal_id: 'sig-refused', evaluated_at: '2026-01-01 00:00:00.000', body: '{}' },
+      { target: 'slack-ops', signal_id: 'sig-waiting', evaluated_at: '2026-01-01 00:01:00.000', body: '{}' },
+    ]);
+    await f.t.wh.insert('slo_webhook_deliveries', [{ target: 'slack-ops', signal_id: 'sig-refused', outcome: 'REJECTED', attempts: 1, detail: 'HTTP 400' }]);
     const page = await browser.newPage();
     await page.goto(locked.statusUrl);
     await page.waitForSelector('#login:not([hidden])');
@@ -288,6 +312,14 @@ describe('built-in status page in headless Chromium', () => {
     expect(await page.$$('article[data-slo-id]')).toHaveLength(f.slos.length);
     expect(Object.keys(await drawn(page))).toHaveLength(2 * f.slos.length + 1);
     expect(await page.isHidden('#login')).toBe(true);
+    const summary = (await (await fetch(`${locked.url}/v1/notifications/summary`, { headers: { authorization: `Bearer ${VIEWER_KEY}` } })).json()) as {
+      failed: number;
+      pending: number;
+    };
+    expect([summary.failed, summary.pending]).toEqual([1, 1]);
+    const tile = page.locator('[data-testid=tile-notifications]');
+    expect([await tile.getAttribute('data-failed'), await tile.getAttribute('data-pending'), await tile.locator('.value').textContent()]).toEqual(['1', '1', '1']);
+    expect(await tile.locator('.sub').textContent()).toMatch(/^1 waiting, oldest \d+[smhd]$/);
     await page.screenshot({ path: `${OUT}/status-viewer.png` });
     await page.close();
   });
