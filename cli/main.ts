@@ -115,6 +115,8 @@ export function usage(): string {
 }
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  // `help pnl`, `help slo status`: the same as `pnl --help`.
+  if (argv[0] === 'help' && argv.length > 1) return main([...argv.slice(1), '--help'], io);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());

@@ -66,6 +66,11 @@ describe('--help on every command and subcommand', () => {
     expect(slo.out).toMatch(/^ {2}backtest\s/m);
   });
 
+  it('`help COMMAND` is COMMAND --help', async () => {
+    expect(await runCli(['help', 'pnl'])).toEqual(await runCli(['pnl', '--help']));
+    expect(await runCli(['help', 'slo', 'status'])).toEqual(await runCli(['slo', 'status', '--help']));
+  });
+
   it('--version prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) {
