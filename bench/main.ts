@@ -40,6 +40,10 @@ const PHASES: Record<string, () => Promise<PhaseFn>> = {
   slo: async () => (await import('./slo-bench.js')).phaseSlo,
   status: async () => (await import('./status-bench.js')).phaseStatus,
   pnl: async () => (await import('./pnl-bench.js')).phasePnl,
+  'sli-scale': async () => {
+    const { phaseSliScale } = await import('./sli-scale-bench.js');
+    return () => phaseSliScale();
+  },
   // One child per file (the orchestrator writes the files): each file's peak RSS is its own.
   'file-ingest': async () => {
     const { phaseFileIngest } = await import('./file-ingest-bench.js');
@@ -213,6 +217,16 @@ async function orchestratePhases(): Promise<void> {
     console.log(`  (f) file ingest peak RSS: ${sizes} (flat within 20%: ${verdict(flat)}; <= 512 MB: ${verdict(Math.max(...rss) <= 512)})`);
     const rates = fileRows.map((r) => `${fmt(r.eventsPerSec)} records/s`).join(', ');
     console.log(`      file ingest throughput: ${rates}${e2e ? ` (embedded end-to-end from the transport: ${fmt(e2e.eventsPerSec)} events/s)` : ''}`);
+  }
+  const sli = rows.filter((r) => r.extra?.['sliBytesPerEvent'] !== undefined);
+  if (sli.length > 0) {
+    const each = sli.map((r) => `${fmt(r.events / 1e6)}M events: ${fmt(Number(r.extra?.['sliBytesPerEvent']), 2)} SLI bytes/event (facts ${fmt(Number(r.extra?.['factBytesPerEvent']), 1)}), 30-day evaluation of 100 SLOs ${fmt(Number(r.extra?.['eval100SlosMs']))} ms`);
+    console.log(`  (g) SLI rollups: ${each.join('; ')}`);
+    const [small, large] = [sli[0], sli[sli.length - 1]];
+    if (small && large && large.events > small.events) {
+      const growth = Number(large.extra?.['eval100SlosMs']) / Math.max(1, Number(small.extra?.['eval100SlosMs']));
+      console.log(`      evaluation at ${fmt(large.events / small.events)}x the events: ${fmt(growth, 2)}x the time (target: far from ${fmt(large.events / small.events)}x, <= 3x: ${verdict(growth <= 3)})`);
+    }
   }
   for (const name of kafkaScripts) {
     const script = fileURLToPath(new URL(`./${KAFKA_SCRIPTS[name] ?? ''}`, import.meta.url));
