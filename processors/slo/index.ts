@@ -9,7 +9,7 @@ export { formatProblem, loadSloFiles, type LoadResult, type SloProblem, type Sou
 export { loadSloDir, loadSloDirOrThrow } from './definitions/load-dir.js';
 export { defaultSloDir, SloCatalog, sloSetVersion, type ReloadOutcome, type SloCatalogListener, type SloCatalogOptions } from './definitions/catalog.js';
 export { warehouseGroupValues, type GroupValueSource } from './definitions/group-values.js';
-export { signalTargets } from './definitions/policies.js';
+export { signalRule, signalTargets } from './definitions/policies.js';
 
 // export/: the SLOs as another system's rules
 export { prometheusRules, renderRules, type PrometheusExport } from './export/prometheus.js';

@@ -37,9 +37,9 @@ function load(file: string) {
 describe('OpenSLO v1 conformance corpus', () => {
   it('has a verdict for every document set, and sets for every verdict', () => {
     expect(expected.map((e) => e.file).sort()).toEqual(corpus);
-    // The spec's own examples and schema tests are all accepted, except the schema's negative tests.
-    const spec = expected.filter((e) => /^(spec|schema)-/.test(e.file));
-    expect(spec.filter((e) => e.verdict === 'valid').length).toBe(43);
+    // The spec's own examples (README, examples, v1 examples) and schema tests are all accepted, except the schema's negative tests.
+    const spec = expected.filter((e) => /^(spec|schema|readme)-/.test(e.file));
+    expect(spec.filter((e) => e.verdict === 'valid').length).toBe(45);
     expect(spec.filter((e) => e.verdict === 'invalid').map((e) => e.file)).toEqual([
       'schema-alert-condition-no-condition.yaml',
       'schema-alert-condition-no-sev.yaml',
@@ -93,6 +93,26 @@ describe('what the documents mean', () => {
     // The DataSource's topic, and the SLI's selections, reach the indicator.
     expect(slo?.indicator).toMatchObject({ kind: 'ratio', good: { topic: 'tjm.journey.v1', eventTypes: ['JOURNEY_COMPLETED'], where: { product_version_id: 'PRDV-VIEN-COFFEE' } } });
     expect(slo?.scope.product_version_id).toBe('PRDV-VIEN-COFFEE');
+  });
+
+  it("the README's SLO without window or budgeting gets the defaults; alertWhenResolved: false travels on the rule", () => {
+    const r = load('readme-slo-inline-sli.yaml');
+    expect(r.ok && [r.slos[0]?.window, r.slos[0]?.budgeting]).toEqual([{ kind: 'rolling', text: '30d', minutes: 30 * 1440 }, { method: 'Occurrences' }]);
+    const used = load('valid-readme-policy-used.yaml');
+    expect(used.ok && used.slos[0]?.alerting.rules).toEqual([
+      {
+        severity: 'PAGE',
+        threshold: 2,
+        longWindow: '1h',
+        longMinutes: 60,
+        shortWindow: '5m',
+        shortMinutes: 5,
+        condition: 'cpu-usage-breach',
+        policy: 'AlertPolicy',
+        targets: [{ name: 'OnCallDevopsMailNotification', target: 'email', description: null }],
+        notifyResolved: false,
+      },
+    ]);
   });
 
   it('alertPolicies: [] leaves an SLO without alerts; RatioTimeslices counts each slice by its ratio', () => {

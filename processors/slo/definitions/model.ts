@@ -68,6 +68,11 @@ export interface AlertRule {
   policy?: string;
   /** Where a signal of this rule should go: the policy's `notificationTargets` (absent: the default receivers). */
   targets?: readonly NotificationTarget[];
+  /**
+   * false: the policy says `alertWhenResolved: false`; the RESOLVED signal is still written
+   * (it closes the episode for every consumer), receivers should not notify anyone of it.
+   */
+  notifyResolved?: false;
 }
 
 export interface AlertPolicy {

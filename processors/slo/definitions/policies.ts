@@ -87,7 +87,6 @@ export function policyRules(items: readonly AlertPolicyItemT[], reg: SloRegistry
     const ps = policy.spec;
     if (ps.alertWhenBreaching === false) fail(inner('alertWhenBreaching'), 'only alerting on a breaching burn rate is supported (true, the default)');
     if (ps.alertWhenNoData === true) fail(inner('alertWhenNoData'), 'alerts on missing data are not supported: no data is no evidence of a breach (false, the default)');
-    if (ps.alertWhenResolved === false) fail(inner('alertWhenResolved'), 'a firing alert always sends RESOLVED when it ends (true, the default)');
     const targets: NotificationTarget[] = [];
     (ps.notificationTargets ?? []).forEach((t, j) => {
       if ('targetRef' in t) {
@@ -131,6 +130,7 @@ export function policyRules(items: readonly AlertPolicyItemT[], reg: SloRegistry
         condition: cond.name,
         policy: policy.name,
         ...(targets.length > 0 ? { targets } : {}),
+        ...(ps.alertWhenResolved === false ? { notifyResolved: false as const } : {}),
       });
     });
   });
@@ -151,15 +151,17 @@ export function checkConditions(reg: SloRegistry, report: (ref: DocRef, path: st
   }
 }
 
+type SignalRef = { severity: AlertSeverity; long_window: string; short_window: string };
+
+/** The rule a breach signal names (by severity and windows), or undefined. */
+export function signalRule(slo: { alerting: { rules: readonly AlertRule[] } }, signal: SignalRef): AlertRule | undefined {
+  return slo.alerting.rules.find((r) => r.severity === signal.severity && r.longWindow === signal.long_window && r.shortWindow === signal.short_window);
+}
+
 /**
- * The notification targets of a breach signal: those of the rule that fired it (a signal names
- * its rule by severity and windows). Empty when the rule has none (default and annotation
- * rules): the default receivers apply.
+ * The notification targets of a breach signal: those of the rule that fired it. Empty when the
+ * rule has none (default and annotation rules): the default receivers apply.
  */
-export function signalTargets(
-  slo: { alerting: { rules: readonly AlertRule[] } },
-  signal: { severity: AlertSeverity; long_window: string; short_window: string },
-): readonly NotificationTarget[] {
-  const rule = slo.alerting.rules.find((r) => r.severity === signal.severity && r.longWindow === signal.long_window && r.shortWindow === signal.short_window);
-  return rule?.targets ?? [];
+export function signalTargets(slo: { alerting: { rules: readonly AlertRule[] } }, signal: SignalRef): readonly NotificationTarget[] {
+  return signalRule(slo, signal)?.targets ?? [];
 }

@@ -12,16 +12,30 @@ import { isValidTimeZone, parseStartTime } from './calendar.js';
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const Name = z.string().regex(NAME, 'must be a DNS-style name: lowercase letters, digits and "-", at most 63 characters');
+/**
+ * Names of the other kinds: OpenSLO requires RFC 1123 labels at least, and its own examples
+ * name targets and policies in CamelCase (`OnCallDevopsMailNotification`), so letters of
+ * either case, digits, ".", "_" and "-" are accepted there. SLO and SLI names stay DNS labels
+ * (an SLO's name is its slo_id).
+ */
+const OBJECT_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+export const ObjectName = z.string().regex(OBJECT_NAME, 'must be a name of at most 63 letters, digits, ".", "_" or "-", starting and ending with a letter or digit');
 const NonEmpty = z.string().min(1, 'must not be empty');
 /** OpenSLO caps descriptions at 1050 characters. */
 const Description = z.string().max(1050, 'must be at most 1050 characters');
 
-export const Metadata = z.strictObject({
-  name: Name,
-  displayName: z.string().optional(),
-  labels: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-});
+const metadata = (name: z.ZodString) =>
+  z.strictObject({
+    name,
+    displayName: z.string().optional(),
+    labels: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  });
+
+/** Metadata of kinds whose names may be CamelCase (Service, DataSource, the alerting kinds). */
+export const ObjectMetadata = metadata(ObjectName);
+
+export const Metadata = metadata(Name);
 
 /** `metricSource.spec` of the `slo-pipeline` source (the topic may come from its DataSource). */
 export const MetricSourceSpec = z.strictObject({
@@ -37,7 +51,7 @@ export const MetricSourceSpec = z.strictObject({
  * is reported as "unsupported type", not as a list of unknown fields.
  */
 const MetricSource = z.strictObject({
-  metricSourceRef: Name.optional(),
+  metricSourceRef: ObjectName.optional(),
   type: z.string().optional(),
   spec: z.unknown().optional(),
 });
@@ -114,14 +128,14 @@ export const AlertNotificationTargetSpec = z.strictObject({
 
 /** An inline object of another kind (`apiVersion` may be left out inside its parent). */
 const inline = <K extends string, S extends z.ZodType>(kind: K, spec: S) =>
-  z.strictObject({ apiVersion: ApiVersion.optional(), kind: z.literal(kind, { error: `must be "${kind}"` }), metadata: Metadata, spec });
+  z.strictObject({ apiVersion: ApiVersion.optional(), kind: z.literal(kind, { error: `must be "${kind}"` }), metadata: ObjectMetadata, spec });
 
 const ConditionItem = z.union(
-  [z.strictObject({ conditionRef: Name, operator: z.string().optional() }), inline('AlertCondition', AlertConditionSpec)],
+  [z.strictObject({ conditionRef: ObjectName, operator: z.string().optional() }), inline('AlertCondition', AlertConditionSpec)],
   { error: 'must be {conditionRef: NAME} or an inline kind: AlertCondition' },
 );
 
-const TargetItem = z.union([z.strictObject({ targetRef: Name }), inline('AlertNotificationTarget', AlertNotificationTargetSpec)], {
+const TargetItem = z.union([z.strictObject({ targetRef: ObjectName }), inline('AlertNotificationTarget', AlertNotificationTargetSpec)], {
   error: 'must be {targetRef: NAME} or an inline kind: AlertNotificationTarget',
 });
 
@@ -135,7 +149,7 @@ export const AlertPolicySpec = z.strictObject({
 });
 
 const AlertPolicyItem = z.union(
-  [Name, z.strictObject({ alertPolicyRef: Name }), inline('AlertPolicy', AlertPolicySpec)],
+  [ObjectName, z.strictObject({ alertPolicyRef: ObjectName }), inline('AlertPolicy', AlertPolicySpec)],
   { error: 'must be a policy name, {alertPolicyRef: NAME} or an inline kind: AlertPolicy' },
 );
 
@@ -144,21 +158,24 @@ const SloSpec = z.strictObject({
   service: NonEmpty,
   indicator: z.strictObject({ metadata: Metadata, spec: SliSpec }).optional(),
   indicatorRef: Name.optional(),
-  budgetingMethod: z.enum(['Occurrences', 'Timeslices', 'RatioTimeslices'], { error: 'must be Occurrences, Timeslices or RatioTimeslices' }),
-  timeWindow: z.array(TimeWindowSchema).length(1, 'must hold exactly one window'),
+  /** @default Occurrences */
+  budgetingMethod: z.enum(['Occurrences', 'Timeslices', 'RatioTimeslices'], { error: 'must be Occurrences, Timeslices or RatioTimeslices' }).default('Occurrences'),
+  /** @default a rolling 30d window (as Sloth's default period) */
+  timeWindow: z.array(TimeWindowSchema).length(1, 'must hold exactly one window').default([{ duration: '30d', isRolling: true }]),
   objectives: z.array(Objective).min(1, 'must hold at least one objective'),
   /** Left empty (`alertPolicies:` with nothing after it): the default rules; `[]`: no alerts. */
   alertPolicies: z.array(AlertPolicyItem).nullable().optional(),
 });
 
-const doc = <K extends string, S extends z.ZodType>(kind: K, spec: S) => z.strictObject({ apiVersion: ApiVersion, kind: z.literal(kind), metadata: Metadata, spec });
+const doc = <K extends string, S extends z.ZodType>(kind: K, spec: S, meta: typeof Metadata = ObjectMetadata) =>
+  z.strictObject({ apiVersion: ApiVersion, kind: z.literal(kind), metadata: meta, spec });
 
-export const SloDocument = doc('SLO', SloSpec);
-export const SliDocument = doc('SLI', SliSpec);
+export const SloDocument = doc('SLO', SloSpec, Metadata);
+export const SliDocument = doc('SLI', SliSpec, Metadata);
 export const ServiceDocument = z.strictObject({
   apiVersion: ApiVersion,
   kind: z.literal('Service'),
-  metadata: Metadata,
+  metadata: ObjectMetadata,
   spec: z.strictObject({ description: Description.optional() }).optional(),
 });
 export const DataSourceDocument = doc(
