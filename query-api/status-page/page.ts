@@ -81,7 +81,7 @@ h1 { margin:0 0 6px; font-size:22px; } h2 { font-size:17px; margin:24px 0 8px; }
 main { padding:8px 24px 24px; }
 .hint { color:var(--muted); margin:0 0 10px; font-size:13px; }
 .groups { display:flex; flex-wrap:wrap; gap:4px 6px; align-items:center; color:var(--muted); margin:0 0 10px; }
-.tiles { display:grid; grid-template-columns:repeat(auto-fit,minmax(150px,1fr)); gap:12px; margin-top:16px; }
+.tiles { display:grid; grid-template-columns:repeat(auto-fit,minmax(135px,1fr)); gap:12px; margin-top:16px; }
 .tile { border:1px solid var(--line); border-radius:8px; padding:10px 14px; min-width:0; }
 .tile .label { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
 .tile .value { font-size:22px; font-weight:600; }

@@ -33,7 +33,8 @@ type Plot = { series: Array<{ label?: string }>; data: Array<ArrayLike<number | 
 type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null };
 type PageGlobals = { statusCharts: Record<string, Plot>; document: { documentElement: { scrollWidth: number }; getElementById(id: string): Node | null } };
 
-describe('built-in status page in headless Chromium', () => {
+/** Each test draws some 90 charts and photographs the whole page: minutes on a busy machine. */
+describe('built-in status page in headless Chromium', { timeout: 300_000 }, () => {
   let f: SurfaceFixture;
   let browser: Browser;
   let open: RunningApi;
