@@ -94,4 +94,18 @@ describe('a platform without the embedded engine package', () => {
     expect(rows[0]?.currency).toBe('EUR');
     expect(rows[0]?.incidents).toBeGreaterThan(0);
   });
+
+  it('the main job runs on the server too: run --clickhouse with the simulator, then slo status', () => {
+    const { url, user, password } = served.endpoint;
+    const env = { CLICKHOUSE_USER: user, CLICKHOUSE_PASSWORD: password, SLO_PII_HMAC_KEY: 'k'.repeat(32) };
+    const db = ['--clickhouse', url, '--database', 'slo_run'];
+    const run = cli(['run', ...db, '--no-api', '--exit-when-idle', '--days', '1', '--journeys-per-day', '100', '--start', '2026-11-01T00:00:00Z'], env);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/slo-pipeline running \(ingest, evaluate, api\): embedded transport, ClickHouse server \(database slo_run\)/);
+    const status = cli(['slo', 'status', '--json', '--at', '2026-11-02T00:00:00Z', ...db], env);
+    expect(status.status, status.stderr).toBe(0);
+    const slos = JSON.parse(status.stdout) as Array<{ slo_id: string; sli: number | null }>;
+    expect(slos.length).toBeGreaterThan(0);
+    expect(slos.some((s) => s.sli !== null)).toBe(true);
+  });
 });
