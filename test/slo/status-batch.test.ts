@@ -39,8 +39,9 @@ describe('slo status: one read for every SLO', () => {
   let t: TestWarehouse;
   const sim = simulate({ seed: 21, days: 1, journeysPerDay: 3000, malformedRate: 0 });
   const events = sliEventsOf(sim.records);
-  const loaded = slosFromYaml(benchSloYaml(400), 'bench.yaml');
-  const slos = [...loadSloDirOrThrow(projectPath('slos')), ...EXTRA, ...loaded.filter((_, i) => i % 5 === 0)];
+  // Every 23rd of the benchmark's 1,000: all its indicator kinds, windows and budgeting methods.
+  const bench = slosFromYaml(benchSloYaml(1000), 'bench.yaml').filter((_, i) => i % 23 === 0);
+  const slos = [...loadSloDirOrThrow(projectPath('slos')), ...EXTRA, ...bench];
   const incident = sim.truth.incidents[0];
   const instants = [
     sim.truth.start + 6 * 3_600_000,
@@ -63,7 +64,9 @@ describe('slo status: one read for every SLO', () => {
     expect(slos.some((s) => s.indicator.kind === 'latency' && indicatorSource(s.indicator) === 'facts')).toBe(true);
     expect(slos.some((s) => s.indicator.kind === 'ratio' && indicatorSource(s.indicator) === 'facts')).toBe(true);
     expect(slos.some((s) => s.indicator.kind === 'ratio' && s.indicator.goodIsBad)).toBe(true);
-    expect(slos.some((s) => s.budgeting.method === 'Timeslices')).toBe(true);
+    expect(slos.some((s) => s.budgeting.method === 'Timeslices' && s.indicator.kind === 'ratio')).toBe(true);
+    expect(slos.some((s) => s.budgeting.method === 'Timeslices' && s.indicator.kind === 'latency')).toBe(true);
+    expect(slos.some((s) => s.budgeting.method === 'Timeslices' && s.indicator.kind === 'level')).toBe(true);
     expect(slos.some((s) => s.window.kind === 'calendar')).toBe(true);
     expect(new Set(slos.map((s) => s.id)).size).toBe(slos.length);
   });

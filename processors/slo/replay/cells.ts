@@ -1,6 +1,7 @@
 import type { Params, Warehouse } from '../../../sinks/warehouse/types.js';
 import { levelCounts, type LevelUpdate } from '../core/levels.js';
-import { emptyCounts, type MinuteCounts } from '../core/series.js';
+import type { WindowSource } from '../core/evaluate.js';
+import { emptyCounts, mod, sliceUnit, UnitSeries, type MinuteCounts, type Sums } from '../core/series.js';
 import type { Indicator, Selector, SloDefinition } from '../definitions/model.js';
 import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
 import { toLevelUpdate } from '../store/series-reader.js';
@@ -76,6 +77,8 @@ export class StatusCells {
   private readonly levelKeys: LevelKey[] = [];
   private readonly uses = new Map<number, KeyUse[]>();
   private readonly levelUses = new Map<number, LevelUpdate[]>();
+  /** Buffers of `seriesOf`, grown to the longest range asked. */
+  private scratch = { good: new Float64Array(0), total: new Float64Array(0), part: new Float64Array(0) };
 
   private constructor(
     private readonly slos: readonly SloDefinition[],
@@ -253,8 +256,49 @@ GROUP BY ${cols}`;
     const ind = slo.indicator;
     const n = Math.max(0, to - from);
     if (ind.kind === 'level') return levelCounts(this.levelUses.get(i) ?? [], ind.op, ind.value, from, n);
-    const out = emptyCounts(from, n);
-    const part = new Float64Array(n);
+    return this.fill(i, emptyCounts(from, n), new Float64Array(n));
+  }
+
+  /**
+   * The units of SLO `i` over [from, to) as window sums: a `UnitSeries` of `countsOf`, with
+   * the same sums. For event SLOs the units (Timeslices: one per slice, on its last minute,
+   * as UnitSeries slices) and their prefix sums are built in buffers this object reuses for
+   * the next SLO, so the source is valid until the next call.
+   */
+  seriesOf(i: number, from: number, to: number = this.to): WindowSource {
+    const slo = this.slos[i] as SloDefinition;
+    if (slo.indicator.kind === 'level') return new UnitSeries(this.countsOf(i, from, to), slo.budgeting);
+    const n = Math.max(0, to - from);
+    if (this.scratch.total.length < n + 1) {
+      this.scratch = { good: new Float64Array(n + 1), total: new Float64Array(n + 1), part: new Float64Array(n + 1) };
+    }
+    const { good, total, part } = this.scratch;
+    good.fill(0, 0, n + 1);
+    total.fill(0, 0, n + 1);
+    part.fill(0, 0, n + 1);
+    this.fill(i, { start: from, good: good.subarray(0, n), total: total.subarray(0, n) }, part);
+    if (slo.budgeting.method === 'Timeslices') toSliceUnits(from, n, good, total, slo.budgeting.sliceMinutes, slo.budgeting.sliceTarget);
+    // In place: prefix[k] = units of minutes before k, summed left to right as UnitSeries does.
+    let g = 0;
+    let t = 0;
+    for (let k = 0; k < n; k++) {
+      const gk = good[k] as number;
+      const tk = total[k] as number;
+      good[k] = g;
+      total[k] = t;
+      g += gk;
+      t += tk;
+    }
+    good[n] = g;
+    total[n] = t;
+    return new PrefixSums(from, n, good, total);
+  }
+
+  /** Adds the cells SLO `i` uses into `out` (total) and `part`, then sets good = the part capped at total (or total - part). */
+  private fill(i: number, out: MinuteCounts, part: Float64Array): MinuteCounts {
+    const ind = (this.slos[i] as SloDefinition).indicator as Exclude<Indicator, { kind: 'level' }>;
+    const from = out.start;
+    const n = out.total.length;
     for (const use of this.uses.get(i) ?? []) {
       const { minutes, counts } = use.key;
       for (let j = 0; j < minutes.length; j++) {
@@ -272,5 +316,45 @@ GROUP BY ${cols}`;
       out.good[k] = goodIsBad ? total - p : p;
     }
     return out;
+  }
+}
+
+/** `UnitSeries`' slicing in place: minute counts become slice units on each slice's last minute (core/series.ts). */
+function toSliceUnits(start: number, n: number, good: Float64Array, total: Float64Array, sliceMinutes: number, sliceTarget: number | null): void {
+  let g = 0;
+  let t = 0;
+  for (let k = 0; k < n; k++) {
+    const minute = start + k;
+    if (mod(minute, sliceMinutes) === 0) {
+      g = 0;
+      t = 0;
+    }
+    g += good[k] as number;
+    t += total[k] as number;
+    if (mod(minute + 1, sliceMinutes) === 0) {
+      const u = sliceUnit(g, t, sliceTarget);
+      good[k] = u.good;
+      total[k] = u.total;
+    } else {
+      good[k] = 0;
+      total[k] = 0;
+    }
+  }
+}
+
+/** Window sums over prefix sums of minutes [start, start + n), clamped like `UnitSeries.sum`. */
+class PrefixSums implements WindowSource {
+  constructor(
+    private readonly start: number,
+    private readonly n: number,
+    private readonly pGood: Float64Array,
+    private readonly pTotal: Float64Array,
+  ) {}
+
+  sum(from: number, to: number): Sums {
+    const a = Math.min(Math.max(from - this.start, 0), this.n);
+    const b = Math.min(Math.max(to - this.start, 0), this.n);
+    if (b <= a) return { good: 0, total: 0 };
+    return { good: (this.pGood[b] as number) - (this.pGood[a] as number), total: (this.pTotal[b] as number) - (this.pTotal[a] as number) };
   }
 }

@@ -43,6 +43,10 @@ export function firingRulesAt(slo: SloDefinition, src: WindowSource, minute: num
       const quiet = !match && before.phase === 'firing' && shortWindowEmpty(before.rule, src, t);
       bySeverity[sev] = stepAlert(before, sev, t, match, slo.alerting, quiet).state;
     }
+  }
+  // Rules are listed only under a firing severity: without one, their machines need no replay.
+  if (!severities.some((sev) => bySeverity[sev]?.phase === 'firing')) return [];
+  for (let t = anchor + 1; t <= minute; t++) {
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i] as AlertRule;
       const match = ruleMatch(rule, src, t, slo.target);

@@ -1,9 +1,9 @@
 import type { AlertSeverity } from '../../contracts/enums.js';
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import { DAY_MIN } from '../definitions/duration.js';
-import { evaluate, sloWindow, type Evaluation } from '../core/evaluate.js';
+import { evaluate, sloWindow, type Evaluation, type WindowSource } from '../core/evaluate.js';
 import type { SloDefinition } from '../definitions/model.js';
-import { UnitSeries, type MinuteCounts } from '../core/series.js';
+import { UnitSeries } from '../core/series.js';
 import { readCounts } from '../store/series-reader.js';
 import type { ActiveAlert } from '../core/timeline.js';
 import { StatusCells } from './cells.js';
@@ -52,22 +52,41 @@ function longestAlertWindow(slo: SloDefinition): number {
   return Math.max(60, ...slo.alerting.rules.map((r) => r.longMinutes));
 }
 
-/** Minutes of SLI history one evaluation at T needs: [from, T). */
-export function historyNeeded(slo: SloDefinition, atMs: number, lookback = DEFAULT_LOOKBACK): { from: number; to: number; alertEarliest: number } {
+/** Minutes of SLI history one evaluation at T needs: [from, to = T's minute), alerts replayed from `alertEarliest` at the earliest. */
+export interface History {
+  from: number;
+  to: number;
+  alertEarliest: number;
+}
+
+export function historyNeeded(slo: SloDefinition, atMs: number, lookback = DEFAULT_LOOKBACK): History {
   const w = sloWindow(slo, atMs);
   const alertEarliest = w.toMinute - lookback;
   return { from: Math.min(w.fromMinute, alertEarliest - longestAlertWindow(slo)), to: w.toMinute, alertEarliest };
 }
 
-function detail(slo: SloDefinition, counts: MinuteCounts, atMs: number, alertEarliest: number): SloStatusDetail {
-  const series = new UnitSeries(counts, slo.budgeting);
-  return { ...evaluate(slo, series, atMs), service: slo.service, alerts: firingRulesAt(slo, series, counts.start + counts.total.length, alertEarliest) };
+function detail(slo: SloDefinition, series: WindowSource, atMs: number, h: History): SloStatusDetail {
+  return { ...evaluate(slo, series, atMs), service: slo.service, alerts: alertsOf(slo, series, h) };
+}
+
+/**
+ * Rules firing at T. Without a bad unit in any window the replay looks at, no rule with a
+ * positive threshold can hold at any minute of it, so every alert is inactive: the replay
+ * is skipped.
+ */
+function alertsOf(slo: SloDefinition, series: WindowSource, h: History): ActiveAlert[] {
+  const rules = slo.alerting.rules;
+  if (rules.every((r) => r.threshold > 0)) {
+    const seen = series.sum(h.alertEarliest - longestAlertWindow(slo), h.to);
+    if (seen.total - seen.good <= 0) return [];
+  }
+  return firingRulesAt(slo, series, h.to, h.alertEarliest);
 }
 
 /** One SLO with its own reads (`readCounts`, one query per SLO): the reference `evaluateSlos` equals. */
 export async function evaluateSlo(wh: Warehouse, slo: SloDefinition, atMs: number, options: StatusOptions = {}): Promise<SloStatusDetail> {
   const h = historyNeeded(slo, atMs, options.alertLookbackMinutes);
-  return detail(slo, await readCounts(wh, slo, h.from, h.to), atMs, h.alertEarliest);
+  return detail(slo, new UnitSeries(await readCounts(wh, slo, h.from, h.to), slo.budgeting), atMs, h);
 }
 
 /**
@@ -82,8 +101,8 @@ export async function evaluateSlos(wh: Warehouse, slos: readonly SloDefinition[]
   const to = Math.max(...needs.map((h) => h.to));
   const cells = await StatusCells.read(wh, slos, from, to);
   return slos.map((slo, i) => {
-    const h = needs[i] as (typeof needs)[number];
-    return detail(slo, cells.countsOf(i, h.from, h.to), atMs, h.alertEarliest);
+    const h = needs[i] as History;
+    return detail(slo, cells.seriesOf(i, h.from, h.to), atMs, h);
   });
 }
 
