@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SloBreachSignal } from '../../processors/contracts/events.js';
 import { OUTPUT_TOPICS } from '../../processors/contracts/topics.js';
@@ -27,14 +30,29 @@ describe('a backfill pages nobody', () => {
   let tw: TestWarehouse | null = null;
   let transport: Transport | null = null;
   let rx: LocalReceiver | null = null;
+  const dir = mkdtempSync(join(tmpdir(), 'slo-backfill-routes-'));
   afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
     await transport?.close().catch(() => {});
     await tw?.drop();
     await rx?.close();
   });
 
-  it("records yesterday's signals and publishes them to Kafka without notifying any receiver", async () => {
+  it("records yesterday's signals and publishes them to Kafka without notifying any receiver (webhooks, Alertmanager, PagerDuty, Slack)", async () => {
     rx = await startLocalReceiver();
+    const routes = join(dir, 'routes.yaml');
+    writeFileSync(
+      routes,
+      [
+        'receivers:',
+        `  - {name: alertmanager, type: alertmanager, url: "${rx.url}/am"}`,
+        `  - {name: pagerduty, type: pagerduty, routing_key_env: SLO_TEST_PD_KEY, url: "${rx.url}/pd"}`,
+        '  - {name: slack, type: slack, url_env: SLO_TEST_SLACK_URL}',
+        'routes:',
+        '  - {receivers: [alertmanager, pagerduty, slack]}',
+        '',
+      ].join('\n'),
+    );
     transport = await kafkaTransport(newPrefix());
     await ensureInputTopics(transport);
     await publish(transport, wireChunks(sim, 1)[0] ?? []);
@@ -45,8 +63,15 @@ describe('a backfill pages nobody', () => {
       warehouse: tw.wh,
       transport,
       slos,
-      // Every receiver at once: the signed webhooks and the default notify age (15 minutes).
-      env: { SLO_WEBHOOK_PAGE_URL: `${rx.url}/page`, SLO_WEBHOOK_TICKET_URL: `${rx.url}/ticket`, SLO_WEBHOOK_SECRET: 'backfill-test-webhook-secret' },
+      // Every receiver type at once, with the default notify age (15 minutes).
+      env: {
+        SLO_WEBHOOK_PAGE_URL: `${rx.url}/page`,
+        SLO_WEBHOOK_TICKET_URL: `${rx.url}/ticket`,
+        SLO_WEBHOOK_SECRET: 'backfill-test-webhook-secret',
+        SLO_NOTIFY_ROUTES: routes,
+        SLO_TEST_PD_KEY: 'backfill-test-routing-key',
+        SLO_TEST_SLACK_URL: `${rx.url}/slack`,
+      },
       evaluator: { name: 'backfill', watermark: { allowedLatenessMs: 7 * HOUR, idleTimeoutMs: 600_000 } },
     });
     const groupId = 'slo-backfill';
@@ -72,7 +97,7 @@ describe('a backfill pages nobody', () => {
     expect(onTopic.every((s) => s.evaluated_at < Date.now() - HOUR)).toBe(true);
     expect(recorded.map((r) => r.signal_id)).toEqual([...new Set(onTopic.map((s) => s.signal_id))].sort());
     expect(rx.received).toEqual([]);
-    // The notification sink saw every signal (all are routed to a webhook) and let none through.
+    // The notification sink saw every signal (each is routed to a webhook and the three others) and let none through.
     const suppressed = (await metrics.registry.getSingleMetric('slo_notifications_suppressed_total')?.get())?.values[0]?.value;
     expect(suppressed).toBe(onTopic.length);
     const [outbox] = await tw.wh.query<{ n: string }>('SELECT count() AS n FROM slo_webhook_outbox');
