@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SloCatalog } from '../../processors/slo/definitions/catalog.js';
 import { warehouseGroupValues } from '../../processors/slo/definitions/group-values.js';
+import { loadSloDir } from '../../processors/slo/definitions/load-dir.js';
 import { signalId } from '../../processors/slo/core/signal.js';
 import { silentLogger } from '../../processors/observability/logger.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
@@ -59,11 +60,11 @@ describe('grouped SLOs from the values in the warehouse', () => {
   });
 
   it('asks for the distinct routes the SLO counts, over its window back from the newest minute, newest first, capped', async () => {
-    const catalog = SloCatalog.open({ dir, logger: silentLogger(), checkEveryMs: Infinity });
-    const groups = (await warehouseGroupValues(t.wh)([{ template: 'route-success', keys: ['route_id'], events: catalogEvents(catalog), lookbackMinutes: 1440 }])).get('route-success');
-    expect(groups).toEqual([{ route_id: 'ROUTE-VIEN-OPERA-02' }, { route_id: 'ROUTE-VIEN-OPERA-01' }]);
-    const capped = await warehouseGroupValues(t.wh, 1)([{ template: 'route-success', keys: ['route_id'], events: catalogEvents(catalog), lookbackMinutes: 1440 }]);
-    expect(capped.get('route-success')).toEqual([{ route_id: 'ROUTE-VIEN-OPERA-02' }]);
+    const r = loadSloDir(dir);
+    if (!r.ok) throw new Error('invalid');
+    expect(r.groups.map((g) => [g.template, g.keys, g.events.where, g.lookbackMinutes])).toEqual([['route-success', ['route_id'], { city_code: 'VIE' }, 1440]]);
+    expect((await warehouseGroupValues(t.wh)(r.groups)).get('route-success')).toEqual([{ route_id: 'ROUTE-VIEN-OPERA-02' }, { route_id: 'ROUTE-VIEN-OPERA-01' }]);
+    expect((await warehouseGroupValues(t.wh, 1)(r.groups)).get('route-success')).toEqual([{ route_id: 'ROUTE-VIEN-OPERA-02' }]);
   });
 
   it('one document yields one SLO per route, new routes picked up live with their own ids and signal ids', async () => {
@@ -98,10 +99,3 @@ describe('grouped SLOs from the values in the warehouse', () => {
     expect(catalog.current().map((s) => s.id)).toEqual(['route-vien-coffee-01-success']);
   });
 });
-
-function catalogEvents(catalog: SloCatalog) {
-  const ind = catalog.current()[0]?.indicator;
-  if (ind?.kind !== 'ratio') throw new Error('expected a ratio SLO');
-  const { route_id: _route, ...where } = ind.total.where;
-  return { ...ind.total, where };
-}

@@ -142,6 +142,21 @@ describe('what the documents mean', () => {
     // Values seen in the data add SLOs; a value already declared is not doubled.
     const more = loadSloFiles([{ file: 'g.yaml', text: readFileSync(join(DIR, 'valid-grouped.yaml'), 'utf8') }], new Map([['route', [{ route_id: 'ROUTE-PRAG-BEER-01' }, { route_id: 'ROUTE-VIEN-COFFEE-01' }]]]));
     expect(more.ok && more.slos.map((s) => s.id)).toEqual(['route-vien-coffee-01-success', 'route-berl-wall-02-success', 'route-prag-beer-01-success']);
+    // A value seen in the data whose SLO would take another document's id is left out; the set stays valid.
+    const other = readFileSync(join(DIR, 'valid-empty-policies.yaml'), 'utf8').replace('name: silent', 'name: route-prag-beer-01-success');
+    const clash = loadSloFiles(
+      [
+        { file: 'g.yaml', text: readFileSync(join(DIR, 'valid-grouped.yaml'), 'utf8') },
+        { file: 'o.yaml', text: other },
+      ],
+      new Map([['route', [{ route_id: 'ROUTE-PRAG-BEER-01' }, { route_id: 'ROUTE-TOKY-SUSHI-01' }]]]),
+    );
+    expect(clash.ok ? clash.slos.map((s) => [s.id, s.group?.template ?? null]) : clash.problems.map(formatProblem)).toEqual([
+      ['route-vien-coffee-01-success', 'route'],
+      ['route-berl-wall-02-success', 'route'],
+      ['route-toky-sushi-01-success', 'route'],
+      ['route-prag-beer-01-success', null],
+    ]);
   });
 });
 

@@ -2,7 +2,7 @@ import { BREACH_REASONS, type AlertSeverity, type BreachReason } from '../../con
 import { defaultRules, parseRuleList } from './alert-rules.js';
 import { longestPeriodDays, nominalPeriodDays, parseStartTime } from './calendar.js';
 import { DAY_MIN, fixedMinutes, HOUR_MIN, parseDuration } from './duration.js';
-import { groupOf, groupTuples, type GroupValues } from './group.js';
+import { groupOf, groupTuples, type GroupTuple, type GroupValues } from './group.js';
 import type { DocRef, ParsedSlo, SloProblem, SloRegistry } from './load.js';
 import type { AlertPolicy, AlertRule, Budgeting, Indicator, Selector, SignalScope, SloDefinition, TimeWindow } from './model.js';
 import { checkConditions, policyRules } from './policies.js';
@@ -89,7 +89,7 @@ export function buildDefinitions(reg: SloRegistry, problems: Problems, groupValu
     });
     if (problems.length > before || !window || !alerting || !isBreachReason(reasonText) || group === undefined) continue;
 
-    if (group) groupsOut.push({ template: group.template, keys: group.keys, events: group.events, lookbackMinutes: longestMinutes(window) });
+    if (group) groupsOut.push({ template: group.template, keys: group.keys, events: group.events, lookbackMinutes: longestMinutes(window), nameOf: group.nameOf });
     const tuples = group ? groupTuples(group, groupValues.get(p.doc.metadata.name) ?? []) : [null];
     for (const values of tuples) {
       for (const b of built) {
@@ -254,6 +254,8 @@ export interface GroupSource {
   keys: readonly string[];
   events: Selector;
   lookbackMinutes: number;
+  /** The SLO name (id before any `/objective`) of a value. */
+  nameOf: (values: GroupTuple) => string;
 }
 
 /** Longest period of a window in minutes (how far back a grouped document looks for values). */

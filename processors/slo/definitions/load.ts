@@ -17,7 +17,7 @@ import {
   type SloDocumentT,
 } from './schema.js';
 import { buildDefinitions, type GroupSource } from './build.js';
-import type { GroupValues } from './group.js';
+import type { GroupTuple, GroupValues } from './group.js';
 import type { SloDefinition } from './model.js';
 
 /** One problem in a set of definitions: where it is (file, document, field) and what is wrong. */
@@ -108,8 +108,24 @@ export function loadSloFiles(files: readonly SourceFile[], groupValues: GroupVal
   const reg = emptyRegistry();
   for (const f of files) parseFile(f, problems, reg);
   const groups: GroupSource[] = [];
-  const defs = buildDefinitions(reg, problems, groupValues, groups);
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, slos: defs, groups };
+  const defs = buildDefinitions(reg, problems, new Map(), groups);
+  if (problems.length > 0) return { ok: false, problems };
+  if (groupValues.size === 0) return { ok: true, slos: defs, groups };
+  // Values seen in the data never make a valid set invalid: one whose SLO would take a name
+  // already in the set (another document's, or another group's) is left out.
+  const taken = new Set(defs.map((d) => d.name));
+  const usable = new Map<string, GroupTuple[]>();
+  for (const g of groups) {
+    const fresh = (groupValues.get(g.template) ?? []).filter((t) => {
+      const name = g.nameOf(t);
+      if (taken.has(name)) return defs.some((d) => d.name === name && d.group?.template === g.template);
+      taken.add(name);
+      return true;
+    });
+    usable.set(g.template, fresh);
+  }
+  const expanded = buildDefinitions(reg, problems, usable);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, slos: expanded, groups };
 }
 
 function parseFile(f: SourceFile, problems: SloProblem[], reg: SloRegistry): void {
