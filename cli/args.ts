@@ -168,7 +168,7 @@ export function parseCommand<F extends FlagSpecs>(spec: CommandSpec<F>, argv: re
       positionals.push(token);
       continue;
     }
-    const flag = spec.flags[name];
+    const flag = Object.hasOwn(spec.flags, name) ? spec.flags[name] : undefined;
     if (!flag) throw unknownFlag(spec, `--${name}`);
     const inline = token.includes('=') ? token.slice(token.indexOf('=') + 1) : undefined;
     if (flag.type === 'boolean') {
@@ -180,7 +180,8 @@ export function parseCommand<F extends FlagSpecs>(spec: CommandSpec<F>, argv: re
     if (value === undefined) {
       const next = argv[i + 1];
       // A value may start with a dash (`--days -1` is refused by its check, not misread as a flag).
-      const nextIsFlag = next !== undefined && (next === '--' || (flagOf(next) !== null && flagOf(next) as string in spec.flags) || next === '-h' || next === '--help');
+      const nextFlag = next === undefined ? null : flagOf(next);
+      const nextIsFlag = next === '--' || (nextFlag !== null && Object.hasOwn(spec.flags, nextFlag));
       if (next === undefined || nextIsFlag) throw bad(name, `--${name} needs a value (--${name} ${flag.arg})`);
       value = next;
       i++;
@@ -261,7 +262,7 @@ export async function runGroup(group: CommandGroup, argv: string[], io: CliIo): 
     io.out(groupHelp(group));
     return sub === undefined ? 2 : 0;
   }
-  const entry = group.subcommands[sub];
+  const entry = Object.hasOwn(group.subcommands, sub) ? group.subcommands[sub] : undefined;
   if (!entry) {
     const names = Object.keys(group.subcommands);
     const guess = suggest(sub, names);

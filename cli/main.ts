@@ -126,7 +126,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.out(`slo-pipeline ${version()}`);
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     const known = Object.keys(COMMANDS);
     const guess = name.startsWith('-') ? suggest(name.replace(/^-+/, ''), ['help', 'version']) : suggest(name, known);

@@ -112,6 +112,10 @@ describe('suggestions', () => {
     expect(sub.err).toMatch(/^slo-pipeline slo: BAD_ARGUMENT: unknown slo subcommand "statsu"; did you mean status\? \(validate, status, backtest\b.*\)\n$/);
     const far = await runCli(['frobnicate']);
     expect(far.err).not.toContain('did you mean');
+    // Names of the language's own object members are not commands or flags.
+    expect((await runCli(['constructor'])).err).toMatch(/^slo-pipeline: unknown command "constructor"/);
+    expect((await runCli(['slo', 'toString'])).err).toMatch(/unknown slo subcommand "toString"/);
+    expect((await runCli(['pnl', '--toString'])).err).toMatch(/Unknown option '--toString'/);
   });
 
   it('suggest: close words only', () => {
