@@ -17,6 +17,7 @@ export function createServices(opts: ResolvedApiOptions): Services {
     evaluationTime: () => slo.evaluationTime(),
     reportingCurrency: opts.reportingCurrency,
     health: opts.health,
+    cacheMs: opts.statusCacheMs,
   });
   return {
     reportingCurrency: opts.reportingCurrency,

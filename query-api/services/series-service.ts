@@ -91,6 +91,16 @@ export interface SeriesSources {
   evaluationTime: () => Promise<Date>;
   reportingCurrency: string;
   health: HealthProvider | undefined;
+  /** How long an answer is shared between requests with the same query (a page open in several browsers). 0 disables. */
+  cacheMs: number;
+}
+
+/** One SLO's buckets: [from, to] in epoch seconds, `step` seconds wide, ending at `to`. */
+interface BucketRange {
+  id: string;
+  from: number;
+  to: number;
+  step: number;
 }
 
 const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
@@ -99,12 +109,28 @@ const ageSeconds = (nowMs: number, ms: number): number | null => (ms > 0 ? Math.
 
 export class SeriesService {
   private readonly digits: number;
+  private readonly shared = new Map<string, { at: number; value: Promise<StatusSeries> }>();
 
   constructor(private readonly src: SeriesSources) {
     this.digits = reportingDigits(src.reportingCurrency);
   }
 
-  async statusSeries(q: SeriesQuery): Promise<StatusSeries> {
+  /** Concurrent and close requests for the same query share one read (`cacheMs`); a failed read is not kept. */
+  statusSeries(q: SeriesQuery): Promise<StatusSeries> {
+    const now = Date.now();
+    const key = `${q.points}:${q.days}`;
+    const hit = this.shared.get(key);
+    if (hit && now - hit.at < this.src.cacheMs) return hit.value;
+    for (const [k, e] of this.shared) if (now - e.at >= this.src.cacheMs) this.shared.delete(k);
+    const value = this.read(q);
+    if (this.src.cacheMs > 0) {
+      this.shared.set(key, { at: now, value });
+      value.catch(() => this.shared.delete(key));
+    }
+    return value;
+  }
+
+  private async read(q: SeriesQuery): Promise<StatusSeries> {
     const slos = this.src.definitions();
     const at = await this.src.evaluationTime();
     const series = await this.sloSeries(slos, q.points);
@@ -121,9 +147,8 @@ export class SeriesService {
       { ids: slos.map((s) => s.id) },
     );
     const bySlo = new Map(spans.map((s) => [s.slo_id, { first: Number(s.first_s), last: Number(s.last_s) }]));
-    const out: SloSeries[] = [];
-    for (const slo of slos) {
-      const span = bySlo.get(slo.id);
+    const ranges: BucketRange[] = [];
+    const out = slos.map((slo): SloSeries => {
       const base = {
         slo_id: slo.id,
         display_name: slo.displayName,
@@ -132,42 +157,61 @@ export class SeriesService {
         target: slo.target,
         time_window: slo.window.text,
       };
-      if (!span) {
-        out.push({ ...base, from: null, to: null, step_minutes: 1, points: [] });
-        continue;
-      }
+      const span = bySlo.get(slo.id);
+      if (!span) return { ...base, from: null, to: null, step_minutes: 1, points: [] };
       const windowFrom = sloWindow(slo, span.last * 1000).fromMinute * MINUTE_S;
       const from = Math.max(windowFrom, span.first);
       const stepMinutes = Math.max(1, Math.ceil((span.last - from) / MINUTE_S / Math.max(1, points - 1)));
-      const rows = await this.bucketed(slo.id, from, span.last, stepMinutes * MINUTE_S);
-      out.push({ ...base, from: iso(from * 1000), to: iso(span.last * 1000), step_minutes: stepMinutes, points: rows });
-    }
+      ranges.push({ id: slo.id, from, to: span.last, step: stepMinutes * MINUTE_S });
+      return { ...base, from: iso(from * 1000), to: iso(span.last * 1000), step_minutes: stepMinutes, points: [] };
+    });
+    const curves = await this.bucketed(ranges);
+    for (const s of out) s.points = curves.get(s.slo_id) ?? [];
     return out;
   }
 
   /**
-   * Buckets of `step` seconds ending at `to`; each gives the evaluation at its newest minute
-   * (an evaluation already covers its windows, so sampling is exact where averaging is not).
-   * The figures travel in one tuple so a minute without traffic (SLI null) is not skipped.
+   * Buckets of `step` seconds ending at `to`, per SLO, in one read; each gives the evaluation
+   * at its newest minute (an evaluation already covers its windows, so sampling is exact where
+   * averaging is not). The figures travel in one tuple so a minute without traffic (SLI null)
+   * is not skipped.
    */
-  private async bucketed(sloId: string, from: number, to: number, step: number): Promise<SloPoint[]> {
-    const rows = await this.src.wh.query<{ at_s: string | number; sli: number | null; budget: number; burn: Record<string, number> }>(
-      `SELECT at_s, e.1 AS sli, e.2 AS budget, e.3 AS burn
+  private async bucketed(ranges: readonly BucketRange[]): Promise<Map<string, SloPoint[]>> {
+    const out = new Map<string, SloPoint[]>();
+    if (ranges.length === 0) return out;
+    const rows = await this.src.wh.query<{ slo_id: string; at_s: string | number; sli: number | null; budget: number; burn: Record<string, number> }>(
+      `SELECT slo_id, at_s, e.1 AS sli, e.2 AS budget, e.3 AS burn
        FROM (
-         SELECT toUnixTimestamp(max(minute)) AS at_s, argMax(tuple(sli, error_budget_remaining, burn_rates), minute) AS e
+         SELECT slo_id, toUnixTimestamp(max(minute)) AS at_s, argMax(tuple(sli, error_budget_remaining, burn_rates), minute) AS e
          FROM slo_board_minute FINAL
-         WHERE slo_id = {slo:String} AND minute >= toDateTime({from:UInt32}, 'UTC') AND minute <= toDateTime({to:UInt32}, 'UTC')
-         GROUP BY intDiv({to:UInt32} - toUnixTimestamp(minute), {step:UInt32})
+         WHERE slo_id IN {ids:Array(String)}
+           AND minute >= toDateTime({earliest:UInt32}, 'UTC')
+           AND toUnixTimestamp(minute) >= {froms:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)]
+           AND toUnixTimestamp(minute) <= {tos:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)]
+         GROUP BY slo_id,
+                  intDiv({tos:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)] - toUnixTimestamp(minute),
+                         {steps:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)])
        )
-       ORDER BY at_s`,
-      { slo: sloId, from, to, step },
+       ORDER BY slo_id, at_s`,
+      {
+        ids: ranges.map((r) => r.id),
+        froms: ranges.map((r) => r.from),
+        tos: ranges.map((r) => r.to),
+        steps: ranges.map((r) => r.step),
+        earliest: Math.min(...ranges.map((r) => r.from)),
+      },
     );
-    return rows.map((r) => ({
-      at: new Date(Number(r.at_s) * 1000).toISOString(),
-      sli: r.sli === null ? null : Number(r.sli),
-      error_budget_remaining: Number(r.budget),
-      burn_rates: Object.fromEntries(Object.entries(r.burn).map(([w, v]) => [w, Number(v)])),
-    }));
+    for (const r of rows) {
+      const list = out.get(r.slo_id) ?? [];
+      list.push({
+        at: new Date(Number(r.at_s) * 1000).toISOString(),
+        sli: r.sli === null ? null : Number(r.sli),
+        error_budget_remaining: Number(r.budget),
+        burn_rates: Object.fromEntries(Object.entries(r.burn).map(([w, v]) => [w, Number(v)])),
+      });
+      out.set(r.slo_id, list);
+    }
+    return out;
   }
 
   /**

@@ -5,6 +5,8 @@ import { evaluateSloSeries, latestEventTime } from '../../processors/slo/index.j
 import { projectPath } from '../../processors/util/project-path.js';
 import { warehouseHealth } from '../../query-api/routes/health.js';
 import type { StatusSeries } from '../../query-api/services/series-service.js';
+import { loadSloDirOrThrow } from '../../processors/slo/index.js';
+import { writeBoardRows, type BoardRow } from '../../processors/slo/store/board.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { surfaceFixture, type SurfaceFixture } from './fixture.js';
 import { KEYS, auth, json, testApi } from './support.js';
@@ -176,5 +178,43 @@ describe('status page series before any data', () => {
       })),
     );
     expect(body.data_age).toMatchObject({ newest_ingested_at: null, ingest_age_seconds: null, newest_event_at: null, event_age_seconds: null, pipeline: null });
+  });
+
+  it('buckets each SLO over its own span: the evaluation at the newest minute of every step, ending at its last minute', async () => {
+    const [a, b] = loadSloDirOrThrow(projectPath('slos'));
+    const end = Date.parse('2026-03-10T12:00:00Z') / 1000;
+    const row = (id: string, minute: number): BoardRow => ({
+      slo_id: id,
+      minute,
+      service: 'svc',
+      target: 0.99,
+      time_window: '28d',
+      good: 1,
+      total: 1,
+      sli: minute % 7 === 0 ? null : (minute % 1000) / 1000,
+      error_budget_remaining: (minute % 977) / 977,
+      burn_rates: { '1h': (minute % 13) / 4, '5m': minute % 5 },
+      time_to_exhaustion_seconds: null,
+      firing_page: 0,
+      firing_ticket: 0,
+      version: 1,
+    });
+    // a: the 100 minutes before `end`; b: 1,000 minutes ending an hour earlier.
+    const minutesA = Array.from({ length: 100 }, (_, i) => end - (99 - i) * 60);
+    const minutesB = Array.from({ length: 1000 }, (_, i) => end - 3600 - (999 - i) * 60);
+    await writeBoardRows(t.wh, [...minutesA.map((m) => row(a!.id, m)), ...minutesB.map((m) => row(b!.id, m))]);
+    const body = json<StatusSeries>((await app.inject({ url: '/status/series?points=11', headers: auth('viewer') })).body);
+    const point = (id: string, m: number) => {
+      const r = row(id, m);
+      return { at: new Date(m * 1000).toISOString(), sli: r.sli, error_budget_remaining: r.error_budget_remaining, burn_rates: r.burn_rates };
+    };
+    // Steps of ceil(99 / 10) = 10 and ceil(999 / 10) = 100 minutes back from each SLO's last minute.
+    const expectA = minutesA.filter((m) => (end - m) % 600 === 0).map((m) => point(a!.id, m));
+    const expectB = minutesB.filter((m) => (end - 3600 - m) % 6000 === 0).map((m) => point(b!.id, m));
+    expect(body.slos.find((s) => s.slo_id === a?.id)).toMatchObject({ step_minutes: 10, from: new Date(minutesA[0]! * 1000).toISOString(), to: new Date(end * 1000).toISOString(), points: expectA });
+    expect(body.slos.find((s) => s.slo_id === b?.id)).toMatchObject({ step_minutes: 100, to: new Date((end - 3600) * 1000).toISOString(), points: expectB });
+    expect([expectA.length, expectB.length]).toEqual([10, 10]);
+    // A second request within the cache period is the same answer.
+    expect((await app.inject({ url: '/status/series?points=11', headers: auth('viewer') })).body).toBe(JSON.stringify(body));
   });
 });
