@@ -7,6 +7,7 @@ import { serveMetrics, type HealthReport, type MetricsServer } from '../../proce
 import { resolvePiiKey } from '../../processors/ingest/pii-key.js';
 import { publishRecords } from '../../processors/simulator-source.js';
 import { simulateStream } from '../../processors/simulator/index.js';
+import { publishLive } from '../../processors/simulator/live.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import { consumerLag } from '../../processors/transport/index.js';
 import type { Transport } from '../../processors/transport/types.js';
@@ -55,6 +56,20 @@ export const RUN_SPEC = {
     days: str('N', 'simulator: whole UTC days of traffic', { default: '2', check: checks.int(1) }),
     start: str('TIME', 'simulator: the first day (ISO 8601 or epoch ms)', { default: 'the days ending today', check: checks.time }),
     'journeys-per-day': str('N', 'simulator: journeys a day', { default: '10000', check: checks.int(1) }),
+    'no-live': bool('simulator: no live traffic after the backfill'),
+    'live-speed': str('N', 'simulator: event time per processing time of the live traffic that follows the backfill (1: real time)', {
+      default: '1 after the days ending today; none with --start (unless given), --exit-when-idle or --no-live',
+      check: checks.int(1),
+    }),
+    'live-journeys-per-day': str('N', 'simulator: journeys a day in the live traffic', { default: '100000', check: checks.int(1) }),
+    'eval-step': str('DURATION', 'evaluate SLOs every this much event time between whole minutes (1s-60s, dividing a minute)', {
+      default: '5s',
+      check: checks.duration,
+    }),
+    lateness: str('DURATION', 'allowed lateness of live events (event time within a minute of the clock); backfills keep 30s', {
+      default: '2s',
+      check: checks.duration,
+    }),
     'group-id': str('ID', 'the ingest\'s Kafka consumer group', { default: 'slo-pipeline on Kafka, else one per process' }),
     partitions: str('N', 'partitions of each topic on the in-process transport', { default: '6', check: checks.int(1) }),
     ...WAREHOUSE_FLAGS,
@@ -66,6 +81,8 @@ export const RUN_SPEC = {
 
 /** Newest event older than this: the data is stale and health says degraded. */
 const STALE_AFTER_MS = 15 * 60_000;
+/** The same while live simulator traffic is expected: it publishes every few seconds. */
+const LIVE_STALE_AFTER_MS = 2 * 60_000;
 
 async function openTransport(kafka: string | undefined, partitions: number, env: NodeJS.ProcessEnv): Promise<Transport> {
   if (!kafka) return new MemoryTransport({ defaultPartitions: partitions });
@@ -108,6 +125,16 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const days = parseIntFlag('days', values.days, 2, 1);
   const start = values.start ? parseTimeFlag('start', values.start) : undefined;
   const journeysPerDay = values['journeys-per-day'] ? parseIntFlag('journeys-per-day', values['journeys-per-day'], 0, 1) : undefined;
+  // After its backfill of the days ending today the simulator goes on in real time (npm start),
+  // unless the run is a batch job; a backfill of chosen days (--start) goes on only with --live-speed.
+  const live = useSimulator && !values['no-live'] && !values['exit-when-idle'] && (start === undefined || values['live-speed'] !== undefined);
+  const liveSpeed = parseIntFlag('live-speed', values['live-speed'], 1, 1);
+  const liveJourneys = parseIntFlag('live-journeys-per-day', values['live-journeys-per-day'], 100_000, 1);
+  const evalStepMs = parseDuration('eval-step', values['eval-step'] ?? '5s');
+  if (evalStepMs < 1000 || evalStepMs > 60_000 || evalStepMs % 1000 !== 0 || 60_000 % evalStepMs !== 0) {
+    throw new PipelineError('BAD_ARGUMENT', `--eval-step: expected whole seconds dividing a minute (1s, 2s, 5s, 10s, 15s, 20s, 30s, 60s), got ${JSON.stringify(values['eval-step'])}`);
+  }
+  const livelatenessMs = parseDuration('lateness', values.lateness ?? '2s');
   const log = createLogger('run', io.env);
   // One catalog for the evaluator, the board feed and the API; an invalid definition set
   // refuses the start (nothing half-loaded), a later invalid edit keeps the set in force.
@@ -148,8 +175,21 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   const startedAt = new Date().toISOString();
+  // The live simulator traffic, once the backfill is published (its end is awaited on stop).
+  let liveTraffic: Promise<number> | null = null;
+  const liveAbort = new AbortController();
   const ingest = has('ingest') ? new IngestRole(ctx, { hmacKey: resolvePiiKey(io.env, embeddedDir), partitions, retry: ingestRetry }) : null;
-  const evaluator = has('evaluate') && sloCatalog ? new EvaluateRole(ctx, { catalog: sloCatalog, retry: evaluatorRetry }) : null;
+  const evaluator =
+    has('evaluate') && sloCatalog
+      ? new EvaluateRole(ctx, {
+          catalog: sloCatalog,
+          retry: evaluatorRetry,
+          // Live traffic is signalled seconds after it is ingested: instants every --eval-step, the
+          // short lateness while event time is live, caught-up partitions idle after 3 s.
+          evaluator: { stepSeconds: evalStepMs / 1000, watermark: { allowedLatenessMs: 30_000, liveLatenessMs: livelatenessMs, idleTimeoutMs: 3000 }, tickMs: 250 },
+          progressEveryMs: 250,
+        })
+      : null;
   const roles: Role[] = [];
   if (ingest) roles.push(ingest);
   if (evaluator) roles.push(evaluator);
@@ -174,7 +214,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const notes: string[] = [];
     if (sloCatalog?.lastError) notes.push(`SLO definitions: the last change was refused (${sloCatalog.lastError.message}); the previous set stays in force`);
     const newest = Math.max(0, ...topics.map((t) => (t.last_event_at ? Date.parse(t.last_event_at) : 0)));
-    if (ingest && newest > 0 && Date.now() - newest > STALE_AFTER_MS) notes.push(`stale: the newest event ingested occurred at ${new Date(newest).toISOString()}`);
+    if (ingest && newest > 0 && Date.now() - newest > (liveTraffic ? LIVE_STALE_AFTER_MS : STALE_AFTER_MS)) notes.push(`stale: the newest event ingested occurred at ${new Date(newest).toISOString()}`);
     const degraded = Object.values(states).some((s) => s.status === 'degraded') || notes.length > 0;
     const watermark = evaluator?.runtime?.evaluator.evaluatedUpTo;
     return {
@@ -227,8 +267,25 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         });
         total += await publishRecords(sim, producer, codec);
       }
-      await producer.close();
       io.out(`simulator: published ${total} records (${days} days from ${new Date(first).toISOString()}, seed ${seed})`);
+      if (live) {
+        // Real time from this minute on, after a warm-up hour published at once (so the windows
+        // of the live traffic are not empty); never over the days the backfill published.
+        const liveFrom = Math.floor(Date.now() / 60_000) * 60_000;
+        const liveStart = Math.max(liveFrom - 60 * 60_000, first + days * DAY);
+        liveTraffic = publishLive({ producer, codec, seed, start: liveStart, liveFrom, speed: liveSpeed, journeysPerDay: liveJourneys }, liveAbort.signal)
+          .catch((e: unknown) => {
+            log.error({ err: e instanceof Error ? e.message : String(e) }, 'live simulator traffic stopped');
+            return 0;
+          })
+          .finally(() => void producer.close().catch(() => {}));
+        io.out(
+          `simulator: live traffic from ${new Date(liveFrom).toISOString()} at ${liveSpeed}x (warm-up from ${new Date(liveStart).toISOString()}); ` +
+            `an incident on PRDV-VIEN-COFFEE at ${new Date(liveFrom + 60_000).toISOString()} (4 min, then every 30 min) pages vien-coffee-live`,
+        );
+      } else {
+        await producer.close();
+      }
     }
     const report = async (): Promise<void> => {
       if (!ingest) return;
@@ -252,6 +309,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         : undefined;
     const deadline = durationMs !== undefined ? setTimeout(() => stop('duration elapsed'), durationMs) : undefined;
     await stopped;
+    liveAbort.abort();
+    await liveTraffic;
     clearInterval(timer);
     clearInterval(watchdog);
     if (idle) clearInterval(idle);
@@ -266,6 +325,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (failed) throw failed.failure;
     return 0;
   } finally {
+    liveAbort.abort();
+    await liveTraffic;
     damage.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -5,6 +5,7 @@ import { IngestProgressFeed } from '../../processors/ingest/index.js';
 import { retryBounded, type RetryPolicy } from '../../processors/ingest/retry.js';
 import { isPipelineError } from '../../processors/errors/pipeline-error.js';
 import type { SloCatalog} from '../../processors/slo/index.js';
+import type { SloEvaluatorOptions } from '../../processors/slo/runtime/options.js';
 import { startBoardFeed, startSloRuntime, type SloRuntime } from '../../processors/slo/index.js';
 import { notifyOptionsFromEnv } from '../../sinks/signals/index.js';
 import type { Role, RoleContext, RoleHealth } from './role.js';
@@ -17,6 +18,10 @@ export interface EvaluateRoleOptions {
   boardFeedMs?: number | false;
   /** @default 1000 */
   costRefreshMs?: number;
+  /** Evaluation step, watermark and tick of the leader's evaluator. @default the evaluator's (whole minutes, 30 s lateness) */
+  evaluator?: Pick<SloEvaluatorOptions, 'stepSeconds' | 'watermark' | 'tickMs'>;
+  /** How often the leader reads the ingest's progress (its watermark input). @default 1000 */
+  progressEveryMs?: number;
 }
 
 /** What only the leader runs: the evaluator with its sinks, its progress feed, the cost refresher and the board feed. */
@@ -152,7 +157,7 @@ export class EvaluateRole implements Role {
         env: ctx.env,
         logger: ctx.log,
         metrics: ctx.metrics,
-        evaluator: { retry: o.retry, fence: () => this.election.assertLeader() },
+        evaluator: { ...o.evaluator, retry: o.retry, fence: () => this.election.assertLeader() },
       });
       const feed = new IngestProgressFeed({
         warehouse: ctx.wh,
@@ -160,6 +165,7 @@ export class EvaluateRole implements Role {
         groupId: ctx.groupId,
         topics: [INPUT_TOPICS.journey, INPUT_TOPICS.lem],
         onCommitted: (b) => slo.evaluator.onCommitted(b),
+        ...(o.progressEveryMs !== undefined ? { intervalMs: o.progressEveryMs } : {}),
         logger: ctx.log,
       });
       feed.start();

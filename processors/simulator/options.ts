@@ -1,5 +1,16 @@
 import { z } from 'zod';
 import { PipelineError } from '../errors/index.js';
+import { CATALOG } from './catalog.js';
+import { INCIDENT_KINDS, type IncidentKind } from './types.js';
+
+/** An incident at a chosen time (live demos, tests), besides the planned ones. */
+export interface ScheduledIncident {
+  /** First instant (epoch ms, or ISO-8601 text). */
+  at: number | string;
+  minutes: number;
+  kind: IncidentKind;
+  product_version_id: string;
+}
 
 /** Options of a simulation run. Content options decide the traffic; delivery options only how it is delivered. */
 export interface SimOptions {
@@ -13,6 +24,8 @@ export interface SimOptions {
   journeysPerDay?: number;
   /** Incidents per day (each on a different product version). @default 3 */
   incidentsPerDay?: number;
+  /** Incidents at chosen times on chosen product versions, besides the `incidentsPerDay` planned ones. @default none */
+  scheduledIncidents?: ScheduledIncident[];
   /** Seed of the delivery imperfections; the same seed with another delivery seed gives the same events in another order. @default seed */
   deliverySeed?: number;
   /** Share of events delivered a second time later (same event_id). @default 0.01 */
@@ -38,9 +51,10 @@ export interface SimOptions {
   encodeAvro?: (recordName: string, value: unknown) => Buffer;
 }
 
-export type ResolvedSimOptions = Required<Omit<SimOptions, 'start' | 'encodeAvro'>> & {
+export type ResolvedSimOptions = Required<Omit<SimOptions, 'start' | 'encodeAvro' | 'scheduledIncidents'>> & {
   /** Epoch milliseconds of the first simulated instant. */
   start: number;
+  scheduledIncidents: Array<ScheduledIncident & { at: number }>;
   encodeAvro: ((recordName: string, value: unknown) => Buffer) | undefined;
 };
 
@@ -55,6 +69,16 @@ const schema = z.strictObject({
   start: z.union([z.string(), z.number().int()]).default(DEFAULT_START),
   journeysPerDay: z.number().int().min(0).max(5_000_000).default(10_000),
   incidentsPerDay: z.number().int().min(0).max(8).default(3),
+  scheduledIncidents: z
+    .array(
+      z.strictObject({
+        at: z.union([z.string(), z.number().int()]),
+        minutes: z.number().int().min(1).max(1440),
+        kind: z.enum(INCIDENT_KINDS),
+        product_version_id: z.string().refine((pv) => CATALOG.productVersions.some((p) => p.product_version_id === pv), 'unknown product version'),
+      }),
+    )
+    .default([]),
   deliverySeed: seed.optional(),
   duplicateRate: rate.default(0.01),
   lateRate: rate.default(0.005),
@@ -92,6 +116,7 @@ export function resolveSimOptions(input: unknown): ResolvedSimOptions {
     start: parseStart(o.start),
     journeysPerDay: o.journeysPerDay,
     incidentsPerDay: o.incidentsPerDay,
+    scheduledIncidents: o.scheduledIncidents.map((i) => ({ ...i, at: parseStart(i.at) })),
     deliverySeed: o.deliverySeed ?? o.seed,
     duplicateRate: o.duplicateRate,
     lateRate: o.lateRate,

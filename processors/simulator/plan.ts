@@ -85,11 +85,30 @@ function daytimeMinute(rng: Prng, dayStart: number, offsetMinutes: number, end: 
 }
 
 function planIncident(rng: Prng, n: number, runId: string, kind: IncidentKind, pv: ProductVersion, from: number): IncidentPlan {
-  const market = marketOf(pv.city_code);
   const to = from + rng.int(70, 130) * MINUTE;
   const route = kind === 'PLATFORM_BUG' ? null : rng.pick(pv.routes);
   const opened = from + rng.int(180, 480) * 1000 + rng.int(0, 999);
   const resolved = to + rng.int(180, 720) * 1000 + rng.int(0, 999);
+  return incidentOf(rng, n, runId, kind, pv, route, { from, to, opened, resolved });
+}
+
+/** An incident at a chosen time: opened within a minute of its start, resolved a minute after its end. */
+function scheduledIncident(rng: Prng, n: number, runId: string, kind: IncidentKind, pv: ProductVersion, from: number, to: number): IncidentPlan {
+  const route = kind === 'PLATFORM_BUG' ? null : rng.pick(pv.routes);
+  const opened = Math.min(from + rng.int(20, 50) * 1000 + rng.int(0, 999), to);
+  return incidentOf(rng, n, runId, kind, pv, route, { from, to, opened, resolved: to + rng.int(40, 80) * 1000 });
+}
+
+function incidentOf(
+  rng: Prng,
+  n: number,
+  runId: string,
+  kind: IncidentKind,
+  pv: ProductVersion,
+  route: ProductVersion['routes'][number] | null,
+  { from, to, opened, resolved }: { from: number; to: number; opened: number; resolved: number },
+): IncidentPlan {
+  const market = marketOf(pv.city_code);
   const updates = rng.chance(0.5) ? [0.4, 0.8] : [0.5];
   let severity: Severity = kind === 'VENDOR_NO_SHOW' ? 'SEV3' : 'SEV2';
   let fault: Fault = kind === 'VENDOR_NO_SHOW' ? 'UNKNOWN' : kind === 'PLATFORM_BUG' ? 'PLATFORM' : 'MIXED';
@@ -128,7 +147,14 @@ function planIncident(rng: Prng, n: number, runId: string, kind: IncidentKind, p
  * and LEM coverage dips. Day one always has a Budapest incident (HUF without a rate) and a
  * Tokyo one (JPY half-cent ties) when incidentsPerDay allows.
  */
-export function makePlan(seed: number, runId: string, start: number, days: number, incidentsPerDay: number): Plan {
+export function makePlan(
+  seed: number,
+  runId: string,
+  start: number,
+  days: number,
+  incidentsPerDay: number,
+  scheduled: ReadonlyArray<{ at: number; minutes: number; kind: IncidentKind; product_version_id: string }> = [],
+): Plan {
   const rng = new Prng(seed, 'plan');
   const end = start + days * DAY;
   const fx = planFx(rng, start, days);
@@ -148,6 +174,12 @@ export function makePlan(seed: number, runId: string, start: number, days: numbe
       n++;
       incidents.push(planIncident(rng, n, runId, kind, pv, from));
     }
+  }
+  for (const sch of scheduled) {
+    const pv = CATALOG.productVersions.find((p) => p.product_version_id === sch.product_version_id);
+    if (!pv) continue;
+    n++;
+    incidents.push(scheduledIncident(rng, n, runId, sch.kind, pv, sch.at, sch.at + sch.minutes * MINUTE));
   }
   const coverage: CoverageEpisode[] = [];
   for (let d = 0; d < days; d++) {

@@ -41,7 +41,8 @@ function diurnal(localMinuteOfDay: number): number {
 
 /** The run tag in every id: a hash of the content options only, so delivery options do not change ids. */
 export function runIdOf(o: ResolvedSimOptions): string {
-  const content = JSON.stringify([o.seed, o.days, o.start, o.journeysPerDay, o.incidentsPerDay]);
+  // Scheduled incidents are content too; without them the tag (and every id) is as before they existed.
+  const content = JSON.stringify([o.seed, o.days, o.start, o.journeysPerDay, o.incidentsPerDay, ...(o.scheduledIncidents.length > 0 ? [o.scheduledIncidents] : [])]);
   return hash32(content).toString(16).padStart(8, '0');
 }
 
@@ -53,7 +54,7 @@ export function simulateStream(options: SimOptions): SimStream {
   const opts = resolveSimOptions(options);
   const runId = runIdOf(opts);
   const end = opts.start + opts.days * DAY;
-  const plan = makePlan(opts.seed, runId, opts.start, opts.days, opts.incidentsPerDay);
+  const plan = makePlan(opts.seed, runId, opts.start, opts.days, opts.incidentsPerDay, opts.scheduledIncidents);
   const truth = new TruthBuilder(opts, runId, end);
   truth.fx = plan.fx;
   let started = false;
