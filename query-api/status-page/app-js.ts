@@ -321,7 +321,7 @@ export const STATUS_JS = String.raw`
       var tr = el('tr', { 'data-month': m.month });
       tr.appendChild(el('td', null, m.month));
       ['compensation_cost', 'refund_cost', 'lost_revenue', 'total_cost'].forEach(function (k) {
-        tr.appendChild(el('td', { class: 'num', 'data-field': k, 'data-value': m[k] }, money(m[k], f.currency)));
+        tr.appendChild(el('td', { class: k === 'total_cost' ? 'num' : 'num opt', 'data-field': k, 'data-value': m[k] }, money(m[k], f.currency)));
       });
       tr.appendChild(el('td', { class: 'num', 'data-field': 'incidents' }, m.incidents));
       months.appendChild(tr);
@@ -332,7 +332,7 @@ export const STATUS_JS = String.raw`
       var tr = el('tr', { 'data-incident-id': i.incident_id });
       tr.appendChild(el('td', null, i.incident_id));
       tr.appendChild(el('td', null, i.severity));
-      tr.appendChild(el('td', null, i.fault));
+      tr.appendChild(el('td', { class: 'opt' }, i.fault));
       tr.appendChild(el('td', { class: 'num', 'data-field': 'total_cost', 'data-value': i.total_cost }, money(i.total_cost, f.currency)));
       top.appendChild(tr);
     });

@@ -51,13 +51,13 @@ export const STATUS_HTML = `<!doctype html>
     <div class="finance">
       <div class="scroll">
         <table id="months" data-testid="finance-months">
-          <thead><tr><th>Month</th><th>Compensation</th><th>Refunds</th><th>Lost revenue</th><th>Total</th><th>Incidents</th></tr></thead>
+          <thead><tr><th>Month</th><th class="opt">Compensation</th><th class="opt">Refunds</th><th class="opt">Lost revenue</th><th>Total</th><th>Incidents</th></tr></thead>
           <tbody></tbody>
         </table>
       </div>
       <div class="scroll">
         <table id="top" data-testid="finance-top">
-          <thead><tr><th>Most expensive incidents</th><th>Severity</th><th>Fault</th><th>Total</th></tr></thead>
+          <thead><tr><th>Most expensive incidents</th><th>Severity</th><th class="opt">Fault</th><th>Total</th></tr></thead>
           <tbody></tbody>
         </table>
       </div>
@@ -73,7 +73,8 @@ export const STATUS_CSS = `
 :root { --ok:#1a7f37; --warn:#bf8700; --bad:#cf222e; --muted:#57606a; --bg:#f6f8fa; --line:#d0d7de; }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
-body { margin:0; font:14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color:#1f2328; background:#fff; overflow-wrap:anywhere; }
+body { margin:0; font:14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color:#1f2328; background:#fff; }
+.meta, .notes, .slo-id, .service, .tile .sub, figcaption { overflow-wrap:anywhere; }
 header { padding:16px 24px; border-bottom:1px solid var(--line); background:var(--bg); }
 h1 { margin:0 0 6px; font-size:22px; } h2 { font-size:17px; margin:24px 0 8px; }
 .meta { display:flex; gap:6px 18px; flex-wrap:wrap; color:var(--muted); align-items:center; }
@@ -128,5 +129,7 @@ footer { padding:12px 24px; color:var(--muted); border-top:1px solid var(--line)
   .tile .value { font-size:18px; }
   .card { padding:10px; }
   th, td { padding:5px 4px; }
+  /* On a phone the tables keep what they are read for: the period or incident, and its total. */
+  th.opt, td.opt { display:none; }
 }
 `;

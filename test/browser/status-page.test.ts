@@ -101,13 +101,17 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
   /** Nothing wider than the viewport: no sideways scrolling, every figure and chart inside it. */
   async function fitsWidth(page: Page, width: number): Promise<void> {
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
-    const boxes = await page.$$eval('[data-slo-id] [data-field], [data-slo-id] figure, [data-slo-id] canvas', (els) =>
-      els.map((e) => {
-        const r = e.getBoundingClientRect();
-        return { what: `${e.closest('[data-slo-id]')?.getAttribute('data-slo-id')} ${e.getAttribute('data-field') ?? e.tagName}`, left: r.left, right: r.right, w: r.width, h: r.height };
-      }),
+    const boxes = await page.$$eval(
+      '[data-slo-id] [data-field], [data-slo-id] figure, [data-slo-id] canvas, #cost-chart canvas, tr[data-month] [data-field=total_cost], tr[data-incident-id] [data-field=total_cost]',
+      (els) =>
+        els.map((e) => {
+          const r = e.getBoundingClientRect();
+          const row = e.closest('[data-slo-id], [data-month], [data-incident-id]');
+          const id = row?.getAttribute('data-slo-id') ?? row?.getAttribute('data-month') ?? row?.getAttribute('data-incident-id') ?? 'cost';
+          return { what: `${id} ${e.getAttribute('data-field') ?? e.tagName}`, left: r.left, right: r.right, w: r.width, h: r.height };
+        }),
     );
-    expect(boxes.length).toBeGreaterThan(f.slos.length * 6);
+    expect(boxes.length).toBeGreaterThan(f.slos.length * 6 + 6);
     for (const b of boxes) {
       expect(b.left, b.what).toBeGreaterThanOrEqual(0);
       expect(b.right, b.what).toBeLessThanOrEqual(width);
