@@ -131,6 +131,7 @@ function readManifest(src: string): BackupManifest | null {
 
 /** The one database a backup folder holds (its `metadata/NAME.sql`). */
 function databaseIn(src: string): string {
+  if (!existsSync(join(src, 'metadata'))) throw new PipelineError('BAD_ARGUMENT', `${src} is not a whole backup: it has no metadata folder`, { file: src });
   const names = readdirSync(join(src, 'metadata')).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4));
   if (names.length !== 1 || !names[0]) throw new PipelineError('BAD_ARGUMENT', `${src} holds ${names.length} databases; expected one`);
   return names[0];

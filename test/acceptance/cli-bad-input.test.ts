@@ -62,6 +62,8 @@ const CASES: Record<string, { args: () => string[]; reason: RegExp }> = {
   'run: --port that is not a number': { args: () => ['run', '--port', 'abc', '--data', data()], reason: /--port.*"abc"/ },
   'simulate: negative --days': { args: () => ['simulate', '--days', '-1', '--out', join(dir, 'sim.jsonl')], reason: /--days: expected an integer >= 1, got "-1"/ },
   'pnl: --data folder holding no warehouse': { args: () => ['pnl', '--json', '--data', join(dir, 'typo')], reason: /--data .*typo does not exist/ },
+  'restore: a folder that is not a whole backup': { args: () => ['restore', join(dir, 'half-backup'), '--data', data()], reason: /half-backup is not a whole backup: it has no metadata folder/ },
+  'restore: a folder that is no backup': { args: () => ['restore', join(dir, 'valid'), '--data', data()], reason: /valid is not a backup/ },
   'slo status: --data folder holding no warehouse': {
     args: () => ['slo', 'status', '--slos', join(dir, 'valid'), '--json', '--data', join(dir, 'typo')],
     reason: /--data .*typo does not exist/,
@@ -72,6 +74,8 @@ const runs = new Map<string, CliRun>();
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'x.jsonl'), '');
+  mkdirSync(join(dir, 'half-backup'));
+  writeFileSync(join(dir, 'half-backup', '.backup'), '');
   mkdirSync(join(dir, 'valid'));
   writeFileSync(join(dir, 'valid', 'ok.yaml'), valid);
   const names = Object.keys(CASES);
