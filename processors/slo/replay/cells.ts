@@ -1,10 +1,9 @@
 import type { Params, Warehouse } from '../../../sinks/warehouse/types.js';
 import { levelCounts, type LevelUpdate } from '../core/levels.js';
 import type { WindowSource } from '../core/evaluate.js';
-import { emptyCounts, mod, sliceUnit, UnitSeries, type MinuteCounts, type Sums } from '../core/series.js';
+import { emptyCounts, mod, sliceUnit, type MinuteCounts, type Sums } from '../core/series.js';
 import type { Indicator, Selector, SloDefinition } from '../definitions/model.js';
 import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
-import { toLevelUpdate } from '../store/series-reader.js';
 import { indicatorSource } from '../store/sql.js';
 
 /**
@@ -75,16 +74,29 @@ function latencyOk(max: number | null, lat: number): boolean {
 export class StatusCells {
   private readonly keys: Record<CellSource, KeyCells[]> = { journey: [], lem: [], facts: [] };
   private readonly levelKeys: LevelKey[] = [];
-  private readonly uses = new Map<number, KeyUse[]>();
-  private readonly levelUses = new Map<number, LevelUpdate[]>();
-  /** Buffers of `seriesOf`, grown to the longest range asked. */
-  private scratch = { good: new Float64Array(0), total: new Float64Array(0), part: new Float64Array(0) };
+  /** Per SLO, its indicator as text: SLOs with equal indicators select the same units. */
+  private readonly indicatorOf: string[];
+  /** Per indicator: the keys it uses (cells), or its LEM updates (levels). */
+  private readonly uses = new Map<string, KeyUse[]>();
+  private readonly levelUses = new Map<string, LevelUpdate[]>();
+  /** Buffers of `forEachSeries`, grown to the longest range asked. */
+  private scratch = {
+    good: new Float64Array(0),
+    total: new Float64Array(0),
+    part: new Float64Array(0),
+    pGood: new Float64Array(0),
+    pTotal: new Float64Array(0),
+    sGood: new Float64Array(0),
+    sTotal: new Float64Array(0),
+  };
 
   private constructor(
     private readonly slos: readonly SloDefinition[],
     readonly from: number,
     readonly to: number,
-  ) {}
+  ) {
+    this.indicatorOf = slos.map((s) => JSON.stringify(s.indicator));
+  }
 
   /** Reads the cells of minutes [from, to) every SLO of `slos` selects. */
   static async read(wh: Warehouse, slos: readonly SloDefinition[], from: number, to: number): Promise<StatusCells> {
@@ -176,7 +188,8 @@ GROUP BY ${groups}`;
     const params: Params = { types };
     const range = rangeParams(params, this.from, this.to).replace('%T', 'minute');
     const cols = 'event_type, city_code, scope, scope_id, metric';
-    const sql = `SELECT ${cols}, groupArray(u) AS us FROM (
+    // The updates as three arrays of plain values (epoch ms, event id, score): far cheaper to send than tuples.
+    const sql = `SELECT ${cols}, groupArray(toUnixTimestamp64Milli(u.1)) AS ts, groupArray(u.2) AS ids, groupArray(u.3) AS scores FROM (
   SELECT ${cols}, maxMerge(last_update) AS u FROM sli_lem_minute
   WHERE minute >= ${range} AND has({types:Array(String)}, event_type)
   GROUP BY minute, ${cols}
@@ -185,22 +198,30 @@ GROUP BY ${groups}`;
   WHERE minute < toDateTime({from:UInt32}, 'UTC') AND has({types:Array(String)}, event_type)
   GROUP BY ${cols})
 GROUP BY ${cols}`;
-    const rows = await wh.query<{ event_type: string; city_code: string; scope: string; scope_id: string; metric: string; us: Array<[string, string, number]> }>(sql, params);
-    for (const r of rows) {
+    type Row = { event_type: string; city_code: string; scope: string; scope_id: string; metric: string; ts: Array<string | number>; ids: string[]; scores: number[] };
+    for (const r of await wh.query<Row>(sql, params)) {
+      const key = `${r.scope_id}\u0000${r.metric}`;
       this.levelKeys.push({
         eventType: r.event_type,
         dims: { city_code: r.city_code, scope: r.scope, scope_id: r.scope_id, metric: r.metric },
-        updates: r.us.map((u) => toLevelUpdate(r.scope_id, r.metric, u)),
+        updates: r.ts.map((t, k) => ({ key, occurredAt: Number(t), eventId: r.ids[k] as string, score: Number(r.scores[k]) })),
       });
     }
   }
 
-  /** Which keys each SLO uses: selectors are matched once per key and event type, not once per SLO. */
+  /**
+   * Which keys each indicator uses: selectors are matched once per key and event type, and
+   * once for all SLOs sharing an indicator.
+   */
   private route(): void {
     const bySource: Record<CellSource, number[]> = { journey: [], lem: [], facts: [] };
     const levelSlos: number[] = [];
+    const seen = new Set<string>();
     this.slos.forEach((slo, i) => {
       const ind = slo.indicator;
+      const key = this.indicatorOf[i] as string;
+      if (seen.has(key)) return;
+      seen.add(key);
       if (ind.kind === 'level') levelSlos.push(i);
       else bySource[this.sourceOf(ind)].push(i);
     });
@@ -235,8 +256,9 @@ GROUP BY ${cols}`;
             part = total && key.lat <= ind.cutMs !== ind.goodWhenAbove;
           }
           if (!total && !part) continue;
-          let list = this.uses.get(i);
-          if (!list) this.uses.set(i, (list = []));
+          const indKey = this.indicatorOf[i] as string;
+          let list = this.uses.get(indKey);
+          if (!list) this.uses.set(indKey, (list = []));
           list.push({ key, total, part });
         }
       }
@@ -245,8 +267,8 @@ GROUP BY ${cols}`;
       const ind = this.slos[i]?.indicator;
       if (ind?.kind !== 'level') continue;
       const updates: LevelUpdate[] = [];
-      for (const k of this.levelKeys) if (matchesDims(ind.events, k.eventType, k.dims)) updates.push(...k.updates);
-      this.levelUses.set(i, updates);
+      for (const k of this.levelKeys) if (matchesDims(ind.events, k.eventType, k.dims)) for (const u of k.updates) updates.push(u);
+      this.levelUses.set(this.indicatorOf[i] as string, updates);
     }
   }
 
@@ -255,43 +277,104 @@ GROUP BY ${cols}`;
     const slo = this.slos[i] as SloDefinition;
     const ind = slo.indicator;
     const n = Math.max(0, to - from);
-    if (ind.kind === 'level') return levelCounts(this.levelUses.get(i) ?? [], ind.op, ind.value, from, n);
+    if (ind.kind === 'level') return levelCounts(this.levelUses.get(this.indicatorOf[i] as string) ?? [], ind.op, ind.value, from, n);
     return this.fill(i, emptyCounts(from, n), new Float64Array(n));
   }
 
   /**
-   * The units of SLO `i` over [from, to) as window sums: a `UnitSeries` of `countsOf`, with
-   * the same sums. For event SLOs the units (Timeslices: one per slice, on its last minute,
-   * as UnitSeries slices) and their prefix sums are built in buffers this object reuses for
-   * the next SLO, so the source is valid until the next call.
+   * Calls `fn` with the units of every SLO `i` of `wanted` over [from, this.to) as window
+   * sums, equal to a `UnitSeries` of `countsOf(i, from)`. SLOs with the same indicator
+   * (the same SLI under other targets, windows or budgeting) select the same minutes, so
+   * those are built once for the group; Occurrences SLOs of a group share one set of prefix
+   * sums, each clamped at its own start. A source is valid only during its call.
    */
-  seriesOf(i: number, from: number, to: number = this.to): WindowSource {
-    const slo = this.slos[i] as SloDefinition;
-    if (slo.indicator.kind === 'level') return new UnitSeries(this.countsOf(i, from, to), slo.budgeting);
-    const n = Math.max(0, to - from);
-    if (this.scratch.total.length < n + 1) {
-      this.scratch = { good: new Float64Array(n + 1), total: new Float64Array(n + 1), part: new Float64Array(n + 1) };
+  forEachSeries(wanted: ReadonlyArray<{ i: number; from: number }>, fn: (i: number, src: WindowSource) => void): void {
+    const groups = new Map<string, Array<{ i: number; from: number }>>();
+    for (const w of wanted) {
+      const key = this.indicatorOf[w.i] as string;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = []));
+      g.push(w);
     }
-    const { good, total, part } = this.scratch;
-    good.fill(0, 0, n + 1);
-    total.fill(0, 0, n + 1);
-    part.fill(0, 0, n + 1);
-    this.fill(i, { start: from, good: good.subarray(0, n), total: total.subarray(0, n) }, part);
-    if (slo.budgeting.method === 'Timeslices') toSliceUnits(from, n, good, total, slo.budgeting.sliceMinutes, slo.budgeting.sliceTarget);
-    // In place: prefix[k] = units of minutes before k, summed left to right as UnitSeries does.
+    for (const members of groups.values()) {
+      const start = Math.min(...members.map((m) => m.from));
+      const base = this.baseCounts((members[0] as { i: number }).i, start);
+      let shared: { good: Float64Array; total: Float64Array } | null = null;
+      for (const m of members) {
+        const slo = this.slos[m.i] as SloDefinition;
+        const skip = m.from - start;
+        if (slo.budgeting.method === 'Occurrences') {
+          shared ??= this.prefix(base);
+          fn(m.i, new PrefixSums(start, base.total.length, shared.good, shared.total, m.from));
+        } else {
+          const units = this.sliceUnits(base, skip, slo.budgeting.sliceMinutes, slo.budgeting.sliceTarget);
+          fn(m.i, new PrefixSums(m.from, units.n, units.good, units.total, m.from));
+        }
+      }
+    }
+  }
+
+  /** Per-minute counts of SLO `i` over [from, this.to), in buffers reused by the next group. */
+  private baseCounts(i: number, from: number): MinuteCounts {
+    const ind = (this.slos[i] as SloDefinition).indicator;
+    const n = Math.max(0, this.to - from);
+    if (ind.kind === 'level') return levelCounts(this.levelUses.get(this.indicatorOf[i] as string) ?? [], ind.op, ind.value, from, n);
+    if (this.scratch.total.length < n) this.scratch = { ...this.scratch, good: new Float64Array(n), total: new Float64Array(n), part: new Float64Array(n) };
+    const good = this.scratch.good.subarray(0, n);
+    const total = this.scratch.total.subarray(0, n);
+    const part = this.scratch.part.subarray(0, n);
+    total.fill(0);
+    part.fill(0);
+    return this.fill(i, { start: from, good, total }, part);
+  }
+
+  /**
+   * Prefix sums of the slice units of minutes [base.start + skip, base end), in reused
+   * buffers: UnitSeries' slicing (core/series.ts: a slice's unit on its last minute, the
+   * first slice from the first minute on) and its left-to-right sums, so the sums are equal.
+   */
+  private sliceUnits(base: MinuteCounts, skip: number, sliceMinutes: number, sliceTarget: number | null): { n: number; good: Float64Array; total: Float64Array } {
+    const n = Math.max(0, base.total.length - skip);
+    if (this.scratch.sGood.length < n + 1) this.scratch = { ...this.scratch, sGood: new Float64Array(n + 1), sTotal: new Float64Array(n + 1) };
+    const { sGood, sTotal } = this.scratch;
+    const start = base.start + skip;
     let g = 0;
     let t = 0;
+    let pg = 0;
+    let pt = 0;
+    sGood[0] = 0;
+    sTotal[0] = 0;
     for (let k = 0; k < n; k++) {
-      const gk = good[k] as number;
-      const tk = total[k] as number;
-      good[k] = g;
-      total[k] = t;
-      g += gk;
-      t += tk;
+      const minute = start + k;
+      if (mod(minute, sliceMinutes) === 0) {
+        g = 0;
+        t = 0;
+      }
+      g += base.good[skip + k] as number;
+      t += base.total[skip + k] as number;
+      if (mod(minute + 1, sliceMinutes) === 0) {
+        const u = sliceUnit(g, t, sliceTarget);
+        pg += u.good;
+        pt += u.total;
+      }
+      sGood[k + 1] = pg;
+      sTotal[k + 1] = pt;
     }
-    good[n] = g;
-    total[n] = t;
-    return new PrefixSums(from, n, good, total);
+    return { n, good: sGood, total: sTotal };
+  }
+
+  /** Prefix sums of minute counts, summed left to right as UnitSeries does, in reused buffers. */
+  private prefix(c: MinuteCounts): { good: Float64Array; total: Float64Array } {
+    const n = c.total.length;
+    if (this.scratch.pGood.length < n + 1) this.scratch = { ...this.scratch, pGood: new Float64Array(n + 1), pTotal: new Float64Array(n + 1) };
+    const { pGood, pTotal } = this.scratch;
+    pGood[0] = 0;
+    pTotal[0] = 0;
+    for (let k = 0; k < n; k++) {
+      pGood[k + 1] = (pGood[k] as number) + (c.good[k] as number);
+      pTotal[k + 1] = (pTotal[k] as number) + (c.total[k] as number);
+    }
+    return { good: pGood, total: pTotal };
   }
 
   /** Adds the cells SLO `i` uses into `out` (total) and `part`, then sets good = the part capped at total (or total - part). */
@@ -299,7 +382,7 @@ GROUP BY ${cols}`;
     const ind = (this.slos[i] as SloDefinition).indicator as Exclude<Indicator, { kind: 'level' }>;
     const from = out.start;
     const n = out.total.length;
-    for (const use of this.uses.get(i) ?? []) {
+    for (const use of this.uses.get(this.indicatorOf[i] as string) ?? []) {
       const { minutes, counts } = use.key;
       for (let j = 0; j < minutes.length; j++) {
         const at = (minutes[j] as number) - from;
@@ -319,41 +402,22 @@ GROUP BY ${cols}`;
   }
 }
 
-/** `UnitSeries`' slicing in place: minute counts become slice units on each slice's last minute (core/series.ts). */
-function toSliceUnits(start: number, n: number, good: Float64Array, total: Float64Array, sliceMinutes: number, sliceTarget: number | null): void {
-  let g = 0;
-  let t = 0;
-  for (let k = 0; k < n; k++) {
-    const minute = start + k;
-    if (mod(minute, sliceMinutes) === 0) {
-      g = 0;
-      t = 0;
-    }
-    g += good[k] as number;
-    t += total[k] as number;
-    if (mod(minute + 1, sliceMinutes) === 0) {
-      const u = sliceUnit(g, t, sliceTarget);
-      good[k] = u.good;
-      total[k] = u.total;
-    } else {
-      good[k] = 0;
-      total[k] = 0;
-    }
-  }
-}
-
-/** Window sums over prefix sums of minutes [start, start + n), clamped like `UnitSeries.sum`. */
+/**
+ * Window sums over prefix sums of minutes [start, start + n), as a `UnitSeries` of minutes
+ * [floor, start + n) sums them: minutes outside hold nothing.
+ */
 class PrefixSums implements WindowSource {
   constructor(
     private readonly start: number,
     private readonly n: number,
     private readonly pGood: Float64Array,
     private readonly pTotal: Float64Array,
+    private readonly floor: number,
   ) {}
 
   sum(from: number, to: number): Sums {
-    const a = Math.min(Math.max(from - this.start, 0), this.n);
-    const b = Math.min(Math.max(to - this.start, 0), this.n);
+    const a = Math.min(Math.max(Math.max(from, this.floor) - this.start, 0), this.n);
+    const b = Math.min(Math.max(Math.max(to, this.floor) - this.start, 0), this.n);
     if (b <= a) return { good: 0, total: 0 };
     return { good: (this.pGood[b] as number) - (this.pGood[a] as number), total: (this.pTotal[b] as number) - (this.pTotal[a] as number) };
   }

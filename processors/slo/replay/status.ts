@@ -91,8 +91,9 @@ export async function evaluateSlo(wh: Warehouse, slo: SloDefinition, atMs: numbe
 
 /**
  * Every SLO at T, results in definition order. The history of all of them is read at once
- * (one query per source, replay/cells.ts); each SLO's minutes are then built, evaluated and
- * dropped in turn, so memory holds the cells and one SLO's minutes.
+ * (one query per source, replay/cells.ts); then the minutes of each indicator are built,
+ * its SLOs evaluated and the minutes dropped, so memory holds the cells and one indicator's
+ * minutes.
  */
 export async function evaluateSlos(wh: Warehouse, slos: readonly SloDefinition[], atMs: number, options: StatusOptions = {}): Promise<SloStatusDetail[]> {
   if (slos.length === 0) return [];
@@ -100,10 +101,12 @@ export async function evaluateSlos(wh: Warehouse, slos: readonly SloDefinition[]
   const from = Math.min(...needs.map((h) => h.from));
   const to = Math.max(...needs.map((h) => h.to));
   const cells = await StatusCells.read(wh, slos, from, to);
-  return slos.map((slo, i) => {
-    const h = needs[i] as History;
-    return detail(slo, cells.seriesOf(i, h.from, h.to), atMs, h);
-  });
+  const out = new Array<SloStatusDetail>(slos.length);
+  cells.forEachSeries(
+    needs.map((h, i) => ({ i, from: h.from })),
+    (i, series) => (out[i] = detail(slos[i] as SloDefinition, series, atMs, needs[i] as History)),
+  );
+  return out;
 }
 
 export function toContractStatus(d: SloStatusDetail): ContractStatus {
