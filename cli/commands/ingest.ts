@@ -248,6 +248,7 @@ export async function ingestCommand(argv: string[], io: CliIo): Promise<number> 
     } catch {
       throw new PipelineError('FILE_UNREADABLE', `cannot read ${f}`, { file: f });
     }
+    if ((await stat(f)).isDirectory()) throw new PipelineError('FILE_UNREADABLE', `${f} is a folder; ingest reads JSON Lines files`, { file: f });
   }
   const whOpts = warehouseOptions(values, io.env);
   const wh = await openWarehouse({ ...whOpts, access: 'write' }, io.env);

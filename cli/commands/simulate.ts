@@ -2,7 +2,8 @@ import { defaultCodec } from '../../processors/codec/avro-codec.js';
 import { publishRecords } from '../../processors/simulator-source.js';
 import { DEFAULT_START, simulateStream, truthJson, writeSimulation } from '../../processors/simulator/index.js';
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { bool, checks, parseCommand, parseIntFlag, parseTimeFlag, str, WAREHOUSE_FLAGS, type CommandSpec } from '../args.js';
 import type { CliIo } from '../io.js';
 
@@ -37,6 +38,11 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
   const { values } = parsed;
   if (!values.out && !values.kafka) throw new PipelineError('BAD_ARGUMENT', 'simulate needs --out FILE or --kafka BROKERS');
   if (values.out && values.kafka) throw new PipelineError('BAD_ARGUMENT', 'use --out or --kafka, not both');
+  for (const [flag, file] of [['out', values.out], ['truth', values.truth]] as const) {
+    if (file !== undefined && !existsSync(dirname(resolve(file)))) {
+      throw new PipelineError('BAD_ARGUMENT', `--${flag} ${file}: the folder ${dirname(file)} does not exist`, { field: flag, value: file });
+    }
+  }
   const codec = defaultCodec();
   const options = {
     seed: parseIntFlag('seed', values.seed, 42),

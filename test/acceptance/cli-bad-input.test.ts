@@ -62,6 +62,11 @@ const CASES: Record<string, { args: () => string[]; reason: RegExp }> = {
   'run: --port that is not a number': { args: () => ['run', '--port', 'abc', '--data', data()], reason: /--port.*"abc"/ },
   'simulate: negative --days': { args: () => ['simulate', '--days', '-1', '--out', join(dir, 'sim.jsonl')], reason: /--days: expected an integer >= 1, got "-1"/ },
   'pnl: --data folder holding no warehouse': { args: () => ['pnl', '--json', '--data', join(dir, 'typo')], reason: /--data .*typo does not exist/ },
+  'ingest: a folder instead of a file': { args: () => ['ingest', join(dir, 'valid'), '--data', join(dir, 'typo')], reason: /valid is a folder; ingest reads JSON Lines files/ },
+  'simulate: --out in a folder that does not exist': {
+    args: () => ['simulate', '--out', join(dir, 'no-such-folder', 'sim.jsonl'), '--days', '1'],
+    reason: /--out .*no-such-folder\/sim\.jsonl: the folder .*no-such-folder does not exist/,
+  },
   'restore: a folder that is not a whole backup': { args: () => ['restore', join(dir, 'half-backup'), '--data', data()], reason: /half-backup is not a whole backup: it has no metadata folder/ },
   'restore: a folder that is no backup': { args: () => ['restore', join(dir, 'valid'), '--data', data()], reason: /valid is not a backup/ },
   'slo status: --data folder holding no warehouse': {
