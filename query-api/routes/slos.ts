@@ -39,7 +39,7 @@ export function registerSloRoutes(app: FastifyInstance, keys: KeyStore, opts: Re
     tags: ['slo'],
     query: z
       .object({
-        at: instant('Evaluation time; default: the event-time watermark.').optional(),
+        at: instant('Evaluation time; default: the end of the last complete minute of stored data, as `slo status`.').optional(),
         ...pagination,
       })
       .strict(),
@@ -54,7 +54,7 @@ export function registerSloRoutes(app: FastifyInstance, keys: KeyStore, opts: Re
     summary: 'Status of one SLO.',
     tags: ['slo'],
     params: sloIdParams,
-    query: z.object({ at: instant('Evaluation time; default: the event-time watermark.').optional() }).strict(),
+    query: z.object({ at: instant('Evaluation time; default: the end of the last complete minute of stored data, as `slo status`.').optional() }).strict(),
     response: sloStatusSchema,
     handler: async ({ params, query }) => {
       const found = (await services.sloStatus(query.at)).find((s) => s.slo_id === params.id);
