@@ -39,6 +39,7 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
   let browser: Browser;
   let open: RunningApi;
   let locked: RunningApi;
+  let stale: RunningApi;
   let series: StatusSeries;
 
   beforeAll(async () => {
@@ -46,6 +47,8 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
     const common = { warehouse: f.t.wh, sloDir: projectPath('slos'), port: 0, boardFeed: false as const };
     open = await startApi({ ...common, statusRefreshMs: 1000 });
     locked = await startApi({ ...common, auth: { keys: [{ role: 'viewer', sha256: hashApiKey(VIEWER_KEY) }], publicStatus: false } });
+    const notes = ['stale: the newest event ingested occurred at 2026-11-02T23:59:52.128Z'];
+    stale = await startApi({ ...common, health: () => ({ status: 'degraded', topics: [], watermark: '2026-11-02T23:59:00.000Z', notes }) });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     mkdirSync(OUT, { recursive: true });
     series = (await (await fetch(`${open.url}/status/series`)).json()) as StatusSeries;
@@ -54,6 +57,7 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
     await browser?.close();
     await open?.close();
     await locked?.close();
+    await stale?.close();
     await f?.t.drop();
   });
 
@@ -251,6 +255,23 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
     await page.screenshot({ path: `${OUT}/status-400.png`, fullPage: true, timeout: SCREENSHOT_MS });
     await page.screenshot({ path: `${OUT}/status-400-first-screen.png`, timeout: SCREENSHOT_MS });
     await context.close();
+  });
+
+  it('says how old the data is, and what the pipeline reports when it is not ok', async () => {
+    const page = await browser.newPage();
+    await page.goto(open.statusUrl);
+    await loaded(page);
+    expect(await page.isHidden('[data-testid=pipeline-notes]')).toBe(true);
+    expect(await page.textContent('[data-testid=tile-data-age] .value')).toMatch(/^\d+[smhd]$/);
+    expect(await page.getAttribute('[data-testid=tile-data-age] .value', 'class')).toBe('value');
+    await page.goto(stale.statusUrl);
+    await loaded(page);
+    expect(await page.textContent('[data-testid=pipeline-notes]')).toBe(
+      'pipeline degraded, watermark 2026-11-02T23:59:00.000Z: stale: the newest event ingested occurred at 2026-11-02T23:59:52.128Z',
+    );
+    expect(await page.isVisible('[data-testid=pipeline-notes]')).toBe(true);
+    expect(await page.getAttribute('[data-testid=tile-data-age] .value', 'class')).toBe('value warn');
+    await page.close();
   });
 
   it('shows the finance summary the P&L query gives, with the most expensive incidents first', async () => {
