@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { RUN_SPEC } from '../../cli/commands/run.js';
 import { projectPath } from '../../processors/util/project-path.js';
 
 type Service = {
@@ -58,7 +59,7 @@ describe('docker-compose.yml', () => {
       };
     const demo = config(['--env-file', 'deploy/demo.env', '--profile', 'demo'], {});
     expect(demo.services['kafka']?.image).toBe(`apache/kafka:${KAFKA_TESTED}`);
-    expect(demo.services['demo-traffic']?.command).toEqual(['run', '--role', 'ingest', '--simulate', '--days', '2', '--seed', '42', '--exit-when-idle']);
+    expect(demo.services['demo-traffic']?.command).toEqual(['run', '--role', 'ingest', '--simulate', '--days', '2', '--seed', '42', '--live-journeys-per-day', '20000']);
     expect(demo.services['pipeline']?.environment?.['SLO_PII_HMAC_KEY']).toBe(demoEnv['SLO_PII_HMAC_KEY']);
     // Versions are overridable from the environment.
     const overridden = config([], { ...SECRETS, KAFKA_VERSION: '4.0.0', GRAFANA_VERSION: '12.0.0' });
@@ -81,6 +82,9 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['clickhouse', 'demo-traffic', 'grafana', 'kafka', 'pipeline']);
     for (const [name, s] of Object.entries(compose.services)) expect(s.profiles ?? [], name).toEqual(name === 'demo-traffic' ? ['demo'] : []);
     expect(demoEnv['COMPOSE_PROFILES']).toBe('demo');
+    // Every flag of the demo's command is one the CLI knows.
+    const command = compose.services['demo-traffic']?.command ?? [];
+    for (const flag of command.filter((a) => a.startsWith('--'))) expect(Object.keys(RUN_SPEC.flags), flag).toContain(flag.slice(2));
     const kafka = compose.services['kafka']?.environment ?? {};
     expect(kafka['KAFKA_PROCESS_ROLES']).toBe('broker,controller');
     expect(String(compose.services['grafana']?.environment?.['GF_INSTALL_PLUGINS'])).toMatch(/^grafana-clickhouse-datasource /);
