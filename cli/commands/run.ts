@@ -21,6 +21,7 @@ import { retryPolicyFromEnv, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
 import { ApiRole } from '../roles/api-role.js';
 import { EvaluateRole } from '../roles/evaluate-role.js';
+import { notifyOptionsFromEnv } from '../../sinks/signals/index.js';
 import { IngestRole } from '../roles/ingest-role.js';
 import { parseRoles, ROLE_NAMES, type Role, type RoleContext, type RoleName } from '../roles/role.js';
 
@@ -118,6 +119,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const evaluatorRetry = retryPolicyFromEnv(io.env, { initialMs: 200, maxMs: 30_000 });
   const kafka = values.kafka ?? io.env['KAFKA_BROKERS'];
   if (values.simulate && values['no-simulate']) throw new PipelineError('BAD_ARGUMENT', 'use --simulate or --no-simulate, not both');
+  // Notification receivers and routes (SLO_WEBHOOK_*, SLO_NOTIFY_ROUTES) are refused whole here, not when the evaluator is elected.
+  if (has('evaluate')) notifyOptionsFromEnv(io.env);
   if (!kafka && roleNames.length < ROLE_NAMES.length) throw new PipelineError('BAD_ARGUMENT', '--role: separate roles share their work through Kafka; give --kafka (or KAFKA_BROKERS), or run all roles');
   // The simulator is the default source only in embedded mode; on Kafka it is opt-in.
   const useSimulator = values['no-simulate'] ? false : values.simulate === true || !kafka;

@@ -7,7 +7,6 @@ import { isPipelineError } from '../../processors/errors/pipeline-error.js';
 import type { SloCatalog} from '../../processors/slo/index.js';
 import type { SloEvaluatorOptions } from '../../processors/slo/runtime/options.js';
 import { startBoardFeed, startSloRuntime, type SloRuntime } from '../../processors/slo/index.js';
-import { notifyOptionsFromEnv } from '../../sinks/signals/index.js';
 import type { Role, RoleContext, RoleHealth } from './role.js';
 
 export interface EvaluateRoleOptions {
@@ -55,8 +54,6 @@ export class EvaluateRole implements Role {
     private readonly ctx: RoleContext,
     private readonly o: EvaluateRoleOptions,
   ) {
-    // Receivers and routes are refused whole before anything starts, not when leadership comes.
-    notifyOptionsFromEnv(ctx.env);
     this.election = new TransportElection({
       transport: ctx.transport,
       groupId: `${ctx.groupId}.evaluator`,
