@@ -64,11 +64,11 @@ export const RUN_SPEC = {
     }),
     'live-journeys-per-day': str('N', 'simulator: journeys a day in the live traffic', { default: '100000', check: checks.int(1) }),
     'eval-step': str('DURATION', 'evaluate SLOs every this much event time between whole minutes (1s-60s, dividing a minute)', {
-      default: '5s',
+      default: '2s',
       check: checks.duration,
     }),
     lateness: str('DURATION', 'allowed lateness of live events (event time within a minute of the clock); backfills keep 30s', {
-      default: '2s',
+      default: '1s',
       check: checks.duration,
     }),
     'group-id': str('ID', 'the ingest\'s Kafka consumer group', { default: 'slo-pipeline on Kafka, else one per process' }),
@@ -133,11 +133,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const live = useSimulator && !values['no-live'] && !values['exit-when-idle'] && (start === undefined || values['live-speed'] !== undefined);
   const liveSpeed = parseIntFlag('live-speed', values['live-speed'], 1, 1);
   const liveJourneys = parseIntFlag('live-journeys-per-day', values['live-journeys-per-day'], 100_000, 1);
-  const evalStepMs = parseDuration('eval-step', values['eval-step'] ?? '5s');
+  const evalStepMs = parseDuration('eval-step', values['eval-step'] ?? '2s');
   if (evalStepMs < 1000 || evalStepMs > 60_000 || evalStepMs % 1000 !== 0 || 60_000 % evalStepMs !== 0) {
     throw new PipelineError('BAD_ARGUMENT', `--eval-step: expected whole seconds dividing a minute (1s, 2s, 5s, 10s, 15s, 20s, 30s, 60s), got ${JSON.stringify(values['eval-step'])}`);
   }
-  const livelatenessMs = parseDuration('lateness', values.lateness ?? '2s');
+  const livelatenessMs = parseDuration('lateness', values.lateness ?? '1s');
   const log = createLogger('run', io.env);
   // One catalog for the evaluator, the board feed and the API; an invalid definition set
   // refuses the start (nothing half-loaded), a later invalid edit keeps the set in force.
