@@ -42,6 +42,9 @@ export const statusSeriesSchema = z.object({
         .describe('A grouped SLO (`ops.group.by`): the document it comes from (`metadata.name`) and its values of the group keys.'),
       target: z.number(),
       time_window: z.string(),
+      alert_rules: z
+        .array(z.object({ severity: z.string(), threshold: z.number(), long_window: z.string(), short_window: z.string() }))
+        .describe('The burn-rate alert rules, in evaluation order: a rule fires when both windows burn at or above its threshold.'),
       from: z.string().nullable().describe('First evaluation shown: the window\'s start, or the board\'s first minute when later.'),
       to: z.string().nullable().describe('Newest evaluation on the SLO board; null before the board feed wrote one.'),
       step_minutes: z.number().int().describe('Bucket width; each point is the evaluation at the newest minute of its bucket.'),

@@ -40,6 +40,8 @@ export interface SloSeries {
   group: { template: string; values: Record<string, string> } | null;
   target: number;
   time_window: string;
+  /** The burn-rate alert rules: both windows at or above `threshold` fire the rule. */
+  alert_rules: Array<{ severity: string; threshold: number; long_window: string; short_window: string }>;
   /** First and last evaluation shown: the window ending at the board's newest minute, from its first minute at most. */
   from: string | null;
   to: string | null;
@@ -156,6 +158,7 @@ export class SeriesService {
         group: slo.group ? { template: slo.group.template, values: { ...slo.group.values } } : null,
         target: slo.target,
         time_window: slo.window.text,
+        alert_rules: slo.alerting.rules.map((r) => ({ severity: r.severity, threshold: r.threshold, long_window: r.longWindow, short_window: r.shortWindow })),
       };
       const span = bySlo.get(slo.id);
       if (!span) return { ...base, from: null, to: null, step_minutes: 1, points: [] };

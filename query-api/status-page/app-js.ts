@@ -146,6 +146,15 @@ export const STATUS_JS = String.raw`
       return { label: w, stroke: COLORS[i % COLORS.length], width: 1.5, value: function (u, v) { return v === null || v === undefined ? '–' : v.toFixed(2) + 'x'; } };
     }));
     lines.push({ label: 'sustainable (1x)', stroke: '#57606a', dash: [4, 4], width: 1, value: function () { return '1x'; } });
+    // Each alert threshold once: a rule fires when both of its windows reach it.
+    var seen = {};
+    (series.alert_rules || []).forEach(function (r) {
+      var label = r.severity + ' at ' + r.threshold + 'x';
+      if (seen[label]) return;
+      seen[label] = true;
+      data.push(xs.map(function () { return r.threshold; }));
+      lines.push({ label: label, stroke: r.severity === 'PAGE' ? '#cf222e' : '#bf8700', dash: [2, 3], width: 1, value: function () { return r.long_window + '/' + r.short_window; } });
+    });
     return draw('burn:' + s.slo_id, slot, {
       // arcsinh: linear around 1x, logarithmic for the spikes an incident makes.
       scales: { x: { time: true }, y: { distr: 4, asinh: 1, range: function (u, min, max) { return [0, Math.max(2, (max || 0) * 1.2)]; } } },

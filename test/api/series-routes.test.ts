@@ -50,6 +50,10 @@ describe('status page series on simulated traffic', () => {
       f.slos.map((d) => [d.id, d.displayName, d.group ? { template: d.group.template, values: d.group.values } : null]),
     );
     expect(body.slos.filter((s) => s.group?.template === 'route-success').length).toBeGreaterThanOrEqual(21);
+    expect(body.slos.map((s) => s.alert_rules)).toEqual(
+      f.slos.map((d) => d.alerting.rules.map((r) => ({ severity: r.severity, threshold: r.threshold, long_window: r.longWindow, short_window: r.shortWindow }))),
+    );
+    expect(body.slos.every((s) => s.alert_rules.some((r) => r.severity === 'PAGE'))).toBe(true);
     for (const s of body.slos) {
       const slo = f.slos.find((d) => d.id === s.slo_id);
       // Two simulated days are shorter than every window here: the curve starts at the board's first minute.

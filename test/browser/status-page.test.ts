@@ -90,9 +90,10 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
       const windows = Object.keys(s.points[0]?.burn_rates ?? {});
       const byLength = (w: string): number => Number(w.slice(0, -1)) * ({ m: 60, h: 3600, d: 86400 }[w.slice(-1)] ?? 0);
       windows.sort((a, b) => byLength(a) - byLength(b));
+      const thresholds = [...new Map(s.alert_rules.map((r) => [`${r.severity} at ${r.threshold}x`, r.threshold])).entries()];
       out[`burn:${s.slo_id}`] = {
-        labels: ['time (UTC)', ...windows, 'sustainable (1x)'],
-        data: [xs, ...windows.map((w) => s.points.map((p) => p.burn_rates[w] ?? null)), xs.map(() => 1)],
+        labels: ['time (UTC)', ...windows, 'sustainable (1x)', ...thresholds.map(([label]) => label)],
+        data: [xs, ...windows.map((w) => s.points.map((p) => p.burn_rates[w] ?? null)), xs.map(() => 1), ...thresholds.map(([, t]) => xs.map(() => t))],
       };
     }
     out['cost'] = {
