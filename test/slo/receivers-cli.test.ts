@@ -14,7 +14,7 @@ describe('run refuses invalid receivers before anything starts', () => {
     const routes = join(dir, 'routes.yaml');
     writeFileSync(routes, 'receivers: [{name: pd, type: pagerduty, routing_key_env: SLO_TEST_UNSET_KEY}]\nroutes: [{receivers: [pd]}]\n');
     const data = join(dir, 'data');
-    const env = { ...process.env, SLO_NOTIFY_ROUTES: routes };
+    const env: NodeJS.ProcessEnv = { ...process.env, SLO_NOTIFY_ROUTES: routes };
     delete env['SLO_TEST_UNSET_KEY'];
     const r = spawnSync(process.execPath, [projectPath('dist', 'cli', 'main.js'), 'run', '--data', data, '--no-api', '--exit-when-idle', '--slos', projectPath('slos')], {
       env,
