@@ -58,6 +58,8 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       throw new PipelineError('FILE_UNREADABLE', `cannot read ${f}`, { file: f });
     }
   }
+  // Checked before anything opens, though only a repair that re-costs uses it.
+  const economics = resolveEconomicsOptions({ reportingCurrency: values['reporting-currency'] ?? reportingCurrencyFromEnv(io.env) });
   const checksums = !values.quick;
   const whOpts = warehouseOptions(values, io.env);
   assertWarehouseExists(whOpts, io.env);
@@ -78,8 +80,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
       ingested = await ingestFiles(positionals, wh, { hmacKey });
     }
     if (repair?.recost) {
-      const reportingCurrency = values['reporting-currency'] ?? reportingCurrencyFromEnv(io.env);
-      await recostAll(wh, resolveEconomicsOptions({ reportingCurrency }));
+      await recostAll(wh, economics);
     }
     let after = repair || ingested ? await verifyWarehouse(wh, { checksums }) : before;
     let closed: string[] = [];

@@ -143,6 +143,7 @@ describe('bad values are refused before anything starts', () => {
     [['pnl', '--json=yes'], 'BAD_ARGUMENT: --json takes no value, got "yes"'],
     [['pnl', 'extra'], 'BAD_ARGUMENT: unexpected argument "extra": slo-pipeline pnl takes options only (see --help)'],
     [['slo', 'backtest', '--step', 'x'], 'BAD_ARGUMENT: --step: expected an integer >= 1, got "x"'],
+    [['verify', '--repair', '--reporting-currency', 'EURO'], 'INVALID_CONFIG: economics option reportingCurrency: not an ISO 4217 money currency'],
   ];
   for (const [args, message] of cases) {
     it(`${args.join(' ')}`, async () => {
