@@ -4,6 +4,7 @@ import type { WindowSource } from '../core/evaluate.js';
 import { emptyCounts, mod, sliceUnit, type MinuteCounts, type Sums } from '../core/series.js';
 import type { Indicator, Selector, SloDefinition } from '../definitions/model.js';
 import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
+import { isLatencyBound, LATENCY_BOUNDS_MS } from '../store/latency-bounds.js';
 import { indicatorSource } from '../store/sql.js';
 
 /**
@@ -67,6 +68,20 @@ function selectorsOf(ind: Exclude<Indicator, { kind: 'level' }>): Selector[] {
   return ind.kind === 'ratio' ? [ind.total, ind.good] : [ind.events];
 }
 
+/** `latency_le` of events above the last bound. */
+const OVERFLOW = Number('9223372036854775807');
+
+/** The rollup bucket (`latency_le`) a duration falls in: the smallest bound at or above it. */
+function bucketOf(ms: number): number {
+  return LATENCY_BOUNDS_MS.find((b) => b >= ms) ?? OVERFLOW;
+}
+
+/** The latency cuts of an indicator that are not rollup bounds (what makes it read facts). */
+function cutsOf(ind: Exclude<Indicator, { kind: 'level' }>): number[] {
+  const all = ind.kind === 'ratio' ? [ind.total.latencyMaxMs, ind.good.latencyMaxMs] : [ind.cutMs];
+  return all.filter((c): c is number => c !== null && !isLatencyBound(c));
+}
+
 function latencyOk(max: number | null, lat: number): boolean {
   return max === null || (lat >= 0 && lat <= max);
 }
@@ -111,16 +126,19 @@ export class StatusCells {
       }
       const source = cells.sourceOf(ind);
       for (const sel of selectorsOf(ind)) {
-        for (const t of sel.eventTypes) types[source].add(t);
-        if (source === 'facts' && sel.latencyMaxMs !== null) cuts.add(sel.latencyMaxMs);
+        for (const t of sel.eventTypes) {
+          types[source].add(t);
+          // A facts-backed SLO takes every bucket but those of its cuts from the rollup.
+          if (source === 'facts') types.journey.add(t);
+        }
       }
-      if (source === 'facts' && ind.kind === 'latency') cuts.add(ind.cutMs);
+      for (const c of cutsOf(ind)) cuts.add(c);
     }
     if (to > from) {
       await Promise.all([
         types.journey.size > 0 ? cells.readRollup(wh, 'journey', [...types.journey]) : null,
         types.lem.size > 0 ? cells.readRollup(wh, 'lem', [...types.lem]) : null,
-        types.facts.size > 0 ? cells.readFacts(wh, [...types.facts], [...cuts].sort((a, b) => a - b)) : null,
+        types.facts.size > 0 ? cells.readFacts(wh, [...types.facts], [...cuts]) : null,
         types.level.size > 0 ? cells.readLevels(wh, [...types.level]) : null,
       ]);
     }
@@ -149,24 +167,41 @@ GROUP BY ${groups}`;
     this.addKeys(source, dims, await wh.query<Record<string, unknown>>(sql, params), (v) => Number(v));
   }
 
-  /** Journey facts for latency cuts between the rollup's bounds: each duration as the smallest cut at or above it. */
+  /**
+   * Journey facts for latency cuts between the rollup's bounds, only the events of the
+   * rollup buckets such a cut splits (durations in (lower bound, upper bound]): every other
+   * event of those SLOs is counted from the rollup, which holds each stored event once. A
+   * duration is kept as the smallest cut or bound at or above it, so `duration <= cut`
+   * stays exact for every cut and bound.
+   */
   private async readFacts(wh: Warehouse, types: string[], cuts: number[]): Promise<void> {
-    const params: Params = { types, cuts };
+    const points = [...new Set([...LATENCY_BOUNDS_MS, ...cuts])].sort((a, b) => a - b);
+    const buckets = [...new Set(cuts.map(bucketOf))].sort((a, b) => a - b);
+    const params: Params = { types, points };
     const range = rangeParams(params, this.from, this.to).replace('%T', 'occurred_at');
+    const split = buckets
+      .map((hi, i) => {
+        const lo = [...LATENCY_BOUNDS_MS].reverse().find((b) => b < hi);
+        if (lo !== undefined) params[`lo${i}`] = lo;
+        if (hi !== OVERFLOW) params[`hi${i}`] = hi;
+        const parts = [...(lo !== undefined ? [`duration_ms > {lo${i}:Int64}`] : []), ...(hi !== OVERFLOW ? [`duration_ms <= {hi${i}:Int64}`] : [])];
+        return `(${parts.join(' AND ')})`;
+      })
+      .join(' OR ');
     const groups = ['event_type', ...JOURNEY_DIMS.map((_, i) => `d${i}`), 'lat'].join(', ');
     // Facts may hold a duplicate event_id until merged: distinct ids per minute and key.
     const sql = `SELECT ${groups}, groupArray(m) AS ms, groupArray(n) AS ns FROM (
   SELECT toUInt32(intDiv(toUnixTimestamp(occurred_at), 60)) AS m, event_type, ${dimColumns(JOURNEY_DIMS, true)},
-    if(isNull(duration_ms), toInt64(-1), toInt64(arrayFirstIndex(c -> c >= assumeNotNull(duration_ms), {cuts:Array(Int64)}))) AS lat,
+    toInt64(arrayFirstIndex(c -> c >= assumeNotNull(duration_ms), {points:Array(Int64)})) AS lat,
     toUInt32(uniqExact(event_id)) AS n
   FROM journey_events
-  WHERE occurred_at >= ${range} AND has({types:Array(String)}, event_type)
+  WHERE occurred_at >= ${range} AND has({types:Array(String)}, event_type) AND duration_ms IS NOT NULL AND (${split})
   GROUP BY m, ${groups})
 GROUP BY ${groups}`;
-    // lat: -1 no duration, 0 above every cut, k: at most the k-th cut.
+    // lat: k, at most the k-th point; 0 above every point.
     this.addKeys('facts', JOURNEY_DIMS, await wh.query<Record<string, unknown>>(sql, params), (v) => {
       const k = Number(v);
-      return k < 0 ? -1 : k === 0 ? Infinity : (cuts[k - 1] as number);
+      return k === 0 ? Infinity : (points[k - 1] as number);
     });
   }
 
@@ -225,9 +260,12 @@ GROUP BY ${cols}`;
       if (ind.kind === 'level') levelSlos.push(i);
       else bySource[this.sourceOf(ind)].push(i);
     });
+    const split = new Map<number, Set<number>>();
+    for (const i of bySource.facts) split.set(i, new Set(cutsOf(this.slos[i]?.indicator as Exclude<Indicator, { kind: 'level' }>).map(bucketOf)));
     for (const source of ['journey', 'lem', 'facts'] as const) {
       const byType = new Map<string, number[]>();
-      for (const i of bySource[source]) {
+      // Facts-backed SLOs read the rollup too, except the buckets their cuts split (those come from the facts).
+      for (const i of source === 'journey' ? [...bySource.journey, ...bySource.facts] : bySource[source]) {
         const ind = this.slos[i]?.indicator as Exclude<Indicator, { kind: 'level' }>;
         const typesOf = new Set(selectorsOf(ind).flatMap((s) => s.eventTypes));
         for (const t of typesOf) {
@@ -245,6 +283,8 @@ GROUP BY ${cols}`;
           return m;
         };
         for (const i of byType.get(key.eventType) ?? []) {
+          const own = split.get(i);
+          if (own && own.has(source === 'facts' ? bucketOf(key.lat) : key.lat) !== (source === 'facts')) continue;
           const ind = this.slos[i]?.indicator as Exclude<Indicator, { kind: 'level' }>;
           let total: boolean;
           let part: boolean;
