@@ -24,7 +24,7 @@ export interface PreparedBatch {
    * identified by offsets alone would be dropped as a replay of different events.
    */
   digest: string;
-  /** Event-time range of the valid events (epoch ms); null when there were none. */
+  /** Event-time range of the valid events, repeats left out of the block included (epoch ms); null when there were none. */
   minOccurredAt: number | null;
   maxOccurredAt: number | null;
   /**
@@ -119,6 +119,10 @@ export class PreparationJob {
         continue;
       }
       const t = d.event.occurred_at;
+      // Event time of every valid event, repeats included: a batch whose events were all
+      // stored before still tells how far the partition's event time has come.
+      if (t < this.minT) this.minT = t;
+      if (t > this.maxT) this.maxT = t;
       if (this.keys) {
         const k = eventKey(t, d.event.event_id);
         if (this.seen.has(k) || this.exclude?.has(k)) {
@@ -131,8 +135,6 @@ export class PreparationJob {
       }
       out.row(d.event, m.offset);
       this.events++;
-      if (t < this.minT) this.minT = t;
-      if (t > this.maxT) this.maxT = t;
     }
     this.next = end;
     return end >= msgs.length;
@@ -165,8 +167,8 @@ export class PreparationJob {
       events,
       dead: this.dead,
       digest,
-      minOccurredAt: events > 0 ? this.minT : null,
-      maxOccurredAt: events > 0 ? this.maxT : null,
+      minOccurredAt: this.minT <= this.maxT ? this.minT : null,
+      maxOccurredAt: this.minT <= this.maxT ? this.maxT : null,
       keys: this.keys && events > 0 ? { keys: this.keys, ids: this.ids, minOccurredAt: this.minT, maxOccurredAt: this.maxT } : null,
       duplicates: this.duplicates,
       release: () => out.release(),
