@@ -10,6 +10,7 @@ import { PipelineError } from '../../errors/pipeline-error.js';
 import type { CommittedBatch } from '../../ingest/options.js';
 import type { TopicPartition } from '../../transport/types.js';
 import { INACTIVE, stepAlert, type AlertState } from '../core/alert-machine.js';
+import { longestPeriodDays } from '../definitions/calendar.js';
 import { DAY_MIN, MINUTE_MS } from '../definitions/duration.js';
 import { evaluate, matchSeverity, shortWindowEmpty, sloWindow, type WindowSource } from '../core/evaluate.js';
 import type { AlertPolicy, SloDefinition } from '../definitions/model.js';
@@ -138,7 +139,8 @@ export class SloEvaluator {
     for (const slo of options.slos) {
       for (const r of slo.alerting.rules) lengths.add(r.longMinutes).add(r.shortMinutes);
       if (slo.window.kind === 'rolling') lengths.add(slo.window.minutes);
-      const span = slo.window.kind === 'rolling' ? slo.window.minutes : slo.window.unit === 'week' ? 7 * DAY_MIN : 31 * DAY_MIN;
+      // A calendar period's longest instance (a month 31 days, a quarter 92, a year 366).
+      const span = slo.window.kind === 'rolling' ? slo.window.minutes : Math.ceil(longestPeriodDays(slo.window) * DAY_MIN);
       longest = Math.max(longest, span, ...slo.alerting.rules.map((r) => r.longMinutes));
     }
     this.lengths = [...lengths].sort((a, b) => a - b);
