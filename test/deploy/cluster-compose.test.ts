@@ -31,10 +31,14 @@ function hasBinary(name: string): boolean {
   }
 }
 
+/** The secrets the file requires (it has no default for any of them). */
+const SECRETS = { CLICKHOUSE_PASSWORD: 'p', CLICKHOUSE_CLUSTER_SECRET: 's', SLO_PII_HMAC_KEY: 'k'.repeat(32) };
+const withSecrets = { ...process.env, ...SECRETS };
+
 /** Compose's own view of the file: anchors merged, variables resolved. */
 function resolved(): { services: Record<string, Service> } {
   if (hasBinary('docker-compose')) {
-    return parse(execFileSync('docker-compose', ['-f', file, 'config'], { encoding: 'utf8', cwd: dir })) as { services: Record<string, Service> };
+    return parse(execFileSync('docker-compose', ['-f', file, 'config'], { encoding: 'utf8', cwd: dir, env: withSecrets })) as { services: Record<string, Service> };
   }
   return parse(readFileSync(file, 'utf8'), { merge: true }) as { services: Record<string, Service> };
 }
@@ -45,7 +49,20 @@ describe('deploy/cluster/docker-compose.yml', () => {
       expect(process.env['CI'], 'docker-compose must be installed in CI (apt-get install docker-compose)').not.toBe('true');
       return;
     }
-    execFileSync('docker-compose', ['-f', file, 'config', '--quiet'], { cwd: dir });
+    execFileSync('docker-compose', ['-f', file, 'config', '--quiet'], { cwd: dir, env: withSecrets });
+  });
+
+  it('has no default password or key: without them Compose refuses the file, naming the variable', () => {
+    if (!hasBinary('docker-compose')) return expect(process.env['CI']).not.toBe('true');
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of Object.keys(SECRETS)) delete env[k];
+    let message = '';
+    try {
+      execFileSync('docker-compose', ['-f', file, 'config', '--quiet'], { cwd: dir, env, stdio: 'pipe' });
+    } catch (e) {
+      message = String((e as { stderr?: Buffer }).stderr ?? e);
+    }
+    expect(message).toMatch(/(CLICKHOUSE_PASSWORD|CLICKHOUSE_CLUSTER_SECRET|SLO_PII_HMAC_KEY) is not set/);
   });
 
   const compose = resolved();
