@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,14 @@ import { projectPath } from '../../processors/util/project-path.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 
 describe('slo-pipeline run (the built bin, embedded default)', () => {
+  it('refuses an evaluation step that does not divide a minute, before anything starts', () => {
+    const data = join(mkdtempSync(join(tmpdir(), 'slo-run-')), 'data');
+    const r = spawnSync(process.execPath, [projectPath('dist', 'cli', 'main.js'), 'run', '--data', data, '--eval-step', '7s'], { encoding: 'utf8', env: { ...process.env, SLO_LOG_LEVEL: 'warn' }, timeout: 60_000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--eval-step: expected whole seconds dividing a minute .* got "7s"/);
+    expect(existsSync(data)).toBe(false);
+  });
+
   it('ingests the simulator traffic it publishes: facts and dead letters equal the ground truth', async () => {
     const data = join(mkdtempSync(join(tmpdir(), 'slo-run-')), 'data');
     const opts = ['--seed', '3', '--days', '1', '--journeys-per-day', '600', '--start', '2026-11-01T00:00:00Z'];
