@@ -98,7 +98,7 @@ export async function runStatusBench(options: StatusBenchOptions = {}): Promise<
     await migrate(wh);
     const start = Date.parse('2026-10-01T00:00:00Z');
     const at = start + days * DAY;
-    const [stored] = await wh.query<{ n: string }>('SELECT count() AS n FROM journey_events');
+    const [stored] = await wh.query<{ n: string }>('SELECT (SELECT count() FROM journey_events) + (SELECT count() FROM lem_signals) AS n');
     const historyEvents = Number(stored?.n ?? 0) > 0 ? Number(stored?.n) : await loadHistory(wh, days, start, journeysPerDay);
     const batched: StatusFigure[] = [];
     for (const size of options.sizes ?? [100, 1000]) {

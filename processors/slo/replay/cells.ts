@@ -14,19 +14,21 @@ import { indicatorSource } from '../store/sql.js';
  * Like the evaluator's MinuteSource it reads the cells of the SLI rollups once and routes
  * each cell to the SLOs that select it, but it asks the warehouse for one row per cell key
  * with that key's minutes and counts as two arrays (a few thousand rows for a month instead
- * of one row per cell and minute), routes each key once, and builds an SLO's dense minutes
- * only when that SLO is evaluated, so memory holds the cells and one SLO at a time.
+ * of one row per cell and minute), routes each key once per indicator, and builds an
+ * indicator's dense minutes only when its SLOs are evaluated, so memory holds the cells and
+ * one indicator's minutes at a time.
  *
- * Sources: the journey and LEM minute rollups; the journey facts for latency cuts between
- * the rollup's bounds, each duration reduced in SQL to the smallest cut >= it (so every
- * `duration <= cut` of those SLOs stays exact); LEM level updates for level SLOs.
+ * Sources: the journey and LEM minute rollups; the journey facts of the rollup buckets a
+ * latency cut between the rollup's bounds splits, each duration reduced in SQL to the
+ * smallest cut or bound >= it (so every `duration <= cut` stays exact); the LEM facts'
+ * updates for level SLOs.
  */
 type CellSource = 'journey' | 'lem' | 'facts';
 
 interface KeyCells {
   eventType: string;
   dims: Dims;
-  /** duration bound of the key: latency_le, a facts cut, -1 without duration; Infinity above every facts cut. */
+  /** Duration bound of the key: latency_le (-1 without duration), or for facts the smallest cut or bound >= the duration (Infinity above all). */
   lat: number;
   minutes: Uint32Array;
   counts: Float64Array;
@@ -216,22 +218,25 @@ GROUP BY ${groups}`;
   }
 
   /**
-   * LEM updates of the level SLOs: the last update of every minute in [from, to) and the
-   * last one before `from` (the level in force when the range starts), per cell key.
+   * LEM updates of the level SLOs: every update in [from, to) and the last one before
+   * `from` (the level in force when the range starts), per cell key.
    */
   private async readLevels(wh: Warehouse, types: string[]): Promise<void> {
     const params: Params = { types };
-    const range = rangeParams(params, this.from, this.to).replace('%T', 'minute');
+    const range = rangeParams(params, this.from, this.to).replace('%T', 'occurred_at');
     const cols = 'event_type, city_code, scope, scope_id, metric';
-    // The updates as three arrays of plain values (epoch ms, event id, score): far cheaper to send than tuples.
-    const sql = `SELECT ${cols}, groupArray(toUnixTimestamp64Milli(u.1)) AS ts, groupArray(u.2) AS ids, groupArray(u.3) AS scores FROM (
-  SELECT ${cols}, maxMerge(last_update) AS u FROM sli_lem_minute
-  WHERE minute >= ${range} AND has({types:Array(String)}, event_type)
-  GROUP BY minute, ${cols}
+    // Every update of the range from the facts (a level needs only the last of each minute, which
+    // levelCounts picks; the rollup's per-minute maximum costs more to merge and send than the
+    // facts are long), and the last one of each key before it. A repeated event is the same
+    // update twice and changes nothing. Sent as plain arrays (epoch ms, event id, score).
+    const sql = `SELECT ${cols}, groupArray(toUnixTimestamp64Milli(t)) AS ts, groupArray(id) AS ids, groupArray(score) AS scores FROM (
+  SELECT ${cols}, occurred_at AS t, event_id AS id, current_score AS score FROM lem_signals
+  WHERE occurred_at >= ${range} AND has({types:Array(String)}, event_type)
   UNION ALL
-  SELECT ${cols}, maxMerge(last_update) AS u FROM sli_lem_minute
-  WHERE minute < toDateTime({from:UInt32}, 'UTC') AND has({types:Array(String)}, event_type)
-  GROUP BY ${cols})
+  SELECT ${cols}, u.1 AS t, u.2 AS id, u.3 AS score FROM (
+    SELECT ${cols}, max(tuple(occurred_at, event_id, current_score)) AS u FROM lem_signals
+    WHERE occurred_at < toDateTime({from:UInt32}, 'UTC') AND has({types:Array(String)}, event_type)
+    GROUP BY ${cols}))
 GROUP BY ${cols}`;
     type Row = { event_type: string; city_code: string; scope: string; scope_id: string; metric: string; ts: Array<string | number>; ids: string[]; scores: number[] };
     for (const r of await wh.query<Row>(sql, params)) {
