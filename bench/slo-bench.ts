@@ -32,7 +32,7 @@ import { releaseScratch, scratchDir } from './scratch.js';
  *     real time a signal also waits for its minute to close and for the allowed lateness.
  *  3. the same at 1x event time, configured as `slo-pipeline run` (runLiveLatencyBench).
  * Figures, never a timed test. Alone: `npx tsx bench/slo-bench.ts [SLOS] [DAYS]`, or
- * `npx tsx bench/slo-bench.ts live [MINUTES] [STEP_SECONDS] [LATENESS_MS]` for the 1x figure only.
+ * `npx tsx bench/slo-bench.ts live [MINUTES] [STEP_SECONDS] [LATENESS_MS] [IDLE_MS]` for the 1x figure only.
  */
 export interface SloBenchOptions {
   /** @default 1000 */
@@ -319,7 +319,7 @@ export interface LiveLatencyResult extends Quantiles {
  * in [T - step, T) (the breaching event is one of those, as the condition did not hold at
  * T - step) to the signal read from the topic. Both ends err towards a longer latency.
  */
-export async function runLiveLatencyBench(o: { minutes?: number; stepSeconds?: number; livelatenessMs?: number; dataDir?: string } = {}): Promise<LiveLatencyResult> {
+export async function runLiveLatencyBench(o: { minutes?: number; stepSeconds?: number; livelatenessMs?: number; idleTimeoutMs?: number; dataDir?: string } = {}): Promise<LiveLatencyResult> {
   const minutes = o.minutes ?? 3;
   const stepSeconds = o.stepSeconds ?? 2;
   const livelatenessMs = o.livelatenessMs ?? 1000;
@@ -342,7 +342,7 @@ export async function runLiveLatencyBench(o: { minutes?: number; stepSeconds?: n
       transport,
       consumerGroup: groupId,
       stepSeconds,
-      watermark: { allowedLatenessMs: 30_000, liveLatenessMs: livelatenessMs, idleTimeoutMs: 3000 },
+      watermark: { allowedLatenessMs: 30_000, liveLatenessMs: livelatenessMs, idleTimeoutMs: o.idleTimeoutMs ?? 3000 },
       tickMs: 250,
       qualityEveryMinutes: 0,
       logger: silentLogger(),
@@ -456,7 +456,8 @@ if (process.argv[1] && import.meta.url === new URL(process.argv[1], 'file://').h
   const minutes = Number(process.argv[3] ?? 3);
   const stepSeconds = process.argv[4] ? Number(process.argv[4]) : undefined;
   const livelatenessMs = process.argv[5] ? Number(process.argv[5]) : undefined;
-  runLiveLatencyBench({ minutes, ...(stepSeconds ? { stepSeconds } : {}), ...(livelatenessMs !== undefined ? { livelatenessMs } : {}) }).then(
+  const idleTimeoutMs = process.argv[6] ? Number(process.argv[6]) : undefined;
+  runLiveLatencyBench({ minutes, ...(stepSeconds ? { stepSeconds } : {}), ...(livelatenessMs !== undefined ? { livelatenessMs } : {}), ...(idleTimeoutMs ? { idleTimeoutMs } : {}) }).then(
     (b) => {
       const f = (x: number): string => x.toFixed(0);
       console.log(
