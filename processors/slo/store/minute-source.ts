@@ -1,4 +1,5 @@
 import type { Params, Warehouse } from '../../../sinks/warehouse/types.js';
+import { cellCounts, type CellRoute } from './cell-match.js';
 import { levelCounts, updateOrder, type LevelUpdate } from '../core/levels.js';
 import type { Indicator, Selector, SloDefinition } from '../definitions/model.js';
 import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
@@ -17,11 +18,7 @@ export type MinuteRange = readonly [from: number, to: number];
 /** Per minute: [good, total]. */
 export type RawMinutes = Map<number, [number, number]>;
 
-interface Route {
-  slo: number;
-  total: boolean;
-  part: boolean;
-}
+type Route = CellRoute;
 
 /** Where cells come from: the two minute aggregates, or the journey facts (exact durations). */
 type CellSource = 'journey' | 'lem' | 'facts';
@@ -78,9 +75,6 @@ function rangesCondition(time: string, ranges: readonly MinuteRange[], params: P
     .join(' OR ');
 }
 
-function latencyOk(max: number | null, le: number): boolean {
-  return max === null || (le >= 0 && le <= max);
-}
 
 export class MinuteSource {
   private readonly cellSlos: Record<CellSource, number[]> = { journey: [], lem: [], facts: [] };
@@ -173,15 +167,7 @@ GROUP BY ${groups.join(', ')}`;
       const lat = q.latency ? Number(row['lat']) : -1;
       for (const r of hit) {
         const ind = this.slos[r.slo]?.indicator as Exclude<Indicator, { kind: 'level' }>;
-        let inTotal: boolean;
-        let inPart: boolean;
-        if (ind.kind === 'ratio') {
-          inTotal = r.total && latencyOk(ind.total.latencyMaxMs, lat);
-          inPart = r.part && latencyOk(ind.good.latencyMaxMs, lat);
-        } else {
-          inTotal = r.total && lat >= 0;
-          inPart = inTotal && lat <= ind.cutMs !== ind.goodWhenAbove;
-        }
+        const { inTotal, inPart } = cellCounts(ind, r, lat);
         if (inTotal) {
           const t = totals[r.slo] as Map<number, number>;
           t.set(minute, (t.get(minute) ?? 0) + n);

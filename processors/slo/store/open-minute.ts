@@ -1,4 +1,5 @@
 import type { Params, Warehouse } from '../../../sinks/warehouse/types.js';
+import { cellCounts, type CellRoute } from './cell-match.js';
 import type { Indicator, SloDefinition } from '../definitions/model.js';
 import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
 
@@ -16,11 +17,7 @@ import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js
 /** Per SLO index: bucket (epoch ms / bucket length) -> [good, total]. */
 export type OpenBuckets = Map<number, Map<number, [number, number]>>;
 
-interface Route {
-  slo: number;
-  total: boolean;
-  part: boolean;
-}
+type Route = CellRoute;
 
 type Family = 'journey' | 'lem';
 
@@ -29,9 +26,6 @@ const FACTS: Record<Family, { table: string; latency: string | null }> = {
   lem: { table: 'lem_signals', latency: null },
 };
 
-function latencyOk(max: number | null, lat: number): boolean {
-  return max === null || (lat >= 0 && lat <= max);
-}
 
 export class OpenMinuteReader {
   private readonly slosOf: Record<Family, number[]> = { journey: [], lem: [] };
@@ -113,15 +107,7 @@ GROUP BY ${groups.join(', ')}`;
       const lat = q.latency ? Number(row['lat']) : -1;
       for (const r of hit) {
         const ind = this.slos[r.slo]?.indicator as Exclude<Indicator, { kind: 'level' }>;
-        let inTotal: boolean;
-        let inPart: boolean;
-        if (ind.kind === 'ratio') {
-          inTotal = r.total && latencyOk(ind.total.latencyMaxMs, lat);
-          inPart = r.part && latencyOk(ind.good.latencyMaxMs, lat);
-        } else {
-          inTotal = r.total && lat >= 0;
-          inPart = inTotal && lat <= ind.cutMs !== ind.goodWhenAbove;
-        }
+        const { inTotal, inPart } = cellCounts(ind, r, lat);
         if (inTotal) {
           const t = totals[r.slo] as Map<number, number>;
           t.set(bucket, (t.get(bucket) ?? 0) + n);
