@@ -1024,7 +1024,8 @@ CREATE TABLE IF NOT EXISTS sli_journey_minute_local ON CLUSTER slo_cluster (
   events SimpleAggregateFunction(sum, UInt64)
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYYYYMM(minute)
-ORDER BY (minute, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le);
+ORDER BY (minute, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le)
+SETTINGS replicated_deduplication_window = 1000;
 
 -- [create-distributed-table]
 CREATE TABLE IF NOT EXISTS sli_journey_minute ON CLUSTER slo_cluster AS sli_journey_minute_local
@@ -1042,7 +1043,8 @@ CREATE TABLE IF NOT EXISTS sli_lem_minute_local ON CLUSTER slo_cluster (
   last_update AggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, Float64))
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYYYYMM(minute)
-ORDER BY (minute, scope_id, metric, event_type, city_code, scope);
+ORDER BY (minute, scope_id, metric, event_type, city_code, scope)
+SETTINGS replicated_deduplication_window = 1000;
 
 -- [create-distributed-table]
 CREATE TABLE IF NOT EXISTS sli_lem_minute ON CLUSTER slo_cluster AS sli_lem_minute_local
@@ -1066,7 +1068,8 @@ CREATE TABLE IF NOT EXISTS sli_journey_hour_local ON CLUSTER slo_cluster (
   events SimpleAggregateFunction(sum, UInt64)
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYear(hour)
-ORDER BY (hour, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le);
+ORDER BY (hour, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le)
+SETTINGS replicated_deduplication_window = 1000;
 
 -- [create-distributed-table]
 CREATE TABLE IF NOT EXISTS sli_journey_hour ON CLUSTER slo_cluster AS sli_journey_hour_local
@@ -1099,7 +1102,8 @@ CREATE TABLE IF NOT EXISTS sli_journey_day_local ON CLUSTER slo_cluster (
   events SimpleAggregateFunction(sum, UInt64)
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYear(day)
-ORDER BY (day, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le);
+ORDER BY (day, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le)
+SETTINGS replicated_deduplication_window = 1000;
 
 -- [create-distributed-table]
 CREATE TABLE IF NOT EXISTS sli_journey_day ON CLUSTER slo_cluster AS sli_journey_day_local
@@ -1126,7 +1130,8 @@ CREATE TABLE IF NOT EXISTS sli_lem_hour_local ON CLUSTER slo_cluster (
   last_update AggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, Float64))
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYear(hour)
-ORDER BY (hour, scope_id, metric, event_type, city_code, scope);
+ORDER BY (hour, scope_id, metric, event_type, city_code, scope)
+SETTINGS replicated_deduplication_window = 1000;
 
 -- [create-distributed-table]
 CREATE TABLE IF NOT EXISTS sli_lem_hour ON CLUSTER slo_cluster AS sli_lem_hour_local
@@ -1154,7 +1159,8 @@ CREATE TABLE IF NOT EXISTS sli_lem_day_local ON CLUSTER slo_cluster (
   last_update AggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, Float64))
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYear(day)
-ORDER BY (day, scope_id, metric, event_type, city_code, scope);
+ORDER BY (day, scope_id, metric, event_type, city_code, scope)
+SETTINGS replicated_deduplication_window = 1000;
 
 -- [create-distributed-table]
 CREATE TABLE IF NOT EXISTS sli_lem_day ON CLUSTER slo_cluster AS sli_lem_day_local
@@ -1265,6 +1271,14 @@ INSERT INTO slo_webhook_deliveries SETTINGS parallel_distributed_insert_select =
 SELECT target, signal_id, 'MOVED' AS outcome, toUInt32(0) AS attempts, concat('now under webhook-', lower(target)) AS detail, now64(3) AS at
   FROM slo_webhook_outbox
  WHERE target IN ('PAGE', 'TICKET');
+
+-- 027_intent_exclusions.sql
+
+-- [alter-local]
+ALTER TABLE ingest_state_local ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS excluded Array(String);
+
+-- [alter-distributed]
+ALTER TABLE ingest_state ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS excluded Array(String);
 
 -- 030_slo_board.sql
 

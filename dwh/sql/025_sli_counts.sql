@@ -9,6 +9,11 @@
 -- So a count in these tables is a count of distinct events; `slo-pipeline verify` compares
 -- every minute cell with the distinct facts (FINAL) and reports any difference by day.
 --
+-- A batch replayed after a crash carries its first attempt's insert token: the fact table drops
+-- it when its part landed, and each rollup keeps its own window of tokens (the setting below,
+-- as on the facts), so a rollup whose part landed drops it too and one whose part was lost in
+-- the crash takes it.
+--
 -- Reading: cells of one key may sit in several parts until merged, so readers always
 -- aggregate: sum(events), maxMerge(last_update). Hour and day rollups are filled from the
 -- minute rollup's inserted rows (a chain of views), so the three always agree.
@@ -38,7 +43,8 @@ CREATE TABLE IF NOT EXISTS sli_journey_minute (
   events SimpleAggregateFunction(sum, UInt64)
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)
-ORDER BY (minute, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le);
+ORDER BY (minute, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le)
+SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS sli_lem_minute (
   minute DateTime('UTC'),
@@ -51,7 +57,8 @@ CREATE TABLE IF NOT EXISTS sli_lem_minute (
   last_update AggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, Float64))
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)
-ORDER BY (minute, scope_id, metric, event_type, city_code, scope);
+ORDER BY (minute, scope_id, metric, event_type, city_code, scope)
+SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS sli_journey_hour (
   hour DateTime('UTC'),
@@ -70,7 +77,8 @@ CREATE TABLE IF NOT EXISTS sli_journey_hour (
   events SimpleAggregateFunction(sum, UInt64)
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYear(hour)
-ORDER BY (hour, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le);
+ORDER BY (hour, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le)
+SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS sli_journey_hour_mv TO sli_journey_hour AS
 SELECT
@@ -97,7 +105,8 @@ CREATE TABLE IF NOT EXISTS sli_journey_day (
   events SimpleAggregateFunction(sum, UInt64)
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYear(day)
-ORDER BY (day, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le);
+ORDER BY (day, event_type, product_version_id, city_code, route_id, vendor_id, market_code, journey_blueprint_id, service_point_id, error_code, preflight_status, preflight_reason, latency_le)
+SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS sli_journey_day_mv TO sli_journey_day AS
 SELECT
@@ -118,7 +127,8 @@ CREATE TABLE IF NOT EXISTS sli_lem_hour (
   last_update AggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, Float64))
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYear(hour)
-ORDER BY (hour, scope_id, metric, event_type, city_code, scope);
+ORDER BY (hour, scope_id, metric, event_type, city_code, scope)
+SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS sli_lem_hour_mv TO sli_lem_hour AS
 SELECT
@@ -140,7 +150,8 @@ CREATE TABLE IF NOT EXISTS sli_lem_day (
   last_update AggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, Float64))
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYear(day)
-ORDER BY (day, scope_id, metric, event_type, city_code, scope);
+ORDER BY (day, scope_id, metric, event_type, city_code, scope)
+SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS sli_lem_day_mv TO sli_lem_day AS
 SELECT

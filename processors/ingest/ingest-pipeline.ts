@@ -18,6 +18,8 @@ import { canRetry, retryBounded, type RetryPolicy } from './retry.js';
 interface Range {
   first: bigint;
   last: bigint;
+  /** A recorded range: the event keys its insert left out (event-keys.ts), as recorded. */
+  excluded?: readonly string[];
 }
 
 interface PartitionState {
@@ -35,11 +37,6 @@ const DEFAULT_CONCURRENT_INSERTS = 2;
 const PREPARE_STEP = 2048;
 
 /** A promise's failure as a value (null on success), so it may be awaited later without going unhandled meanwhile. */
-const settled = (p: Promise<unknown>): Promise<{ error: unknown } | null> =>
-  p.then(
-    () => null,
-    (error: unknown) => ({ error }),
-  );
 
 const key = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
 const off = (m: Message): bigint => BigInt(m.offset);
@@ -172,8 +169,8 @@ export class IngestPipeline {
   private async onAssigned(tps: TopicPartition[]): Promise<void> {
     if (tps.length === 0 || !this.consumer) return;
     const committed = await this.consumer.committed(tps);
-    const intents = await this.wh.query<{ topic: string; partition: number; first_offset: string; last_offset: string }>(
-      `SELECT topic, partition, first_offset, last_offset FROM ingest_state FINAL
+    const intents = await this.wh.query<{ topic: string; partition: number; first_offset: string; last_offset: string; excluded: string[] }>(
+      `SELECT topic, partition, first_offset, last_offset, excluded FROM ingest_state FINAL
        WHERE consumer_group = {g:String} AND topic IN {topics:Array(String)}`,
       { g: this.groupId, topics: [...new Set(tps.map((t) => t.topic))] },
     );
@@ -196,7 +193,7 @@ export class IngestPipeline {
       }
       let pending: Range | null = null;
       if (intent) {
-        const r = { first: BigInt(intent.first_offset), last: BigInt(intent.last_offset) };
+        const r = { first: BigInt(intent.first_offset), last: BigInt(intent.last_offset), excluded: intent.excluded ?? [] };
         // The intent is unfinished when its last record is not covered by the commit.
         if ((cb === null || r.last >= cb) && r.last < end) pending = r;
       }
@@ -310,50 +307,51 @@ export class IngestPipeline {
         onRetry: (code) => this.metrics?.insertRetries.inc({ code }),
       });
 
-    // The intent is written while the batch is prepared (pure CPU, deterministic in the
-    // messages): it only has to be recorded before the facts are inserted. Batches delivered
-    // together share one intent statement, and the preparation hides its latency.
-    const intent = recordIntent
-      ? settled(retry('record batch intent', () => this.intents.record({ topic, partition, first: range.first, last: range.last })))
-      : null;
     let b = await this.prepare(tp, msgs);
     // Each event once in the tables feeding counting rollups (event-keys.ts): keys another
     // batch of this process is inserting, then keys the table holds, are left out. Claimed
-    // keys are held until the insert has landed, so the next lookup sees them stored.
+    // keys are held until the insert has landed, so the next lookup sees them stored. A range
+    // re-formed after a crash leaves out exactly what its first attempt left out (recorded with
+    // its intent), so it is the same block under the same token: the fact table drops it if its
+    // part landed, and a view's table whose part was lost in the crash takes it again.
     const withinBatch = b.duplicates;
-    let excluded: ReadonlySet<string> = new Set<string>();
+    let excluded: ReadonlySet<string> = new Set(range.excluded ?? []);
     let claimed: readonly string[] = [];
-    let tag = '';
-    if (b.keys && b.table) {
-      const table = b.table;
-      const keys = b.keys;
-      const busy = this.inFlight.claim(keys.keys);
-      claimed = busy.size === 0 ? keys.keys : keys.keys.filter((k) => !busy.has(k));
-      try {
+    const counted = b.keys !== null && b.table !== undefined;
+    try {
+      if (b.keys && b.table && range.excluded === undefined) {
+        const table = b.table;
+        const keys = b.keys;
+        const busy = this.inFlight.claim(keys.keys);
+        claimed = busy.size === 0 ? keys.keys : keys.keys.filter((k) => !busy.has(k));
         const stored = await retry(`look up stored events of ${table}`, () => storedEventKeys(this.wh, table, keys));
-        if (busy.size > 0 || stored.size > 0) {
-          excluded = new Set([...busy, ...stored]);
-          b.release();
-          b = await this.prepare(tp, msgs, excluded);
-          tag = exclusionTag(excluded);
-        }
-      } catch (e) {
-        this.inFlight.release(claimed);
-        throw e;
+        excluded = new Set([...busy, ...stored]);
+      } else if (b.keys && excluded.size < b.keys.keys.length) {
+        const keys = b.keys.keys.filter((k) => !excluded.has(k));
+        this.inFlight.claim(keys);
+        claimed = keys;
       }
+      if (excluded.size > 0) {
+        b.release();
+        b = await this.prepare(tp, msgs, excluded);
+      }
+      if (recordIntent) {
+        // Recorded before the insert, with what the insert leaves out: until committed, a retry
+        // must re-form exactly this range and block. Intents of batches ready together share
+        // one statement.
+        const recorded: Range = { first: range.first, last: range.last, excluded: counted ? [...excluded].sort() : [] };
+        await retry('record batch intent', () => this.intents.record({ topic, partition, first: range.first, last: range.last, excluded: recorded.excluded ?? [] }));
+        this.state(tp).pending = recorded;
+      }
+    } catch (e) {
+      this.inFlight.release(claimed);
+      throw e;
     }
     // Offsets and content together: a replay of these bytes is dropped by the warehouse,
     // other events at the same offsets (another file, a re-created topic) never are; the tag
     // names the events left out, which makes the block another one.
-    const token = `${topic}-${partition}-${range.first}-${range.last}-${b.digest}${tag}`;
+    const token = `${topic}-${partition}-${range.first}-${range.last}-${b.digest}${exclusionTag(excluded)}`;
     try {
-      if (intent) {
-        const failed = await intent;
-        if (failed) throw failed.error;
-        // Recorded: until committed, a retry must re-form exactly this range.
-        this.state(tp).pending = range;
-      }
-
       if (b.events > 0 && b.table) {
         const table = b.table;
         const block = b;
@@ -388,7 +386,7 @@ export class IngestPipeline {
     await retry('commit offsets', () => consumer.commit([{ topic, partition, offset: String(next) }]));
     const st = this.state(tp);
     st.committed = next;
-    if (st.pending === range) st.pending = null;
+    if (st.pending && st.pending.first === range.first && st.pending.last === range.last) st.pending = null;
 
     this.totals.records += msgs.length;
     this.totals.events += b.events;

@@ -8,6 +8,11 @@ export interface Intent {
   last: bigint;
 }
 
+/** An intent with the event keys its insert leaves out (event-keys.ts), sorted. */
+export interface BatchIntent extends Intent {
+  excluded?: readonly string[];
+}
+
 /** One committed batch as `ingest_progress` keeps it: its offsets and event-time range. */
 export interface Progress extends Intent {
   minEventTime: number | null;
@@ -83,7 +88,7 @@ export class IntentLog {
     this.writer = new GroupInsert(wh, 'ingest_state');
   }
 
-  record(intent: Intent): Promise<void> {
+  record(intent: BatchIntent): Promise<void> {
     return this.writer.insert({
       consumer_group: this.groupId,
       topic: intent.topic,
@@ -91,6 +96,7 @@ export class IntentLog {
       first_offset: String(intent.first),
       last_offset: String(intent.last),
       version: String(intent.last + 1n),
+      excluded: [...(intent.excluded ?? [])],
     });
   }
 }
