@@ -1275,10 +1275,10 @@ SELECT target, signal_id, 'MOVED' AS outcome, toUInt32(0) AS attempts, concat('n
 -- 027_intent_exclusions.sql
 
 -- [alter-local]
-ALTER TABLE ingest_state_local ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS excluded Array(String);
+ALTER TABLE ingest_state_local ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS excluded Array(String), ADD COLUMN IF NOT EXISTS digest String;
 
 -- [alter-distributed]
-ALTER TABLE ingest_state ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS excluded Array(String);
+ALTER TABLE ingest_state ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS excluded Array(String), ADD COLUMN IF NOT EXISTS digest String;
 
 -- 030_slo_board.sql
 

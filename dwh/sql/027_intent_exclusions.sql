@@ -4,4 +4,7 @@
 -- insert token, whatever the warehouse holds by then: the fact table drops it as a replay when
 -- its part landed, and each view's table takes what it lost if the crash came between the fact
 -- table's part and the views' parts.
-ALTER TABLE ingest_state ADD COLUMN IF NOT EXISTS excluded Array(String);
+-- The batch's digest (batch.ts) says whether a re-formed range holds the same records: a range
+-- recorded on an earlier log under the same name (a re-created topic, a restarted in-process
+-- transport) is looked up afresh instead.
+ALTER TABLE ingest_state ADD COLUMN IF NOT EXISTS excluded Array(String), ADD COLUMN IF NOT EXISTS digest String;

@@ -20,6 +20,8 @@ interface Range {
   last: bigint;
   /** A recorded range: the event keys its insert left out (event-keys.ts), as recorded. */
   excluded?: readonly string[];
+  /** A recorded range: the digest of its records when recorded. */
+  digest?: string;
 }
 
 interface PartitionState {
@@ -169,8 +171,8 @@ export class IngestPipeline {
   private async onAssigned(tps: TopicPartition[]): Promise<void> {
     if (tps.length === 0 || !this.consumer) return;
     const committed = await this.consumer.committed(tps);
-    const intents = await this.wh.query<{ topic: string; partition: number; first_offset: string; last_offset: string; excluded: string[] }>(
-      `SELECT topic, partition, first_offset, last_offset, excluded FROM ingest_state FINAL
+    const intents = await this.wh.query<{ topic: string; partition: number; first_offset: string; last_offset: string; excluded: string[]; digest: string }>(
+      `SELECT topic, partition, first_offset, last_offset, excluded, digest FROM ingest_state FINAL
        WHERE consumer_group = {g:String} AND topic IN {topics:Array(String)}`,
       { g: this.groupId, topics: [...new Set(tps.map((t) => t.topic))] },
     );
@@ -193,7 +195,7 @@ export class IngestPipeline {
       }
       let pending: Range | null = null;
       if (intent) {
-        const r = { first: BigInt(intent.first_offset), last: BigInt(intent.last_offset), excluded: intent.excluded ?? [] };
+        const r = { first: BigInt(intent.first_offset), last: BigInt(intent.last_offset), excluded: intent.excluded ?? [], digest: intent.digest ?? '' };
         // The intent is unfinished when its last record is not covered by the commit.
         if ((cb === null || r.last >= cb) && r.last < end) pending = r;
       }
@@ -315,11 +317,14 @@ export class IngestPipeline {
     // its intent), so it is the same block under the same token: the fact table drops it if its
     // part landed, and a view's table whose part was lost in the crash takes it again.
     const withinBatch = b.duplicates;
-    let excluded: ReadonlySet<string> = new Set(range.excluded ?? []);
+    // Replayed as recorded only over the same records (a range of an earlier log under the
+    // same name is other records: looked up afresh).
+    const replay = range.excluded !== undefined && range.digest === b.digest;
+    let excluded: ReadonlySet<string> = new Set(replay ? (range.excluded ?? []) : []);
     let claimed: readonly string[] = [];
     const counted = b.keys !== null && b.table !== undefined;
     try {
-      if (b.keys && b.table && range.excluded === undefined) {
+      if (b.keys && b.table && !replay) {
         const table = b.table;
         const keys = b.keys;
         const busy = this.inFlight.claim(keys.keys);
@@ -339,8 +344,8 @@ export class IngestPipeline {
         // Recorded before the insert, with what the insert leaves out: until committed, a retry
         // must re-form exactly this range and block. Intents of batches ready together share
         // one statement.
-        const recorded: Range = { first: range.first, last: range.last, excluded: counted ? [...excluded].sort() : [] };
-        await retry('record batch intent', () => this.intents.record({ topic, partition, first: range.first, last: range.last, excluded: recorded.excluded ?? [] }));
+        const recorded: Range = { first: range.first, last: range.last, excluded: counted ? [...excluded].sort() : [], digest: b.digest };
+        await retry('record batch intent', () => this.intents.record({ topic, partition, first: range.first, last: range.last, excluded: recorded.excluded ?? [], digest: b.digest }));
         this.state(tp).pending = recorded;
       }
     } catch (e) {

@@ -11,6 +11,8 @@ export interface Intent {
 /** An intent with the event keys its insert leaves out (event-keys.ts), sorted. */
 export interface BatchIntent extends Intent {
   excluded?: readonly string[];
+  /** The batch's digest (batch.ts): a re-formed range replays its exclusions only over the same records. */
+  digest?: string;
 }
 
 /** One committed batch as `ingest_progress` keeps it: its offsets and event-time range. */
@@ -97,6 +99,7 @@ export class IntentLog {
       last_offset: String(intent.last),
       version: String(intent.last + 1n),
       excluded: [...(intent.excluded ?? [])],
+      digest: intent.digest ?? '',
     });
   }
 }
