@@ -2,10 +2,20 @@ import { z } from 'zod';
 import { parseOptions } from '../parse-options.js';
 import { SASL_MECHANISMS, type KafkaSecurity } from './security.js';
 
-/** Options of the Kafka transport (kafkajs). */
+/** The Kafka client libraries the transport runs on. */
+export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
+
+/** Options of the Kafka transport (either client: the same options mean the same on both). */
 export interface KafkaTransportOptions {
   /** Bootstrap brokers, `host:port`. Required. */
   brokers: string[];
+  /**
+   * The client library: `kafkajs` or `platformatic` (@platformatic/kafka). Both pass the
+   * transport's contract suite; kafka/CLIENTS.md has the measurements.
+   * @default the `SLO_KAFKA_CLIENT` environment variable, else 'kafkajs'
+   */
+  client?: KafkaClientName;
   /** Client id sent to the broker (shows in broker logs and quotas). @default 'slo-pipeline' */
   clientId?: string;
   /**
@@ -70,6 +80,7 @@ export interface KafkaTransportOptions {
 
 const schema = z.strictObject({
   brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1),
+  client: z.enum(KAFKA_CLIENTS, { message: `must be one of ${KAFKA_CLIENTS.join(', ')}` }).default('kafkajs'),
   clientId: z.string().min(1).default('slo-pipeline'),
   sessionTimeoutMs: z.number().int().min(1000).default(10_000),
   heartbeatIntervalMs: z.number().int().min(100).default(1_000),

@@ -1,0 +1,2 @@
+export { PlatformaticTransport } from './platformatic-transport.js';
+export { classifyPlatformaticError } from './errors.js';

@@ -1,0 +1,203 @@
+import { Admin, ProduceAcks, Producer as PlatformaticProducer, type ProducerOptions, type SASLOptions } from '@platformatic/kafka';
+import { PipelineError } from '../../../errors/index.js';
+import { retryBounded } from '../../../ingest/retry.js';
+import { murmur2 } from '../../partitioner.js';
+import type { CommitOffset, Consumer, ConsumerOptions, OutgoingMessage, Producer, TopicSpec, Transport } from '../../types.js';
+import { type KafkaTransportOptions, type ResolvedKafkaTransportOptions, resolveKafkaTransportOptions } from '../options.js';
+import { wrapPlatformatic } from './errors.js';
+import { PlatformaticConsumer } from './platformatic-consumer.js';
+
+/** The options every @platformatic/kafka client of a transport is created with. */
+export interface PlatformaticBaseOptions {
+  clientId: string;
+  bootstrapBrokers: string[];
+  connectTimeout: number;
+  timeout: number;
+  sasl?: SASLOptions;
+  tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
+}
+
+/**
+ * The transport on a real Kafka cluster with @platformatic/kafka (pure TypeScript, maintained).
+ * Same guarantees as the kafkajs adapter (the contract suite runs on both): consumers join
+ * groups with manual commits only, producers are idempotent with acks=all, keyed records land
+ * where the Java client puts them. The consumer drives its own fetches (see
+ * platformatic-consumer.ts), so seeks, pauses and revokes act on exact positions.
+ */
+export class PlatformaticTransport implements Transport {
+  readonly kind = 'kafka' as const;
+  readonly options: ResolvedKafkaTransportOptions;
+  private admin: Admin | null = null;
+  private readonly consumers = new Set<PlatformaticConsumer>();
+  private readonly producers = new Set<PlatformaticTransportProducer>();
+  private closed = false;
+
+  constructor(options: KafkaTransportOptions) {
+    this.options = resolveKafkaTransportOptions(options);
+  }
+
+  /** @internal */
+  baseOptions(): PlatformaticBaseOptions {
+    const o = this.options;
+    const base: PlatformaticBaseOptions = {
+      clientId: o.clientId,
+      bootstrapBrokers: o.brokers,
+      connectTimeout: o.connectionTimeoutMs,
+      timeout: o.requestTimeoutMs,
+    };
+    if (o.security?.sasl) {
+      const mechanism = ({ plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512' } as const)[o.security.sasl.mechanism];
+      base.sasl = { mechanism, username: o.security.sasl.username, password: o.security.sasl.password };
+    }
+    if (o.security?.tls) {
+      const { ca, cert, key, rejectUnauthorized } = o.security.tls;
+      base.tls = { rejectUnauthorized, ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+    }
+    return base;
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    const missing = await this.setup('listing topics', async () => {
+      const existing = new Set(await this.adminClient().listTopics());
+      return topics.filter((t) => !existing.has(t.topic));
+    });
+    if (missing.length === 0) return;
+    const names = missing.map((t) => t.topic);
+    await this.setup(`creating topics ${names.join(', ')}`, async () => {
+      // Created by another process meanwhile (or by an attempt whose answer was lost): nothing to do.
+      const existing = new Set(await this.adminClient().listTopics());
+      const still = missing.filter((t) => !existing.has(t.topic));
+      if (still.length > 0) await this.adminClient().createTopics({ topics: still.map((t) => ({ topic: t.topic, partitions: t.partitions })) });
+    });
+    // As kafkajs' waitForLeaders: a produce right after creation finds every partition led.
+    await this.setup(`waiting for leaders of ${names.join(', ')}`, async () => {
+      const metadata = await this.adminClient().metadata({ topics: names, forceUpdate: true });
+      const leaderless = names.filter((n) => metadata.topics.get(n)?.partitions.some((p) => p.leader < 0) ?? true);
+      if (leaderless.length > 0) throw new PipelineError('TRANSPORT_UNAVAILABLE', `topics ${leaderless.join(', ')} have no leader yet`);
+    });
+  }
+
+  async producer(): Promise<Producer> {
+    this.assertOpen();
+    const options: ProducerOptions<Buffer, Buffer, Buffer, Buffer> = {
+      ...this.baseOptions(),
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      autocreateTopics: true,
+      partitioner: javaCompatiblePartitioner(),
+    };
+    const producer = new PlatformaticProducer(options);
+    await this.setup('connecting a producer', () => producer.metadata({ topics: [] }));
+    const wrapped = new PlatformaticTransportProducer(producer, () => this.producers.delete(wrapped));
+    this.producers.add(wrapped);
+    return wrapped;
+  }
+
+  consumer(options: ConsumerOptions): Consumer {
+    this.assertOpen();
+    const consumer = new PlatformaticConsumer(this, options, () => this.consumers.delete(consumer));
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  async endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>> {
+    const admin = this.adminClient();
+    const partitions = await wrapPlatformatic(async () => (await admin.metadata({ topics: [topic] })).topics.get(topic)?.partitionsCount ?? 0, `reading partitions of ${topic}`);
+    const listed = await wrapPlatformatic(
+      () => admin.listOffsets({ topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }] }),
+      `reading end offsets of ${topic}`,
+    );
+    return listed
+      .flatMap((t) => t.partitions.map((p) => ({ partition: p.partitionIndex, offset: p.offset.toString() })))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  /** @internal The earliest or latest offset of some partitions of a topic. */
+  async offsetsAt(topic: string, partitions: number[], at: 'earliest' | 'latest'): Promise<Map<number, bigint>> {
+    const timestamp = at === 'earliest' ? -2n : -1n;
+    const listed = await wrapPlatformatic(
+      () => this.adminClient().listOffsets({ topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }] }),
+      `reading ${at} offsets of ${topic}`,
+    );
+    return new Map(listed.flatMap((t) => t.partitions.map((p) => [p.partitionIndex, p.offset] as const)));
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<CommitOffset[]> {
+    const admin = this.adminClient();
+    const groups = await wrapPlatformatic(() => admin.listConsumerGroupOffsets({ groups: [groupId] }), `reading offsets of group ${groupId}`);
+    return groups
+      .flatMap((g) => g.topics.filter((t) => t.name === topic))
+      .flatMap((t) => t.partitions.map((p) => ({ topic, partition: p.partitionIndex, offset: p.committedOffset.toString() })))
+      .filter((c) => c.offset !== '-1')
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  /** @internal Which of `topics` the broker does not have. */
+  async missingTopics(topics: readonly string[]): Promise<string[]> {
+    const existing = new Set(await wrapPlatformatic(() => this.adminClient().listTopics(), 'listing topics'));
+    return topics.filter((t) => !existing.has(t));
+  }
+
+  /** @internal Runs a step nothing can go on without, retrying failures a retry can fix for `retryForMs`. */
+  setup<T>(what: string, op: () => Promise<T>, isStopped: () => boolean = () => false): Promise<T> {
+    return retryBounded(what, () => wrapPlatformatic(op, what), { initialMs: 200, maxMs: 5_000, giveUpAfterMs: this.options.retryForMs }, {
+      isStopped: () => this.closed || isStopped(),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.stop().catch(() => {})));
+    await Promise.all([...this.producers].map((p) => p.close().catch(() => {})));
+    await this.admin?.close().catch(() => {});
+  }
+
+  private adminClient(): Admin {
+    this.assertOpen();
+    this.admin ??= new Admin(this.baseOptions());
+    return this.admin;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'the Kafka transport is closed');
+  }
+}
+
+/** Messages per produce request: bounds one request's size (and a retry's). */
+const SEND_SLICE = 5000;
+
+class PlatformaticTransportProducer implements Producer {
+  constructor(
+    private readonly producer: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>,
+    private readonly onClose: () => void,
+  ) {}
+
+  async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += SEND_SLICE) {
+      const slice = messages.slice(i, i + SEND_SLICE).map((m) => ({
+        topic,
+        key: m.key === null ? undefined : typeof m.key === 'string' ? Buffer.from(m.key) : m.key,
+        value: m.value,
+        ...(m.headers ? { headers: new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) } : {}),
+        ...(m.partition !== undefined ? { partition: m.partition } : {}),
+      }));
+      await wrapPlatformatic(() => this.producer.send({ messages: slice }), `producing to ${topic}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.onClose();
+    await this.producer.close();
+  }
+}
+
+/**
+ * The Java client's placement for keyed records (toPositive(murmur2(key)), which the client
+ * takes modulo the partition count; ../../partitioner.ts), so memory and both Kafka adapters
+ * agree by construction; records without a key go round-robin.
+ */
+function javaCompatiblePartitioner(): NonNullable<ProducerOptions<Buffer, Buffer, Buffer, Buffer>['partitioner']> {
+  let cursor = 0;
+  return (_message, key) => (key !== undefined ? murmur2(key) & 0x7fffffff : cursor++ & 0x7fffffff);
+}
