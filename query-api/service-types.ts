@@ -37,6 +37,7 @@ export const sloStatusSchema = z.object({
   alerts: z.array(alertSchema).describe('Rules firing at the evaluation time.'),
   time_to_exhaustion_seconds: z.number().nullable().describe('At the current burn; null when the budget is not burning.'),
   evaluated_at: z.string(),
+  labels: z.record(z.string(), z.string()).describe('The SLO\'s `metadata.labels` (a list joined with ","), with the group keys of a grouped SLO.'),
 });
 export type SloStatus = z.infer<typeof sloStatusSchema>;
 
@@ -65,6 +66,7 @@ export const signalSchema = z.object({
   burn_rate_threshold: z.number(),
   evaluated_at: z.string(),
   recommended_actions: z.array(z.string()),
+  labels: z.record(z.string(), z.string()).describe('The SLO\'s labels as the signal carries them (`{}` for signals recorded before signals carried labels).'),
 });
 export type Signal = z.infer<typeof signalSchema>;
 
@@ -74,6 +76,8 @@ export interface SignalFilter {
   severity?: 'PAGE' | 'TICKET';
   from?: Date;
   to?: Date;
+  /** Only signals whose labels hold this key with this value. */
+  label?: { key: string; value: string };
   limit: number;
   offset: number;
 }
@@ -90,7 +94,7 @@ const backtestAlert = z.object({
   signal_id: z.string(),
 });
 const backtestRun = z.object({
-  final: sloStatusSchema.nullable(),
+  final: sloStatusSchema.omit({ labels: true }).nullable(),
   curve: z.array(historyPointSchema),
   alerts: z.array(backtestAlert).describe('Every FIRING and RESOLVED transition the definition would have sent.'),
 });

@@ -100,7 +100,8 @@ ORDER BY time`,
       table(
         'Recent breach signals',
         `SELECT evaluated_at, slo_id, status, severity, reason, long_window, short_window,
-  round(burn_rate_long, 2) AS burn_long, round(burn_rate_short, 2) AS burn_short, burn_rate_threshold, error_budget_remaining
+  round(burn_rate_long, 2) AS burn_long, round(burn_rate_short, 2) AS burn_short, burn_rate_threshold, error_budget_remaining,
+  arrayStringConcat(arrayMap((k, v) -> concat(k, '=', v), mapKeys(labels), mapValues(labels)), ', ') AS labels
 FROM slo_signals_v
 WHERE $__timeFilter(evaluated_at)
 ORDER BY evaluated_at DESC

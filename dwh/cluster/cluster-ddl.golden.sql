@@ -1305,3 +1305,19 @@ ORDER BY (slo_id, minute);
 -- [create-distributed-table]
 CREATE TABLE IF NOT EXISTS slo_board_minute ON CLUSTER slo_cluster AS slo_board_minute_local
 ENGINE = Distributed(slo_cluster, slo, slo_board_minute_local, cityHash64(slo_id));
+
+-- 031_signal_labels.sql
+
+-- [alter-local]
+ALTER TABLE slo_signals_local ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS labels Map(String, String) AFTER recommended_actions;
+
+-- [alter-distributed]
+ALTER TABLE slo_signals ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS labels Map(String, String) AFTER recommended_actions;
+
+-- [create-view]
+CREATE OR REPLACE VIEW slo_signals_v ON CLUSTER slo_cluster AS
+SELECT s.*
+FROM slo_signals AS s FINAL
+LEFT JOIN (SELECT signal_id, max(retracted_at) AS retracted_at FROM slo_signal_retractions GROUP BY signal_id) AS r
+  ON r.signal_id = s.signal_id
+WHERE r.retracted_at < s.inserted_at;

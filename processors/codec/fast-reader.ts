@@ -60,6 +60,17 @@ function emitter(type: Type, consts: unknown[]): Emit | undefined {
       `for (let i = 0; i < cnt; i++) { ${stringCode('s')} ${t}.push(s); }\n` +
       `}\n`;
   }
+  if (type instanceof avsc.types.MapType) {
+    if (!(type.valuesType instanceof avsc.types.StringType)) return undefined;
+    return (t) =>
+      `${t} = {};\n` +
+      `for (;;) {\n` +
+      longCode('cnt') +
+      `if (cnt === 0) break;\n` +
+      `if (cnt < 0) { cnt = -cnt; ${longCode('sz')} }\n` +
+      `for (let i = 0; i < cnt; i++) { ${stringCode('k')} ${stringCode('s')} ${t}[k] = s; }\n` +
+      `}\n`;
+  }
   if (type instanceof avsc.types.UnwrappedUnionType) {
     const branches = type.types.map((b) => emitter(b, consts));
     if (branches.some((b) => b === undefined)) return undefined;
@@ -102,7 +113,7 @@ export function compileFastReader(type: Type): FastReader | undefined {
   const source =
     ctor +
     `return function read(buf, pos) {\n` +
-    `  const end = buf.length; let p = pos, b = 0, n = 0, m = 0, len = 0, idx = 0, u = 0, cnt = 0, sz = 0, s = '';\n` +
+    `  const end = buf.length; let p = pos, b = 0, n = 0, m = 0, len = 0, idx = 0, u = 0, cnt = 0, sz = 0, s = '', k = '';\n` +
     `  let ${locals};\n${body}` +
     `  if (p !== end) return NR;\n` +
     `  return new Rec(${locals});\n};`;

@@ -120,6 +120,15 @@ function compileType(type: Type, recordName: string, longKind: LongKind | undefi
         return out;
       };
     }
+    case 'map': {
+      const value = compileType((type as InstanceType<typeof avsc.types.MapType>).valuesType, recordName, undefined);
+      return (v, p) => {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(p, v, 'an object');
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) out[k] = value(x, `${p}.${k}`);
+        return out;
+      };
+    }
     case 'union:unwrapped': {
       const branches = (type as InstanceType<typeof avsc.types.UnwrappedUnionType>).types;
       const nullable = branches.some((b) => b.typeName === 'null');

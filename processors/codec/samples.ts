@@ -131,6 +131,7 @@ export const SAMPLE_BREACH: SloBreachSignal = {
   burn_rate_threshold: 14.4,
   evaluated_at: SAMPLE_TIME,
   recommended_actions: ['use_degraded_mode', 'fallback_routes_only'],
+  labels: { team: 'coffee', tier: '1' },
 };
 
 export const SAMPLE_QUALITY: QualityScoreUpdate = {

@@ -123,6 +123,12 @@ export interface SloBreachSignal {
   burn_rate_threshold: number;
   evaluated_at: number;
   recommended_actions: string[];
+  /**
+   * The SLO's `metadata.labels` (list values joined with ","), plus the group keys of a grouped
+   * SLO. Not in CONTRACTS.md's table: an optional map (Avro default `{}`), so readers of the
+   * older schema skip it and records of older writers read as `{}`.
+   */
+  labels?: Record<string, string>;
 }
 
 /** Output record: `ops.quality.scores.v1`. */

@@ -111,6 +111,12 @@ export function registerSloRoutes(app: FastifyInstance, keys: KeyStore, opts: Re
         severity: z.enum(['PAGE', 'TICKET']).optional(),
         from: instant('Evaluated at or after.').optional(),
         to: instant('Evaluated before.').optional(),
+        label: z
+          .string()
+          .regex(/^[^=]+=/, 'must be KEY=VALUE, e.g. team=coffee')
+          .max(512, 'must be at most 512 characters')
+          .optional()
+          .describe('Only signals of SLOs with this label, `KEY=VALUE` (e.g. `team=coffee`).'),
         ...pagination,
       })
       .strict(),
@@ -124,6 +130,7 @@ export function registerSloRoutes(app: FastifyInstance, keys: KeyStore, opts: Re
         ...(query.severity ? { severity: query.severity } : {}),
         ...(query.from ? { from: query.from } : {}),
         ...(query.to ? { to: query.to } : {}),
+        ...(query.label ? { label: splitLabel(query.label) } : {}),
         limit: query.limit,
         offset: query.offset,
       });
@@ -157,4 +164,10 @@ export function registerSloRoutes(app: FastifyInstance, keys: KeyStore, opts: Re
       return services.backtest(body, query.from, query.to);
     },
   });
+}
+
+/** `KEY=VALUE` (the value may hold further `=`). */
+function splitLabel(text: string): { key: string; value: string } {
+  const at = text.indexOf('=');
+  return { key: text.slice(0, at), value: text.slice(at + 1) };
 }

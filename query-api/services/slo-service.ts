@@ -105,7 +105,8 @@ export class SloService {
   }
 
   private async evaluate(slos: readonly SloDefinition[], atMs: number): Promise<SloStatus[]> {
-    return (await evaluateSlos(this.wh, slos, atMs)).map((d) => ({ ...toContractStatus(d), service: d.service }));
+    const labels = new Map(slos.map((s) => [s.id, s.labels]));
+    return (await evaluateSlos(this.wh, slos, atMs)).map((d) => ({ ...toContractStatus(d), service: d.service, labels: { ...labels.get(d.slo_id) } }));
   }
 
   async history(sloId: string, from: Date, to: Date, stepMinutes: number): Promise<HistoryPoint[] | undefined> {
@@ -134,11 +135,15 @@ export class SloService {
     bound('severity = {severity:String}', 'severity', f.severity);
     bound('evaluated_at >= fromUnixTimestamp64Milli({from:Int64})', 'from', f.from?.getTime());
     bound('evaluated_at < fromUnixTimestamp64Milli({to:Int64})', 'to', f.to?.getTime());
+    if (f.label) {
+      bound('mapContains(labels, {label_key:String})', 'label_key', f.label.key);
+      bound('labels[{label_key:String}] = {label_value:String}', 'label_value', f.label.value);
+    }
     const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [count] = await this.wh.query<{ n: string }>(`SELECT count() AS n FROM slo_signals_v ${cond}`, params);
     const rows = await this.wh.query<Record<string, unknown>>(
       `SELECT signal_id, status, severity, slo_id, service, reason, target, sli, error_budget_remaining, long_window, short_window,
-              burn_rate_long, burn_rate_short, burn_rate_threshold, toUnixTimestamp64Milli(evaluated_at) AS evaluated_ms, recommended_actions
+              burn_rate_long, burn_rate_short, burn_rate_threshold, toUnixTimestamp64Milli(evaluated_at) AS evaluated_ms, recommended_actions, labels
        FROM slo_signals_v ${cond}
        ORDER BY evaluated_at DESC, signal_id
        LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
@@ -161,6 +166,7 @@ export class SloService {
       burn_rate_threshold: Number(r['burn_rate_threshold']),
       evaluated_at: new Date(Number(r['evaluated_ms'])).toISOString(),
       recommended_actions: (r['recommended_actions'] as string[] | undefined) ?? [],
+      labels: { ...((r['labels'] as Record<string, string> | undefined) ?? {}) },
     }));
     return { items, total: Number(count?.n ?? 0) };
   }

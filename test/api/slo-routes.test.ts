@@ -39,10 +39,11 @@ describe('SLO routes on simulated traffic', () => {
     );
     expect(at).toBe(Math.floor((Number(newest?.ms) - 30_000) / 60_000) * 60_000);
     const expected = (await evaluateSlos(f.t.wh, f.slos, at)).map(toContractStatus);
-    const res = json<Page<Status & { service: string }>>((await get('/v1/slos/status?limit=1000')).body);
+    const res = json<Page<Status & { service: string; labels: Record<string, string> }>>((await get('/v1/slos/status?limit=1000')).body);
     expect(res.total).toBe(f.slos.length);
-    expect(res.items.map(({ service: _service, ...rest }) => rest)).toEqual(expected);
+    expect(res.items.map(({ service: _service, labels: _labels, ...rest }) => rest)).toEqual(expected);
     expect(res.items.map((s) => s.service)).toEqual(f.slos.map((s) => s.service));
+    expect(res.items.map((s) => s.labels)).toEqual(f.slos.map((s) => ({ ...s.labels })));
     expect(new Set(res.items.map((s) => s.evaluated_at))).toEqual(new Set([new Date(at).toISOString()]));
   });
 
@@ -83,6 +84,16 @@ describe('SLO routes on simulated traffic', () => {
     expect(filtered.items.every((s) => s.slo_id === slo && s.status === 'FIRING')).toBe(true);
     const pages = json<Page<{ signal_id: string }>>((await get('/v1/alerts?limit=1&offset=1&severity=PAGE')).body);
     expect(pages.items.map((s) => s.signal_id)).toEqual(all.items.filter((s) => s.severity === 'PAGE').slice(1, 2).map((s) => s.signal_id));
+    // Each signal carries its SLO's labels; `label=KEY=VALUE` keeps the signals of SLOs with that label.
+    const labelsOf = new Map(f.slos.map((s) => [s.id, { ...s.labels }]));
+    const labelled = json<Page<{ slo_id: string; labels: Record<string, string> }>>((await get('/v1/alerts?limit=1000')).body);
+    expect(labelled.items.map((s) => s.labels)).toEqual(labelled.items.map((s) => labelsOf.get(s.slo_id)));
+    const team = labelled.items.find((s) => s.labels['team'] !== undefined)?.labels['team'] ?? '';
+    expect(team, 'a signalled SLO has a team label').not.toBe('');
+    const ofTeam = json<Page<{ slo_id: string }>>((await get(`/v1/alerts?label=team%3D${team}&limit=1000`)).body);
+    expect(ofTeam.total).toBe(labelled.items.filter((s) => s.labels['team'] === team).length);
+    expect(ofTeam.total).toBeLessThan(labelled.total);
+    expect((await get('/v1/alerts?label=team')).statusCode).toBe(400);
   });
 
   it('backtests a proposed definition, compares it with the deployed one of the same id, lists the incidents', async () => {

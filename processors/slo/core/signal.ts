@@ -54,5 +54,6 @@ export function breachSignal(slo: SloDefinition, t: AlertTransition, ev: Evaluat
     burn_rate_threshold: t.rule.threshold,
     evaluated_at: instant?.atMs ?? t.at * MINUTE_MS,
     recommended_actions: [...slo.recommendedActions],
+    labels: { ...slo.labels },
   };
 }
