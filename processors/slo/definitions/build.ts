@@ -6,6 +6,7 @@ import { groupOf, groupTuples, type GroupTuple, type GroupValues } from './group
 import type { DocRef, ParsedSlo, SloProblem, SloRegistry } from './load.js';
 import type { AlertPolicy, AlertRule, Budgeting, Indicator, Selector, SignalScope, SloDefinition, TimeWindow } from './model.js';
 import { checkConditions, policyRules } from './policies.js';
+import { budgetAlertsOf, buildComposite, isCompositeDocument, type CompositeSlo } from './composite.js';
 import type { ObjectiveT, TimeWindowT } from './schema.js';
 import { checkDataSources, resolveSli, type Report, type ResolvedSli } from './sources.js';
 
@@ -20,6 +21,7 @@ export const OPS_ANNOTATIONS = {
   groupBy: 'ops.group.by',
   groupName: 'ops.group.name',
   groupValues: 'ops.group.values',
+  budget: 'ops.alert.budget',
 } as const;
 
 /** @default 0 minutes: a page fires the minute both windows burn too fast. */
@@ -44,7 +46,7 @@ function isBreachReason(s: string): s is BreachReason {
  * fit together. `groupValues` adds values of grouped documents seen in the data (by
  * document name) to the ones the document lists itself.
  */
-export function buildDefinitions(reg: SloRegistry, problems: Problems, groupValues: GroupValues = new Map(), groupsOut: GroupSource[] = []): SloDefinition[] {
+export function buildDefinitions(reg: SloRegistry, problems: Problems, groupValues: GroupValues = new Map(), groupsOut: GroupSource[] = [], compositesOut: CompositeSlo[] = []): SloDefinition[] {
   const at = (ref: DocRef, path: string, message: string): void => void problems.push({ ...ref, path, message });
   const dataSources = checkDataSources(reg, at);
   checkConditions(reg, at);
@@ -54,7 +56,12 @@ export function buildDefinitions(reg: SloRegistry, problems: Problems, groupValu
 
   const out: SloDefinition[] = [];
   const ids = new Map<string, DocRef>();
+  const composites: ParsedSlo[] = [];
   for (const p of reg.slos) {
+    if (isCompositeDocument(p)) {
+      composites.push(p);
+      continue;
+    }
     const before = problems.length;
     const report: Report = (path, message) => at(p, path, message);
     const spec = p.doc.spec;
@@ -74,14 +81,12 @@ export function buildDefinitions(reg: SloRegistry, problems: Problems, groupValu
     const actions = (annotations[OPS_ANNOTATIONS.actions] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     const labels = Object.fromEntries(Object.entries(p.doc.metadata.labels ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
     const group = sli ? groupOf(p.doc.metadata.name, annotations, sli, report) : null;
+    const budgetAlerts = budgetAlertsOf(annotations, report);
     const service = reg.services.get(spec.service);
     const serviceInfo = service ? { serviceInfo: { displayName: service.metadata.displayName ?? null, description: service.spec?.description ?? null } } : {};
 
     const built = spec.objectives.map((obj, i) => {
       const path = `spec.objectives[${i}]`;
-      for (const k of ['indicator', 'indicatorRef', 'compositeWeight'] as const) {
-        if (obj[k] !== undefined) report(`${path}.${k}`, 'composite SLOs (objectives with their own indicator or weight) are not supported');
-      }
       const indicator = sli ? buildIndicator(sli, obj, path, report) : null;
       const target = buildTarget(obj, path, report);
       const budgeting = buildBudgeting(spec.budgetingMethod, obj, path, report);
@@ -123,14 +128,19 @@ export function buildDefinitions(reg: SloRegistry, problems: Problems, groupValu
           labels: values ? { ...labels, ...values } : labels,
           ...serviceInfo,
           ...(values ? { group: { template: p.doc.metadata.name, values } } : {}),
+          ...(budgetAlerts?.length ? { budgetAlerts } : {}),
         });
       }
     }
   }
+  for (const p of composites) {
+    const c = buildComposite(p, { reg, dataSources, slis, slos: out, ids, report: (path, message) => at(p, path, message) });
+    if (c) compositesOut.push(c);
+  }
   return out;
 }
 
-function slug(s: string | undefined): string {
+export function slug(s: string | undefined): string {
   return (s ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
 }
 
@@ -144,7 +154,7 @@ function withWhere(ind: Indicator, values: Readonly<Record<string, string>>): In
   return ind.kind === 'ratio' ? { ...ind, total: add(ind.total), good: add(ind.good) } : { ...ind, events: add(ind.events) };
 }
 
-function buildIndicator(sli: ResolvedSli, obj: ObjectiveT, objPath: string, report: Report): Indicator | null {
+export function buildIndicator(sli: ResolvedSli, obj: ObjectiveT, objPath: string, report: Report): Indicator | null {
   if (sli.kind === 'ratio') {
     // op on a ratio objective: the SLI (or, with time slices, each slice's ratio) must reach the target.
     if (obj.op === 'lt' || obj.op === 'lte') report(`${objPath}.op`, `a ratioMetric objective is met when the ratio reaches the target (gte or gt); got ${obj.op}`);
@@ -171,7 +181,7 @@ function buildIndicator(sli: ResolvedSli, obj: ObjectiveT, objPath: string, repo
   }
 }
 
-function buildTarget(obj: ObjectiveT, path: string, report: Report): number | null {
+export function buildTarget(obj: ObjectiveT, path: string, report: Report): number | null {
   if (obj.target !== undefined && obj.targetPercent !== undefined) {
     report(`${path}.targetPercent`, 'use either target or targetPercent, not both');
     return null;
@@ -187,7 +197,7 @@ function sliceMinutesOf(w: string | number): number | null {
   return fixedMinutes(w);
 }
 
-function buildBudgeting(method: 'Occurrences' | 'Timeslices' | 'RatioTimeslices', obj: ObjectiveT, path: string, report: Report): Budgeting | null {
+export function buildBudgeting(method: 'Occurrences' | 'Timeslices' | 'RatioTimeslices', obj: ObjectiveT, path: string, report: Report): Budgeting | null {
   if (method === 'Occurrences') {
     if (obj.timeSliceTarget !== undefined) report(`${path}.timeSliceTarget`, 'only applies with budgetingMethod: Timeslices');
     if (obj.timeSliceWindow !== undefined) report(`${path}.timeSliceWindow`, 'only applies with budgetingMethod: Timeslices or RatioTimeslices');
@@ -207,7 +217,7 @@ function buildBudgeting(method: 'Occurrences' | 'Timeslices' | 'RatioTimeslices'
   return { method: 'Timeslices', sliceMinutes: minutes, sliceTarget: ratio ? null : (obj.timeSliceTarget ?? null) };
 }
 
-function buildWindow(tw: TimeWindowT | undefined, report: Report): TimeWindow | null {
+export function buildWindow(tw: TimeWindowT | undefined, report: Report): TimeWindow | null {
   if (!tw) return null;
   const path = 'spec.timeWindow[0]';
   const d = parseDuration(tw.duration);
@@ -268,7 +278,7 @@ export function budgetPeriodMinutes(window: TimeWindow): number {
   return window.kind === 'rolling' ? window.minutes : nominalPeriodDays(window) * DAY_MIN;
 }
 
-function buildAlerting(p: ParsedSlo, annotations: Record<string, string>, window: TimeWindow, reg: SloRegistry, report: Report): AlertPolicy | null {
+export function buildAlerting(p: ParsedSlo, annotations: Record<string, string>, window: TimeWindow, reg: SloRegistry, report: Report): AlertPolicy | null {
   let ok = true;
   const known = new Set<string>(Object.values(OPS_ANNOTATIONS));
   for (const k of Object.keys(annotations)) {
@@ -317,7 +327,7 @@ function buildAlerting(p: ParsedSlo, annotations: Record<string, string>, window
   return ok ? { rules, pendingForMinutes, keepFiringForMinutes } : null;
 }
 
-function scopeOf(ind: Indicator): SignalScope {
+export function scopeOf(ind: Indicator): SignalScope {
   const wheres = ind.kind === 'ratio' ? [ind.total.where, ind.good.where] : [ind.events.where];
   const pick = (k: string): string | null => {
     for (const w of wheres) if (w[k] !== undefined) return w[k] ?? null;

@@ -10,6 +10,7 @@ import type { GroupValues } from './group.js';
 import type { GroupValueSource } from './group-values.js';
 import type { SloProblem } from './load.js';
 import type { SloDefinition } from './model.js';
+import type { CompositeSlo } from './composite.js';
 
 /**
  * The one place SLO definitions come from: the evaluator, the query API, the board feed and
@@ -60,8 +61,8 @@ export function defaultSloDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** A stable hash of a definition set: equal sets (whatever the file times) have equal versions. */
-export function sloSetVersion(slos: readonly SloDefinition[]): string {
-  return createHash('sha256').update(JSON.stringify(slos)).digest('hex').slice(0, 16);
+export function sloSetVersion(slos: readonly SloDefinition[], composites: readonly CompositeSlo[] = []): string {
+  return createHash('sha256').update(JSON.stringify(composites.length > 0 ? [slos, composites] : slos)).digest('hex').slice(0, 16);
 }
 
 const DEFAULT_CHECK_MS = 5_000;
@@ -73,7 +74,7 @@ export class SloCatalog {
   private readonly checkEveryMs: number;
   private readonly env: NodeJS.ProcessEnv;
   private log: Logger | undefined;
-  private set: { slos: readonly SloDefinition[]; version: string } | undefined;
+  private set: { slos: readonly SloDefinition[]; composites: readonly CompositeSlo[]; version: string } | undefined;
   private error: PipelineError | null = null;
   private fingerprint: string | undefined;
   private checkedAt = -Infinity;
@@ -144,6 +145,12 @@ export class SloCatalog {
     throw this.error ?? new PipelineError('INVALID_SLO', `${this.dir}: no SLO definitions loaded`, { file: this.dir });
   }
 
+  /** The composite SLOs in force (definitions/composite.ts), with the same reload rules as `current()`. */
+  composites(): readonly CompositeSlo[] {
+    this.current();
+    return this.set?.composites ?? [];
+  }
+
   /** Hash of the set in force (`sloSetVersion`), or null before the first valid load. */
   get version(): string | null {
     return this.set?.version ?? null;
@@ -186,10 +193,10 @@ export class SloCatalog {
     }
     this.error = null;
     this.groups = r.groups;
-    const version = sloSetVersion(r.slos);
+    const version = sloSetVersion(r.slos, r.composites);
     if (this.set?.version === version) return { status: 'unchanged', version };
     const first = this.set === undefined;
-    this.set = { slos: r.slos, version };
+    this.set = { slos: r.slos, composites: r.composites, version };
     if (!first) {
       this.logger().info({ dir: this.dir, version, slos: r.slos.length }, 'SLO definitions reloaded');
       for (const l of [...this.listeners]) {

@@ -19,6 +19,7 @@ import {
 import { buildDefinitions, type GroupSource } from './build.js';
 import type { GroupTuple, GroupValues } from './group.js';
 import type { SloDefinition } from './model.js';
+import type { CompositeSlo } from './composite.js';
 
 /** One problem in a set of definitions: where it is (file, document, field) and what is wrong. */
 export interface SloProblem {
@@ -35,7 +36,8 @@ export interface SloProblem {
 }
 
 /** `groups`: the grouped documents of a valid set, whose values the catalog may look up in the data. */
-export type LoadResult = { ok: true; slos: SloDefinition[]; groups: GroupSource[] } | { ok: false; problems: SloProblem[] };
+/** `composites`: the composite SLOs of the set (definitions/composite.ts), kept apart from `slos`. */
+export type LoadResult = { ok: true; slos: SloDefinition[]; groups: GroupSource[]; composites: CompositeSlo[] } | { ok: false; problems: SloProblem[] };
 
 export interface SourceFile {
   /** Shown in problems (a path relative to the SLO folder reads best). */
@@ -108,9 +110,10 @@ export function loadSloFiles(files: readonly SourceFile[], groupValues: GroupVal
   const reg = emptyRegistry();
   for (const f of files) parseFile(f, problems, reg);
   const groups: GroupSource[] = [];
-  const defs = buildDefinitions(reg, problems, new Map(), groups);
+  const composites: CompositeSlo[] = [];
+  const defs = buildDefinitions(reg, problems, new Map(), groups, composites);
   if (problems.length > 0) return { ok: false, problems };
-  if (groupValues.size === 0) return { ok: true, slos: defs, groups };
+  if (groupValues.size === 0) return { ok: true, slos: defs, groups, composites };
   // Values seen in the data never make a valid set invalid: one whose SLO would take a name
   // already in the set (another document's, or another group's) is left out.
   const taken = new Set(defs.map((d) => d.name));
@@ -124,8 +127,9 @@ export function loadSloFiles(files: readonly SourceFile[], groupValues: GroupVal
     });
     usable.set(g.template, fresh);
   }
-  const expanded = buildDefinitions(reg, problems, usable);
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, slos: expanded, groups };
+  const expandedComposites: CompositeSlo[] = [];
+  const expanded = buildDefinitions(reg, problems, usable, [], expandedComposites);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, slos: expanded, groups, composites: expandedComposites };
 }
 
 function parseFile(f: SourceFile, problems: SloProblem[], reg: SloRegistry): void {

@@ -1,5 +1,6 @@
 import type { AlertSeverity, BreachReason } from '../../contracts/enums.js';
 import type { CalendarSpec } from './calendar.js';
+import type { BudgetAlertRule } from './budget-alerts.js';
 
 /**
  * The normalized SLO model every other part works on. The OpenSLO YAML is validated
@@ -117,4 +118,6 @@ export interface SloDefinition {
   serviceInfo?: { displayName: string | null; description: string | null };
   /** A grouped SLO (`ops.group.by`): the document it comes from and its values of the group keys. */
   group?: { template: string; values: Readonly<Record<string, string>> };
+  /** `ops.alert.budget`: alerts on the remaining error budget (definitions/budget-alerts.ts). */
+  budgetAlerts?: readonly BudgetAlertRule[];
 }

@@ -102,9 +102,16 @@ const Objective = z.strictObject({
   timeSliceTarget: z.number().gt(0, 'must be > 0').lte(1, 'must be <= 1').optional(),
   /** A duration shorthand, or a number of seconds. */
   timeSliceWindow: z.union([z.string(), z.number()]).optional(),
-  indicator: z.unknown().optional(),
-  indicatorRef: z.unknown().optional(),
-  compositeWeight: z.unknown().optional(),
+  /** Composite SLOs (definitions/composite.ts): the objective's own indicator and weight. */
+  indicator: z.strictObject({ metadata: Metadata, spec: SliSpec }).optional(),
+  indicatorRef: Name.optional(),
+  compositeWeight: z.number().gt(0, 'must be > 0').optional(),
+});
+
+/** A composite SLO's components (definitions/composite.ts). */
+const CompositeSpec = z.strictObject({
+  target: z.number().gt(0, 'must be > 0').lt(1, 'must be < 1 (a 100% target leaves no error budget)').optional(),
+  components: z.array(z.strictObject({ slo: NonEmpty, weight: z.number().gt(0, 'must be > 0').optional() })).min(1, 'must hold at least one component').optional(),
 });
 
 const ApiVersion = z.literal('openslo/v1', { error: 'must be "openslo/v1"' });
@@ -163,6 +170,7 @@ const SloSpec = z.strictObject({
   /** @default a rolling 30d window (as Sloth's default period) */
   timeWindow: z.array(TimeWindowSchema).length(1, 'must hold exactly one window').default([{ duration: '30d', isRolling: true }]),
   objectives: z.array(Objective).min(1, 'must hold at least one objective'),
+  composite: CompositeSpec.optional(),
   /** Left empty (`alertPolicies:` with nothing after it): the default rules; `[]`: no alerts. */
   alertPolicies: z.array(AlertPolicyItem).nullable().optional(),
 });
