@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PipelineError } from '../../errors/pipeline-error.js';
 import { formatProblem, loadSloFiles, type LoadResult, type SloProblem, type SourceFile } from './load.js';
 import type { GroupValues } from './group.js';
+import { withFileMaintenance } from './maintenance-load.js';
 import type { SloDefinition } from './model.js';
 
 /**
@@ -28,7 +29,7 @@ export function loadSloDir(dir: string, groupValues?: GroupValues): LoadResult {
       return { ok: false, problems: [{ file: shown, document: 0, name: null, path: '', message: `cannot read: ${(e as Error).message}` }] };
     }
   }
-  return loadSloFiles(sources, groupValues);
+  return withFileMaintenance(sources, loadSloFiles(sources, groupValues));
 }
 
 /** Like loadSloDir, but an invalid set is an INVALID_SLO error (first problem in the message). */

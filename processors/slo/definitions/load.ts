@@ -225,6 +225,8 @@ function parseObject(value: unknown, at: DocRef, problems: SloProblem[], reg: Sl
       if (doc) unique(reg.notificationTargets, 'AlertNotificationTarget', { ...ref, metadata: doc.metadata, spec: doc.spec });
       return;
     }
+    case 'MaintenanceWindow':
+      return; // validated and attached by maintenance-load.ts
     default:
       problems.push({ ...ref, path: 'kind', message: `unsupported kind ${JSON.stringify(kind ?? null)} (one of ${KINDS.join(', ')})` });
   }

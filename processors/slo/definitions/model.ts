@@ -1,5 +1,6 @@
 import type { AlertSeverity, BreachReason } from '../../contracts/enums.js';
 import type { CalendarSpec } from './calendar.js';
+import type { MaintenanceWindow } from './maintenance.js';
 import type { BudgetAlertRule } from './budget-alerts.js';
 
 /**
@@ -118,6 +119,8 @@ export interface SloDefinition {
   serviceInfo?: { displayName: string | null; description: string | null };
   /** A grouped SLO (`ops.group.by`): the document it comes from and its values of the group keys. */
   group?: { template: string; values: Readonly<Record<string, string>> };
+  /** The maintenance windows that select this SLO (definitions/maintenance.ts): their minutes count as no events. */
+  maintenance?: readonly MaintenanceWindow[];
   /** `ops.alert.budget`: alerts on the remaining error budget (definitions/budget-alerts.ts). */
   budgetAlerts?: readonly BudgetAlertRule[];
 }

@@ -2,6 +2,7 @@ import type { Params, Warehouse } from '../../../sinks/warehouse/types.js';
 import { levelCounts, type LevelUpdate } from '../core/levels.js';
 import type { WindowSource } from '../core/evaluate.js';
 import { emptyCounts, mod, sliceUnit, type MinuteCounts, type Sums } from '../core/series.js';
+import { excludeCounts } from '../core/maintenance.js';
 import type { Indicator, Selector, SloDefinition } from '../definitions/model.js';
 import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
 import { isLatencyBound, LATENCY_BOUNDS_MS } from '../store/latency-bounds.js';
@@ -322,8 +323,9 @@ GROUP BY ${cols}`;
     const slo = this.slos[i] as SloDefinition;
     const ind = slo.indicator;
     const n = Math.max(0, to - from);
-    if (ind.kind === 'level') return levelCounts(this.levelUses.get(this.indicatorOf[i] as string) ?? [], ind.op, ind.value, from, n);
-    return this.fill(i, emptyCounts(from, n), new Float64Array(n));
+    // Maintenance windows: their minutes count as no events (core/maintenance.ts).
+    if (ind.kind === 'level') return excludeCounts(slo, levelCounts(this.levelUses.get(this.indicatorOf[i] as string) ?? [], ind.op, ind.value, from, n));
+    return excludeCounts(slo, this.fill(i, emptyCounts(from, n), new Float64Array(n)));
   }
 
   /**
@@ -336,7 +338,9 @@ GROUP BY ${cols}`;
   forEachSeries(wanted: ReadonlyArray<{ i: number; from: number }>, fn: (i: number, src: WindowSource) => void): void {
     const groups = new Map<string, Array<{ i: number; from: number }>>();
     for (const w of wanted) {
-      const key = this.indicatorOf[w.i] as string;
+      // SLOs under other maintenance windows exclude other minutes: they share nothing.
+      const windows = (this.slos[w.i] as SloDefinition).maintenance;
+      const key = `${this.indicatorOf[w.i] as string}${windows ? `\u0000${JSON.stringify(windows.map((x) => `${x.origin}:${x.name}`))}` : ''}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = []));
       g.push(w);
@@ -361,16 +365,17 @@ GROUP BY ${cols}`;
 
   /** Per-minute counts of SLO `i` over [from, this.to), in buffers reused by the next group. */
   private baseCounts(i: number, from: number): MinuteCounts {
-    const ind = (this.slos[i] as SloDefinition).indicator;
+    const slo = this.slos[i] as SloDefinition;
+    const ind = slo.indicator;
     const n = Math.max(0, this.to - from);
-    if (ind.kind === 'level') return levelCounts(this.levelUses.get(this.indicatorOf[i] as string) ?? [], ind.op, ind.value, from, n);
+    if (ind.kind === 'level') return excludeCounts(slo, levelCounts(this.levelUses.get(this.indicatorOf[i] as string) ?? [], ind.op, ind.value, from, n));
     if (this.scratch.total.length < n) this.scratch = { ...this.scratch, good: new Float64Array(n), total: new Float64Array(n), part: new Float64Array(n) };
     const good = this.scratch.good.subarray(0, n);
     const total = this.scratch.total.subarray(0, n);
     const part = this.scratch.part.subarray(0, n);
     total.fill(0);
     part.fill(0);
-    return this.fill(i, { start: from, good, total }, part);
+    return excludeCounts(slo, this.fill(i, { start: from, good, total }, part));
   }
 
   /**

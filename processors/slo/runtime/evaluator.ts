@@ -9,7 +9,10 @@ import { silentLogger } from '../../observability/logger.js';
 import { PipelineError } from '../../errors/pipeline-error.js';
 import type { CommittedBatch } from '../../ingest/options.js';
 import type { TopicPartition } from '../../transport/types.js';
-import { INACTIVE, stepAlert, type AlertState } from '../core/alert-machine.js';
+import { INACTIVE, stepAlert, type AlertState, type AlertTransition } from '../core/alert-machine.js';
+import { changedFrom, withMaintenance } from '../core/maintenance.js';
+import type { MaintenanceWindow } from '../definitions/maintenance.js';
+import { copyHeld, dropExcluded, heldBy, owed, type Held } from './maintenance-hold.js';
 import { longestPeriodDays } from '../definitions/calendar.js';
 import { DAY_MIN, MINUTE_MS } from '../definitions/duration.js';
 import { evaluate, matchSeverity, shortWindowEmpty, sloWindow, type WindowSource } from '../core/evaluate.js';
@@ -34,6 +37,8 @@ interface Track {
   policy: Pick<AlertPolicy, 'pendingForMinutes' | 'keepFiringForMinutes'>;
   /** Raw minutes of hours still being filled (the open hour). */
   open: Map<number, HourMinutes>;
+  /** Transitions held back by a maintenance window, sent or dropped when it ends (maintenance-hold.ts). */
+  held: Held;
 }
 
 export interface EvaluatorStats {
@@ -52,6 +57,8 @@ export interface EvaluatorStats {
   retracted: number;
   /** Committed batches with events older than the correction horizon: stored, not re-evaluated. */
   lateUncorrected: number;
+  /** Transitions held back because their instant was inside a maintenance window. */
+  suppressed: number;
 }
 
 /** What a correction re-evaluates: minutes (from, instant toMs] and the signals sent for them before. */
@@ -82,7 +89,7 @@ const OFFSETS_EVERY_MS = 500;
 export class SloEvaluator {
   readonly stats: EvaluatorStats = {
     cycles: 0, minutes: 0, signals: 0, scores: 0, lastCycleMs: 0, maxCycleMs: 0, lastMsPerMinute: 0,
-    corrections: 0, retracted: 0, lateUncorrected: 0,
+    corrections: 0, retracted: 0, lateUncorrected: 0, suppressed: 0,
   };
   private readonly opts: SloEvaluatorOptions;
   private readonly log: Logger;
@@ -124,6 +131,10 @@ export class SloEvaluator {
   /** Alert states at whole hours (minute -> per track), to re-evaluate from after late data. */
   private readonly snapshots = new Map<number, AlertStates[]>();
   private readonly correctionMinutes: number;
+  /** Held-back transitions at whole hours, beside `snapshots`. */
+  private readonly heldSnapshots = new Map<number, Held[]>();
+  /** Maintenance windows declared outside the SLO files (setMaintenance). */
+  private extraWindows: readonly MaintenanceWindow[] = [];
 
   constructor(options: SloEvaluatorOptions) {
     this.opts = options;
@@ -160,6 +171,7 @@ export class SloEvaluator {
       states: {},
       policy: { pendingForMinutes: slo.alerting.pendingForMinutes * P, keepFiringForMinutes: slo.alerting.keepFiringForMinutes * P },
       open: new Map(),
+      held: new Map(),
     }));
     this.source = new MinuteSource(options.warehouse, options.slos);
     this.openReader = new OpenMinuteReader(options.warehouse, options.slos, this.stepMs);
@@ -217,6 +229,26 @@ export class SloEvaluator {
       return;
     }
     this.lateFrom = Math.min(this.lateFrom ?? Infinity, m);
+  }
+
+  /**
+   * Replaces the maintenance windows declared outside the SLO files (the API's). A change
+   * that excludes or holds back something in minutes already evaluated is corrected like
+   * late data: evaluated again from the first minute it touches, within the correction
+   * horizon (signals it no longer gives are retracted, new ones sent).
+   */
+  setMaintenance(windows: readonly MaintenanceWindow[]): void {
+    const before = this.extraWindows;
+    this.extraWindows = [...windows];
+    const slos = withMaintenance(this.opts.slos, this.extraWindows);
+    this.tracks.forEach((tr, i) => (tr.slo = slos[i] as SloDefinition));
+    const readMs = this.readToMs;
+    if (readMs === null) return;
+    const from = changedFrom(before, this.extraWindows, readMs - this.correctionMinutes * MINUTE_MS, readMs);
+    if (from !== null) {
+      this.noteLate(from, { topic: 'maintenance windows', partition: -1 });
+      this.kick();
+    }
   }
 
   /** Partitions this consumer lost in a rebalance stop holding the watermark. */
@@ -383,6 +415,7 @@ export class SloEvaluator {
     this.doneTick = start * this.perMinute;
     this.readToMs = start * MINUTE_MS;
     this.snapshots.set(start, this.tracks.map(() => ({})));
+    this.heldSnapshots.set(start, this.tracks.map(() => new Map()));
     this.log.info({ evaluator: this.name, from: new Date(start * MINUTE_MS).toISOString(), resume: resume !== null }, 'SLO evaluator starts');
     return true;
   }
@@ -399,6 +432,7 @@ export class SloEvaluator {
     const trailing = this.trailingHours(from, to).filter((h) => !this.detailHours.has(h));
     const ranges: MinuteRange[] = [...mergeHours(trailing), [from, to]];
     const raw = await this.source.read(ranges);
+    this.tracks.forEach((tr, i) => dropExcluded(tr.slo, ranges, raw[i] as RawMinutes));
     const open = this.perMinute > 1 && this.openReader.needed ? await this.openReader.read(from * MINUTE_MS, to * MINUTE_MS) : null;
     this.applyTrailing(trailing, raw);
     this.applyOpen(from, to, raw);
@@ -412,7 +446,10 @@ export class SloEvaluator {
       const t = m + 1;
       if (t % MINUTES_PER_HOUR === 0) for (const tr of this.tracks) tr.windows.closeHour(hourOf(t) - 1);
       this.step(t * P, null, breaches);
-      if (t % MINUTES_PER_HOUR === 0) this.snapshots.set(t, this.tracks.map((tr) => ({ ...tr.states })));
+      if (t % MINUTES_PER_HOUR === 0) {
+        this.snapshots.set(t, this.tracks.map((tr) => ({ ...tr.states })));
+        this.heldSnapshots.set(t, this.tracks.map((tr) => copyHeld(tr.held)));
+      }
       if (t * P >= this.emitFromTick && qualityEvery > 0 && t % qualityEvery === 0) {
         scores.push(...(await this.retry('quality scores', () => qualityScores(this.opts.warehouse, t, this.opts.qualityWindowMinutes ?? DAY_MIN))));
       }
@@ -426,6 +463,7 @@ export class SloEvaluator {
     this.cursor = to;
     this.doneTick = to * P;
     for (const k of this.snapshots.keys()) if (k < to - this.correctionMinutes - MINUTES_PER_HOUR) this.snapshots.delete(k);
+    for (const k of this.heldSnapshots.keys()) if (!this.snapshots.has(k)) this.heldSnapshots.delete(k);
     this.evict(to);
     if (hourOf(to) !== hourOf(from)) this.source.pruneLevels(to - this.longest - 2 * MINUTES_PER_HOUR);
     this.count(started, to - from, sent, scores.length);
@@ -456,8 +494,13 @@ export class SloEvaluator {
     const m = Math.floor(u / P);
     const emit = u >= this.emitFromTick;
     this.tracks.forEach((tr, i) => {
-      const buckets = u % P === 0 ? undefined : open?.get(i);
+      // Inside a maintenance window the open minute is excluded too, and transitions are held back.
+      const hold = heldBy(tr.slo, u * this.stepMs);
+      const buckets = u % P === 0 || hold ? undefined : open?.get(i);
       const src: WindowSource = buckets && buckets.size > 0 ? OpenMinuteWindows.of(tr.windows, m, buckets, m * P, u) : tr.windows;
+      const signal = (t: AlertTransition): SloBreachSignal =>
+        breachSignal(tr.slo, t, evaluate(tr.slo, src, m * MINUTE_MS), src, { atMs: t.at * this.stepMs, firingSinceMs: t.firingSince * this.stepMs, windowEndMinute: m });
+      if (!hold && tr.held.size > 0) for (const t of owed(tr.held)) if (emit) out.push(signal({ ...t, at: u }));
       for (const sev of tr.severities) {
         const match = matchSeverity(tr.slo, sev, src, m);
         const before: AlertState = tr.states[sev] ?? INACTIVE;
@@ -465,10 +508,15 @@ export class SloEvaluator {
         const quiet = !match && before.phase === 'firing' && shortWindowEmpty(before.rule, src, m);
         const r = stepAlert(before, sev, u, match, tr.policy, quiet);
         tr.states[sev] = r.state;
-        if (r.transition && emit) {
-          const t = r.transition;
-          out.push(breachSignal(tr.slo, t, evaluate(tr.slo, src, m * MINUTE_MS), src, { atMs: t.at * this.stepMs, firingSinceMs: t.firingSince * this.stepMs, windowEndMinute: m }));
-        }
+        if (r.transition && hold) {
+          const list = tr.held.get(sev);
+          if (list) list.push(r.transition);
+          else tr.held.set(sev, [r.transition]);
+          if (emit) {
+            this.stats.suppressed++;
+            this.log.info({ slo: tr.slo.id, severity: sev, status: r.transition.status, at: new Date(u * this.stepMs).toISOString(), window: hold.window.name }, 'breach signal held back: maintenance window');
+          }
+        } else if (r.transition && emit) out.push(signal(r.transition));
       }
     });
   }
@@ -554,13 +602,16 @@ export class SloEvaluator {
     for (const s of await this.sentBetween(from * MINUTE_MS, toMs)) old.set(s.signal_id, s);
     this.lateFrom = null;
     const hour = hourOf(from);
+    const heldSnap = this.heldSnapshots.get(from);
     this.tracks.forEach((tr, i) => {
       tr.windows.reopen(hour);
       tr.states = { ...(snap[i] as AlertStates) };
+      tr.held = copyHeld(heldSnap?.[i] ?? new Map());
       for (const h of [...tr.open.keys()]) if (h >= hour) tr.open.delete(h);
     });
     for (const h of [...this.detailHours]) if (h >= hour) this.detailHours.delete(h);
     for (const k of [...this.snapshots.keys()]) if (k > from) this.snapshots.delete(k);
+    for (const k of [...this.heldSnapshots.keys()]) if (k > from) this.heldSnapshots.delete(k);
     this.cursor = from;
     this.doneTick = from * this.perMinute;
     this.emitFromTick = Math.min(this.emitFromTick, from * this.perMinute + 1);

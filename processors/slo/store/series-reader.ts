@@ -2,6 +2,7 @@ import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import { levelCounts, type LevelUpdate } from '../core/levels.js';
 import type { SloDefinition } from '../definitions/model.js';
 import { emptyCounts, type MinuteCounts } from '../core/series.js';
+import { excludeCounts } from '../core/maintenance.js';
 import { countsQuery, levelUpdatesQuery } from './sql.js';
 
 /** `2024-03-01 00:00:10.000` (UTC, as the warehouse prints DateTime64) -> epoch ms. */
@@ -26,12 +27,15 @@ export async function readCounts(wh: Warehouse, slo: SloDefinition, fromMinute: 
   if (ind.kind === 'level') {
     const q = levelUpdatesQuery(ind.events, fromMinute, toMinute);
     const rows = await wh.query<{ scope_id: string; metric: string; u: UpdateTuple }>(q.sql, q.params);
-    return levelCounts(
-      rows.map((r) => toLevelUpdate(r.scope_id, r.metric, r.u)),
-      ind.op,
-      ind.value,
-      fromMinute,
-      n,
+    return excludeCounts(
+      slo,
+      levelCounts(
+        rows.map((r) => toLevelUpdate(r.scope_id, r.metric, r.u)),
+        ind.op,
+        ind.value,
+        fromMinute,
+        n,
+      ),
     );
   }
   const q = countsQuery(ind, fromMinute, toMinute);
@@ -46,5 +50,6 @@ export async function readCounts(wh: Warehouse, slo: SloDefinition, fromMinute: 
     out.total[i] = total;
     out.good[i] = goodIsBad ? total - part : part;
   }
-  return out;
+  // Maintenance windows: their minutes count as no events (core/maintenance.ts).
+  return excludeCounts(slo, out);
 }
