@@ -1,6 +1,5 @@
-/** kafkajs in the client comparison: bare produce, bare consume, and consume through the transport port. */
+/** kafkajs in the client comparison: bare produce and bare consume (the port's runs are in kafka-clients-transport.ts). */
 import kafkajs from 'kafkajs';
-import { createKafkaTransport } from '../processors/transport/kafka/index.js';
 import { benchGroup, payload, SEND_SLICE } from './kafka-clients-common.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -36,24 +35,6 @@ export async function kafkajsConsume(brokers: string, topic: string, n: number):
     });
   });
   await consumer.disconnect();
-}
-
-export async function transportConsume(brokers: string, topic: string, n: number): Promise<void> {
-  const transport = createKafkaTransport({ brokers: [brokers], logLevel: 'nothing' });
-  const consumer = transport.consumer({ groupId: benchGroup(), topics: [topic] });
-  let seen = 0;
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .start({
-        onBatch: async (b) => {
-          seen += b.messages.length;
-          if (seen >= n) resolve();
-        },
-        onError: reject,
-      })
-      .catch(reject);
-  });
-  await transport.close();
 }
 
 /** Creates the benchmark's topics (kafkajs's admin: the one client every run has). */

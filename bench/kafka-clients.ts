@@ -3,7 +3,8 @@
  * consume-and-discard of the same messages with kafkajs (the baseline, and the client the
  * transport port runs on), @platformatic/kafka, Confluent's @confluentinc/kafka-javascript
  * (its kafkajs-shaped promise API and its node-rdkafka-compatible API) and node-rdkafka, plus
- * kafkajs through the project's transport port (what the pipeline pays on top of the client).
+ * produce and consume through the project's transport port on kafkajs and on @platformatic/kafka
+ * (what the pipeline gets), each printed beside the same client's bare runs.
  *
  *   node dist/bench/kafka-clients.js            (KAFKA_BROKERS, or a broker started from Maven)
  *   KAFKA_BENCH_MESSAGES=200000 KAFKA_BENCH_ROUNDS=3 node dist/bench/kafka-clients.js
@@ -30,23 +31,44 @@ interface Client {
   /** The npm package, for its version and whether it is installed. */
   module: string;
   phases: Array<'produce' | 'consume'>;
+  /** For a run through the transport port: the id of the same client's bare runs. */
+  bare?: string;
+  /** Why the client may be missing here, printed with its row when it cannot be loaded. */
+  missingHint?: string;
 }
 
 const CLIENTS: Client[] = [
   { id: 'kafkajs', label: 'kafkajs (baseline)', module: 'kafkajs', phases: ['produce', 'consume'] },
-  { id: 'kafkajs-transport', label: 'kafkajs via transport port', module: 'kafkajs', phases: ['consume'] },
+  { id: 'kafkajs-transport', label: 'kafkajs via transport port', module: 'kafkajs', phases: ['produce', 'consume'], bare: 'kafkajs' },
   { id: 'platformatic', label: '@platformatic/kafka', module: '@platformatic/kafka', phases: ['produce', 'consume'] },
-  { id: 'confluent', label: '@confluentinc/kafka-javascript (promise API)', module: '@confluentinc/kafka-javascript', phases: ['produce', 'consume'] },
-  { id: 'confluent-rdkafka-api', label: '@confluentinc/kafka-javascript (rdkafka API)', module: '@confluentinc/kafka-javascript', phases: ['produce', 'consume'] },
+  {
+    id: 'platformatic-transport',
+    label: '@platformatic/kafka via transport port',
+    module: '@platformatic/kafka',
+    phases: ['produce', 'consume'],
+    bare: 'platformatic',
+  },
+  ...(['confluent', 'confluent-rdkafka-api'] as const).map((id) => ({
+    id,
+    label: `@confluentinc/kafka-javascript (${id === 'confluent' ? 'promise' : 'rdkafka'} API)`,
+    module: '@confluentinc/kafka-javascript',
+    phases: ['produce', 'consume'] as Array<'produce' | 'consume'>,
+    missingHint: 'its install downloads a prebuilt binary from github.com, else builds librdkafka, whose configure downloads zlib, OpenSSL and zstd (kafka/CLIENTS.md)',
+  })),
   { id: 'node-rdkafka', label: 'node-rdkafka', module: 'node-rdkafka', phases: ['produce', 'consume'] },
 ];
 
 /** Loaded in the child only: a client that needs a newer Node or a native build fails its own rows, not the run. */
 async function runFor(run: string): Promise<RunFn> {
   const [id] = run.split(':');
-  if (id === 'kafkajs' || id === 'kafkajs-transport') {
+  if (id === 'kafkajs-transport' || id === 'platformatic-transport') {
+    const m = await import('./kafka-clients-transport.js');
+    const client = id === 'kafkajs-transport' ? 'kafkajs' : 'platformatic';
+    return run.endsWith(':produce') ? m.transportProduce(client) : m.transportConsume(client);
+  }
+  if (id === 'kafkajs') {
     const m = await import('./kafka-clients-kafkajs.js');
-    return { 'kafkajs:produce': m.kafkajsProduce, 'kafkajs:consume': m.kafkajsConsume, 'kafkajs-transport:consume': m.transportConsume }[run] ?? unknown(run);
+    return { 'kafkajs:produce': m.kafkajsProduce, 'kafkajs:consume': m.kafkajsConsume }[run] ?? unknown(run);
   }
   if (id === 'platformatic') {
     const m = await import('./kafka-clients-platformatic.js');
@@ -106,7 +128,8 @@ async function main(): Promise<void> {
   const n = Number(process.env['KAFKA_BENCH_MESSAGES'] ?? 1_000_000);
   const roundCount = Number(process.env['KAFKA_BENCH_ROUNDS'] ?? 1);
   const only = process.env['KAFKA_BENCH_CLIENTS']?.split(',');
-  const clients = CLIENTS.filter((c) => !only || only.includes(c.id) || c.id === 'kafkajs');
+  // A port run brings its client's bare runs along: the table sets them side by side.
+  const clients = CLIENTS.filter((c) => !only || only.includes(c.id) || c.id === 'kafkajs' || CLIENTS.some((t) => t.bare === c.id && only.includes(t.id)));
   let brokers = process.env['KAFKA_BROKERS'];
   const started = brokers ? null : await startKafkaBroker({ heapMb: 1024 });
   brokers ??= started!.brokers;
@@ -117,7 +140,12 @@ async function main(): Promise<void> {
     await loadOptional(c.module).catch((e: unknown) => missing.set(c.module, (e as Error).message.split('\n')[0] ?? 'not loadable'));
   }
   const rows: Row[] = clients.flatMap((client) =>
-    client.phases.map((phase) => ({ client, phase, rounds: [], ...(missing.has(client.module) ? { note: `not available: ${missing.get(client.module)}` } : {}) })),
+    client.phases.map((phase) => ({
+      client,
+      phase,
+      rounds: [],
+      ...(missing.has(client.module) ? { note: `not available: ${missing.get(client.module)}${client.missingHint ? ` (${client.missingHint})` : ''}` } : {}),
+    })),
   );
   for (let round = 0; round < roundCount; round++) {
     const topicOf = new Map(clients.map((c) => [c.id, `bench-${c.id}-${randomBytes(3).toString('hex')}`]));
@@ -178,6 +206,45 @@ function printTable(rows: Row[], n: number, roundCount: number): void {
   console.log(line(head));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const c of cells) console.log(line(c.slice(0, head.length)) + (c[head.length] ? ` ${c[head.length]}` : ''));
+  printPortTable(rows, n);
+}
+
+/**
+ * The transport port on each client beside that client's bare runs of the same round: what
+ * the pipeline gets from the client, and what the port costs on top of it.
+ */
+function printPortTable(rows: Row[], n: number): void {
+  const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+  const rowOf = (id: string, phase: string): Row | undefined => rows.find((r) => r.client.id === id && r.phase === phase && !r.note && r.rounds.length > 0);
+  const cell = (port: Row | undefined, bare: Row | undefined): string[] => {
+    if (!port) return ['-', '-', '-'];
+    const rates = port.rounds.map((m) => n / m.seconds);
+    const bareRates = bare?.rounds.map((m) => n / m.seconds) ?? [];
+    const ratios = rates.flatMap((x, i) => (bareRates[i] ? [x / bareRates[i]] : []));
+    return [fmt(median(rates)), bareRates.length ? fmt(median(bareRates)) : '-', ratios.length ? median(ratios).toFixed(2) : '-'];
+  };
+  const cells = rows
+    .filter((r) => r.client.bare && r.phase === 'consume')
+    .map((r) => {
+      const consume = rowOf(r.client.id, 'consume');
+      const produce = rowOf(r.client.id, 'produce');
+      const rss = (x: Row | undefined): string => (x ? median(x.rounds.map((m) => m.peakRssMb)).toFixed(0) : '-');
+      return [
+        `${r.client.label} ${moduleVersion(r.client.module)}`,
+        ...cell(consume, rowOf(r.client.bare!, 'consume')),
+        ...cell(produce, rowOf(r.client.bare!, 'produce')),
+        `${rss(consume)} / ${rss(produce)}`,
+      ];
+    });
+  if (cells.length === 0) return;
+  const head = ['client (transport port)', 'consume msg/s', 'bare consume msg/s', 'port / bare', 'produce msg/s', 'bare produce msg/s', 'port / bare', 'peak RSS MB consume / produce'];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: string[]): string => `| ${c.map((x, i) => x.padEnd(widths[i] ?? x.length)).join(' | ')} |`;
+  console.log('');
+  console.log('Through the transport port (what the pipeline runs on), beside the same client bare in the same rounds (medians):');
+  console.log(line(head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const c of cells) console.log(line(c));
 }
 
 function missingVersion(r: Row): string | null {

@@ -6,9 +6,11 @@ import { partitionForKey } from '../partitioner.js';
 import type { CommitOffset, Consumer, ConsumerOptions, OutgoingMessage, Producer, TopicSpec, Transport } from '../types.js';
 import { classifyKafkaError, isAuthFailure } from './errors.js';
 import { KafkaConsumer } from './kafka-consumer.js';
+import { applyKafkajsTimeoutFix } from './kafkajs-timeout-fix.js';
 import { type KafkaTransportOptions, type ResolvedKafkaTransportOptions, resolveKafkaTransportOptions } from './options.js';
 
 const { Kafka, logLevel: LogLevel } = kafkajs;
+applyKafkajsTimeoutFix();
 
 /**
  * The transport on a real Kafka cluster (kafkajs). Consumers join groups with manual
@@ -249,6 +251,7 @@ const LEVEL_NAMES: Record<number, string> = { 1: 'error', 2: 'warn', 4: 'info', 
  * by itself, and stops with its own error when it cannot.
  */
 function jsonLines(level: number): (entry: LogEntry) => void {
+  const repeats = new RepeatFilter(REPEAT_WINDOW_MS);
   return ({ namespace, level: entryLevel, log }) => {
     const { message, timestamp: _timestamp, ...extra } = log;
     const retried =
@@ -260,6 +263,37 @@ function jsonLines(level: number): (entry: LogEntry) => void {
       (namespace === 'Consumer' && (message.startsWith('Crash: ') || message.startsWith('Restarting the consumer')));
     const effective = retried ? LogLevel.DEBUG : recovering ? Math.max(entryLevel, LogLevel.WARN) : entryLevel;
     if (effective > level) return;
-    process.stderr.write(`${JSON.stringify({ level: LEVEL_NAMES[effective] ?? 'info', component: `kafkajs.${namespace}`, message, ...extra })}\n`);
+    // While the broker is away every connection attempt logs the same lines: one per window.
+    const repeated = repeats.admit(`${effective}\u0000${namespace}\u0000${message}\u0000${String(extra['error'] ?? '')}`);
+    if (repeated === null) return;
+    const line = { level: LEVEL_NAMES[effective] ?? 'info', component: `kafkajs.${namespace}`, message, ...extra, ...(repeated > 0 ? { repeatedSinceLast: repeated } : {}) };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
   };
+}
+
+/** Identical client log lines are written once per this window, with how many were left out. */
+const REPEAT_WINDOW_MS = 30_000;
+
+/**
+ * Lets a line through the first time and then once per window, answering how many identical
+ * lines were held back since it last let one through (null: hold this one back).
+ */
+export class RepeatFilter {
+  private readonly last = new Map<string, { at: number; held: number }>();
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  admit(key: string): number | null {
+    const t = this.now();
+    const seen = this.last.get(key);
+    if (seen && t - seen.at < this.windowMs) {
+      seen.held++;
+      return null;
+    }
+    if (this.last.size > 1000) this.last.clear();
+    this.last.set(key, { at: t, held: 0 });
+    return seen?.held ?? 0;
+  }
 }
