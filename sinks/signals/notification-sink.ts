@@ -3,6 +3,7 @@ import type { QualityScoreUpdate, SloBreachSignal } from '../../processors/contr
 import type { Warehouse } from '../warehouse/types.js';
 import { matchingRoutes, type NotifyOptions, type ReceiverSpec, type ReceiverType } from './notify-config.js';
 import { render, type Episode } from './render.js';
+import { signalReceivers, type RuleNotify } from './target-routing.js';
 import type { SignalSink } from './types.js';
 
 export type DeliveryOutcome = 'DELIVERED' | 'REJECTED' | 'EXPIRED';
@@ -24,6 +25,13 @@ export interface NotificationDeps {
   random?: () => number;
   /** The SLO's `metadata.labels`, for routing and Alertmanager labels. @default none */
   labelsOf?: (sloId: string) => Readonly<Record<string, string>>;
+  /**
+   * The alert rule behind a signal (its OpenSLO notification targets and `alertWhenResolved`):
+   * a rule with targets notifies the receivers they select instead of the routes'. @default none (routes only)
+   */
+  ruleOf?: (signal: SloBreachSignal) => RuleNotify | undefined;
+  /** Notification targets of a signal's rule that select no receiver (the routes were used instead, or the other targets). */
+  onUnresolvedTarget?: (target: string, signal: SloBreachSignal) => void;
   /** Called once per notification that reached an outcome (metrics). */
   onOutcome?: (receiver: ReceiverSpec, outcome: DeliveryOutcome, signal: SloBreachSignal) => void;
   /** Called with the number of notifications waiting for a receiver, after each look at its outbox. */
@@ -85,20 +93,30 @@ export class NotificationSink implements SignalSink {
     return this.deps.warehouse;
   }
 
-  labelsOf(sloId: string): Readonly<Record<string, string>> {
-    return this.deps.labelsOf?.(sloId) ?? NO_LABELS;
+  /** The SLO's labels: those the signal carries over those configured for its SLO. */
+  labelsOf(s: SloBreachSignal): Readonly<Record<string, string>> {
+    const configured = this.deps.labelsOf?.(s.slo_id) ?? NO_LABELS;
+    return s.labels && Object.keys(s.labels).length > 0 ? { ...configured, ...s.labels } : configured;
   }
 
-  /** The receivers routes send a signal to (fallbacks not included). */
+  /**
+   * The receivers a signal goes to (fallbacks not included): those its rule's notification
+   * targets select, else those of the matching routes (target-routing.ts).
+   */
   receiversFor(s: SloBreachSignal): string[] {
     const names = new Set<string>();
-    for (const r of matchingRoutes(this.options.routes, s, this.labelsOf(s.slo_id))) for (const n of r.receivers) names.add(n);
-    return [...names];
+    for (const r of matchingRoutes(this.options.routes, s, this.labelsOf(s))) for (const n of r.receivers) names.add(n);
+    const choice = signalReceivers(this.options, this.deps.ruleOf?.(s), [...names], s.status);
+    for (const t of choice.unresolved) {
+      this.log?.warn({ slo_id: s.slo_id, target: t, signal_id: s.signal_id }, 'notification target matches no receiver, target entry or receiver type');
+      this.deps.onUnresolvedTarget?.(t, s);
+    }
+    return choice.receivers;
   }
 
   /** The receiver that gets a signal `receiver` has not delivered, and after how long; null when no route names one. */
   fallbackOf(receiver: string, s: SloBreachSignal): { to: string; afterMs: number } | null {
-    for (const r of matchingRoutes(this.options.routes, s, this.labelsOf(s.slo_id))) {
+    for (const r of matchingRoutes(this.options.routes, s, this.labelsOf(s))) {
       // A route's receivers fall back to its first fallback, each fallback to the one after it.
       const next = r.receivers.includes(receiver) ? 0 : r.fallback.includes(receiver) ? r.fallback.indexOf(receiver) + 1 : -1;
       const to = next >= 0 ? r.fallback[next] : undefined;
@@ -326,7 +344,7 @@ class Deliverer {
     const { outbox } = options;
     const signal = JSON.parse(p.body) as SloBreachSignal;
     const episode = await this.sink.episodeOf(signal);
-    const labels = this.sink.labelsOf(signal.slo_id);
+    const labels = this.sink.labelsOf(signal);
     const enqueuedAt = Number(p.enqueued);
     const fallback = this.sink.fallbackOf(this.receiver.name, signal);
     let delay = outbox.initialBackoffMs;

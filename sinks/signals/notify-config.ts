@@ -32,6 +32,17 @@ export interface NotifyRoute {
   continue: boolean;
 }
 
+/**
+ * An OpenSLO `AlertNotificationTarget` (by `metadata.name`) mapped to receivers of this file:
+ * signals of a rule whose AlertPolicy names the target go to these receivers.
+ */
+export interface TargetRoute {
+  name: string;
+  receivers: readonly string[];
+  /** false: RESOLVED signals notify none of this target's receivers (Alertmanager's send_resolved). @default true */
+  notifyResolved: boolean;
+}
+
 export interface OutboxOptions {
   /** A notification no receiver accepted this long after it was enqueued is kept as EXPIRED. @default 24h */
   giveUpAfterMs: number;
@@ -46,6 +57,8 @@ export interface OutboxOptions {
 export interface NotifyOptions {
   receivers: readonly ReceiverSpec[];
   routes: readonly NotifyRoute[];
+  /** `targets:` of the routes file; a target not listed is matched by name or by receiver type (target-routing.ts). @default [] */
+  targets?: readonly TargetRoute[];
   outbox: OutboxOptions;
   /**
    * Signals whose evaluated instant is older than this (wall clock) are recorded and published
@@ -89,9 +102,16 @@ const RouteFile = z.strictObject({
   continue: z.boolean().optional(),
 });
 
+const TargetFile = z.strictObject({
+  name: z.string().min(1, 'must name an AlertNotificationTarget'),
+  receivers: z.array(name).min(1),
+  notify_resolved: z.boolean().optional(),
+});
+
 const NotifyFile = z.strictObject({
   receivers: z.array(ReceiverFile).min(1),
   routes: z.array(RouteFile).min(1),
+  targets: z.array(TargetFile).optional(),
   notify_max_age: z.union([duration, z.literal('off')]).optional(),
   outbox: z
     .strictObject({
@@ -203,6 +223,14 @@ function resolveNotifyFile(file: string, d: NotifyFileData, env: NodeJS.ProcessE
       continue: r.continue ?? false,
     };
   });
+  const named = new Set<string>();
+  const targets: TargetRoute[] = (d.targets ?? []).map((t, i) => {
+    const at = `targets[${i}]`;
+    if (named.has(t.name)) refuse(file, `${at}.name`, 'is used by an earlier target', t.name);
+    named.add(t.name);
+    t.receivers.forEach((n, j) => seen.has(n) || refuse(file, `${at}.receivers[${j}]`, 'names no receiver', n));
+    return { name: t.name, receivers: t.receivers, notifyResolved: t.notify_resolved ?? true };
+  });
   const o = d.outbox ?? {};
   const outbox: OutboxOptions = {
     giveUpAfterMs: o.give_up_after ? (durationMs(o.give_up_after) as number) : OUTBOX_DEFAULTS.giveUpAfterMs,
@@ -212,7 +240,7 @@ function resolveNotifyFile(file: string, d: NotifyFileData, env: NodeJS.ProcessE
   };
   if (outbox.maxBackoffMs < outbox.initialBackoffMs) refuse(file, 'outbox.max_backoff', 'must not be shorter than outbox.initial_backoff', d.outbox?.max_backoff);
   const maxAgeMs = d.notify_max_age === undefined ? NOTIFY_MAX_AGE_DEFAULT_MS : d.notify_max_age === 'off' ? null : (durationMs(d.notify_max_age) as number);
-  return { receivers, routes, outbox, maxAgeMs };
+  return { receivers, routes, targets, outbox, maxAgeMs };
 }
 
 /**

@@ -7,6 +7,7 @@ import { KafkaSignalSink, NotificationSink, WarehouseSignalSink, notificationMet
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import type { PipelineMetrics } from '../../observability/metrics.js';
 import type { SloDefinition } from '../definitions/model.js';
+import { signalRule } from '../definitions/policies.js';
 import { SloEvaluator } from './evaluator.js';
 import type { SloEvaluatorOptions } from './options.js';
 
@@ -63,10 +64,16 @@ export async function startSloRuntime(o: SloRuntimeOptions): Promise<SloRuntime>
   const metrics = o.metrics;
   const nm = metrics ? notificationMetrics(metrics.registry) : null;
   const labels = new Map(o.slos.map((s) => [s.id, s.labels]));
+  const byId = new Map(o.slos.map((s) => [s.id, s]));
   const webhooks = notifyOptions
     ? new NotificationSink(notifyOptions, {
         warehouse: o.warehouse,
         labelsOf: (id) => labels.get(id) ?? {},
+        // The AlertPolicy's notification targets and alertWhenResolved of the rule that fired.
+        ruleOf: (s) => {
+          const slo = byId.get(s.slo_id);
+          return slo ? signalRule(slo, s) : undefined;
+        },
         ...(o.logger ? { logger: o.logger } : {}),
         ...(metrics && nm
           ? {
