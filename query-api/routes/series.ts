@@ -45,9 +45,13 @@ export const statusSeriesSchema = z.object({
       alert_rules: z
         .array(z.object({ severity: z.string(), threshold: z.number(), long_window: z.string(), short_window: z.string() }))
         .describe('The burn-rate alert rules, in evaluation order: a rule fires when both windows burn at or above its threshold.'),
-      from: z.string().nullable().describe('First evaluation shown: the window\'s start, or the board\'s first minute when later.'),
+      window_start: z.string().nullable().describe('Start of the SLO\'s window at `to`; null before the board feed wrote an evaluation.'),
+      from: z
+        .string()
+        .nullable()
+        .describe('First evaluation shown: the window\'s start, or the board\'s first minute when later (history shorter than the window, or the board feed still filling it).'),
       to: z.string().nullable().describe('Newest evaluation on the SLO board; null before the board feed wrote one.'),
-      step_minutes: z.number().int().describe('Bucket width; each point is the evaluation at the newest minute of its bucket.'),
+      step_minutes: z.number().int().describe('Sampling step: the points are `from`, every whole multiple of this many minutes (UTC) between, and `to`.'),
       points: z.array(sloPointSchema),
     }),
   ),
@@ -93,8 +97,8 @@ export function registerSeriesRoutes(app: FastifyInstance, keys: KeyStore, opts:
       opts.publicStatus ? 'Public on this server.' : 'Any role, including the read-only `viewer` role.'
     }`,
     description:
-      'SLO curves are read from the SLO board (`slo_board_minute`, one evaluation per SLO and minute by the SLO engine), ' +
-      'sampled at the newest minute of each bucket. Money is exact decimal strings in the reporting currency.',
+      'SLO curves are read from the SLO board (`slo_board_minute`, one evaluation per SLO and minute by the SLO engine, over each SLO\'s whole window), ' +
+      'sampled at the first minute shown, every whole multiple of the step and the newest minute. Money is exact decimal strings in the reporting currency.',
     tags: ['status'],
     query: z
       .object({

@@ -10,7 +10,7 @@ import type { HealthProvider } from '../options.js';
  * rates over its window, incident cost per UTC day, and how old the data is.
  *
  * SLO curves are read from `slo_board_minute` (dwh/sql/030_slo_board.sql), which the board
- * feed fills with the SLO engine's own evaluation of every minute; nothing is re-evaluated
+ * feed fills with the SLO engine's own evaluation of every minute of each SLO's window; nothing is re-evaluated
  * here, so a curve's last point, a Grafana board and `slo status` agree. Daily cost sums the
  * money facts (`incident_cost_facts`) with the P&L's formulas, as exact decimal strings.
  */
@@ -19,7 +19,7 @@ const MINUTE_S = 60;
 const DAY_MS = 86_400_000;
 
 export interface SeriesQuery {
-  /** Points per SLO curve at most (each the evaluation at the end of its bucket). */
+  /** Points per SLO curve at most (each an evaluation: the first and last minute, and whole multiples of the step between). */
   points: number;
   /** UTC days of incident cost, ending with the day of the evaluation time. */
   days: number;
@@ -42,9 +42,12 @@ export interface SloSeries {
   time_window: string;
   /** The burn-rate alert rules: both windows at or above `threshold` fire the rule. */
   alert_rules: Array<{ severity: string; threshold: number; long_window: string; short_window: string }>;
-  /** First and last evaluation shown: the window ending at the board's newest minute, from its first minute at most. */
+  /** Start of the SLO's window at `to` (the evaluation there is the window's first). */
+  window_start: string | null;
+  /** First and last evaluation shown: the window ending at the board's newest minute, from the board's first minute at most. */
   from: string | null;
   to: string | null;
+  /** Points between `from` and `to` fall on the whole multiples of this many minutes (UTC). */
   step_minutes: number;
   points: SloPoint[];
 }
@@ -97,12 +100,22 @@ export interface SeriesSources {
   cacheMs: number;
 }
 
-/** One SLO's buckets: [from, to] in epoch seconds, `step` seconds wide, ending at `to`. */
-interface BucketRange {
+/** One SLO's sample: [from, to] in epoch seconds; the minutes between on whole multiples of `step` seconds (none when 0). */
+interface SampleRange {
   id: string;
   from: number;
   to: number;
   step: number;
+}
+
+/**
+ * The step of a curve of `spanMinutes` in at most `points` evaluations: its first and last
+ * minute and the multiples of the step between them (at most `points - 2` of them). Two
+ * points are only the ends; the step is then the whole span.
+ */
+export function sampleStepMinutes(spanMinutes: number, points: number): number {
+  if (points <= 2) return Math.max(1, spanMinutes);
+  return Math.max(1, Math.ceil(spanMinutes / (points - 2)));
 }
 
 const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
@@ -141,7 +154,11 @@ export class SeriesService {
     return { generated_at: new Date().toISOString(), evaluated_at: at.toISOString(), data_age: age, slos: series, cost };
   }
 
-  /** Each SLO's curve: its window ending at the board's newest minute, in at most `points` buckets. */
+  /**
+   * Each SLO's curve: its window ending at the board's newest minute, in at most `points`
+   * evaluations: the first minute shown (the window's start once the board holds it), every
+   * whole multiple of the step between, and the newest minute.
+   */
   async sloSeries(slos: readonly SloDefinition[], points: number): Promise<SloSeries[]> {
     const spans = await this.src.wh.query<{ slo_id: string; first_s: string | number; last_s: string | number }>(
       `SELECT slo_id, toUnixTimestamp(min(minute)) AS first_s, toUnixTimestamp(max(minute)) AS last_s
@@ -149,7 +166,7 @@ export class SeriesService {
       { ids: slos.map((s) => s.id) },
     );
     const bySlo = new Map(spans.map((s) => [s.slo_id, { first: Number(s.first_s), last: Number(s.last_s) }]));
-    const ranges: BucketRange[] = [];
+    const ranges: SampleRange[] = [];
     const out = slos.map((slo): SloSeries => {
       const base = {
         slo_id: slo.id,
@@ -161,41 +178,39 @@ export class SeriesService {
         alert_rules: slo.alerting.rules.map((r) => ({ severity: r.severity, threshold: r.threshold, long_window: r.longWindow, short_window: r.shortWindow })),
       };
       const span = bySlo.get(slo.id);
-      if (!span) return { ...base, from: null, to: null, step_minutes: 1, points: [] };
+      if (!span) return { ...base, window_start: null, from: null, to: null, step_minutes: 1, points: [] };
       const windowFrom = sloWindow(slo, span.last * 1000).fromMinute * MINUTE_S;
       const from = Math.max(windowFrom, span.first);
-      const stepMinutes = Math.max(1, Math.ceil((span.last - from) / MINUTE_S / Math.max(1, points - 1)));
-      ranges.push({ id: slo.id, from, to: span.last, step: stepMinutes * MINUTE_S });
-      return { ...base, from: iso(from * 1000), to: iso(span.last * 1000), step_minutes: stepMinutes, points: [] };
+      const stepMinutes = sampleStepMinutes((span.last - from) / MINUTE_S, points);
+      ranges.push({ id: slo.id, from, to: span.last, step: points > 2 ? stepMinutes * MINUTE_S : 0 });
+      return { ...base, window_start: iso(windowFrom * 1000), from: iso(from * 1000), to: iso(span.last * 1000), step_minutes: stepMinutes, points: [] };
     });
-    const curves = await this.bucketed(ranges);
+    const curves = await this.sampled(ranges);
     for (const s of out) s.points = curves.get(s.slo_id) ?? [];
     return out;
   }
 
   /**
-   * Buckets of `step` seconds ending at `to`, per SLO, in one read; each gives the evaluation
-   * at its newest minute (an evaluation already covers its windows, so sampling is exact where
-   * averaging is not). The figures travel in one tuple so a minute without traffic (SLI null)
-   * is not skipped.
+   * The board rows at each SLO's sample minutes, in one read. An evaluation already covers
+   * its windows, so sampling is exact where averaging is not; the interior minutes sit on
+   * whole multiples of the step, so a refresh draws the same points again. The figures
+   * travel in one tuple so a minute without traffic (SLI null) is not skipped.
    */
-  private async bucketed(ranges: readonly BucketRange[]): Promise<Map<string, SloPoint[]>> {
+  private async sampled(ranges: readonly SampleRange[]): Promise<Map<string, SloPoint[]>> {
     const out = new Map<string, SloPoint[]>();
     if (ranges.length === 0) return out;
     const rows = await this.src.wh.query<{ slo_id: string; at_s: string | number; sli: number | null; budget: number; burn: Record<string, number> }>(
-      `SELECT slo_id, at_s, e.1 AS sli, e.2 AS budget, e.3 AS burn
-       FROM (
-         SELECT slo_id, toUnixTimestamp(max(minute)) AS at_s, argMax(tuple(sli, error_budget_remaining, burn_rates), minute) AS e
-         FROM slo_board_minute FINAL
-         WHERE slo_id IN {ids:Array(String)}
-           AND minute >= toDateTime({earliest:UInt32}, 'UTC')
-           AND toUnixTimestamp(minute) >= {froms:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)]
-           AND toUnixTimestamp(minute) <= {tos:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)]
-         GROUP BY slo_id,
-                  intDiv({tos:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)] - toUnixTimestamp(minute),
-                         {steps:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)])
-       )
-       ORDER BY slo_id, at_s`,
+      `SELECT slo_id, toUnixTimestamp(minute) AS at_s, sli, error_budget_remaining AS budget, burn_rates AS burn
+       FROM slo_board_minute FINAL
+       WHERE slo_id IN {ids:Array(String)}
+         AND minute >= toDateTime({earliest:UInt32}, 'UTC')
+         AND toUnixTimestamp(minute) >= {froms:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)]
+         AND toUnixTimestamp(minute) <= {tos:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)]
+         AND (toUnixTimestamp(minute) = {froms:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)]
+              OR toUnixTimestamp(minute) = {tos:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)]
+              OR ({steps:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)] > 0
+                  AND moduloOrZero(toUnixTimestamp(minute), {steps:Array(UInt32)}[indexOf({ids:Array(String)}, slo_id)]) = 0))
+       ORDER BY slo_id, minute`,
       {
         ids: ranges.map((r) => r.id),
         froms: ranges.map((r) => r.from),

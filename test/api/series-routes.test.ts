@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { queryPnl } from '../../processors/economics/warehouse/index.js';
-import { evaluateSloSeries, latestEventTime } from '../../processors/slo/index.js';
+import { evaluateSloSeries, latestEventTime, sloWindow } from '../../processors/slo/index.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { warehouseHealth } from '../../query-api/routes/health.js';
 import type { StatusSeries } from '../../query-api/services/series-service.js';
 import { loadSloDirOrThrow } from '../../processors/slo/index.js';
 import { writeBoardRows, type BoardRow } from '../../processors/slo/store/board.js';
+import { SloBoardFeed } from '../../processors/slo/runtime/board-feed.js';
+import type { SloStatus } from '../../query-api/service-types.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
+import { HISTORY_END, LONG_SLOS, longHistory, type LongHistory } from '../browser/long-history.js';
 import { surfaceFixture, type SurfaceFixture } from './fixture.js';
 import { KEYS, auth, json, testApi } from './support.js';
 
@@ -59,12 +62,15 @@ describe('status page series on simulated traffic', () => {
       // Two simulated days are shorter than every window here: the curve starts at the board's first minute.
       expect(s.from, s.slo_id).toBe(new Date(first).toISOString());
       expect(s.to, s.slo_id).toBe(new Date(last).toISOString());
-      expect(s.step_minutes).toBe(Math.ceil((last - first) / 60_000 / 49));
+      expect(s.window_start, s.slo_id).toBe(slo ? new Date(sloWindow(slo, last).fromMinute * 60_000).toISOString() : 'no such SLO');
+      expect(Date.parse(s.window_start ?? '')).toBeLessThan(first);
+      expect(s.step_minutes).toBe(Math.ceil((last - first) / 60_000 / 48));
+      // The first and last minute, and every whole multiple of the step between.
+      const step = s.step_minutes * 60_000;
+      const sampled = [first, ...Array.from({ length: Math.ceil((last - first) / step) + 1 }, (_, k) => (Math.floor(first / step) + k) * step).filter((m) => m > first && m < last), last];
+      expect(s.points.map((p) => p.at)).toEqual(sampled.map((m) => new Date(m).toISOString()));
       expect(s.points.length).toBeLessThanOrEqual(50);
-      expect(s.points.at(-1)?.at).toBe(s.to);
-      // Buckets end at `to`: every point is a whole number of steps before it.
-      for (const p of s.points) expect((last - Date.parse(p.at)) % (s.step_minutes * 60_000), p.at).toBe(0);
-      expect(s.points.length).toBe(Math.floor((last - first) / (s.step_minutes * 60_000)) + 1);
+      expect(s.points.length).toBeGreaterThanOrEqual(48);
       const board = await f.t.wh.query<{ at_s: string; sli: number | null; budget: number; burn: Record<string, number> }>(
         `SELECT toUnixTimestamp(minute) AS at_s, sli, error_budget_remaining AS budget, burn_rates AS burn
          FROM slo_board_minute FINAL WHERE slo_id = {id:String} AND minute IN {minutes:Array(DateTime)} ORDER BY minute`,
@@ -184,7 +190,7 @@ describe('status page series before any data', () => {
     expect(body.data_age).toMatchObject({ newest_ingested_at: null, ingest_age_seconds: null, newest_event_at: null, event_age_seconds: null, pipeline: null });
   });
 
-  it('buckets each SLO over its own span: the evaluation at the newest minute of every step, ending at its last minute', async () => {
+  it('samples each SLO over its own span: its first and last minute and every whole multiple of the step between', async () => {
     const [a, b] = loadSloDirOrThrow(projectPath('slos'));
     const end = Date.parse('2026-03-10T12:00:00Z') / 1000;
     const row = (id: string, minute: number): BoardRow => ({
@@ -212,13 +218,85 @@ describe('status page series before any data', () => {
       const r = row(id, m);
       return { at: new Date(m * 1000).toISOString(), sli: r.sli, error_budget_remaining: r.error_budget_remaining, burn_rates: r.burn_rates };
     };
-    // Steps of ceil(99 / 10) = 10 and ceil(999 / 10) = 100 minutes back from each SLO's last minute.
-    const expectA = minutesA.filter((m) => (end - m) % 600 === 0).map((m) => point(a!.id, m));
-    const expectB = minutesB.filter((m) => (end - 3600 - m) % 6000 === 0).map((m) => point(b!.id, m));
-    expect(body.slos.find((s) => s.slo_id === a?.id)).toMatchObject({ step_minutes: 10, from: new Date(minutesA[0]! * 1000).toISOString(), to: new Date(end * 1000).toISOString(), points: expectA });
-    expect(body.slos.find((s) => s.slo_id === b?.id)).toMatchObject({ step_minutes: 100, to: new Date((end - 3600) * 1000).toISOString(), points: expectB });
-    expect([expectA.length, expectB.length]).toEqual([10, 10]);
+    // Steps of ceil(99 / 9) = 11 and ceil(999 / 9) = 111 minutes, on whole multiples of the step (UTC).
+    const pick = (minutes: number[], step: number) => minutes.filter((m, i) => i === 0 || i === minutes.length - 1 || m % (step * 60) === 0);
+    const expectA = pick(minutesA, 11).map((m) => point(a!.id, m));
+    const expectB = pick(minutesB, 111).map((m) => point(b!.id, m));
+    expect(body.slos.find((s) => s.slo_id === a?.id)).toMatchObject({ step_minutes: 11, from: new Date(minutesA[0]! * 1000).toISOString(), to: new Date(end * 1000).toISOString(), points: expectA });
+    expect(body.slos.find((s) => s.slo_id === b?.id)).toMatchObject({ step_minutes: 111, to: new Date((end - 3600) * 1000).toISOString(), points: expectB });
+    expect(expectA.length).toBeLessThanOrEqual(11);
+    expect(expectB.length).toBeLessThanOrEqual(11);
+    expect(expectA.length + expectB.length).toBeGreaterThanOrEqual(20);
     // A second request within the cache period is the same answer.
     expect((await app.inject({ url: '/status/series?points=11', headers: auth('viewer') })).body).toBe(JSON.stringify(body));
+    // Two points: the ends only.
+    const two = json<StatusSeries>((await app.inject({ url: '/status/series?points=2', headers: auth('viewer') })).body);
+    expect(two.slos.find((s) => s.slo_id === a?.id)?.points).toEqual([point(a!.id, minutesA[0]!), point(a!.id, end)]);
+  });
+});
+
+describe('a 30-day SLO over 40 days of history', () => {
+  let h: LongHistory;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    h = await longHistory();
+    app = await testApi(h.t.wh, { sloDir: h.sloDir });
+  }, 240_000);
+  afterAll(async () => {
+    await app?.close();
+    await h?.close();
+  });
+
+  const series = async (): Promise<StatusSeries> => json<StatusSeries>((await app.inject({ url: '/status/series?points=200', headers: auth('viewer') })).body);
+  const status = async (id: string, at: string): Promise<SloStatus> =>
+    json<SloStatus>((await app.inject({ url: `/v1/slos/${id}/status?at=${at}`, headers: auth('sre') })).body);
+
+  it('the board feed fills the whole window in steps, newest first; then each curve starts at the window start with the API\'s numbers', { timeout: 240_000 }, async () => {
+    const feed = new SloBoardFeed(h.t.wh, () => h.slos, { stepBudgetMs: 0 });
+    const now = Date.now() + 60_000;
+    // 30 days and a minute of evaluations per SLO (T from the window's start to the watermark), 7 days a step.
+    const perSlo = 30 * 1440 + 1;
+    const week = 7 * 1440;
+    const backlogs: number[] = [];
+    const first = await feed.tick({ version: 1, now });
+    backlogs.push(first?.backlogMinutes ?? -1);
+    // While the feed is filling, the curves start where the board does: after the window's start.
+    const partial = await series();
+    for (const s of partial.slos) {
+      expect(s.window_start, s.slo_id).toBe(new Date(HISTORY_END - 30 * DAY_MS).toISOString());
+      expect(Date.parse(s.from ?? ''), s.slo_id).toBeGreaterThan(Date.parse(s.window_start ?? ''));
+    }
+    for (let version = 2; backlogs.at(-1) !== 0 && version < 20; version++) backlogs.push((await feed.tick({ version, now }))?.backlogMinutes ?? -1);
+    // The first tick: the newest week of each SLO at once, then one step (the next week of the first SLO);
+    // every later tick one more step, an SLO's last step the rest of its window: 4 steps per SLO in all.
+    expect(backlogs[0]).toBe(3 * (perSlo - week) - week);
+    expect(backlogs.slice(1).every((b, i) => b < (backlogs[i] ?? 0))).toBe(true);
+    expect(backlogs).toHaveLength(12);
+    expect(backlogs.at(-1)).toBe(0);
+    expect(await feed.tick({ version: 99, now })).toBeNull();
+    const [rows] = await h.t.wh.query<{ n: string }>('SELECT count() AS n FROM slo_board_minute FINAL');
+    expect(Number(rows?.n)).toBe(3 * perSlo);
+
+    const body = await series();
+    expect(body.slos.map((s) => s.slo_id).sort()).toEqual(Object.values(LONG_SLOS).sort());
+    for (const s of body.slos) {
+      expect(s.to, s.slo_id).toBe(new Date(HISTORY_END).toISOString());
+      expect(s.from, s.slo_id).toBe(s.window_start);
+      expect(s.points[0]?.at, s.slo_id).toBe(s.window_start);
+      expect(s.points.at(-1)?.at, s.slo_id).toBe(s.to);
+      expect(s.points.length).toBeGreaterThan(150);
+      expect(s.step_minutes).toBe(Math.ceil(30 * 1440 / 198));
+      // The first, a middle and the last point: what the API's SLO status says at that minute.
+      for (const p of [s.points[0], s.points[Math.floor(s.points.length / 2)], s.points.at(-1)]) {
+        const api = await status(s.slo_id, p?.at ?? '');
+        expect({ at: p?.at, sli: p?.sli, budget: p?.error_budget_remaining, burn: p?.burn_rates }, `${s.slo_id} ${p?.at}`).toEqual({
+          at: api.evaluated_at,
+          sli: api.sli,
+          budget: api.error_budget_remaining,
+          burn: api.burn_rates,
+        });
+      }
+    }
   });
 });
