@@ -55,8 +55,9 @@ const PHASES: Record<string, () => Promise<PhaseFn>> = {
 };
 /**
  * Kafka sections: scripts that start (or use, via KAFKA_BROKERS) a real broker and print
- * their own tables, each baseline beside its pipeline figure (`kafka`: bare consume vs
- * exactly-once ingest, freshness, backlog RSS; `kafka-clients`: kafkajs vs node-rdkafka).
+ * their own tables, each baseline beside its pipeline figure (`kafka`: bare consume and bare
+ * insert vs exactly-once ingest with 1 and 2 workers, freshness, backlog RSS; `kafka-clients`:
+ * the clients bare and through the transport port).
  */
 const KAFKA_SCRIPTS: Record<string, string> = { kafka: 'kafka-pipeline.js', 'kafka-clients': 'kafka-clients.js' };
 /** Phases repeated per round (their ratios are taken within a round). */
