@@ -38,6 +38,27 @@ export const sloStatusSchema = z.object({
   time_to_exhaustion_seconds: z.number().nullable().describe('At the current burn; null when the budget is not burning.'),
   evaluated_at: z.string(),
   labels: z.record(z.string(), z.string()).describe('The SLO\'s `metadata.labels` (a list joined with ","), with the group keys of a grouped SLO.'),
+  budget_alerts: z
+    .array(z.object({ severity: z.enum(['PAGE', 'TICKET']), status: z.literal('FIRING'), remaining_below: z.number(), firing_since: z.string() }))
+    .optional()
+    .describe('SLOs with `ops.alert.budget` only: the budget alerts firing at the evaluation time (remaining budget below `remaining_below`).'),
+  budget_exhausted_at: z.string().nullable().optional().describe('SLOs with `ops.alert.budget` and composites: the forecast instant the budget runs out at the current burn; null when not burning.'),
+  kind: z.literal('composite').optional().describe('Composite SLOs only.'),
+  components: z
+    .array(
+      z.object({
+        slo_id: z.string(),
+        weight: z.number(),
+        share: z.number(),
+        target: z.number(),
+        sli: z.number().nullable(),
+        burn_rate: z.number(),
+        error_budget_remaining: z.number(),
+        referenced: z.boolean(),
+      }),
+    )
+    .optional()
+    .describe('Composite SLOs only: each component over the composite\'s window (its burn against its own target, its weight and share).'),
 });
 export type SloStatus = z.infer<typeof sloStatusSchema>;
 

@@ -1,5 +1,5 @@
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
-import { backtest, evaluateSlos, formatProblem, SloCatalog, statusInstant, toContractStatus, type BacktestResult, type BacktestRun, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
+import { backtest, evaluateComposites, evaluateSlos, formatProblem, SloCatalog, statusInstant, toCompositeContractStatus, toContractStatus, type BacktestResult, type BacktestRun, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { bool, checks, parseCommand, parseIntFlag, parseTimeFlag, runGroup, str, WAREHOUSE_FLAGS, type CommandGroup, type CommandSpec } from '../args.js';
 import { assertWarehouseExists, warehouseOptions } from '../config.js';
@@ -94,14 +94,17 @@ async function status(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCommand(STATUS_SPEC, argv, io);
   if (!parsed) return 0;
   const { values } = parsed;
-  const slos = definitionsOf(values.slos, io.env);
+  const catalog = SloCatalog.open({ dir: values.slos, env: io.env, checkEveryMs: Infinity });
+  const slos = catalog.current();
   const whOpts = warehouseOptions(values, io.env);
   assertWarehouseExists(whOpts, io.env);
   const wh = await openWarehouse(whOpts, io.env);
   try {
     const at = values.at !== undefined ? parseTimeFlag('at', values.at) : await statusInstant(wh);
     const rows = await evaluateSlos(wh, slos, at);
-    io.out(values.json ? JSON.stringify(rows.map(toContractStatus)) : statusTable(rows, at));
+    // Composite SLOs follow the SLOs, with `kind: "composite"` and their components.
+    const composites = await evaluateComposites(wh, catalog.composites(), at);
+    io.out(values.json ? JSON.stringify([...rows.map(toContractStatus), ...composites.map(toCompositeContractStatus)]) : statusTable([...rows, ...composites], at));
     return 0;
   } finally {
     await wh.close();
@@ -123,9 +126,11 @@ function statusTable(rows: readonly SloStatusDetail[], at: number): string {
       .map(([w, b]) => `${w}=${b.toFixed(2)}`)
       .join(' ');
     const alerts = r.alerts.map((a) => `${a.severity} ${a.long_window}/${a.short_window}`).join(', ') || 'none';
+    const budgetAlerts = r.budget ? `; budget alerts: ${r.budget.alerts.map((a) => `${a.severity} below ${pct(a.remaining_below)}`).join(', ') || 'none'}` : '';
+    const kind = 'kind' in r && r.kind === 'composite' ? ' (composite)' : '';
     lines.push(
-      `${r.slo_id}: sli ${pct(r.sli)} (target ${pct(r.target)}), budget ${pct(r.error_budget_remaining)}, ` +
-        `exhausted in ${duration(r.time_to_exhaustion_ms)}; burn ${burns}; alerts: ${alerts}`,
+      `${r.slo_id}${kind}: sli ${pct(r.sli)} (target ${pct(r.target)}), budget ${pct(r.error_budget_remaining)}, ` +
+        `exhausted in ${duration(r.time_to_exhaustion_ms)}; burn ${burns}; alerts: ${alerts}${budgetAlerts}`,
     );
   }
   return lines.join('\n');

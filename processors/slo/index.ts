@@ -27,6 +27,19 @@ export { firingRulesAt } from './replay/firing.js';
 export { statusInstant, STATUS_LATENESS_MS } from './replay/instant.js';
 export { backtest, inScope, type BacktestOptions, type BacktestResult, type BacktestRun, type BacktestSlo } from './replay/backtest.js';
 export { evaluateSloSeries, type SloMinuteEvaluation } from './replay/history.js';
+export {
+  compositeSignals,
+  evaluateComposite,
+  evaluateComposites,
+  evaluateCompositeSeries,
+  toCompositeContractStatus,
+  type CompositeContractStatus,
+  type CompositeStatusDetail,
+} from './replay/composite-status.js';
+export type { CompositeComponent, CompositeSlo } from './definitions/composite.js';
+export type { BudgetAlertRule } from './definitions/budget-alerts.js';
+export { budgetAlertTimeline, budgetAlertsAt, type ActiveBudgetAlert, type BudgetAlertTransition } from './core/budget-alerts.js';
+export { componentFigures, compositeSource, type ComponentFigures } from './core/composite.js';
 
 // store/: SQL over the SLI aggregates and the SLO tables
 export { latestEventTime } from './store/newest-event.js';

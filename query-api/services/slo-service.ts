@@ -2,11 +2,14 @@ import { statSync } from 'node:fs';
 import { PipelineError } from '../../processors/errors/index.js';
 import {
   backtest,
+  evaluateComposites,
+  evaluateCompositeSeries,
   evaluateSloSeries,
   evaluateSlos,
   formatProblem,
   loadSloFiles,
   statusInstant,
+  toCompositeContractStatus,
   toContractStatus,
   type BacktestResult,
   type SloCatalog,
@@ -105,14 +108,21 @@ export class SloService {
   }
 
   private async evaluate(slos: readonly SloDefinition[], atMs: number): Promise<SloStatus[]> {
-    const labels = new Map(slos.map((s) => [s.id, s.labels]));
-    return (await evaluateSlos(this.wh, slos, atMs)).map((d) => ({ ...toContractStatus(d), service: d.service, labels: { ...labels.get(d.slo_id) } }));
+    const composites = this.catalog.composites();
+    const labels = new Map([...slos, ...composites.map((c) => c.definition)].map((s) => [s.id, s.labels]));
+    const rows: SloStatus[] = (await evaluateSlos(this.wh, slos, atMs)).map((d) => ({ ...toContractStatus(d), service: d.service, labels: { ...labels.get(d.slo_id) } }));
+    // Composite SLOs follow, with `kind: "composite"` and their components.
+    for (const d of await evaluateComposites(this.wh, composites, atMs)) rows.push({ ...toCompositeContractStatus(d), service: d.service, labels: { ...labels.get(d.slo_id) } });
+    return rows;
   }
 
   async history(sloId: string, from: Date, to: Date, stepMinutes: number): Promise<HistoryPoint[] | undefined> {
     const slo = this.definitions().find((s) => s.id === sloId);
-    if (!slo) return undefined;
-    const series = await evaluateSloSeries(this.wh, slo, from.getTime(), to.getTime() - 1, stepMinutes);
+    const composite = slo ? undefined : this.catalog.composites().find((c) => c.definition.id === sloId);
+    if (!slo && !composite) return undefined;
+    const series = slo
+      ? await evaluateSloSeries(this.wh, slo, from.getTime(), to.getTime() - 1, stepMinutes)
+      : await evaluateCompositeSeries(this.wh, composite as NonNullable<typeof composite>, from.getTime(), to.getTime() - 1, stepMinutes);
     return series.map((e) => ({
       at: new Date(e.at).toISOString(),
       sli: e.sli,

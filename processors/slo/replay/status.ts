@@ -8,6 +8,7 @@ import { readCounts } from '../store/series-reader.js';
 import type { ActiveAlert } from '../core/timeline.js';
 import { StatusCells } from './cells.js';
 import { firingRulesAt } from './firing.js';
+import { budgetHistoryStart, withBudgetAlerts, type BudgetStatus } from './budget-status.js';
 
 /**
  * Stateless evaluation of every SLO at any time T, from the warehouse: what `slo status`
@@ -25,6 +26,8 @@ export interface StatusOptions {
 export interface SloStatusDetail extends Evaluation {
   service: string;
   alerts: ActiveAlert[];
+  /** Only for SLOs with `ops.alert.budget` (replay/budget-status.ts). */
+  budget?: BudgetStatus;
 }
 
 /**
@@ -44,6 +47,9 @@ export interface ContractStatus {
   time_to_exhaustion_seconds: number | null;
   /** T, ISO 8601 UTC. */
   evaluated_at: string;
+  /** Only for SLOs with `ops.alert.budget`: the budget alerts firing at T and the forecast instant (replay/budget-status.ts). */
+  budget_alerts?: Array<{ severity: AlertSeverity; status: 'FIRING'; remaining_below: number; firing_since: string }>;
+  budget_exhausted_at?: string | null;
 }
 
 const DEFAULT_LOOKBACK = 7 * DAY_MIN;
@@ -62,11 +68,11 @@ export interface History {
 export function historyNeeded(slo: SloDefinition, atMs: number, lookback = DEFAULT_LOOKBACK): History {
   const w = sloWindow(slo, atMs);
   const alertEarliest = w.toMinute - lookback;
-  return { from: Math.min(w.fromMinute, alertEarliest - longestAlertWindow(slo)), to: w.toMinute, alertEarliest };
+  return { from: Math.min(w.fromMinute, alertEarliest - longestAlertWindow(slo), budgetHistoryStart(slo, alertEarliest)), to: w.toMinute, alertEarliest };
 }
 
 function detail(slo: SloDefinition, series: WindowSource, atMs: number, h: History): SloStatusDetail {
-  return { ...evaluate(slo, series, atMs), service: slo.service, alerts: alertsOf(slo, series, h) };
+  return withBudgetAlerts(slo, series, h, { ...evaluate(slo, series, atMs), service: slo.service, alerts: alertsOf(slo, series, h) });
 }
 
 /**
@@ -119,5 +125,6 @@ export function toContractStatus(d: SloStatusDetail): ContractStatus {
     alerts: d.alerts.map((a) => ({ severity: a.severity, status: a.status, long_window: a.long_window, short_window: a.short_window })),
     time_to_exhaustion_seconds: d.time_to_exhaustion_ms === null ? null : Math.round(d.time_to_exhaustion_ms / 1000),
     evaluated_at: new Date(d.at).toISOString(),
+    ...(d.budget ? { budget_alerts: d.budget.alerts, budget_exhausted_at: d.budget.exhausted_at } : {}),
   };
 }

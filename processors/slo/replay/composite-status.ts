@@ -1,0 +1,122 @@
+import type { SloBreachSignal } from '../../contracts/events.js';
+import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import { budgetAlertTimeline, type BudgetAlertTransition } from '../core/budget-alerts.js';
+import { componentFigures, compositeSource, type ComponentFigures, type CompositeSource } from '../core/composite.js';
+import { evaluate, sloWindow } from '../core/evaluate.js';
+import { UnitSeries } from '../core/series.js';
+import { quietAnchor, runAlerts, type AlertStates } from '../core/timeline.js';
+import type { CompositeSlo } from '../definitions/composite.js';
+import { MINUTE_MS } from '../definitions/duration.js';
+import { readCounts } from '../store/series-reader.js';
+import { withBudgetAlerts } from './budget-status.js';
+import { firingRulesAt } from './firing.js';
+import type { SloMinuteEvaluation } from './history.js';
+import { historyNeeded, toContractStatus, type ContractStatus, type SloStatusDetail, type StatusOptions } from './status.js';
+
+/**
+ * Composite SLOs (definitions/composite.ts, core/composite.ts) from the warehouse: each
+ * component's minutes are read as that SLO's own (`readCounts`), the composite's windows
+ * are sums over them, and the engine's functions do the rest (evaluate, the alert
+ * machines, breach signals, budget alerts). The composite's status row is `slo status`'s,
+ * with `kind: "composite"` and its components.
+ */
+export interface CompositeStatusDetail extends SloStatusDetail {
+  kind: 'composite';
+  components: ComponentFigures[];
+}
+
+export type CompositeContractStatus = ContractStatus & { kind: 'composite'; components: ComponentFigures[] };
+
+async function sourcesOver(wh: Warehouse, c: CompositeSlo, fromMinute: number, toMinute: number): Promise<UnitSeries[]> {
+  return Promise.all(c.components.map(async (comp) => new UnitSeries(await readCounts(wh, comp.slo, fromMinute, toMinute), comp.slo.budgeting)));
+}
+
+/** The composite's source over minutes [fromMinute, toMinute), with its components' sources. */
+export async function readCompositeSource(wh: Warehouse, c: CompositeSlo, fromMinute: number, toMinute: number): Promise<{ src: CompositeSource; parts: UnitSeries[] }> {
+  const parts = await sourcesOver(wh, c, fromMinute, toMinute);
+  return { src: compositeSource(c, parts), parts };
+}
+
+export async function evaluateComposite(wh: Warehouse, c: CompositeSlo, atMs: number, options: StatusOptions = {}): Promise<CompositeStatusDetail> {
+  const slo = c.definition;
+  const h = historyNeeded(slo, atMs, options.alertLookbackMinutes);
+  const { src, parts } = await readCompositeSource(wh, c, h.from, h.to);
+  const d = { ...evaluate(slo, src, atMs), service: slo.service, alerts: firingRulesAt(slo, src, h.to, h.alertEarliest) };
+  return { ...withBudgetAlerts(slo, src, h, d), kind: 'composite', components: componentFigures(c, parts, atMs) };
+}
+
+/** Every composite at T, in definition order. */
+export async function evaluateComposites(wh: Warehouse, composites: readonly CompositeSlo[], atMs: number, options: StatusOptions = {}): Promise<CompositeStatusDetail[]> {
+  const out: CompositeStatusDetail[] = [];
+  for (const c of composites) out.push(await evaluateComposite(wh, c, atMs, options));
+  return out;
+}
+
+export function toCompositeContractStatus(d: CompositeStatusDetail): CompositeContractStatus {
+  const exhaustedAt = d.time_to_exhaustion_ms === null ? null : new Date(d.at + d.time_to_exhaustion_ms).toISOString();
+  return { budget_exhausted_at: exhaustedAt, ...toContractStatus(d), kind: 'composite', components: d.components };
+}
+
+/** How far before a range the alert replay may look for a quiet point (as replay/history.ts). */
+const QUIET_SEARCH_MINUTES = 24 * 60;
+
+function lookbackStart(c: CompositeSlo, fromMinute: number): number {
+  const slo = c.definition;
+  const windowStart = sloWindow(slo, fromMinute * MINUTE_MS).fromMinute;
+  const longestRule = Math.max(0, ...slo.alerting.rules.map((r) => r.longMinutes));
+  return Math.min(windowStart, fromMinute - longestRule - QUIET_SEARCH_MINUTES);
+}
+
+/** The composite evaluated at every `stepMinutes` of [fromMs, toMs] (the rows `replay/history.ts` gives an SLO). */
+export async function evaluateCompositeSeries(wh: Warehouse, c: CompositeSlo, fromMs: number, toMs: number, stepMinutes = 1): Promise<SloMinuteEvaluation[]> {
+  const slo = c.definition;
+  const fromMinute = Math.ceil(fromMs / MINUTE_MS);
+  const toMinute = Math.floor(toMs / MINUTE_MS);
+  if (toMinute < fromMinute) return [];
+  const earliest = lookbackStart(c, fromMinute);
+  const { src } = await readCompositeSource(wh, c, earliest, toMinute);
+  const anchor = quietAnchor(slo, src, fromMinute, earliest);
+  let states: AlertStates = runAlerts(slo, src, anchor + 1, fromMinute - 1).states;
+  const out: SloMinuteEvaluation[] = [];
+  for (let t = fromMinute; t <= toMinute; t++) {
+    states = runAlerts(slo, src, t, t, states).states;
+    if ((t - fromMinute) % stepMinutes !== 0) continue;
+    const ev = evaluate(slo, src, t * MINUTE_MS);
+    const minute = src.sum(t - 1, t);
+    const firing: SloMinuteEvaluation['firing'] = {};
+    for (const sev of ['PAGE', 'TICKET'] as const) {
+      const s = states[sev];
+      if (s?.phase === 'firing') firing[sev] = s.rule;
+    }
+    out.push({
+      slo_id: slo.id,
+      at: t * MINUTE_MS,
+      good: minute.good,
+      total: minute.total,
+      sli: ev.sli,
+      error_budget_remaining: ev.error_budget_remaining,
+      burn_rates: ev.burn_rates,
+      time_to_exhaustion_seconds: ev.time_to_exhaustion_ms === null ? null : Math.round(ev.time_to_exhaustion_ms / 1000),
+      firing,
+    });
+  }
+  return out;
+}
+
+/**
+ * The composite's breach signals (its burn-rate alerts, ids as every SLO's: the composite's
+ * id, severity, episode start, status) and budget alert transitions at the minutes of
+ * [fromMs, toMs], replayed from a quiet point before the range.
+ */
+export async function compositeSignals(wh: Warehouse, c: CompositeSlo, fromMs: number, toMs: number): Promise<{ signals: SloBreachSignal[]; budget: BudgetAlertTransition[] }> {
+  const slo = c.definition;
+  const fromMinute = Math.ceil(fromMs / MINUTE_MS);
+  const toMinute = Math.floor(toMs / MINUTE_MS);
+  if (toMinute < fromMinute) return { signals: [], budget: [] };
+  const earliest = Math.min(lookbackStart(c, fromMinute), sloWindow(slo, (fromMinute - QUIET_SEARCH_MINUTES) * MINUTE_MS).fromMinute);
+  const { src } = await readCompositeSource(wh, c, earliest, toMinute);
+  const anchor = quietAnchor(slo, src, fromMinute, fromMinute - QUIET_SEARCH_MINUTES);
+  const { states } = runAlerts(slo, src, anchor + 1, fromMinute - 1);
+  const { notified } = runAlerts(slo, src, fromMinute, toMinute, states);
+  return { signals: notified.map((n) => n.signal), budget: budgetAlertTimeline(slo, src, fromMinute, toMinute, fromMinute - QUIET_SEARCH_MINUTES) };
+}

@@ -1,0 +1,123 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SloCatalog } from '../../processors/slo/definitions/catalog.js';
+import type { ContractStatus } from '../../processors/slo/replay/status.js';
+import { compositeSignals } from '../../processors/slo/replay/composite-status.js';
+import { signalId } from '../../processors/slo/core/signal.js';
+import { SloService } from '../../query-api/services/slo-service.js';
+import { ChdbWarehouse } from '../../sinks/chdb/index.js';
+import { runCli } from '../support/cli.js';
+import { randomName } from '../support/warehouse.js';
+import { AVAILABILITY_SLO, compositeYaml, LATENCY_SLO } from './composite-support.js';
+import { journey } from './support.js';
+
+// Two hours of Vienna coffee walks stored through `ingest` into an embedded warehouse, 10 a
+// minute: the first hour all complete in 1 s; in the second, one of every 10 fails and one
+// completes in 3 s. `slo status` at the end: the latency SLO (0.95, weight 2) has 60 slow of
+// 1140 completed (burn 1.0526...), the availability SLO (0.99, weight 1) 60 failed of 1200
+// (burn 5), the composite (target 0.98) burns (2 * 1.0526... + 5) / 3 = 45/19.
+const dir = mkdtempSync(join(tmpdir(), 'slo-composite-'));
+const data = join(dir, 'data');
+const slos = join(dir, 'slos');
+const database = randomName('slocomp');
+const wh = ['--data', data, '--database', database];
+const BASE = Date.parse('2026-03-02T00:00:00Z');
+const T = BASE + 120 * 60_000;
+const BUDGETED = AVAILABILITY_SLO.replace('  name: vien-coffee-availability\n', '  name: vien-coffee-availability\n  annotations:\n    ops.alert.budget: "TICKET below 50%"\n');
+
+function events(): string {
+  const lines: string[] = [];
+  for (let m = 0; m < 120; m++) {
+    for (let j = 0; j < 10; j++) {
+      const bad = m >= 60;
+      const type = bad && j === 0 ? 'JOURNEY_FAILED' : 'JOURNEY_COMPLETED';
+      const duration = bad && j === 1 ? 3000 : 1000;
+      const value = journey(type, BASE + m * 60_000 + j * 1000, { event_id: `EV-C-${m}-${j}`, journey_instance_id: `JRNY-C-${m}-${j}`, duration_ms: duration });
+      lines.push(JSON.stringify({ topic: 'tjm.journey.v1', key: value.journey_instance_id, value }));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+type Row = ContractStatus & { kind?: string; components?: Array<Record<string, unknown>> };
+
+describe('composite SLOs and budget alerts in slo status and the API', () => {
+  beforeAll(async () => {
+    mkdirSync(slos);
+    writeFileSync(join(slos, 'coffee.yaml'), `${LATENCY_SLO}---\n${BUDGETED}---\n${compositeYaml()}`);
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, events());
+    const r = await runCli(['ingest', file, ...wh]);
+    expect(r.code, r.err).toBe(0);
+  });
+  afterAll(async () => {
+    const w = await ChdbWarehouse.open({ dataDir: data, database: 'default' });
+    await w.exec(`DROP DATABASE IF EXISTS ${database}`);
+    await w.close();
+  });
+
+  it('slo status --json: the SLOs, then the composite with its own figures and components', async () => {
+    const r = await runCli(['slo', 'status', '--slos', slos, '--at', new Date(T).toISOString(), '--json', ...wh]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as Row[];
+    expect(rows.map((x) => x.slo_id)).toEqual(['vien-coffee-latency', 'vien-coffee-availability', 'vien-coffee-experience']);
+    const [latency, availability, composite] = rows;
+    // An SLO without budget alerts keeps exactly the contract keys.
+    expect(Object.keys(latency ?? {}).sort()).toEqual(['alerts', 'burn_rates', 'error_budget_remaining', 'evaluated_at', 'sli', 'slo_id', 'target', 'time_to_exhaustion_seconds']);
+    expect(latency).toMatchObject({ sli: 0.947368421053, error_budget_remaining: -0.052631578947 });
+    // 60 failed of 1200: budget 1 - 60 / 12 = -4; the TICKET budget alert fired at +64 min, when 4 of 640 failed (1 - 4 / 6.4 = 0.375 < 0.5).
+    expect(availability).toMatchObject({
+      sli: 0.95,
+      error_budget_remaining: -4,
+      time_to_exhaustion_seconds: 0,
+      budget_alerts: [{ severity: 'TICKET', status: 'FIRING', remaining_below: 0.5, firing_since: new Date(BASE + 64 * 60_000).toISOString() }],
+      budget_exhausted_at: new Date(T).toISOString(),
+    });
+    expect(composite).toEqual({
+      slo_id: 'vien-coffee-experience',
+      kind: 'composite',
+      sli: 0.952631578947,
+      target: 0.98,
+      error_budget_remaining: -1.368421052632,
+      // 1h, 5m, 30m: latency 60 of 540 (2.2222...), availability 60 of 600 (10): (2 * 2.2222... + 10) / 3.
+      burn_rates: { '1h': 4.814814814815, '5m': 4.814814814815, '6h': 2.368421052632, '30m': 4.814814814815, '1d': 2.368421052632, '2h': 2.368421052632, '3d': 2.368421052632 },
+      // The TICKET 3d/6h rule (x1) holds since +77 (below).
+      alerts: [{ severity: 'TICKET', status: 'FIRING', long_window: '3d', short_window: '6h' }],
+      time_to_exhaustion_seconds: 0,
+      budget_exhausted_at: new Date(T).toISOString(),
+      evaluated_at: new Date(T).toISOString(),
+      components: [
+        { slo_id: 'vien-coffee-latency', weight: 2, share: 0.666666666667, target: 0.95, sli: 0.947368421053, burn_rate: 1.052631578947, error_budget_remaining: -0.052631578947, referenced: true },
+        { slo_id: 'vien-coffee-availability', weight: 1, share: 0.333333333333, target: 0.99, sli: 0.95, burn_rate: 5, error_budget_remaining: -4, referenced: true },
+      ],
+    });
+  });
+
+  it('the API answers the same rows (plus service and labels), and the composite history', async () => {
+    const cli = JSON.parse((await runCli(['slo', 'status', '--slos', slos, '--at', new Date(T).toISOString(), '--json', ...wh])).out) as Row[];
+    const w = await ChdbWarehouse.open({ dataDir: data, database });
+    try {
+      const service = new SloService(w, SloCatalog.open({ dir: slos, checkEveryMs: Infinity }), undefined, 0);
+      const rows = await service.status(new Date(T));
+      expect(rows.map(({ service: _s, labels: _l, ...rest }) => rest)).toEqual(cli);
+      const history = await service.history('vien-coffee-experience', new Date(T - 60 * 60_000), new Date(T + 60_000), 60);
+      expect(history?.map((p) => [p.at, p.error_budget_remaining])).toEqual([
+        [new Date(T - 60 * 60_000).toISOString(), 1],
+        [new Date(T).toISOString(), -1.368421052632],
+      ]);
+      // The composite pages at no minute (its 1h burn stays below 14.4). Its TICKET 3d/6h rule (x1) fires at the
+      // first minute both windows burn at least 1: after 17 bad minutes, latency 17 / 753 / 0.05 and availability
+      // 17 / 770 / 0.01 give (2 * 0.45153... + 2.20779...) / 3 = 1.03695 (16 minutes: 0.988).
+      const c = SloCatalog.open({ dir: slos, checkEveryMs: Infinity }).composites()[0];
+      if (!c) throw new Error('no composite');
+      const { signals } = await compositeSignals(w, c, BASE, T);
+      expect(signals.map((s) => [s.severity, s.status, (s.evaluated_at - BASE) / 60_000, s.long_window, s.burn_rate_long])).toEqual([['TICKET', 'FIRING', 77, '3d', 1.036948885554]]);
+      expect(signals[0]?.signal_id).toBe(signalId('vien-coffee-experience', 'TICKET', (BASE + 77 * 60_000) / 60_000, 'FIRING'));
+    } finally {
+      await w.close();
+    }
+  });
+});
