@@ -7,6 +7,7 @@ import type { Indicator, Selector, SloDefinition } from '../definitions/model.js
 import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
 import { isLatencyBound, LATENCY_BOUNDS_MS } from '../store/latency-bounds.js';
 import { indicatorSource } from '../store/sql.js';
+import { readPlan, type CoarseSpan, type Range, type ReadPlan, type SloNeed } from './read-plan.js';
 
 /**
  * Per-minute good/total of many SLOs from one read per source, for stateless status: the
@@ -23,16 +24,76 @@ import { indicatorSource } from '../store/sql.js';
  * latency cut between the rollup's bounds splits, each duration reduced in SQL to the
  * smallest cut or bound >= it (so every `duration <= cut` stays exact); the LEM facts'
  * updates for level SLOs.
+ *
+ * Given each SLO's needs, long histories are read at three resolutions (read-plan.ts): minute
+ * cells where windows may start at any minute (the alert replay's span, the ragged head of a
+ * budget window), hour and day cells (sli_*_hour, sli_*_day; for facts-backed SLOs their
+ * split buckets counted per hour and day) for the rest of the budget window, which is only
+ * ever summed whole. The number of those cells stops growing once every key has data in
+ * every hour and day.
  */
 type CellSource = 'journey' | 'lem' | 'facts';
+
+/** Resolution of a read: cells of one minute, one hour, one UTC day. */
+type Res = 'minute' | 'hour' | 'day';
+const RESOLUTIONS: readonly Res[] = ['minute', 'hour', 'day'];
+
+/** Cells of one key at one resolution: each cell's start (epoch minute) and count. */
+interface Cells {
+  at: Uint32Array;
+  counts: Float64Array;
+}
+
+const NO_CELLS: Cells = { at: new Uint32Array(0), counts: new Float64Array(0) };
+
+/** One read of a source at one resolution: the event types wanted in each range. */
+class ReadSet {
+  private readonly byRange = new Map<string, { range: Range; types: Set<string> }>();
+
+  add(range: Range, types: readonly string[]): void {
+    if (range[1] <= range[0]) return;
+    const k = `${range[0]}:${range[1]}`;
+    let c = this.byRange.get(k);
+    if (!c) this.byRange.set(k, (c = { range, types: new Set() }));
+    for (const t of types) c.types.add(t);
+  }
+
+  get empty(): boolean {
+    return this.byRange.size === 0;
+  }
+
+  /** `(has(types, event_type) AND col in range) OR ...`, values bound in `params`. */
+  where(col: string, params: Params): string {
+    return [...this.byRange.values()]
+      .map((c, k) => {
+        params[`t${k}`] = [...c.types];
+        params[`f${k}`] = c.range[0] * 60;
+        params[`e${k}`] = c.range[1] * 60;
+        return `(has({t${k}:Array(String)}, event_type) AND ${col} >= toDateTime({f${k}:UInt32}, 'UTC') AND ${col} < toDateTime({e${k}:UInt32}, 'UTC'))`;
+      })
+      .join(' OR ');
+  }
+}
+
+/** The rollup tables and their time column per resolution. */
+const ROLLUPS: Record<'journey' | 'lem', Record<Res, { table: string; col: string }>> = {
+  journey: { minute: { table: 'sli_journey_minute', col: 'minute' }, hour: { table: 'sli_journey_hour', col: 'hour' }, day: { table: 'sli_journey_day', col: 'day' } },
+  lem: { minute: { table: 'sli_lem_minute', col: 'minute' }, hour: { table: 'sli_lem_hour', col: 'hour' }, day: { table: 'sli_lem_day', col: 'day' } },
+};
+
+/** Seconds per cell of a resolution (a fact's cell start is its time rounded down to it). */
+const RES_SECONDS: Record<Res, number> = { minute: 60, hour: 3600, day: 86_400 };
 
 interface KeyCells {
   eventType: string;
   dims: Dims;
   /** Duration bound of the key: latency_le (-1 without duration), or for facts the smallest cut or bound >= the duration (Infinity above all). */
   lat: number;
+  /** Minute cells: minutes and counts. */
   minutes: Uint32Array;
   counts: Float64Array;
+  hours: Cells;
+  days: Cells;
 }
 
 /** One SLO's use of one key: whether its cells count towards total, towards the good (or bad) part. */
@@ -91,6 +152,7 @@ function latencyOk(max: number | null, lat: number): boolean {
 
 export class StatusCells {
   private readonly keys: Record<CellSource, KeyCells[]> = { journey: [], lem: [], facts: [] };
+  private readonly keyIndex: Record<CellSource, Map<string, KeyCells>> = { journey: new Map(), lem: new Map(), facts: new Map() };
   private readonly levelKeys: LevelKey[] = [];
   /** Per SLO, its indicator as text: SLOs with equal indicators select the same units. */
   private readonly indicatorOf: string[];
@@ -112,38 +174,52 @@ export class StatusCells {
     private readonly slos: readonly SloDefinition[],
     readonly from: number,
     readonly to: number,
+    private readonly plan: ReadPlan,
   ) {
     this.indicatorOf = slos.map((s) => JSON.stringify(s.indicator));
   }
 
-  /** Reads the cells of minutes [from, to) every SLO of `slos` selects. */
-  static async read(wh: Warehouse, slos: readonly SloDefinition[], from: number, to: number): Promise<StatusCells> {
-    const cells = new StatusCells(slos, from, to);
-    const types: Record<CellSource | 'level', Set<string>> = { journey: new Set(), lem: new Set(), facts: new Set(), level: new Set() };
+  /**
+   * Reads the cells of minutes [from, to) every SLO of `slos` selects. With `needs` (per SLO,
+   * same order), the SLOs read-plan.ts allows read whole hours and days before their `fine`
+   * minute, and such an SLO's series answers only sums starting at its `from` or at `fine` or
+   * later (`forEachSeries`); without, every SLO reads minutes over [from, to) (`countsOf`).
+   */
+  static async read(wh: Warehouse, slos: readonly SloDefinition[], from: number, to: number, needs?: readonly SloNeed[]): Promise<StatusCells> {
+    const plan = readPlan(slos, needs);
+    const cells = new StatusCells(slos, from, to, plan);
+    const reads = {} as Record<CellSource, Record<Res, ReadSet>>;
+    for (const s of ['journey', 'lem', 'facts'] as const) reads[s] = { minute: new ReadSet(), hour: new ReadSet(), day: new ReadSet() };
+    const levelTypes = new Set<string>();
     const cuts = new Set<number>();
-    for (const slo of slos) {
+    slos.forEach((slo, i) => {
       const ind = slo.indicator;
       if (ind.kind === 'level') {
-        for (const t of ind.events.eventTypes) types.level.add(t);
-        continue;
+        for (const t of ind.events.eventTypes) levelTypes.add(t);
+        return;
       }
       const source = cells.sourceOf(ind);
-      for (const sel of selectorsOf(ind)) {
-        for (const t of sel.eventTypes) {
-          types[source].add(t);
-          // A facts-backed SLO takes every bucket but those of its cuts from the rollup.
-          if (source === 'facts') types.journey.add(t);
-        }
+      const types = selectorsOf(ind).flatMap((s) => s.eventTypes);
+      const span = plan.spans[i] ?? null;
+      // A facts-backed SLO takes every bucket but those of its cuts from the rollup.
+      for (const s of source === 'facts' ? (['journey', 'facts'] as const) : [source]) {
+        if (span) {
+          reads[s].minute.add([plan.fine, to], types);
+          reads[s].minute.add(span.minutes, types);
+          for (const r of span.hours) reads[s].hour.add(r, types);
+          if (span.days) reads[s].day.add(span.days, types);
+        } else reads[s].minute.add([Math.max(from, needs?.[i]?.from ?? from), to], types);
       }
       for (const c of cutsOf(ind)) cuts.add(c);
-    }
+    });
     if (to > from) {
-      await Promise.all([
-        types.journey.size > 0 ? cells.readRollup(wh, 'journey', [...types.journey]) : null,
-        types.lem.size > 0 ? cells.readRollup(wh, 'lem', [...types.lem]) : null,
-        types.facts.size > 0 ? cells.readFacts(wh, [...types.facts], [...cuts]) : null,
-        types.level.size > 0 ? cells.readLevels(wh, [...types.level]) : null,
-      ]);
+      const jobs: Array<Promise<void>> = [];
+      for (const res of RESOLUTIONS) {
+        for (const s of ['journey', 'lem'] as const) if (!reads[s][res].empty) jobs.push(cells.readRollup(wh, s, res, reads[s][res]));
+        if (!reads.facts[res].empty) jobs.push(cells.readFacts(wh, res, reads.facts[res], [...cuts]));
+      }
+      if (levelTypes.size > 0) jobs.push(cells.readLevels(wh, [...levelTypes]));
+      await Promise.all(jobs);
     }
     cells.route();
     return cells;
@@ -154,20 +230,22 @@ export class StatusCells {
     return ind.kind === 'ratio' ? ind.total.family : ind.events.family;
   }
 
-  /** The journey or LEM minute rollup: one row per cell key, its minutes and counts as arrays. */
-  private async readRollup(wh: Warehouse, source: 'journey' | 'lem', types: string[]): Promise<void> {
+  /** The journey or LEM rollup of one resolution: one row per cell key, its cells' starts and counts as arrays. */
+  private async readRollup(wh: Warehouse, source: 'journey' | 'lem', res: Res, reads: ReadSet): Promise<void> {
     const dims = source === 'journey' ? JOURNEY_DIMS : LEM_DIMS;
-    const params: Params = { types };
-    const range = rangeParams(params, this.from, this.to).replace('%T', 'minute');
+    const { table, col } = ROLLUPS[source][res];
+    const params: Params = {};
     const lat = source === 'journey' ? 'latency_le' : 'toInt64(-1)';
     const groups = ['event_type', ...dims.map((_, i) => `d${i}`), 'lat'].join(', ');
-    // Cells of one key may sit in several parts until merged: a minute may come twice, and its counts add up.
+    // Cells of one key may sit in several parts until merged: a cell may come twice, and its counts add up.
+    // An hour or a day may hold more than 2^32 events: counts of those go as Float64 (exact to 2^53).
+    const count = res === 'minute' ? 'toUInt32(events)' : 'toFloat64(events)';
     const sql = `SELECT event_type, ${dimColumns(dims, false)}, ${lat} AS lat,
-  groupArray(toUInt32(intDiv(toUnixTimestamp(minute), 60))) AS ms, groupArray(toUInt32(events)) AS ns
-FROM ${source === 'journey' ? 'sli_journey_minute' : 'sli_lem_minute'}
-WHERE minute >= ${range} AND has({types:Array(String)}, event_type)
+  groupArray(toUInt32(intDiv(toUnixTimestamp(${col}), 60))) AS ms, groupArray(${count}) AS ns
+FROM ${table}
+WHERE ${reads.where(col, params)}
 GROUP BY ${groups}`;
-    this.addKeys(source, dims, await wh.query<Record<string, unknown>>(sql, params), (v) => Number(v));
+    this.addKeys(source, res, dims, await wh.query<Record<string, unknown>>(sql, params), (v) => Number(v));
   }
 
   /**
@@ -177,11 +255,10 @@ GROUP BY ${groups}`;
    * duration is kept as the smallest cut or bound at or above it, so `duration <= cut`
    * stays exact for every cut and bound.
    */
-  private async readFacts(wh: Warehouse, types: string[], cuts: number[]): Promise<void> {
+  private async readFacts(wh: Warehouse, res: Res, reads: ReadSet, cuts: number[]): Promise<void> {
     const points = [...new Set([...LATENCY_BOUNDS_MS, ...cuts])].sort((a, b) => a - b);
     const buckets = [...new Set(cuts.map(bucketOf))].sort((a, b) => a - b);
-    const params: Params = { types, points };
-    const range = rangeParams(params, this.from, this.to).replace('%T', 'occurred_at');
+    const params: Params = { points, unit: RES_SECONDS[res] };
     const split = buckets
       .map((hi, i) => {
         const lo = [...LATENCY_BOUNDS_MS].reverse().find((b) => b < hi);
@@ -194,27 +271,42 @@ GROUP BY ${groups}`;
     const groups = ['event_type', ...JOURNEY_DIMS.map((_, i) => `d${i}`), 'lat'].join(', ');
     // Facts may hold a duplicate event_id until merged: distinct ids per minute and key.
     const sql = `SELECT ${groups}, groupArray(m) AS ms, groupArray(n) AS ns FROM (
-  SELECT toUInt32(intDiv(toUnixTimestamp(occurred_at), 60)) AS m, event_type, ${dimColumns(JOURNEY_DIMS, true)},
+  SELECT toUInt32(intDiv(toUnixTimestamp(occurred_at), {unit:UInt32}) * intDiv({unit:UInt32}, 60)) AS m, event_type, ${dimColumns(JOURNEY_DIMS, true)},
     toInt64(arrayFirstIndex(c -> c >= assumeNotNull(duration_ms), {points:Array(Int64)})) AS lat,
-    toUInt32(uniqExact(event_id)) AS n
+    toFloat64(uniqExact(event_id)) AS n
   FROM journey_events
-  WHERE occurred_at >= ${range} AND has({types:Array(String)}, event_type) AND duration_ms IS NOT NULL AND (${split})
+  WHERE (${reads.where('occurred_at', params)}) AND duration_ms IS NOT NULL AND (${split})
   GROUP BY m, ${groups})
 GROUP BY ${groups}`;
     // lat: k, at most the k-th point; 0 above every point.
-    this.addKeys('facts', JOURNEY_DIMS, await wh.query<Record<string, unknown>>(sql, params), (v) => {
+    this.addKeys('facts', res, JOURNEY_DIMS, await wh.query<Record<string, unknown>>(sql, params), (v) => {
       const k = Number(v);
       return k === 0 ? Infinity : (points[k - 1] as number);
     });
   }
 
-  private addKeys(source: CellSource, dims: readonly string[], rows: ReadonlyArray<Record<string, unknown>>, lat: (v: unknown) => number): void {
+  /** Adds the cells of one resolution to their keys (a key read at several resolutions is one key). */
+  private addKeys(source: CellSource, res: Res, dims: readonly string[], rows: ReadonlyArray<Record<string, unknown>>, lat: (v: unknown) => number): void {
+    const index = this.keyIndex[source];
     for (const row of rows) {
-      const d: Record<string, string> = {};
-      dims.forEach((k, i) => (d[k] = String(row[`d${i}`] ?? '')));
-      const ms = row['ms'] as number[];
-      const ns = row['ns'] as number[];
-      this.keys[source].push({ eventType: String(row['event_type']), dims: d, lat: lat(row['lat']), minutes: Uint32Array.from(ms), counts: Float64Array.from(ns) });
+      const eventType = String(row['event_type']);
+      const l = lat(row['lat']);
+      let id = `${eventType}\u0000${l}`;
+      for (let i = 0; i < dims.length; i++) id += `\u0000${String(row[`d${i}`] ?? '')}`;
+      let key = index.get(id);
+      if (!key) {
+        const d: Record<string, string> = {};
+        dims.forEach((k, i) => (d[k] = String(row[`d${i}`] ?? '')));
+        key = { eventType, dims: d, lat: l, minutes: NO_CELLS.at, counts: NO_CELLS.counts, hours: NO_CELLS, days: NO_CELLS };
+        index.set(id, key);
+        this.keys[source].push(key);
+      }
+      const cells: Cells = { at: Uint32Array.from(row['ms'] as number[]), counts: Float64Array.from(row['ns'] as number[]) };
+      if (res === 'minute') {
+        key.minutes = cells.at;
+        key.counts = cells.counts;
+      } else if (res === 'hour') key.hours = cells;
+      else key.days = cells;
     }
   }
 
@@ -321,6 +413,7 @@ GROUP BY ${cols}`;
   /** Per-minute counts of SLO `i` over [from, to) (inside the range read), as `readCounts` gives them. */
   countsOf(i: number, from: number, to: number = this.to): MinuteCounts {
     const slo = this.slos[i] as SloDefinition;
+    if (this.plan.spans[i]) throw new Error(`the minutes of SLO ${slo.id} before minute ${this.plan.fine} were read as hours and days`);
     const ind = slo.indicator;
     const n = Math.max(0, to - from);
     // Maintenance windows: their minutes count as no events (core/maintenance.ts).
@@ -352,9 +445,11 @@ GROUP BY ${cols}`;
       for (const m of members) {
         const slo = this.slos[m.i] as SloDefinition;
         const skip = m.from - start;
+        const span = this.plan.spans[m.i];
         if (slo.budgeting.method === 'Occurrences') {
           shared ??= this.prefix(base);
-          fn(m.i, new PrefixSums(start, base.total.length, shared.good, shared.total, m.from));
+          const sums = new PrefixSums(start, base.total.length, shared.good, shared.total, m.from);
+          fn(m.i, span ? new SpanSums(sums, this.coarseSum(m.i, span, sums), this.plan.fine) : sums);
         } else {
           const units = this.sliceUnits(base, skip, slo.budgeting.sliceMinutes, slo.budgeting.sliceTarget);
           fn(m.i, new PrefixSums(m.from, units.n, units.good, units.total, m.from));
@@ -427,6 +522,36 @@ GROUP BY ${cols}`;
     return { good: pGood, total: pTotal };
   }
 
+  /**
+   * Units of a coarse SLO over [span.from, fine): its head minutes from the group's prefix sums
+   * (`minutes`, whose head was read), then its hour and day cells. The SLO's good (or bad)
+   * events are among its total's (read-plan.ts), so the sums need no cap minute by minute.
+   */
+  private coarseSum(i: number, span: CoarseSpan, minutes: PrefixSums): Sums {
+    const ind = (this.slos[i] as SloDefinition).indicator as Exclude<Indicator, { kind: 'level' }>;
+    const head = minutes.sum(span.minutes[0], span.minutes[1]);
+    let total = head.total;
+    let part = head.good;
+    const add = (cells: Cells, [a, b]: Range, use: KeyUse): void => {
+      for (let j = 0; j < cells.at.length; j++) {
+        const at = cells.at[j] as number;
+        if (at < a || at >= b) continue;
+        const c = cells.counts[j] as number;
+        if (use.total) total += c;
+        if (use.part) part += c;
+      }
+    };
+    for (const use of this.uses.get(this.indicatorOf[i] as string) ?? []) {
+      for (const r of span.hours) add(use.key.hours, r, use);
+      if (span.days) add(use.key.days, span.days, use);
+    }
+    // The head's good is already the part (or total - part for a bad selection): add like to like.
+    const goodIsBad = ind.kind === 'ratio' && ind.goodIsBad;
+    const rest = { total: total - head.total, part: part - head.good };
+    const p = Math.min(rest.part, rest.total);
+    return { good: head.good + (goodIsBad ? rest.total - p : p), total };
+  }
+
   /** Adds the cells SLO `i` uses into `out` (total) and `part`, then sets good = the part capped at total (or total - part). */
   private fill(i: number, out: MinuteCounts, part: Float64Array): MinuteCounts {
     const ind = (this.slos[i] as SloDefinition).indicator as Exclude<Indicator, { kind: 'level' }>;
@@ -462,7 +587,7 @@ class PrefixSums implements WindowSource {
     private readonly n: number,
     private readonly pGood: Float64Array,
     private readonly pTotal: Float64Array,
-    private readonly floor: number,
+    readonly floor: number,
   ) {}
 
   sum(from: number, to: number): Sums {
@@ -470,5 +595,31 @@ class PrefixSums implements WindowSource {
     const b = Math.min(Math.max(Math.max(to, this.floor) - this.start, 0), this.n);
     if (b <= a) return { good: 0, total: 0 };
     return { good: (this.pGood[b] as number) - (this.pGood[a] as number), total: (this.pTotal[b] as number) - (this.pTotal[a] as number) };
+  }
+}
+
+/**
+ * Window sums of an SLO read as hours and days before `fine`: sums from its start (the budget
+ * window) add the sum of [start, fine) to the minutes after; every other window starts at
+ * `fine` or later (read-plan.ts), and one that does not is a mistake, not a figure.
+ */
+class SpanSums implements WindowSource {
+  constructor(
+    private readonly minutes: PrefixSums,
+    private readonly before: Sums,
+    private readonly fine: number,
+  ) {}
+
+  sum(from: number, to: number): Sums {
+    const start = this.minutes.floor;
+    const a = Math.max(from, start);
+    const b = Math.max(to, start);
+    if (b <= a) return { good: 0, total: 0 };
+    if (a >= this.fine) return this.minutes.sum(a, b);
+    if (a === start && b >= this.fine) {
+      const after = this.minutes.sum(this.fine, b);
+      return { good: this.before.good + after.good, total: this.before.total + after.total };
+    }
+    throw new Error(`no exact sum of minutes [${from}, ${to}): minutes before ${this.fine} were read as hours and days from ${start}`);
   }
 }

@@ -97,7 +97,7 @@ export async function evaluateSlo(wh: Warehouse, slo: SloDefinition, atMs: numbe
 
 /**
  * Every SLO at T, results in definition order. The history of all of them is read at once
- * (one query per source, replay/cells.ts); then the minutes of each indicator are built,
+ * (one query per source and resolution, replay/cells.ts); then the minutes of each indicator are built,
  * its SLOs evaluated and the minutes dropped, so memory holds the cells and one indicator's
  * minutes.
  */
@@ -106,7 +106,9 @@ export async function evaluateSlos(wh: Warehouse, slos: readonly SloDefinition[]
   const needs = slos.map((slo) => historyNeeded(slo, atMs, options.alertLookbackMinutes));
   const from = Math.min(...needs.map((h) => h.from));
   const to = Math.max(...needs.map((h) => h.to));
-  const cells = await StatusCells.read(wh, slos, from, to);
+  // Budget windows longer than the alert replay read whole hours and days before it (read-plan.ts).
+  const fine = slos.map((slo, i) => ({ from: (needs[i] as History).from, fine: (needs[i] as History).alertEarliest - longestAlertWindow(slo) }));
+  const cells = await StatusCells.read(wh, slos, from, to, fine);
   const out = new Array<SloStatusDetail>(slos.length);
   cells.forEachSeries(
     needs.map((h, i) => ({ i, from: h.from })),
