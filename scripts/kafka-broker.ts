@@ -18,9 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import kafkajs from 'kafkajs';
+import { applyKafkajsTimeoutFix } from '../processors/transport/kafka/kafkajs-timeout-fix.js';
 import { projectPath } from '../processors/util/project-path.js';
 
 const { Kafka, logLevel } = kafkajs;
+applyKafkajsTimeoutFix();
 
 export interface BrokerOptions {
   /** Folder for the broker's config, log and data. @default a new folder under the OS temp dir */
