@@ -5,6 +5,7 @@ import { bool, checks, parseCommand, parseIntFlag, parseTimeFlag, runGroup, str,
 import { assertWarehouseExists, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
 import { EXPORT_SPEC, sloExportCommand } from './slo-export.js';
+import { runSweep, sweepOptionsOf, SWEEP_FLAGS } from './slo-sweep.js';
 
 export const VALIDATE_SPEC = {
   name: 'slo validate',
@@ -38,6 +39,7 @@ export const BACKTEST_SPEC = {
     from: str('TIME', 'start of the replayed span (ISO 8601; required)', { check: checks.time }),
     to: str('TIME', 'end of the replayed span (ISO 8601; required)', { check: checks.time }),
     step: str('MINUTES', 'minutes between points of the budget curve', { default: '60', check: checks.int(1) }),
+    ...SWEEP_FLAGS,
     json: bool('the result as JSON'),
     ...WAREHOUSE_FLAGS,
   },
@@ -146,12 +148,14 @@ async function backtestCmd(argv: string[], io: CliIo): Promise<number> {
   const to = parseTimeFlag('to', values.to);
   if (to <= from) throw new PipelineError('BAD_ARGUMENT', '--to must be after --from');
   const stepMinutes = values.step !== undefined ? parseIntFlag('step', values.step, 60, 1) : undefined;
+  const sweepOptions = sweepOptionsOf(values);
   const proposed = definitionsOf(values.slos, io.env);
-  const current = definitionsOf(values.baseline, io.env);
+  const current = sweepOptions ? [] : definitionsOf(values.baseline, io.env);
   const whOpts = warehouseOptions(values, io.env);
   assertWarehouseExists(whOpts, io.env);
   const wh = await openWarehouse(whOpts, io.env);
   try {
+    if (sweepOptions) return await runSweep(wh, proposed, from, to, sweepOptions, values.json === true, io);
     const result = await backtest(wh, proposed, current, from, to, stepMinutes !== undefined ? { stepMinutes } : {});
     io.out(values.json ? JSON.stringify(result) : backtestText(result));
     return 0;

@@ -27,6 +27,7 @@ export { firingRulesAt } from './replay/firing.js';
 export { statusInstant, STATUS_LATENESS_MS } from './replay/instant.js';
 export { backtest, inScope, type BacktestOptions, type BacktestResult, type BacktestRun, type BacktestSlo } from './replay/backtest.js';
 export { evaluateSloSeries, type SloMinuteEvaluation } from './replay/history.js';
+export { latencyThreshold, sweep, sweepSlo, sweepText, type LatencyDistribution, type SweepOptions, type SweepResult, type SweepSlo, type SweepVariant, type SweepWarning } from './replay/sweep.js';
 export {
   compositeSignals,
   evaluateComposite,
