@@ -11,6 +11,7 @@ import { registerSloRoutes } from './routes/slos.js';
 import { registerFinanceRoutes } from './routes/finance.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
+import { registerMaintenanceRoutes } from './routes/maintenance.js';
 import { registerSeriesRoutes } from './routes/series.js';
 import { registerChartAssets } from './status-page/assets.js';
 import { createServices } from './services/index.js';
@@ -76,6 +77,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerFinanceRoutes(app, keys, opts, services);
   registerStatusRoutes(app, keys, opts, services);
   registerNotificationRoutes(app, keys, opts);
+  registerMaintenanceRoutes(app, keys, opts);
   registerSeriesRoutes(app, keys, opts, services);
   registerChartAssets(app);
   await app.ready();

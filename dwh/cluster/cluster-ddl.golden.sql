@@ -1321,3 +1321,26 @@ FROM slo_signals AS s FINAL
 LEFT JOIN (SELECT signal_id, max(retracted_at) AS retracted_at FROM slo_signal_retractions GROUP BY signal_id) AS r
   ON r.signal_id = s.signal_id
 WHERE r.retracted_at < s.inserted_at;
+
+-- 032_maintenance_windows.sql
+
+-- [create-local-table]
+CREATE TABLE IF NOT EXISTS slo_maintenance_windows_local ON CLUSTER slo_cluster (
+  name String,
+  selector_slos Array(String),
+  selector_labels Map(String, String),
+  start String,
+  duration String,
+  rrule String,
+  time_zone String,
+  reason String,
+  changed_by LowCardinality(String),
+  changed_at DateTime64(3, 'UTC'),
+  is_deleted UInt8 DEFAULT 0,
+  version UInt64
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY name;
+
+-- [create-distributed-table]
+CREATE TABLE IF NOT EXISTS slo_maintenance_windows ON CLUSTER slo_cluster AS slo_maintenance_windows_local
+ENGINE = Distributed(slo_cluster, slo, slo_maintenance_windows_local, cityHash64(name));

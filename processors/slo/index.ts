@@ -46,6 +46,12 @@ export { componentFigures, compositeSource, type ComponentFigures } from './core
 export { latestEventTime } from './store/newest-event.js';
 export { readCounts } from './store/series-reader.js';
 export { recordedIncidents, type RecordedIncident } from './store/incidents.js';
+export { deleteStoredWindow, listStoredWindows, putStoredWindow, type StoredWindow } from './store/maintenance-windows.js';
+
+// Maintenance windows: declared in the SLO folder or through the API
+export { buildMaintenanceWindow, MaintenanceName, MaintenanceSpec, selectsSlo, type MaintenanceSpecT, type MaintenanceWindow } from './definitions/maintenance.js';
+export { excludedMinutes, occurrences, withMaintenance, type Occurrence } from './core/maintenance.js';
+export { startMaintenanceFeed, type MaintenanceFeed } from './runtime/maintenance-feed.js';
 
 // runtime/: the running evaluator and the board feed
 export * from './runtime/index.js';

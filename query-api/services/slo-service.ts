@@ -17,6 +17,7 @@ import {
 } from '../../processors/slo/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 import { ApiError } from '../errors.js';
+import { listStoredWindows, withMaintenance } from '../../processors/slo/index.js';
 import type { HistoryPoint, Signal, SignalFilter, SloStatus, SloSummary } from '../service-types.js';
 
 /**
@@ -101,10 +102,12 @@ export class SloService {
 
   /** The engine's stateless evaluation (the same as `slo-pipeline slo status --json`), plus the service. */
   async status(at: Date | undefined): Promise<SloStatus[]> {
-    const slos = this.definitions();
+    // Maintenance windows declared through the API join those of the files (core/maintenance.ts).
+    const stored = (await listStoredWindows(this.wh)).map((s) => s.window);
+    const slos = withMaintenance(this.definitions(), stored);
     const atMs = (at ?? (await this.evaluationTime())).getTime();
-    // Keyed by the definitions too: a changed folder is never answered from the old set.
-    return this.statuses.get(`${atMs}:${this.catalog.version ?? ''}`, () => this.evaluate(slos, atMs));
+    // Keyed by the definitions and those windows too: a changed set is never answered from the old one.
+    return this.statuses.get(`${atMs}:${this.catalog.version ?? ''}:${JSON.stringify(stored)}`, () => this.evaluate(slos, atMs));
   }
 
   private async evaluate(slos: readonly SloDefinition[], atMs: number): Promise<SloStatus[]> {

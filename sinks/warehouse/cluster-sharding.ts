@@ -73,6 +73,7 @@ export const SHARDING_KEYS: Readonly<Record<string, ShardingChoice>> = {
   slo_signal_retractions: { key: 'cityHash64(slo_id)', why: 'SLO: on the shard of the signals it retracts (slo_signals_v joins them)' },
   ingest_progress: { key: 'cityHash64(consumer_group, topic, partition)', why: 'a partition\'s committed batches together (a prefix of the sorting key)' },
   slo_board_minute: { key: 'cityHash64(slo_id)', why: 'SLO: a prefix of the sorting key' },
+  slo_maintenance_windows: { key: 'cityHash64(name)', why: 'the whole sorting key: a window\'s changes collapse by FINAL on one shard' },
   // The migration record itself (sinks/warehouse/migrations.ts).
   schema_migrations: { key: 'cityHash64(file)', why: 'the whole sorting key' },
 };

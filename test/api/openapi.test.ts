@@ -42,12 +42,15 @@ describe('OpenAPI document', () => {
       [
         '/livez',
         '/status/data',
+        '/status/maintenance',
         '/status/series',
         '/v1/alerts',
         '/v1/backtest',
         '/v1/health',
         '/v1/incidents',
         '/v1/incidents/{id}',
+        '/v1/maintenance-windows',
+        '/v1/maintenance-windows/{name}',
         '/v1/notifications',
         '/v1/notifications/summary',
         '/v1/pnl',
@@ -55,6 +58,7 @@ describe('OpenAPI document', () => {
         '/v1/slos/status',
         '/v1/slos/{id}/history',
         '/v1/slos/{id}/status',
+        '/v1/slos/{id}/sweep',
       ].sort(),
     );
   });

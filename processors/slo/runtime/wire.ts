@@ -9,6 +9,7 @@ import type { PipelineMetrics } from '../../observability/metrics.js';
 import type { SloDefinition } from '../definitions/model.js';
 import { signalRule } from '../definitions/policies.js';
 import { SloEvaluator } from './evaluator.js';
+import { startMaintenanceFeed } from './maintenance-feed.js';
 import type { SloEvaluatorOptions } from './options.js';
 
 export interface SloRuntimeOptions {
@@ -104,6 +105,8 @@ export async function startSloRuntime(o: SloRuntimeOptions): Promise<SloRuntime>
     ...(o.consumerGroup !== undefined ? { consumerGroup: o.consumerGroup } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
   });
+  // Maintenance windows declared through the API: in force before the first cycle, then kept current.
+  const maintenance = await startMaintenanceFeed(o.warehouse, evaluator, o.logger);
   evaluator.start();
   return {
     evaluator,
@@ -116,6 +119,7 @@ export async function startSloRuntime(o: SloRuntimeOptions): Promise<SloRuntime>
       await webhooks?.flush();
     },
     stop: async () => {
+      maintenance.stop();
       await evaluator.stop();
       for (const s of sinks) await s.close();
       await producer.close();
