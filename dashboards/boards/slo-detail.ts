@@ -53,6 +53,14 @@ export function sloDetailBoard(): Dashboard {
       ).noValue('not burning'),
     )
     .withPanel(
+      stat(
+        'Budget exhausted at (forecast at the current burn)',
+        `SELECT argMax(toUnixTimestamp(minute) + time_to_exhaustion_seconds, minute) * 1000 AS exhausted_at FROM ${ROWS}`,
+        { w: 8, h: 4 },
+        'dateTimeAsIso',
+      ).noValue('not burning'),
+    )
+    .withPanel(
       bars(
         'Burn rate per alert window',
         `SELECT w AS window, argMax(burn_rates[w], minute) AS burn_rate
@@ -87,6 +95,17 @@ GROUP BY time
 ORDER BY time`,
         { w: 12, h: 8 },
         'percentunit',
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'Forecast: time to exhaustion at the current burn',
+        `SELECT $__timeInterval(minute) AS time, argMax(time_to_exhaustion_seconds, minute) AS exhaustion_seconds
+FROM ${ROWS}
+GROUP BY time
+ORDER BY time`,
+        { w: 12, h: 8 },
+        's',
       ),
     )
     .withPanel(
