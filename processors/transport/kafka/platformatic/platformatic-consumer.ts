@@ -26,6 +26,8 @@ interface PartitionState {
   fetchOffset: bigint | null;
   /** Fetched messages not handed out yet (one fetch's worth at most). */
   buffered: Message[] | null;
+  /** Bytes of keys and values in `buffered`. */
+  bufferedBytes: number;
   highWatermark: string | undefined;
   /** A batch of this partition is being handled (never two at once). */
   busy: boolean;
@@ -80,6 +82,8 @@ export class PlatformaticConsumer implements Consumer {
   private stopping: Promise<void> | null = null;
   private rejoinTimer: NodeJS.Timeout | null = null;
   private rejoinDelayMs = BACKOFF_FIRST_MS;
+  /** Bytes of keys and values fetched ahead and not handed out yet, over all partitions (at most about maxBytes). */
+  private bufferedBytes = 0;
   private readonly firstJoin: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
 
   constructor(
@@ -170,7 +174,7 @@ export class PlatformaticConsumer implements Consumer {
     if (!s || !this.assignedKeys.has(s.key)) return;
     if (!/^\d+$/.test(offset)) throw new PipelineError('INVALID_CONFIG', `bad seek offset ${offset}`, { value: offset });
     s.position = BigInt(offset);
-    rewind(s);
+    this.rewind(s);
     this.wake();
   }
 
@@ -180,7 +184,7 @@ export class PlatformaticConsumer implements Consumer {
       if (!s || !this.assignedKeys.has(s.key)) continue;
       this.paused.add(s.key);
       // A batch being handled stops after its slice and rewinds there; otherwise drop what was fetched ahead.
-      if (!s.busy) rewind(s);
+      if (!s.busy) this.rewind(s);
     }
   }
 
@@ -240,6 +244,7 @@ export class PlatformaticConsumer implements Consumer {
     this.assigned = [];
     this.assignedKeys = new Set();
     this.parts = new Map();
+    this.bufferedBytes = 0;
     this.paused.clear();
     const keys = partitions.map((tp) => key(tp.topic, tp.partition));
     for (const k of keys) this.revoking.add(k);
@@ -325,7 +330,8 @@ export class PlatformaticConsumer implements Consumer {
     const maxWait = this.transport.options.maxWaitTimeMs;
     while (!this.stopping && !this.failed) {
       const wanted = [...this.parts.values()].filter((s) => s.buffered === null && s.fetchOffset !== null && !this.paused.has(s.key));
-      if (wanted.length === 0 || this.draining) {
+      // What is fetched ahead stays within one fetch response's bound, however many partitions wait.
+      if (wanted.length === 0 || this.draining || this.bufferedBytes >= this.transport.options.maxBytes) {
         await this.sleep(Math.max(maxWait, 50));
         continue;
       }
@@ -388,7 +394,7 @@ export class PlatformaticConsumer implements Consumer {
         s.highWatermark = p.highWatermark.toString();
         const { messages, next } = decode(topic, p, r.from);
         if (next !== null) s.fetchOffset = next;
-        if (messages.length > 0) s.buffered = messages;
+        if (messages.length > 0) this.buffer(s, messages);
       }
     }
     this.dispatch();
@@ -406,7 +412,7 @@ export class PlatformaticConsumer implements Consumer {
         const at = this.fromBeginning ? p.logStartOffset : p.highWatermark;
         if (at < 0n) return false;
         r.state.position = at;
-        rewind(r.state);
+        this.rewind(r.state);
       }
     }
     return true;
@@ -423,9 +429,30 @@ export class PlatformaticConsumer implements Consumer {
     }
   }
 
+  private buffer(s: PartitionState, messages: Message[]): void {
+    let bytes = 0;
+    for (const m of messages) bytes += (m.key?.length ?? 0) + (m.value?.length ?? 0);
+    s.buffered = messages;
+    s.bufferedBytes = bytes;
+    this.bufferedBytes += bytes;
+  }
+
+  private unbuffer(s: PartitionState): void {
+    this.bufferedBytes -= s.bufferedBytes;
+    s.buffered = null;
+    s.bufferedBytes = 0;
+  }
+
+  /** Drops what was fetched ahead and fetches again from the position. */
+  private rewind(s: PartitionState): void {
+    s.version++;
+    this.unbuffer(s);
+    s.fetchOffset = s.position;
+  }
+
   private async deliver(s: PartitionState): Promise<void> {
     const messages = s.buffered!;
-    s.buffered = null;
+    this.unbuffer(s);
     s.busy = true;
     this.inFlight++;
     const epoch = this.epoch;
@@ -453,7 +480,7 @@ export class PlatformaticConsumer implements Consumer {
         done = i + slice.length;
       }
       // Stopped between slices (a pause, a rejoin, a stop): the rest is fetched again from the position.
-      if (done < messages.length && mine()) rewind(s);
+      if (done < messages.length && mine()) this.rewind(s);
     } finally {
       s.busy = false;
       this.delivering.delete(s.key);
@@ -526,14 +553,7 @@ export class PlatformaticConsumer implements Consumer {
 const OFFSET_OUT_OF_RANGE_CODE = 1;
 
 function newState(tp: TopicPartition): PartitionState {
-  return { tp, key: key(tp.topic, tp.partition), position: null, fetchOffset: null, buffered: null, highWatermark: undefined, busy: false, version: 0 };
-}
-
-/** Drops what was fetched ahead and fetches again from the position. */
-function rewind(s: PartitionState): void {
-  s.version++;
-  s.buffered = null;
-  s.fetchOffset = s.position;
+  return { tp, key: key(tp.topic, tp.partition), position: null, fetchOffset: null, buffered: null, bufferedBytes: 0, highWatermark: undefined, busy: false, version: 0 };
 }
 
 /** The messages of one partition's fetched record batches from `from` on, and the offset after the last batch. */
