@@ -289,12 +289,57 @@ export const incidentDetailSchema = z.object({
 });
 export type IncidentDetail = Omit<z.infer<typeof incidentDetailSchema>, 'costs'> & { costs: PnlRow };
 
+/** A backtest sweep of one SLO (processors/slo/replay/sweep.ts). */
+export const sweepSchema = z.object({
+  slo_id: z.string(),
+  indicator: z.enum(['ratio', 'latency', 'level']),
+  time_window: z.string(),
+  target: z.number(),
+  threshold_ms: z.number().nullable().describe('The latency threshold as defined; null for an SLI without one.'),
+  variants: z
+    .array(
+      z.object({
+        target: z.number(),
+        threshold_ms: z.number().nullable(),
+        as_defined: z.boolean().describe('The definition as written.'),
+        pages: z.number().int(),
+        tickets: z.number().int(),
+        page_times: z.array(z.string()).describe('When each PAGE episode fired.'),
+        ticket_times: z.array(z.string()),
+        page_minutes: z.number().int().describe('Minutes with a PAGE alert firing inside the span.'),
+        final_sli: z.number().nullable(),
+        final_error_budget_remaining: z.number().nullable(),
+      }),
+    )
+    .describe('Every target x threshold, targets outermost.'),
+  distribution: z
+    .object({
+      events: z.number().int(),
+      buckets: z.array(z.object({ le_ms: z.number(), count: z.number().int() })).describe('Events with a duration in (previous le_ms, le_ms].'),
+      thresholds: z.array(z.object({ threshold_ms: z.number(), share_at_most: z.number() })),
+    })
+    .nullable()
+    .describe('For latency SLIs: the distribution of duration_ms over the span, each threshold with the share of events at most that slow.'),
+  history: z.object({
+    first_data_at: z.string().nullable(),
+    minutes: z.number().int(),
+    minutes_with_data: z.number().int(),
+    units: z.number(),
+  }),
+  warnings: z
+    .array(z.object({ code: z.enum(['NO_DATA', 'HISTORY_SHORTER_THAN_WINDOW', 'SPAN_SHORTER_THAN_ALERT_WINDOW', 'SPARSE_HISTORY', 'THRESHOLDS_NOT_APPLICABLE']), message: z.string() }))
+    .describe('Why the figures may not carry a judgement.'),
+});
+export type SweepAnswer = z.infer<typeof sweepSchema>;
+
 export interface Services {
   sloList(): Promise<SloSummary[]>;
   sloStatus(at: Date | undefined): Promise<SloStatus[]>;
   sloHistory(sloId: string, from: Date, to: Date, stepMinutes: number): Promise<HistoryPoint[] | undefined>;
   signals(filter: SignalFilter): Promise<{ items: Signal[]; total: number }>;
   backtest(yaml: string, from: Date, to: Date): Promise<BacktestResult>;
+  /** undefined: no SLO with this id. */
+  sweep(sloId: string, from: Date, to: Date, options: { targets?: number[]; thresholdsMs?: number[] }): Promise<SweepAnswer | undefined>;
   pnl(filter: PnlFilter): Promise<PnlRow[]>;
   incidents(filter: IncidentFilter): Promise<{ items: IncidentSummary[]; total: number }>;
   incident(id: string): Promise<IncidentDetail | undefined>;

@@ -11,11 +11,13 @@ import {
   signalSchema,
   sloStatusSchema,
   sloSummarySchema,
+  sweepSchema,
   type Services,
 } from '../service-types.js';
 
 const MAX_HISTORY_POINTS = 5000;
 const MAX_BACKTEST_DAYS = 92;
+const MAX_SWEEP_LIST = 6;
 
 const sloIdParams = z.object({ id: identifier.describe('The SLO id (`metadata.name`).') }).strict();
 
@@ -162,6 +164,51 @@ export function registerSloRoutes(app: FastifyInstance, keys: KeyStore, opts: Re
         throw new ApiError('BAD_ARGUMENT', `query.to: a backtest covers at most ${MAX_BACKTEST_DAYS} days`, 'query.to');
       }
       return services.backtest(body, query.from, query.to);
+    },
+  });
+
+  defineRoute(app, keys, {
+    method: 'GET',
+    url: '/v1/slos/:id/sweep',
+    area: 'backtest',
+    summary: 'Backtest sweep of one SLO: what each target x latency threshold would have paged, and when.',
+    description:
+      'Replays the deployed definition over [from, to) once per variant and returns per variant its pages and tickets with their times, ' +
+      'for latency SLIs the distribution of duration_ms with each threshold marked, and warnings when the history is too short or sparse. Rate limited per key, as /v1/backtest.',
+    tags: ['slo'],
+    params: sloIdParams,
+    query: z
+      .object({
+        from: instant('Start (inclusive).'),
+        to: instant('End (exclusive).'),
+        targets: z
+          .string()
+          .regex(/^0?\.\d+(,0?\.\d+)*$/, 'must be objectives between 0 and 1, comma-separated, e.g. 0.99,0.995')
+          .optional()
+          .describe(`Objectives to try (at most ${MAX_SWEEP_LIST}); default the SLO's own.`),
+        thresholds: z
+          .string()
+          .regex(/^\d+(,\d+)*$/, 'must be whole milliseconds, comma-separated, e.g. 2500,3000')
+          .optional()
+          .describe(`Latency thresholds in ms to try (at most ${MAX_SWEEP_LIST}; latency SLIs); default the SLO's own.`),
+      })
+      .strict(),
+    response: sweepSchema,
+    rateLimit: opts.backtestRateLimit,
+    handler: async ({ params, query }) => {
+      const bad = checkRange(query.from, query.to);
+      if (bad) throw new ApiError('BAD_ARGUMENT', bad, 'query.from');
+      if (query.to.getTime() - query.from.getTime() > MAX_BACKTEST_DAYS * 86_400_000) {
+        throw new ApiError('BAD_ARGUMENT', `query.to: a sweep covers at most ${MAX_BACKTEST_DAYS} days`, 'query.to');
+      }
+      const targets = query.targets?.split(',').map(Number);
+      const thresholdsMs = query.thresholds?.split(',').map(Number);
+      if ((targets?.length ?? 0) > MAX_SWEEP_LIST) throw new ApiError('BAD_ARGUMENT', `query.targets: at most ${MAX_SWEEP_LIST} targets`, 'query.targets');
+      if ((thresholdsMs?.length ?? 0) > MAX_SWEEP_LIST) throw new ApiError('BAD_ARGUMENT', `query.thresholds: at most ${MAX_SWEEP_LIST} thresholds`, 'query.thresholds');
+      if (targets?.some((t) => t <= 0 || t >= 1)) throw new ApiError('BAD_ARGUMENT', 'query.targets: every objective must be between 0 and 1', 'query.targets');
+      const found = await services.sweep(params.id, query.from, query.to, { ...(targets ? { targets } : {}), ...(thresholdsMs ? { thresholdsMs } : {}) });
+      if (!found) throw new ApiError('NOT_FOUND', `No SLO "${params.id}".`, 'params.id');
+      return found;
     },
   });
 }

@@ -3,6 +3,7 @@ import type { Services } from '../service-types.js';
 import { FinanceService } from './finance-service.js';
 import { SeriesService } from './series-service.js';
 import { SloService } from './slo-service.js';
+import { sweepDeployed } from './sweep-service.js';
 
 export { SloService } from './slo-service.js';
 export { FinanceService } from './finance-service.js';
@@ -26,6 +27,7 @@ export function createServices(opts: ResolvedApiOptions): Services {
     sloHistory: (id, from, to, step) => slo.history(id, from, to, step),
     signals: (f) => slo.signals(f),
     backtest: (yaml, from, to) => slo.backtest(yaml, from, to),
+    sweep: (id, from, to, o) => sweepDeployed(opts.warehouse, slo.definitions(), id, from, to, o),
     pnl: (f) => finance.pnl(f),
     incidents: (f) => finance.incidents(f),
     incident: (id) => finance.incident(id),

@@ -72,6 +72,7 @@ export function routeCases(sloId: string, incidentId: string, from: string, to: 
         payload: BACKTEST_YAML,
       },
     },
+    { area: 'backtest', request: { method: 'GET', url: `/v1/slos/${sloId}/sweep?from=${from}&to=${to}` } },
     { area: 'finance', request: { method: 'GET', url: '/v1/pnl?by=month' } },
     { area: 'finance', request: { method: 'GET', url: '/v1/incidents' } },
     { area: 'finance', request: { method: 'GET', url: `/v1/incidents/${incidentId}` } },

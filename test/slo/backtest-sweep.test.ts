@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JourneyEvent } from '../../processors/contracts/events.js';
 import { sweep, sweepText, type SweepResult } from '../../processors/slo/replay/sweep.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import { migrate } from '../../sinks/warehouse/index.js';
@@ -10,36 +9,15 @@ import type { Warehouse } from '../../sinks/warehouse/types.js';
 import { runCli } from '../support/cli.js';
 import { randomName } from '../support/warehouse.js';
 import { insertFacts } from './sim-events.js';
-import { journey, slosFromYaml, sloYaml } from './support.js';
+import { slosFromYaml } from './support.js';
+import { SWEEP_FROM, SWEEP_TO, SWEEP_YAML, sweepAt, sweepEvents } from './sweep-fixture.js';
 
-// Six hours of completed journey steps in Vienna, 10 a minute at 100 ms, except 02:00-02:29
-// where all 10 take 2600 ms: slow for a 2500 ms threshold, fine for 3000 ms.
-const DAY = Date.UTC(2026, 2, 10);
-const FROM = DAY;
-const TO = DAY + 6 * 3_600_000;
-const SLOW_FROM = 120;
-const SLOW_TO = 150;
-
-function events(): JourneyEvent[] {
-  const out: JourneyEvent[] = [];
-  for (let m = 0; m < 360; m++) {
-    for (let i = 0; i < 10; i++) {
-      const duration = m >= SLOW_FROM && m < SLOW_TO ? 2600 : 100;
-      out.push(journey('NODE_COMPLETED', FROM + m * 60_000 + i * 1000, { duration_ms: duration, event_id: `sw-${m}-${i}` }));
-    }
-  }
-  return out;
-}
-
-const LATENCY = `
-      thresholdMetric:
-        metricSource: {type: slo-pipeline, spec: {topic: tjm.journey.v1, eventTypes: [NODE_COMPLETED], where: {city_code: VIE}}}`;
-const YAML = [
-  sloYaml({ name: 'vie-node-latency', target: 0.99, op: 'lte', value: 3000, indicator: LATENCY, window: '30d' }),
-  sloYaml({ name: 'coffee-success', target: 0.99, window: '30d' }),
-].join('---\n');
+const FROM = SWEEP_FROM;
+const TO = SWEEP_TO;
+const YAML = SWEEP_YAML;
 const slos = slosFromYaml(YAML);
-const at = (minute: number): string => new Date(FROM + minute * 60_000).toISOString();
+const at = sweepAt;
+const events = sweepEvents;
 
 describe('backtest sweeps: targets x thresholds in one run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'slo-sweep-'));
