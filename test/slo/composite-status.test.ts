@@ -7,6 +7,7 @@ import type { ContractStatus } from '../../processors/slo/replay/status.js';
 import { compositeSignals } from '../../processors/slo/replay/composite-status.js';
 import { signalId } from '../../processors/slo/core/signal.js';
 import { SloService } from '../../query-api/services/slo-service.js';
+import { refreshSloBoard, SloBoardFeed } from '../../processors/slo/runtime/board-feed.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import { runCli } from '../support/cli.js';
 import { randomName } from '../support/warehouse.js';
@@ -116,6 +117,29 @@ describe('composite SLOs and budget alerts in slo status and the API', () => {
       const { signals } = await compositeSignals(w, c, BASE, T);
       expect(signals.map((s) => [s.severity, s.status, (s.evaluated_at - BASE) / 60_000, s.long_window, s.burn_rate_long])).toEqual([['TICKET', 'FIRING', 77, '3d', 1.036948885554]]);
       expect(signals[0]?.signal_id).toBe(signalId('vien-coffee-experience', 'TICKET', (BASE + 77 * 60_000) / 60_000, 'FIRING'));
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('the board feed writes the composite\'s rows beside the SLOs\' (the boards list it, with its forecast)', async () => {
+    const w = await ChdbWarehouse.open({ dataDir: data, database });
+    try {
+      const catalog = SloCatalog.open({ dir: slos, checkEveryMs: Infinity });
+      const c = catalog.composites()[0];
+      if (!c) throw new Error('no composite');
+      await refreshSloBoard(w, [c.definition], T, T, 1, new Map([[c.definition.id, c]]));
+      const [row] = await w.query<{ sli: number; error_budget_remaining: number; time_to_exhaustion_seconds: number | null; total: number; firing_ticket: number }>(
+        "SELECT sli, error_budget_remaining, time_to_exhaustion_seconds, total, firing_ticket FROM slo_board_minute FINAL WHERE slo_id = 'vien-coffee-experience' AND minute = toDateTime({t:UInt32}, 'UTC')",
+        { t: T / 1000 },
+      );
+      // The minute ending at T: 9 completed and 10 journeys, 19 units; the TICKET 3d/6h alert fires since +77.
+      expect(row).toEqual({ sli: 0.952631578947, error_budget_remaining: -1.368421052632, time_to_exhaustion_seconds: 0, total: 19, firing_ticket: 1 });
+      const feed = new SloBoardFeed(w, () => catalog.current(), {}, () => catalog.composites());
+      await feed.tick({ version: 2, now: T + 3_600_000 });
+      const ids = await w.query<{ slo_id: string; n: string }>('SELECT slo_id, toString(count()) AS n FROM slo_board_minute FINAL GROUP BY slo_id ORDER BY slo_id');
+      // A tick of the running feed puts the composite on the boards beside its components.
+      expect(ids.map((r) => r.slo_id)).toEqual(['vien-coffee-availability', 'vien-coffee-experience', 'vien-coffee-latency']);
     } finally {
       await w.close();
     }

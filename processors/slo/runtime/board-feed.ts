@@ -2,6 +2,8 @@ import type { SloDefinition } from '../definitions/model.js';
 import { MINUTE_MS } from '../definitions/duration.js';
 import { sloWindow } from '../core/evaluate.js';
 import { evaluateSloSeries } from '../replay/history.js';
+import { evaluateCompositeSeries } from '../replay/composite-status.js';
+import type { CompositeSlo } from '../definitions/composite.js';
 import { sliChangesSince, writeBoardRows, type BoardRow } from '../store/board.js';
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import type { Logger } from '../../observability/logger.js';
@@ -18,7 +20,8 @@ export interface BoardFeedReport {
  * Writes the board rows of every SLO for the minutes in [fromMs, toMs]. Idempotent:
  * re-running a range replaces its rows (ReplacingMergeTree by version). `run` calls it
  * once for the history it starts with, then every minute for a trailing range (late
- * events change recent minutes).
+ * events change recent minutes). An SLO whose id is in `composites` is that composite's
+ * definition, evaluated from its components (replay/composite-status.ts).
  */
 export async function refreshSloBoard(
   wh: Warehouse,
@@ -26,10 +29,12 @@ export async function refreshSloBoard(
   fromMs: number,
   toMs: number,
   version = Date.now(),
+  composites: ReadonlyMap<string, CompositeSlo> = new Map(),
 ): Promise<BoardFeedReport> {
   let rows = 0;
   for (const slo of slos) {
-    const series = await evaluateSloSeries(wh, slo, fromMs, toMs);
+    const composite = composites.get(slo.id);
+    const series = composite ? await evaluateCompositeSeries(wh, composite, fromMs, toMs) : await evaluateSloSeries(wh, slo, fromMs, toMs);
     const batch = series.map((e): BoardRow => ({
       slo_id: e.slo_id,
       minute: Math.floor(e.at / 1000),
@@ -110,10 +115,14 @@ export class SloBoardFeed {
   private readonly maxStep: number;
   private readonly stepBudgetMs: number;
 
+  private composites = new Map<string, CompositeSlo>();
+
   constructor(
     private readonly wh: Warehouse,
     private readonly definitions: () => readonly SloDefinition[],
     options: SloBoardFeedOptions = {},
+    /** The composite SLOs, on the board after the SLOs. @default none */
+    private readonly compositeSlos: () => readonly CompositeSlo[] = () => [],
   ) {
     this.maxStep = Math.max(1, options.maxBackfillMinutes ?? 7 * 24 * 60);
     this.stepBudgetMs = options.stepBudgetMs ?? STEP_BUDGET_MS;
@@ -148,7 +157,9 @@ export class SloBoardFeed {
       this.watermark = null;
       this.earliestEventMs = Infinity;
     }
-    const slos = this.definitions();
+    const composites = this.compositeSlos();
+    this.composites = new Map(composites.map((c) => [c.definition.id, c]));
+    const slos = [...this.definitions(), ...composites.map((c) => c.definition)];
     const changed = await sliChangesSince(this.wh, this.marker);
     let rows = 0;
     if (changed.count > 0) {
@@ -217,7 +228,7 @@ export class SloBoardFeed {
   }
 
   private async evaluateSpan(slo: SloDefinition, span: Span, version: number): Promise<number> {
-    const report = await refreshSloBoard(this.wh, [slo], span.from * MINUTE_MS, span.to * MINUTE_MS, version);
+    const report = await refreshSloBoard(this.wh, [slo], span.from * MINUTE_MS, span.to * MINUTE_MS, version, this.composites);
     return report.rows;
   }
 }
@@ -237,7 +248,7 @@ export function startBoardFeed(
   catalog: SloCatalog,
   o: { intervalMs: number; maxBackfillMinutes?: number; logger: Logger },
 ): { stop(): Promise<void> } {
-  const feed = new SloBoardFeed(wh, () => catalog.current(), o.maxBackfillMinutes !== undefined ? { maxBackfillMinutes: o.maxBackfillMinutes } : {});
+  const feed = new SloBoardFeed(wh, () => catalog.current(), o.maxBackfillMinutes !== undefined ? { maxBackfillMinutes: o.maxBackfillMinutes } : {}, () => catalog.composites());
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let running: Promise<unknown> = Promise.resolve();
