@@ -1,3 +1,5 @@
+import { MAINTENANCE_JS } from './maintenance.js';
+
 /**
  * The status page script (plain browser JavaScript, served as /status/app.js). Raw values
  * go into data-* attributes, and every chart's uPlot instance is kept in
@@ -401,6 +403,7 @@ export const STATUS_JS = String.raw`
     });
   }
 
+${MAINTENANCE_JS}
   function load() {
     var headers = { accept: 'application/json' };
     var key = sessionStorage.getItem(KEY);
@@ -418,6 +421,7 @@ export const STATUS_JS = String.raw`
       $('login').hidden = true;
       $('error').hidden = true;
       render(d, series, all[2]);
+      loadMaintenance(headers);
       $('refresh').textContent = 'refreshes every ' + Math.round(d.refresh_ms / 1000) + 's';
       clearTimeout(timer);
       timer = setTimeout(load, d.refresh_ms);

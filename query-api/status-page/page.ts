@@ -1,3 +1,5 @@
+import { MAINTENANCE_SECTION } from './maintenance.js';
+
 /**
  * The status page shell. It carries no data: the script fetches /status/data and
  * /status/series (with the key the viewer typed, kept in sessionStorage, when the data is not
@@ -36,6 +38,7 @@ export const STATUS_HTML = `<!doctype html>
   </form>
   <p id="error" class="error" role="alert" hidden></p>
   <section id="tiles" class="tiles" aria-label="Summary"></section>
+  ${MAINTENANCE_SECTION}
   <section aria-labelledby="slo-heading">
     <h2 id="slo-heading">Service level objectives</h2>
     <p class="hint">Worst first: paging, ticket open, below target, then the least error budget left. Curves: the SLO engine's evaluation over each SLO's window (SLI and remaining error budget, burn rate per alert window), times in UTC.</p>
