@@ -79,12 +79,15 @@ function validate(argv: string[], io: CliIo): number {
   const catalog = new SloCatalog({ dir, env: io.env, checkEveryMs: Infinity });
   const r = catalog.reload();
   if (values.json) {
-    io.out(JSON.stringify(r.status !== 'refused' ? { ok: true, slos: catalog.current().map((s) => s.id) } : { ok: false, problems: r.problems }));
+    const composites = r.status !== 'refused' ? catalog.composites().map((c) => c.definition.id) : [];
+    io.out(JSON.stringify(r.status !== 'refused' ? { ok: true, slos: catalog.current().map((s) => s.id), ...(composites.length > 0 ? { composites } : {}) } : { ok: false, problems: r.problems }));
     return r.status !== 'refused' ? 0 : 1;
   }
   if (r.status !== 'refused') {
     const slos = catalog.current();
-    io.out(`${dir}: ${slos.length} SLO${slos.length === 1 ? '' : 's'} valid (${slos.map((s) => s.id).join(', ')})`);
+    const composites = catalog.composites().map((c) => c.definition.id);
+    const more = composites.length > 0 ? `; ${composites.length} composite SLO${composites.length === 1 ? '' : 's'} (${composites.join(', ')})` : '';
+    io.out(`${dir}: ${slos.length} SLO${slos.length === 1 ? '' : 's'} valid (${slos.map((s) => s.id).join(', ')})${more}`);
     return 0;
   }
   for (const p of r.problems) io.err(formatProblem(p));

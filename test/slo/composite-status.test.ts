@@ -59,6 +59,13 @@ describe('composite SLOs and budget alerts in slo status and the API', () => {
     await w.close();
   });
 
+  it('slo validate lists the composites after the SLOs', async () => {
+    const j = await runCli(['slo', 'validate', slos, '--json']);
+    expect(JSON.parse(j.out)).toEqual({ ok: true, slos: ['vien-coffee-latency', 'vien-coffee-availability'], composites: ['vien-coffee-experience'] });
+    const t = await runCli(['slo', 'validate', slos]);
+    expect(t.out.trim()).toBe(`${slos}: 2 SLOs valid (vien-coffee-latency, vien-coffee-availability); 1 composite SLO (vien-coffee-experience)`);
+  });
+
   it('slo status --json: the SLOs, then the composite with its own figures and components', async () => {
     const r = await runCli(['slo', 'status', '--slos', slos, '--at', new Date(T).toISOString(), '--json', ...wh]);
     expect(r.err).toBe('');
