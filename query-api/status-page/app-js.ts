@@ -1,3 +1,4 @@
+import { SWEEP_JS } from './backtest.js';
 import { MAINTENANCE_JS } from './maintenance.js';
 
 /**
@@ -404,6 +405,7 @@ export const STATUS_JS = String.raw`
   }
 
 ${MAINTENANCE_JS}
+${SWEEP_JS}
   function load() {
     var headers = { accept: 'application/json' };
     var key = sessionStorage.getItem(KEY);
@@ -450,6 +452,7 @@ ${MAINTENANCE_JS}
       sessionStorage.setItem(KEY, $('key').value.trim());
       load();
     });
+    initSweep();
     load();
   });
 })();

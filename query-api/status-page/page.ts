@@ -1,3 +1,4 @@
+import { SWEEP_CSS, SWEEP_SECTION } from './backtest.js';
 import { MAINTENANCE_SECTION } from './maintenance.js';
 
 /**
@@ -45,6 +46,7 @@ export const STATUS_HTML = `<!doctype html>
     <p id="groups" class="groups" data-testid="groups" hidden></p>
     <div id="slos" class="slo-grid" data-testid="slo-list"></div>
   </section>
+  ${SWEEP_SECTION}
   <section aria-labelledby="fin-heading">
     <h2 id="fin-heading">Incident cost</h2>
     <figure class="card chart-card" data-testid="cost-figure">
@@ -125,6 +127,7 @@ td.num { font-variant-numeric:tabular-nums; text-align:right; white-space:nowrap
 .finance { display:grid; grid-template-columns:3fr 2fr; gap:24px; align-items:start; }
 .error { color:var(--bad); font-weight:600; }
 footer { padding:12px 24px; color:var(--muted); border-top:1px solid var(--line); }
+${SWEEP_CSS}
 @media (max-width: 900px) { .finance { grid-template-columns:1fr; } }
 @media (max-width: 600px) {
   header, main, footer { padding-left:12px; padding-right:12px; }
