@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** What the metrics read from a running SLO evaluator. */
 export interface EvaluatorFigures {
   readonly evaluatedUpTo: number | null;
-  readonly stats: { cycles: number; minutes: number; signals: number; scores: number; lastCycleMs: number; corrections: number; retracted: number; lateUncorrected: number };
+  readonly stats: { cycles: number; minutes: number; signals: number; scores: number; lastCycleMs: number; corrections: number; retracted: number; lateUncorrected: number; suppressed?: number };
 }
 
 /** Prometheus metrics of the processors, one registry per pipeline instance. */
@@ -116,13 +116,13 @@ export class PipelineMetrics {
   });
   readonly evaluatorCounts: Gauge<'what'> = new Gauge({
     name: 'slo_evaluator_totals',
-    help: 'Evaluator counts since this process started leading: cycles, minutes, signals, scores, corrections, retracted, late_uncorrected.',
+    help: 'Evaluator counts since this process started leading: cycles, minutes, signals, scores, corrections, retracted, late_uncorrected, suppressed (transitions held back by a maintenance window).',
     labelNames: ['what'] as const,
     registers: [this.registry],
     collect: (): void =>
       this.readEvaluator((e) => {
         const s = e.stats;
-        for (const [what, v] of Object.entries({ cycles: s.cycles, minutes: s.minutes, signals: s.signals, scores: s.scores, corrections: s.corrections, retracted: s.retracted, late_uncorrected: s.lateUncorrected })) {
+        for (const [what, v] of Object.entries({ cycles: s.cycles, minutes: s.minutes, signals: s.signals, scores: s.scores, corrections: s.corrections, retracted: s.retracted, late_uncorrected: s.lateUncorrected, suppressed: s.suppressed ?? 0 })) {
           this.evaluatorCounts.set({ what }, v);
         }
       }),
