@@ -81,6 +81,28 @@ describe('budget alerts fire once when the remaining budget crosses below a thre
   });
 });
 
+describe('budget alerts on a calendar window', () => {
+  it('resolve when a new period begins (its budget is whole again)', () => {
+    // A 1-day calendar window from midnight UTC; from 10:00, 2 of 100 units a minute are bad: k minutes
+    // in, the day holds 100 * (600 + k) units and 2k bad ones, 1 - 2k / (600 + k) left: below 50% from k = 201.
+    const DAY = 19_445 * 1440;
+    const cal = sloFromYaml(
+      sloYaml({ name: 'daily', window: '1d', calendar: { startTime: '2024-01-01 00:00:00', timeZone: 'UTC' }, annotations: { 'ops.alert.budget': 'TICKET below 50%' } }),
+    );
+    const c = emptyCounts(DAY, 2 * 1440);
+    for (let i = 0; i < c.total.length; i++) {
+      c.total[i] = 100;
+      c.good[i] = i >= 600 && i < 1100 ? 98 : 100;
+    }
+    const daily = new UnitSeries(c, { method: 'Occurrences' });
+    const tl = budgetAlertTimeline(cal, daily, DAY + 1, DAY + 2 * 1440 - 1);
+    expect(tl.map((t) => [t.status, t.at / 60_000 - DAY, t.error_budget_remaining])).toEqual([
+      ['FIRING', 801, 0.498127340824], // 1 - 402 / 801
+      ['RESOLVED', 1440, 1],
+    ]);
+  });
+});
+
 describe('budget alerts of a composite SLO', () => {
   it('fire on the composite budget (weighted burn of its components)', () => {
     const r = loadSloFiles([{ file: 'c.yaml', text: `${LATENCY_SLO}---\n${AVAILABILITY_SLO}---\n${compositeYaml({ window: '1d', annotations: { 'ops.alert.budget': 'TICKET below 50%' } })}` }]);
