@@ -12,6 +12,8 @@ import {
   type Services,
   type SloStatus,
 } from '../service-types.js';
+import { outboxSummary, type OutboxSummary } from '../../sinks/signals/outbox-report.js';
+import { outboxSummarySchema } from './notifications.js';
 import { STATUS_JS } from '../status-page/app-js.js';
 import { STATUS_CSS, STATUS_HTML } from '../status-page/page.js';
 
@@ -29,6 +31,9 @@ export const statusDataSchema = z.object({
     months: z.array(pnlRowSchema).describe(`The latest ${MONTHS_SHOWN} months with cost, newest first.`),
     top_incidents: z.array(incidentSummarySchema),
   }),
+  notifications: outboxSummarySchema.describe(
+    'The notification outbox in figures (waiting, failed, delivered per receiver), as `/v1/notifications/summary` gives it: no notification bodies.',
+  ),
 });
 export interface StatusData {
   generated_at: string;
@@ -36,6 +41,7 @@ export interface StatusData {
   refresh_ms: number;
   slos: SloStatus[];
   finance: { currency: string; total: PnlRow; months: PnlRow[]; top_incidents: IncidentSummary[] };
+  notifications: OutboxSummary;
 }
 
 const ZERO: PnlRow = {
@@ -48,13 +54,14 @@ const ZERO: PnlRow = {
   unconverted: 0,
 };
 
-/** What the status page shows: every SLO's status and a finance summary. */
-export async function statusData(services: Services, refreshMs: number): Promise<StatusData> {
-  const [slos, total, months, top] = await Promise.all([
+/** What the status page shows: every SLO's status, a finance summary and the notification outbox in figures. */
+export async function statusData(services: Services, refreshMs: number, outbox: () => Promise<OutboxSummary>): Promise<StatusData> {
+  const [slos, total, months, top, notifications] = await Promise.all([
     services.sloStatus(undefined),
     services.pnl({ by: [] }),
     services.pnl({ by: ['month'] }),
     services.incidents({ limit: TOP_INCIDENTS, offset: 0 }),
+    outbox(),
   ]);
   return {
     generated_at: new Date().toISOString(),
@@ -67,6 +74,7 @@ export async function statusData(services: Services, refreshMs: number): Promise
       months: [...months].sort((a, b) => String(b.month).localeCompare(String(a.month))).slice(0, MONTHS_SHOWN),
       top_incidents: top.items,
     },
+    notifications,
   };
 }
 
@@ -101,7 +109,7 @@ export function registerStatusRoutes(app: FastifyInstance, keys: KeyStore, opts:
     response: statusDataSchema,
     handler: async (_input, _request, reply) => {
       void reply.header('cache-control', 'no-store');
-      return statusData(services, opts.statusRefreshMs);
+      return statusData(services, opts.statusRefreshMs, () => outboxSummary(opts.warehouse));
     },
   });
 }

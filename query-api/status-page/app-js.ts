@@ -28,12 +28,20 @@ export const STATUS_JS = String.raw`
     var m = /^(\d+)([smhdw])$/.exec(w); if (!m) return 0;
     return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2]];
   }
-  function duration(s) {
-    if (s === null || s === undefined) return '–';
-    if (s <= 0) return 'exhausted';
-    if (s < 3600) return Math.round(s / 60) + 'm';
-    if (s < 172800) return Math.floor(s / 3600) + 'h ' + Math.round((s % 3600) / 60) + 'm';
-    return Math.round(s / 86400) + 'd';
+  /** A duration in words, its two largest units: "29 days 4 hours", "5 hours 12 minutes", "under a minute". */
+  function words(s) {
+    if (s < 60) return 'under a minute';
+    var parts = [[Math.floor(s / 86400), 'day'], [Math.floor((s % 86400) / 3600), 'hour'], [Math.floor((s % 3600) / 60), 'minute']];
+    while (parts[0][0] === 0) parts.shift();
+    return parts.slice(0, 2).filter(function (p) { return p[0] > 0; })
+      .map(function (p) { return p[0] + ' ' + p[1] + (p[0] === 1 ? '' : 's'); }).join(' ');
+  }
+  /** Time to exhaustion as text: spent when no budget is left, not burning when nothing burns it, else how long at the current burn. */
+  function exhaustion(s) {
+    if (s.error_budget_remaining === null) return 'no data';
+    if (s.error_budget_remaining <= 0 || s.time_to_exhaustion_seconds === 0) return 'spent';
+    if (s.time_to_exhaustion_seconds === null) return 'not burning';
+    return 'in ' + words(s.time_to_exhaustion_seconds);
   }
   function age(s) {
     if (s === null || s === undefined) return '–';
@@ -228,7 +236,7 @@ export const STATUS_JS = String.raw`
     budget.appendChild(el('span', { class: 'budget-text' + (b !== null && b <= 0 ? ' over' : '') }, b === null ? '–' : b < 0 ? 'overspent by ' + pct(-b, 1) : pct(b, 1) + ' left'));
     dl.appendChild(figure('Error budget', budget));
     dl.appendChild(figure('Exhaustion', el('dd', { 'data-field': 'exhaustion', 'data-value': s.time_to_exhaustion_seconds === null ? '' : s.time_to_exhaustion_seconds },
-      duration(s.time_to_exhaustion_seconds))));
+      exhaustion(s))));
     var alerts = el('dd', { 'data-field': 'alerts', 'data-count': s.alerts.length });
     if (s.alerts.length === 0) alerts.appendChild(el('span', { class: 'badge none' }, 'none'));
     s.alerts.forEach(function (a) {
@@ -316,14 +324,72 @@ export const STATUS_JS = String.raw`
     });
   }
 
-  function renderNotifications(n) {
-    if (!n) return null;
+  function notificationsTile(n) {
     var t = tile('Failed notifications', n.failed, n.failed ? 'bad' : '', 'tile-notifications',
       n.pending + ' waiting' + (n.pending ? ', oldest ' + age(n.oldest_pending_age_seconds) : ''));
     t.setAttribute('data-failed', n.failed);
     t.setAttribute('data-pending', n.pending);
     t.title = n.receivers.map(function (r) { return r.receiver + ': ' + r.failed + ' failed, ' + r.pending + ' waiting, ' + r.delivered + ' delivered'; }).join('; ');
     return t;
+  }
+
+  /**
+   * Every rule firing at the evaluation time, one row each as slo status lists them (two PAGE
+   * rules firing on one SLO are two rows), pages first, then worst SLO first.
+   */
+  function renderFiring(slos, series) {
+    var rules = {};
+    series.slos.forEach(function (x) { rules[x.slo_id] = x.alert_rules || []; });
+    var rows = [];
+    worstFirst(slos).forEach(function (s) {
+      s.alerts.forEach(function (a) { if (a.status === 'FIRING') rows.push([s, a]); });
+    });
+    rows.sort(function (x, y) { return (x[1].severity === 'PAGE' ? 0 : 1) - (y[1].severity === 'PAGE' ? 0 : 1); });
+    var body = $('firing').tBodies[0];
+    body.textContent = '';
+    rows.forEach(function (r) {
+      var s = r[0], a = r[1];
+      var rule = (rules[s.slo_id] || []).filter(function (x) {
+        return x.severity === a.severity && x.long_window === a.long_window && x.short_window === a.short_window;
+      })[0];
+      var tr = el('tr', { 'data-alert-slo': s.slo_id, 'data-severity': a.severity, 'data-long': a.long_window, 'data-short': a.short_window });
+      tr.appendChild(el('td', { class: 'name' }, s.slo_id));
+      var sev = el('td');
+      sev.appendChild(el('span', { class: 'badge ' + (a.severity === 'PAGE' ? 'bad' : 'warn') }, a.severity));
+      tr.appendChild(sev);
+      tr.appendChild(el('td', null, a.long_window + ' / ' + a.short_window));
+      var burnLong = s.burn_rates[a.long_window], burnShort = s.burn_rates[a.short_window];
+      [['burn-long', burnLong], ['burn-short', burnShort]].forEach(function (b) {
+        var known = typeof b[1] === 'number';
+        tr.appendChild(el('td', { class: 'num', 'data-field': b[0], 'data-value': known ? b[1] : '' }, known ? b[1].toFixed(1) + 'x' : '–'));
+      });
+      tr.appendChild(el('td', { class: 'num opt', 'data-field': 'threshold', 'data-value': rule ? rule.threshold : '' }, rule ? rule.threshold + 'x' : '–'));
+      body.appendChild(tr);
+    });
+    $('firing-none').hidden = rows.length > 0;
+    $('firing-wrap').hidden = rows.length === 0;
+  }
+
+  /** The notification outbox per receiver: waiting (and since when), failed, delivered. */
+  function renderOutbox(n) {
+    var body = $('outbox').tBodies[0];
+    body.textContent = '';
+    n.receivers.forEach(function (r) {
+      var tr = el('tr', { 'data-receiver': r.receiver });
+      tr.appendChild(el('td', { class: 'name' }, r.receiver));
+      tr.appendChild(el('td', { class: 'num', 'data-field': 'pending', 'data-value': r.pending }, r.pending));
+      tr.appendChild(el('td', { class: 'opt', 'data-field': 'oldest-pending', 'data-value': r.oldest_pending_at || '' },
+        r.oldest_pending_at ? r.oldest_pending_at.slice(0, 16).replace('T', ' ') + ' UTC' : '–'));
+      tr.appendChild(el('td', { class: 'num' + (r.failed ? ' bad' : ''), 'data-field': 'failed', 'data-value': r.failed }, r.failed));
+      tr.appendChild(el('td', { class: 'num', 'data-field': 'delivered', 'data-value': r.delivered }, r.delivered));
+      body.appendChild(tr);
+    });
+    var summary = $('outbox-summary');
+    summary.setAttribute('data-pending', n.pending);
+    summary.setAttribute('data-failed', n.failed);
+    summary.textContent = n.receivers.length === 0 ? 'No notification sent or waiting.'
+      : n.pending + ' waiting' + (n.pending ? ' (oldest ' + age(n.oldest_pending_age_seconds) + ')' : '') + ', ' + n.failed + ' failed (rejected or expired, kept 30 days).';
+    $('outbox-wrap').hidden = n.receivers.length === 0;
   }
 
   function renderFinance(f) {
@@ -362,7 +428,7 @@ export const STATUS_JS = String.raw`
     notes.textContent = p ? 'pipeline ' + p.status + (p.watermark ? ', watermark ' + p.watermark : '') + (p.notes.length ? ': ' + p.notes.join('; ') : '') : '';
   }
 
-  function render(d, series, notifications) {
+  function render(d, series) {
     var firing = [];
     d.slos.forEach(function (s) { s.alerts.forEach(function (a) { if (a.status === 'FIRING') firing.push(a); }); });
     var pages = firing.filter(function (a) { return a.severity === 'PAGE'; }).length;
@@ -379,8 +445,7 @@ export const STATUS_JS = String.raw`
     tiles.appendChild(tile('Unconverted money events', d.finance.total.unconverted, d.finance.total.unconverted ? 'warn' : '', 'tile-unconverted'));
     tiles.appendChild(tile('Data age', age(a.ingest_age_seconds), a.pipeline && a.pipeline.status !== 'ok' ? 'warn' : '', 'tile-data-age',
       a.newest_event_at ? 'newest event ' + a.newest_event_at.slice(0, 16).replace('T', ' ') + ' UTC' : 'no data yet'));
-    var n = renderNotifications(notifications);
-    if (n) tiles.appendChild(n);
+    tiles.appendChild(notificationsTile(d.notifications));
     var overall = $('overall');
     overall.className = 'pill ' + (pages ? 'bad' : firing.length ? 'warn' : 'ok');
     overall.textContent = firing.length ? firing.length + ' alert' + (firing.length > 1 ? 's' : '') + ' firing' : 'No alerts firing';
@@ -388,6 +453,8 @@ export const STATUS_JS = String.raw`
     $('updated-at').textContent = new Date().toISOString();
     renderAge(a);
     var keep = { cost: true };
+    renderFiring(d.slos, series);
+    renderOutbox(d.notifications);
     renderGroups(d.slos, series);
     renderSlos(worstFirst(d.slos), series, keep);
     costChart(series.cost);
@@ -410,9 +477,7 @@ ${SWEEP_JS}
     var headers = { accept: 'application/json' };
     var key = sessionStorage.getItem(KEY);
     if (key) headers.authorization = 'Bearer ' + key;
-    // The notification outbox needs a key even where the status data is public: without one it is left out.
-    var outbox = fetchJson('/v1/notifications/summary', headers).then(function (n) { return n.denied ? null : n; }, function () { return null; });
-    return Promise.all([fetchJson('/status/data', headers), fetchJson('/status/series', headers), outbox]).then(function (all) {
+    return Promise.all([fetchJson('/status/data', headers), fetchJson('/status/series', headers)]).then(function (all) {
       var d = all[0], series = all[1];
       if (d.denied || series.denied) {
         sessionStorage.removeItem(KEY);
@@ -422,7 +487,7 @@ ${SWEEP_JS}
       }
       $('login').hidden = true;
       $('error').hidden = true;
-      render(d, series, all[2]);
+      render(d, series);
       loadMaintenance(headers);
       $('refresh').textContent = 'refreshes every ' + Math.round(d.refresh_ms / 1000) + 's';
       clearTimeout(timer);

@@ -2,7 +2,8 @@ import { SWEEP_CSS, SWEEP_SECTION } from './backtest.js';
 import { MAINTENANCE_SECTION } from './maintenance.js';
 
 /**
- * The status page shell. It carries no data: the script fetches /status/data and
+ * The status page shell: one section per concern (summary tiles, firing alerts, notifications,
+ * SLOs, incident cost), each filled by its own render function in app-js.ts. It carries no data: the script fetches /status/data and
  * /status/series (with the key the viewer typed, kept in sessionStorage, when the data is not
  * public) and renders them with textContent only, so nothing from the warehouse is ever
  * parsed as HTML. The charts are drawn by uPlot, served by this API (/status/vendor/).
@@ -39,6 +40,29 @@ export const STATUS_HTML = `<!doctype html>
   </form>
   <p id="error" class="error" role="alert" hidden></p>
   <section id="tiles" class="tiles" aria-label="Summary"></section>
+  <div class="alerting">
+    <section aria-labelledby="firing-heading" data-testid="firing-section">
+      <h2 id="firing-heading">Firing alerts</h2>
+      <p class="hint">Every burn-rate rule firing at the evaluation time, one row per rule (as <code>slo status</code> lists them): both of its windows burn at or above its threshold.</p>
+      <p id="firing-none" class="empty" data-testid="firing-none" hidden>No rule is firing.</p>
+      <div id="firing-wrap" class="scroll">
+        <table id="firing" data-testid="firing-list">
+          <thead><tr><th>SLO</th><th>Severity</th><th>Windows</th><th class="num">Burn long</th><th class="num">Burn short</th><th class="num opt">Threshold</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+    </section>
+    <section aria-labelledby="outbox-heading" data-testid="outbox-section">
+      <h2 id="outbox-heading">Notifications</h2>
+      <p id="outbox-summary" class="hint" data-testid="outbox-summary"></p>
+      <div id="outbox-wrap" class="scroll">
+        <table id="outbox" data-testid="outbox">
+          <thead><tr><th>Receiver</th><th class="num">Waiting</th><th class="opt">Oldest waiting</th><th class="num">Failed</th><th class="num">Delivered</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+    </section>
+  </div>
   ${MAINTENANCE_SECTION}
   <section aria-labelledby="slo-heading">
     <h2 id="slo-heading">Service level objectives</h2>
@@ -124,11 +148,16 @@ th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); 
 th { font-size:12px; color:var(--muted); text-transform:uppercase; letter-spacing:.04em; }
 td.num { font-variant-numeric:tabular-nums; text-align:right; white-space:nowrap; }
 .scroll { overflow-x:auto; min-width:0; }
-.finance { display:grid; grid-template-columns:3fr 2fr; gap:24px; align-items:start; }
+.finance, .alerting { display:grid; grid-template-columns:3fr 2fr; gap:24px; align-items:start; }
+.alerting > section { min-width:0; }
+td.name { overflow-wrap:anywhere; }
+th.num { text-align:right; }
+td.num.bad { color:var(--bad); font-weight:600; }
+code { font-size:12px; }
 .error { color:var(--bad); font-weight:600; }
 footer { padding:12px 24px; color:var(--muted); border-top:1px solid var(--line); }
 ${SWEEP_CSS}
-@media (max-width: 900px) { .finance { grid-template-columns:1fr; } }
+@media (max-width: 900px) { .finance, .alerting { grid-template-columns:1fr; } }
 @media (max-width: 600px) {
   header, main, footer { padding-left:12px; padding-right:12px; }
   .tiles { grid-template-columns:repeat(2, minmax(0, 1fr)); gap:8px; }

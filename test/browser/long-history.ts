@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ingestFiles } from '../../cli/commands/ingest.js';
 import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js';
 import type { SloDefinition } from '../../processors/slo/definitions/model.js';
+import type { Warehouse } from '../../sinks/warehouse/types.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { SIM_HMAC_KEY } from '../api/simulated.js';
 
@@ -53,7 +54,8 @@ spec:
 `;
 }
 
-function journeyEvent(slo: string, n: number, at: number, failed: boolean): string {
+/** One journey's final event on `slo`'s product, as a JSON Lines envelope. */
+export function journeyEvent(slo: string, n: number, at: number, failed: boolean): string {
   const id = `${slo}-${n}`;
   const value = {
     event_id: `ev-${id}`,
@@ -84,7 +86,8 @@ function journeyEvent(slo: string, n: number, at: number, failed: boolean): stri
 /**
  * The events of the long history: a journey every 10 minutes of 40 days on the burning and
  * steady products (one in 100 failing), every 30 minutes on the quiet one (none failing), and
- * on the burning product three journeys a minute over the last two hours, two of them failing.
+ * on the burning product three journeys a minute over the last two hours, two of them failing,
+ * and one more failure on the steady product 50 minutes before the end.
  */
 export function longHistoryLines(): string[] {
   const start = HISTORY_END - HISTORY_DAYS * DAY_MS;
@@ -98,7 +101,18 @@ export function longHistoryLines(): string[] {
   for (let at = HISTORY_END - 120 * MINUTE_MS; at < HISTORY_END; at += MINUTE_MS) {
     for (let k = 0; k < 3; k++) lines.push(journeyEvent(LONG_SLOS.burning, n++, at + 5000 + k * 1000, k > 0));
   }
+  // The steady product burns in its last hour too (the burn time to exhaustion is reckoned at), below every alert.
+  lines.push(journeyEvent(LONG_SLOS.steady, n, HISTORY_END - 50 * MINUTE_MS + 3000, true));
   return lines;
+}
+
+/** JSON Lines envelopes through the real ingest path (as `slo-pipeline ingest` reads them); every line must be stored. */
+export async function ingestLines(wh: Warehouse, lines: readonly string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'slo-long-events-'));
+  const file = join(dir, 'events.jsonl');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const ingested = await ingestFiles([file], wh, { hmacKey: SIM_HMAC_KEY }).finally(() => rmSync(dir, { recursive: true, force: true }));
+  if (ingested.dead_lettered !== 0 || ingested.read !== lines.length) throw new Error(`long history: ${JSON.stringify(ingested)} of ${lines.length} lines`);
 }
 
 export interface LongHistory {
@@ -113,12 +127,7 @@ export async function longHistory(): Promise<LongHistory> {
   const t = await openTestWarehouse();
   const sloDir = mkdtempSync(join(tmpdir(), 'slo-long-'));
   writeFileSync(join(sloDir, 'long.yaml'), Object.values(LONG_SLOS).map(sloYaml).join('---\n'));
-  const eventsDir = mkdtempSync(join(tmpdir(), 'slo-long-events-'));
-  const file = join(eventsDir, 'events.jsonl');
-  const lines = longHistoryLines();
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  const ingested = await ingestFiles([file], t.wh, { hmacKey: SIM_HMAC_KEY }).finally(() => rmSync(eventsDir, { recursive: true, force: true }));
-  if (ingested.dead_lettered !== 0 || ingested.read !== lines.length) throw new Error(`long history: ${JSON.stringify(ingested)} of ${lines.length} lines`);
+  await ingestLines(t.wh, longHistoryLines());
   const slos = loadSloDirOrThrow(sloDir);
   return {
     t,

@@ -7,7 +7,9 @@ import { formatMinor } from '../../processors/simulator/index.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { hashApiKey, startApi, type RunningApi } from '../../query-api/index.js';
 import type { StatusSeries } from '../../query-api/services/series-service.js';
+import type { OutboxSummary } from '../../sinks/signals/outbox-report.js';
 import { surfaceFixture, type SurfaceFixture } from '../api/fixture.js';
+import { exhaustionText } from './page-text.js';
 
 /** Debian's chromium (apt-get install chromium); playwright-core downloads no browser. */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -107,12 +109,12 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
   async function fitsWidth(page: Page, width: number): Promise<void> {
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
     const boxes = await page.$$eval(
-      '[data-slo-id] [data-field], [data-slo-id] figure, [data-slo-id] canvas, #cost-chart canvas, tr[data-month] [data-field=total_cost], tr[data-incident-id] [data-field=total_cost]',
+      '[data-slo-id] [data-field], [data-slo-id] figure, [data-slo-id] canvas, #cost-chart canvas, tr[data-month] [data-field=total_cost], tr[data-incident-id] [data-field=total_cost], tr[data-alert-slo] td:not(.opt)',
       (els) =>
         els.map((e) => {
           const r = e.getBoundingClientRect();
-          const row = e.closest('[data-slo-id], [data-month], [data-incident-id]');
-          const id = row?.getAttribute('data-slo-id') ?? row?.getAttribute('data-month') ?? row?.getAttribute('data-incident-id') ?? 'cost';
+          const row = e.closest('[data-slo-id], [data-month], [data-incident-id], [data-alert-slo]');
+          const id = row?.getAttribute('data-slo-id') ?? row?.getAttribute('data-month') ?? row?.getAttribute('data-incident-id') ?? row?.getAttribute('data-alert-slo') ?? 'cost';
           return { what: `${id} ${e.getAttribute('data-field') ?? e.tagName}`, left: r.left, right: r.right, w: r.width, h: r.height };
         }),
     );
@@ -156,6 +158,7 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
         burns: Object.fromEntries([...r.querySelectorAll('[data-window]')].map((b) => [b.getAttribute('data-window'), b.getAttribute('data-value')])),
         alerts: [...r.querySelectorAll('[data-severity]')].map((a) => a.getAttribute('data-severity')),
         exhaustion: r.querySelector('[data-field=exhaustion]')?.getAttribute('data-value'),
+        exhaustionText: r.querySelector('[data-field=exhaustion]')?.textContent,
       })),
     );
     // Worst first: paging, a ticket open, below target; then the least budget left, then the id.
@@ -174,8 +177,28 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
         burns: Object.fromEntries(Object.entries(e.burn_rates).map(([w, v]) => [w, String(v)])),
         alerts: e.alerts.map((a) => a.severity),
         exhaustion: e.time_to_exhaustion_ms === null ? '' : String(Math.round(e.time_to_exhaustion_ms / 1000)),
+        exhaustionText: exhaustionText({
+          error_budget_remaining: e.error_budget_remaining,
+          time_to_exhaustion_seconds: e.time_to_exhaustion_ms === null ? null : Math.round(e.time_to_exhaustion_ms / 1000),
+        }),
       })),
     );
+    // Every firing rule once, as `slo status` lists them: pages first, then worst SLO first.
+    const firingRows = worstFirst
+      .flatMap((e) => e.alerts.filter((a) => a.status === 'FIRING').map((a) => [e.slo_id, a.severity, a.long_window, a.short_window, String(e.burn_rates[a.long_window])]))
+      .sort((x, y) => (x[1] === 'PAGE' ? 0 : 1) - (y[1] === 'PAGE' ? 0 : 1));
+    expect(firingRows.length).toBeGreaterThan(0);
+    expect(
+      await page.$$eval('[data-testid=firing-list] tr[data-alert-slo]', (rows) =>
+        rows.map((r) => [
+          r.getAttribute('data-alert-slo'),
+          r.getAttribute('data-severity'),
+          r.getAttribute('data-long'),
+          r.getAttribute('data-short'),
+          r.querySelector('[data-field=burn-long]')?.getAttribute('data-value'),
+        ]),
+      ),
+    ).toEqual(firingRows);
     // Grouped SLOs: one chip per document with its SLOs and those needing attention, and each card names its group.
     const groups = new Map<string, { count: number; attention: number }>();
     for (const e of engine) {
@@ -191,8 +214,13 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
     expect(new Map(chips)).toEqual(groups);
     const labelled = await page.$$eval('article[data-slo-id] [data-field=group]', (els) => els.map((g) => g.getAttribute('data-group')));
     expect(labelled).toHaveLength([...groups.values()].reduce((n, g) => n + g.count, 0));
-    // The notification outbox needs a key even where the status data is public: no tile without one.
-    expect(await page.$$('[data-testid=tile-notifications]')).toHaveLength(0);
+    // The notification outbox in figures, also where the status data is public: as /v1/notifications/summary gives it.
+    const outbox = (await (await fetch(`${open.url}/v1/notifications/summary`, { headers: { authorization: `Bearer ${open.ephemeralAdminKey}` } })).json()) as OutboxSummary;
+    const tileOutbox = page.locator('[data-testid=tile-notifications]');
+    expect([await tileOutbox.getAttribute('data-failed'), await tileOutbox.getAttribute('data-pending')]).toEqual([String(outbox.failed), String(outbox.pending)]);
+    expect(await page.$$eval('[data-testid=outbox] tr[data-receiver]', (rows) => rows.map((r) => r.getAttribute('data-receiver')))).toEqual(
+      outbox.receivers.map((r) => r.receiver),
+    );
 
     const firing = engine.reduce((n, e) => n + e.alerts.length, 0);
     expect(await page.textContent('[data-testid=tile-firing] .value')).toBe(String(firing));
@@ -347,6 +375,9 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
     const tile = page.locator('[data-testid=tile-notifications]');
     expect([await tile.getAttribute('data-failed'), await tile.getAttribute('data-pending'), await tile.locator('.value').textContent()]).toEqual(['1', '1', '1']);
     expect(await tile.locator('.sub').textContent()).toMatch(/^1 waiting, oldest \d+[smhd]$/);
+    // And per receiver in the Notifications section.
+    const row = page.locator('[data-testid=outbox] tr[data-receiver=slack-ops]');
+    expect(await row.locator('td').allTextContents()).toEqual(['slack-ops', '1', expect.stringMatching(/ UTC$/), '1', '0']);
     await page.screenshot({ path: `${OUT}/status-viewer.png` });
     await page.close();
   });
