@@ -10,7 +10,7 @@ import { writeBoardRows, type BoardRow } from '../../processors/slo/store/board.
 import { SloBoardFeed } from '../../processors/slo/runtime/board-feed.js';
 import type { SloStatus } from '../../query-api/service-types.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
-import { HISTORY_END, LONG_SLOS, longHistory, type LongHistory } from '../browser/long-history.js';
+import { HISTORY_END, LONG_SLOS, ingestLines, journeyEvent, longHistory, type LongHistory } from '../browser/long-history.js';
 import { surfaceFixture, type SurfaceFixture } from './fixture.js';
 import { KEYS, auth, json, testApi } from './support.js';
 
@@ -238,6 +238,7 @@ describe('status page series before any data', () => {
 describe('a 30-day SLO over 40 days of history', () => {
   let h: LongHistory;
   let app: FastifyInstance;
+  let feed: SloBoardFeed;
 
   beforeAll(async () => {
     h = await longHistory();
@@ -253,7 +254,7 @@ describe('a 30-day SLO over 40 days of history', () => {
     json<SloStatus>((await app.inject({ url: `/v1/slos/${id}/status?at=${at}`, headers: auth('sre') })).body);
 
   it('the board feed fills the whole window in steps, newest first; then each curve starts at the window start with the API\'s numbers', { timeout: 240_000 }, async () => {
-    const feed = new SloBoardFeed(h.t.wh, () => h.slos, { stepBudgetMs: 0 });
+    feed = new SloBoardFeed(h.t.wh, () => h.slos, { stepBudgetMs: 0 });
     const now = Date.now() + 60_000;
     // 30 days and a minute of evaluations per SLO (T from the window's start to the watermark), 7 days a step.
     const perSlo = 30 * 1440 + 1;
@@ -298,5 +299,41 @@ describe('a 30-day SLO over 40 days of history', () => {
         });
       }
     }
+  });
+
+  it('a late event 20 days back: the feed redoes the board from its minute on, in steps, and leaves the minutes before it', { timeout: 240_000 }, async () => {
+    const lateAt = HISTORY_END - 20 * DAY_MS + 5 * 60_000 + 30_000; // a minute without other quiet journeys
+    const lateMinute = Math.floor(lateAt / 60_000) + 1; // the first evaluation whose window holds it
+    const boardRows = () =>
+      h.t.wh.query<{ m: string; version: string; total: number; budget: number }>(
+        `SELECT toString(toUnixTimestamp(minute) DIV 60) AS m, toString(version) AS version, total, error_budget_remaining AS budget
+         FROM slo_board_minute FINAL WHERE slo_id = {id:String} ORDER BY minute`,
+        { id: LONG_SLOS.quiet },
+      );
+    const before = await boardRows();
+    await ingestLines(h.t.wh, [journeyEvent(LONG_SLOS.quiet, 999_999, lateAt, true)]);
+    const versions: number[] = [];
+    for (let version = 100; versions.length === 0 || (feed.backlogMinutes() > 0 && version < 120); version++) {
+      await feed.tick({ version, now: Date.now() + 60_000 });
+      versions.push(version);
+    }
+    expect(feed.backlogMinutes()).toBe(0);
+    // 20 days of minutes: the newest week at once, then a week and the rest in steps.
+    expect(versions.length).toBeGreaterThan(1);
+    const after = await boardRows();
+    expect(after.map((r) => r.m)).toEqual(before.map((r) => r.m));
+    for (const [i, row] of after.entries()) {
+      const old = before[i];
+      if (Number(row.m) < lateMinute) expect(row, row.m).toEqual(old);
+      else expect(Number(row.version), row.m).toBeGreaterThanOrEqual(100);
+    }
+    expect(after.find((r) => Number(r.m) === lateMinute)?.total).toBe(1);
+    // The quiet SLO now has one bad event in its window: its first point and the API agree on the spent budget.
+    const quiet = (await series()).slos.find((s) => s.slo_id === LONG_SLOS.quiet);
+    const api = await status(LONG_SLOS.quiet, quiet?.to ?? '');
+    expect(api.error_budget_remaining).toBeLessThan(1);
+    expect(quiet?.points.at(-1)?.error_budget_remaining).toBe(api.error_budget_remaining);
+    const mid = await status(LONG_SLOS.quiet, new Date((lateMinute + 60) * 60_000).toISOString());
+    expect(after.find((r) => Number(r.m) === lateMinute + 60)?.budget).toBe(mid.error_budget_remaining);
   });
 });
