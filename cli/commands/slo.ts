@@ -1,5 +1,5 @@
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
-import { backtest, evaluateComposites, evaluateSlos, formatProblem, SloCatalog, statusInstant, toCompositeContractStatus, toContractStatus, type BacktestResult, type BacktestRun, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
+import { backtest, evaluateComposites, evaluateSlos, formatProblem, SloCatalog, statusInstant, storedWindowsIfAny, toCompositeContractStatus, toContractStatus, withMaintenance, type BacktestResult, type BacktestRun, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { bool, checks, parseCommand, parseIntFlag, parseTimeFlag, runGroup, str, WAREHOUSE_FLAGS, type CommandGroup, type CommandSpec } from '../args.js';
 import { assertWarehouseExists, warehouseOptions } from '../config.js';
@@ -100,11 +100,12 @@ async function status(argv: string[], io: CliIo): Promise<number> {
   if (!parsed) return 0;
   const { values } = parsed;
   const catalog = SloCatalog.open({ dir: values.slos, env: io.env, checkEveryMs: Infinity });
-  const slos = catalog.current();
   const whOpts = warehouseOptions(values, io.env);
   assertWarehouseExists(whOpts, io.env);
   const wh = await openWarehouse(whOpts, io.env);
   try {
+    // Maintenance windows declared through the API join those of the folder.
+    const slos = withMaintenance(catalog.current(), await storedWindowsIfAny(wh));
     const at = values.at !== undefined ? parseTimeFlag('at', values.at) : await statusInstant(wh);
     const rows = await evaluateSlos(wh, slos, at);
     // Composite SLOs follow the SLOs, with `kind: "composite"` and their components.

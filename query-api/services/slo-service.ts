@@ -120,7 +120,7 @@ export class SloService {
   }
 
   async history(sloId: string, from: Date, to: Date, stepMinutes: number): Promise<HistoryPoint[] | undefined> {
-    const slo = this.definitions().find((s) => s.id === sloId);
+    const slo = withMaintenance(this.definitions(), (await listStoredWindows(this.wh)).map((s) => s.window)).find((s) => s.id === sloId);
     const composite = slo ? undefined : this.catalog.composites().find((c) => c.definition.id === sloId);
     if (!slo && !composite) return undefined;
     const series = slo

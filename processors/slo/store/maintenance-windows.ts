@@ -50,6 +50,19 @@ export async function listStoredWindows(wh: Warehouse): Promise<StoredWindow[]> 
   return out;
 }
 
+/**
+ * The windows in force, or none when the warehouse predates them (no `slo_maintenance_windows`:
+ * a folder or server not migrated to 032 yet, read by a command that does not migrate).
+ */
+export async function storedWindowsIfAny(wh: Warehouse): Promise<MaintenanceWindow[]> {
+  try {
+    return (await listStoredWindows(wh)).map((s) => s.window);
+  } catch (e) {
+    if (/UNKNOWN_TABLE|slo_maintenance_windows.*(does not|doesn't) exist/i.test(e instanceof Error ? e.message : String(e))) return [];
+    throw e;
+  }
+}
+
 function row(w: MaintenanceWindow, by: string, atMs: number, deleted: boolean): Record<string, unknown> {
   return {
     name: w.name,
