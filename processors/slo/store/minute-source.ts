@@ -1,7 +1,7 @@
 import type { Params, Warehouse } from '../../../sinks/warehouse/types.js';
-import { cellCounts, type CellRoute } from './cell-match.js';
+import { CellRouter } from './cell-match.js';
 import { levelCounts, updateOrder, type LevelUpdate } from '../core/levels.js';
-import type { Indicator, Selector, SloDefinition } from '../definitions/model.js';
+import type { Selector, SloDefinition } from '../definitions/model.js';
 import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
 import { indicatorSource } from './sql.js';
 import { toLevelUpdate } from './series-reader.js';
@@ -17,8 +17,6 @@ export type MinuteRange = readonly [from: number, to: number];
 
 /** Per minute: [good, total]. */
 export type RawMinutes = Map<number, [number, number]>;
-
-type Route = CellRoute;
 
 /** Where cells come from: the two minute aggregates, or the journey facts (exact durations). */
 type CellSource = 'journey' | 'lem' | 'facts';
@@ -79,7 +77,7 @@ function rangesCondition(time: string, ranges: readonly MinuteRange[], params: P
 export class MinuteSource {
   private readonly cellSlos: Record<CellSource, number[]> = { journey: [], lem: [], facts: [] };
   private readonly levelSlos: number[] = [];
-  private readonly routes: Record<CellSource, Map<string, Route[]>> = { journey: new Map(), lem: new Map(), facts: new Map() };
+  private readonly routers: Partial<Record<CellSource, CellRouter>> = {};
   /** Event types any facts-backed SLO selects (the facts read is limited to them). */
   private readonly factTypes = new Set<string>();
   /** Level history per level SLO: updates per scope_id+metric, sorted. */
@@ -149,49 +147,9 @@ export class MinuteSource {
 FROM ${q.table} WHERE ${where}
 GROUP BY ${groups.join(', ')}`;
     const rows = await this.wh.query<Record<string, string | number>>(sql, params);
-    const routes = this.routes[source];
-    for (const row of rows) {
-      const eventType = String(row['event_type']);
-      let key = eventType;
-      for (let i = 0; i < q.dims.length; i++) key += `\u0000${row[`d${i}`]}`;
-      let hit = routes.get(key);
-      if (!hit) {
-        const d: Record<string, string | null> = {};
-        q.dims.forEach((k, i) => (d[k] = String(row[`d${i}`] ?? '')));
-        hit = this.route(source, eventType, d);
-        routes.set(key, hit);
-      }
-      if (hit.length === 0) continue;
-      const minute = Number(row['m']);
-      const n = Number(row['n']);
-      const lat = q.latency ? Number(row['lat']) : -1;
-      for (const r of hit) {
-        const ind = this.slos[r.slo]?.indicator as Exclude<Indicator, { kind: 'level' }>;
-        const { inTotal, inPart } = cellCounts(ind, r, lat);
-        if (inTotal) {
-          const t = totals[r.slo] as Map<number, number>;
-          t.set(minute, (t.get(minute) ?? 0) + n);
-        }
-        if (inPart) {
-          const p = parts[r.slo] as Map<number, [number, number]>;
-          const cur = p.get(minute);
-          if (cur) cur[0] += n;
-          else p.set(minute, [n, 0]);
-        }
-      }
-    }
-  }
-
-  private route(source: CellSource, eventType: string, dims: Dims): Route[] {
-    const out: Route[] = [];
-    for (const i of this.cellSlos[source]) {
-      const ind = this.slos[i]?.indicator;
-      if (!ind || ind.kind === 'level') continue;
-      const total = matchesDims(ind.kind === 'ratio' ? ind.total : ind.events, eventType, dims);
-      const part = ind.kind === 'ratio' ? matchesDims(ind.good, eventType, dims) : total;
-      if (total || part) out.push({ slo: i, total, part });
-    }
-    return out;
+    const router = (this.routers[source] ??= new CellRouter(this.slos, this.cellSlos[source], q.dims));
+    const partsOf = (slo: number): Map<number, [number, number]> => parts[slo] as Map<number, [number, number]>;
+    for (const row of rows) router.add(row, Number(row['m']), Number(row['n']), q.latency ? Number(row['lat']) : -1, totals, partsOf);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Params, Warehouse } from '../../../sinks/warehouse/types.js';
-import { cellCounts, type CellRoute } from './cell-match.js';
+import { CellRouter } from './cell-match.js';
 import type { Indicator, SloDefinition } from '../definitions/model.js';
-import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
+import { SLI_FAMILIES } from '../definitions/selector.js';
 
 /**
  * Good/total of the part of a minute that has not closed yet, in buckets of a few seconds,
@@ -17,8 +17,6 @@ import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js
 /** Per SLO index: bucket (epoch ms / bucket length) -> [good, total]. */
 export type OpenBuckets = Map<number, Map<number, [number, number]>>;
 
-type Route = CellRoute;
-
 type Family = 'journey' | 'lem';
 
 const FACTS: Record<Family, { table: string; latency: string | null }> = {
@@ -30,7 +28,7 @@ const FACTS: Record<Family, { table: string; latency: string | null }> = {
 export class OpenMinuteReader {
   private readonly slosOf: Record<Family, number[]> = { journey: [], lem: [] };
   private readonly types: Record<Family, Set<string>> = { journey: new Set(), lem: new Set() };
-  private readonly routes: Record<Family, Map<string, Route[]>> = { journey: new Map(), lem: new Map() };
+  private readonly routers: Partial<Record<Family, CellRouter>> = {};
 
   /** @param bucketMs length of a bucket; divides a minute */
   constructor(
@@ -89,49 +87,12 @@ WHERE occurred_at >= fromUnixTimestamp64Milli({f:Int64}, 'UTC') AND occurred_at 
   AND has({types:Array(String)}, event_type)
 GROUP BY ${groups.join(', ')}`;
     const rows = await this.wh.query<Record<string, string | number>>(sql, params);
-    const routes = this.routes[family];
-    for (const row of rows) {
-      const eventType = String(row['event_type']);
-      let key = eventType;
-      for (let i = 0; i < keys.length; i++) key += `\u0000${row[`d${i}`]}`;
-      let hit = routes.get(key);
-      if (!hit) {
-        const d: Record<string, string | null> = {};
-        keys.forEach((k, i) => (d[k] = String(row[`d${i}`] ?? '')));
-        hit = this.route(family, eventType, d);
-        routes.set(key, hit);
-      }
-      if (hit.length === 0) continue;
-      const bucket = Number(row['b']);
-      const n = Number(row['n']);
-      const lat = q.latency ? Number(row['lat']) : -1;
-      for (const r of hit) {
-        const ind = this.slos[r.slo]?.indicator as Exclude<Indicator, { kind: 'level' }>;
-        const { inTotal, inPart } = cellCounts(ind, r, lat);
-        if (inTotal) {
-          const t = totals[r.slo] as Map<number, number>;
-          t.set(bucket, (t.get(bucket) ?? 0) + n);
-        }
-        if (inPart) {
-          let p = parts.get(r.slo);
-          if (!p) parts.set(r.slo, (p = new Map()));
-          const cur = p.get(bucket);
-          if (cur) cur[0] += n;
-          else p.set(bucket, [n, 0]);
-        }
-      }
-    }
-  }
-
-  private route(family: Family, eventType: string, dims: Dims): Route[] {
-    const out: Route[] = [];
-    for (const i of this.slosOf[family]) {
-      const ind = this.slos[i]?.indicator;
-      if (!ind || ind.kind === 'level') continue;
-      const total = matchesDims(ind.kind === 'ratio' ? ind.total : ind.events, eventType, dims);
-      const part = ind.kind === 'ratio' ? matchesDims(ind.good, eventType, dims) : total;
-      if (total || part) out.push({ slo: i, total, part });
-    }
-    return out;
+    const router = (this.routers[family] ??= new CellRouter(this.slos, this.slosOf[family], keys));
+    const partsOf = (slo: number): Map<number, [number, number]> => {
+      let p = parts.get(slo);
+      if (!p) parts.set(slo, (p = new Map()));
+      return p;
+    };
+    for (const row of rows) router.add(row, Number(row['b']), Number(row['n']), q.latency ? Number(row['lat']) : -1, totals, partsOf);
   }
 }
