@@ -1,5 +1,8 @@
+import { loadavg } from 'node:os';
 import { CATALOG } from '../processors/simulator/index.js';
 import { evaluateSlos, loadSloFiles } from '../processors/slo/index.js';
+import { StatusCells } from '../processors/slo/replay/cells.js';
+import { historyNeeded } from '../processors/slo/replay/status.js';
 import { ChdbWarehouse } from '../sinks/chdb/index.js';
 import { migrate, type Warehouse } from '../sinks/warehouse/index.js';
 import { benchSloYaml } from './slo-bench-slos.js';
@@ -12,7 +15,8 @@ import type { PhaseResult } from './spine-phases.js';
  * SLOs select them), the bytes the SLI tables hold per event beside the facts' bytes per
  * event, and the time of one 30-day stateless evaluation of 100 SLOs at the end of the
  * window. Rollups sized by cells make the 10M evaluation cost a small multiple of the 1M one,
- * not ten times it. The events are written in the engine (INSERT ... SELECT FROM numbers()),
+ * not ten times it. Beside it, the baseline: the read of minute cells over the whole window
+ * (what the stateless reader did before it read hours and days), and the read it does now. The events are written in the engine (INSERT ... SELECT FROM numbers()),
  * through the same views as ingested facts. Sizes: BENCH_SLI_EVENTS (default 1000000,10000000).
  */
 const DAY = 86_400_000;
@@ -77,18 +81,29 @@ export async function phaseSliScale(): Promise<PhaseResult[]> {
       const insertS = (performance.now() - t0) / 1000;
       await wh.exec('OPTIMIZE TABLE sli_journey_minute FINAL');
       await wh.exec('OPTIMIZE TABLE sli_journey_hour FINAL');
+      await wh.exec('OPTIMIZE TABLE sli_journey_day FINAL');
       const sli = await bytesOf(wh, 'sli_journey_%');
       const facts = await bytesOf(wh, 'journey_events');
-      const [cells] = await wh.query<{ m: string; h: string }>('SELECT (SELECT count() FROM sli_journey_minute) AS m, (SELECT count() FROM sli_journey_hour) AS h');
+      const [cells] = await wh.query<{ m: string; h: string; d: string }>(
+        'SELECT (SELECT count() FROM sli_journey_minute) AS m, (SELECT count() FROM sli_journey_hour) AS h, (SELECT count() FROM sli_journey_day) AS d',
+      );
       const at = START + SPAN;
+      const needs = loaded.slos.map((slo) => historyNeeded(slo, at));
+      const from = Math.min(...needs.map((h) => h.from));
+      const to = Math.max(...needs.map((h) => h.to));
       const times: number[] = [];
+      const minuteReads: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const s = performance.now();
+        let s = performance.now();
         await evaluateSlos(wh, loaded.slos, at);
         times.push(performance.now() - s);
+        s = performance.now();
+        await StatusCells.read(wh, loaded.slos, from, to);
+        minuteReads.push(performance.now() - s);
       }
-      times.sort((a, b) => a - b);
-      const evalMs = times[1] ?? 0;
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
+      const evalMs = median(times);
+      const [load] = loadavg();
       out.push({
         phase: `SLI rollups, ${(n / 1e6).toLocaleString('en-US')}M journey events over 30 days`,
         events: n,
@@ -99,7 +114,10 @@ export async function phaseSliScale(): Promise<PhaseResult[]> {
           factBytesPerEvent: Number((facts / n).toFixed(2)),
           minuteCells: Number(cells?.m ?? 0),
           hourCells: Number(cells?.h ?? 0),
+          dayCells: Number(cells?.d ?? 0),
           eval100SlosMs: Math.round(evalMs),
+          baselineWholeWindowMinuteReadMs: Math.round(median(minuteReads)),
+          loadAverage: Number((load ?? 0).toFixed(1)),
         },
       });
     } finally {
