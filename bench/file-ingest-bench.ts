@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ingestFilesWithStats } from '../cli/commands/ingest.js';
-import { ChdbWarehouse } from '../sinks/chdb/index.js';
-import { migrate } from '../sinks/warehouse/index.js';
+import { NODE_FLAGS } from '../cli/node-flags.js';
 import { releaseScratch, scratchDir } from './scratch.js';
 import type { PhaseResult } from './spine-phases.js';
 
@@ -18,9 +16,6 @@ export const FILE_DAYS = (process.env['BENCH_FILE_DAYS'] ?? '1,22')
   .map((d) => Number(d.trim()))
   .filter((d) => Number.isInteger(d) && d > 0);
 
-/** BENCH_FILE_IN_FLIGHT: the ingest's in-flight bound (default: the command's). */
-const IN_FLIGHT = process.env['BENCH_FILE_IN_FLIGHT'] ? Number(process.env['BENCH_FILE_IN_FLIGHT']) : undefined;
-
 /** Writes a simulated JSON Lines file with the CLI itself (a child process: its memory is not the phase's). */
 export async function simulatedFile(days: number): Promise<string> {
   const file = join(scratchDir(`file-${days}d`), 'sim.jsonl');
@@ -33,34 +28,68 @@ export async function simulatedFile(days: number): Promise<string> {
   return file;
 }
 
+/** What the kernel says of a running process: its peak RSS so far and its CPU time. */
+interface ProcSample {
+  hwmMb: number;
+  cpuSeconds: number;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+function sampleProc(pid: number): ProcSample | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    // Fields 14 and 15 of /proc/PID/stat (after the parenthesised command name): utime, stime.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return hwm ? { hwmMb: Number(hwm[1]) / 1024, cpuSeconds: ticks / TICKS_PER_SECOND } : undefined;
+  } catch {
+    return undefined; // gone, or not Linux
+  }
+}
+
 /**
- * `slo-pipeline ingest FILE` as the command runs it (same function, same defaults), timed from
- * the first byte read to the last batch committed; the warehouse is opened and migrated before.
- * Its process's peak RSS is the figure: it has to stay flat whatever the file's size.
+ * `slo-pipeline ingest FILE --json` run as a user runs it: the CLI in its own process, with the
+ * Node flags of its bin (NODE_FLAGS), on a new embedded warehouse (opened and migrated by the
+ * command, inside the timed span). Its peak RSS is the kernel's high-water mark of that
+ * process (VmHWM, read until it exits), the figure that has to stay flat whatever the file's
+ * size.
  */
-export async function phaseFileIngest(file: string): Promise<PhaseResult> {
+export async function cliFileIngest(file: string): Promise<PhaseResult & { peakRssMb: number }> {
   const bytes = statSync(file).size;
   const dataDir = scratchDir('file-ingest');
-  const wh = await ChdbWarehouse.open({ dataDir, database: 'bench' });
-  await migrate(wh);
+  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
   const t0 = process.hrtime.bigint();
-  const c0 = process.cpuUsage();
-  const { summary, stats } = await ingestFilesWithStats([file], wh, {
-    hmacKey: 'bench-key-0123456789',
-    ...(IN_FLIGHT !== undefined ? { maxInFlight: IN_FLIGHT } : {}),
+  const child = spawn(process.execPath, [...NODE_FLAGS, cli, 'ingest', file, '--data', dataDir, '--json'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SLO_PII_HMAC_KEY: 'bench-pii-key-0123456789abcdef0123456789abcdef' },
   });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  let last: ProcSample | undefined;
+  const poll = setInterval(() => {
+    if (child.pid !== undefined) last = sampleProc(child.pid) ?? last;
+  }, 100);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  clearInterval(poll);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const c = process.cpuUsage(c0);
-  await wh.close();
   releaseScratch(dataDir);
+  if (code !== 0) throw new Error(`slo-pipeline ingest ${file} exited ${code}`);
+  if (!last) throw new Error('the ingest process could not be sampled (/proc is needed for its peak RSS)');
+  const summary = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { read: number; dead_lettered: number };
   const mb = bytes / 1024 / 1024;
   return {
-    phase: `file ingest (JSON Lines, ${mb.toLocaleString('en-US', { maximumFractionDigits: 0 })} MB file)`,
+    phase: `file ingest (slo-pipeline ingest, ${mb.toLocaleString('en-US', { maximumFractionDigits: 0 })} MB JSON Lines file)`,
     events: summary.read,
     seconds,
     eventsPerSec: summary.read / seconds,
-    cpuSeconds: (c.user + c.system) / 1e6,
-    batches: stats.batches,
-    extra: { fileMb: Math.round(mb), maxInFlight: stats.maxInFlight, retainedHighWater: stats.retainedHighWater, deadLettered: summary.dead_lettered },
+    cpuSeconds: last.cpuSeconds,
+    peakRssMb: Math.round(last.hwmMb),
+    extra: { fileMb: Math.round(mb), deadLettered: summary.dead_lettered },
   };
 }

@@ -17,14 +17,12 @@ const BENCH_BATCH = Number(process.env['BENCH_BATCH'] ?? DEFAULT_MAX_BATCH);
  * default 1), BENCH_PACED_SHARE (default 0.1), BENCH_FETCH_MIN / BENCH_FETCH_WAIT_MS (memory
  * transport batching in the pipeline phases, default 1 / 500), BENCH_DATA_DIR (folder for the embedded
  * warehouses, default the OS temporary folder; they are all removed when the run ends), BENCH_FILE_DAYS
- * (simulated days per file of the file-ingest phase, default 1,22: ~50 MB and ~1 GB), BENCH_FILE_IN_FLIGHT
- * (its in-flight bound, default the command's). Arguments name the phases to run (default: all).
+ * (simulated days per file of the file-ingest phase, default 1,22: ~50 MB and ~1 GB; each file is ingested by
+ * `slo-pipeline ingest` in its own process, as users run it). Arguments name the phases to run (default: all).
  */
 interface PhaseArgs {
   /** events/s for the paced phase */
   rate?: number;
-  /** the JSON Lines file of the file-ingest phase */
-  file?: string;
 }
 type PhaseFn = (size: number, args: PhaseArgs) => Promise<PhaseResult | PhaseResult[]>;
 
@@ -44,14 +42,6 @@ const PHASES: Record<string, () => Promise<PhaseFn>> = {
     const { phaseSliScale } = await import('./sli-scale-bench.js');
     return () => phaseSliScale();
   },
-  // One child per file (the orchestrator writes the files): each file's peak RSS is its own.
-  'file-ingest': async () => {
-    const { phaseFileIngest } = await import('./file-ingest-bench.js');
-    return async (_size, args) => {
-      if (!args.file) throw new Error('the file-ingest phase needs --file');
-      return phaseFileIngest(args.file);
-    };
-  },
 };
 /**
  * Kafka sections: scripts that start (or use, via KAFKA_BROKERS) a real broker and print
@@ -60,6 +50,8 @@ const PHASES: Record<string, () => Promise<PhaseFn>> = {
  * the clients bare and through the transport port).
  */
 const KAFKA_SCRIPTS: Record<string, string> = { kafka: 'kafka-pipeline.js', 'kafka-clients': 'kafka-clients.js' };
+/** Not a child phase: the orchestrator runs the CLI itself, once per file. */
+const FILE_INGEST = 'file-ingest';
 /** Phases repeated per round (their ratios are taken within a round). */
 const SPINE = ['decode', 'bare', 'e2e'];
 /**
@@ -76,7 +68,7 @@ interface Row extends PhaseResult {
 
 function runChild(phase: string, size: number, args: PhaseArgs = {}): Promise<Row[]> {
   const self = fileURLToPath(import.meta.url);
-  const extra = [...(args.rate === undefined ? [] : ['--rate', String(Math.round(args.rate))]), ...(args.file === undefined ? [] : ['--file', args.file])];
+  const extra = args.rate === undefined ? [] : ['--rate', String(Math.round(args.rate))];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', self, '--phase', phase, '--size', String(size), ...extra], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -113,14 +105,19 @@ async function run(name: string, size: number, args?: PhaseArgs): Promise<Row[]>
   }
 }
 
-/** The file-ingest phase: a simulated file per BENCH_FILE_DAYS entry, each ingested in its own child. */
-async function runFileIngest(size: number): Promise<Row[]> {
-  const { FILE_DAYS, simulatedFile } = await import('./file-ingest-bench.js');
+/** The file-ingest phase: a simulated file per BENCH_FILE_DAYS entry, each ingested by the CLI in its own process. */
+async function runFileIngest(): Promise<Row[]> {
+  const { FILE_DAYS, simulatedFile, cliFileIngest } = await import('./file-ingest-bench.js');
   const rows: Row[] = [];
   for (const days of FILE_DAYS) {
     process.stderr.write(`bench: file-ingest: simulating ${days} day(s) ...\n`);
     const file = await simulatedFile(days);
-    rows.push(...(await run('file-ingest', size, { file })));
+    process.stderr.write(`bench: file-ingest: slo-pipeline ingest (${days} day(s)) ...\n`);
+    try {
+      rows.push(await cliFileIngest(file));
+    } catch (e) {
+      process.stderr.write(`bench: file-ingest: ${(e as Error).message}\n`);
+    }
   }
   return rows;
 }
@@ -139,7 +136,7 @@ async function orchestratePhases(): Promise<void> {
   const size = Number(process.env['BENCH_JOURNEYS_PER_DAY'] ?? 40_000);
   const rounds = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 1));
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const names = (only.length > 0 ? only : Object.keys(PHASES)).filter((n) => !(n in KAFKA_SCRIPTS));
+  const names = (only.length > 0 ? only : [...Object.keys(PHASES), FILE_INGEST]).filter((n) => !(n in KAFKA_SCRIPTS));
   const kafkaScripts = only.length > 0 ? only.filter((n) => n in KAFKA_SCRIPTS) : process.env['BENCH_KAFKA'] === '0' ? [] : Object.keys(KAFKA_SCRIPTS);
   const spine = SPINE.filter((n) => names.includes(n));
 
@@ -172,8 +169,8 @@ async function orchestratePhases(): Promise<void> {
   }
   const fileRows: Row[] = [];
   for (const name of names.filter((n) => !SPINE.includes(n))) {
-    if (name === 'file-ingest') {
-      fileRows.push(...(await runFileIngest(size)));
+    if (name === FILE_INGEST) {
+      fileRows.push(...(await runFileIngest()));
       continue;
     }
     const args = name === 'paced' && e2e ? { rate: e2e.eventsPerSec * PACED_LOAD } : {};
@@ -247,10 +244,9 @@ async function child(): Promise<void> {
   const phase = arg('--phase') ?? '';
   const size = Number(arg('--size') ?? 40_000);
   const rate = arg('--rate');
-  const file = arg('--file');
   const load = PHASES[phase];
   if (!load) throw new Error(`unknown phase ${phase}`);
-  const res = await (await load())(size, { ...(rate === undefined ? {} : { rate: Number(rate) }), ...(file === undefined ? {} : { file }) });
+  const res = await (await load())(size, rate === undefined ? {} : { rate: Number(rate) });
   const results = Array.isArray(res) ? res : [res];
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify({ results, peakRssMb })}\n`);
