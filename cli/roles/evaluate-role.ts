@@ -6,7 +6,7 @@ import { retryBounded, type RetryPolicy } from '../../processors/ingest/retry.js
 import { isPipelineError } from '../../processors/errors/pipeline-error.js';
 import type { SloCatalog} from '../../processors/slo/index.js';
 import type { SloEvaluatorOptions } from '../../processors/slo/runtime/options.js';
-import { startBoardFeed, startSloRuntime, type SloRuntime } from '../../processors/slo/index.js';
+import { startBoardFeed, startCompositeSignalFeed, startSloRuntime, type SloRuntime } from '../../processors/slo/index.js';
 import type { Role, RoleContext, RoleHealth } from './role.js';
 
 export interface EvaluateRoleOptions {
@@ -30,6 +30,8 @@ interface Leadership {
   feed: IngestProgressFeed;
   costs: IncidentCostRefresher;
   board: { stop(): Promise<void> } | null;
+  /** The signals of composite SLOs and budget alerts, following the evaluator. */
+  signals: { stop(): Promise<void> };
 }
 
 /**
@@ -169,7 +171,8 @@ export class EvaluateRole implements Role {
       const costs = new IncidentCostRefresher(ctx.wh, { reportingCurrency: reportingCurrencyFromEnv(ctx.env) });
       costs.start(o.costRefreshMs ?? 1000);
       const board = o.boardFeedMs === false ? null : startBoardFeed(ctx.wh, o.catalog, { intervalMs: o.boardFeedMs ?? 60_000, logger: ctx.log });
-      this.leading = { token, slo, feed, costs, board };
+      const signals = startCompositeSignalFeed(ctx.wh, o.catalog, slo.sinks, slo.evaluator, { intervalMs: 5_000, logger: ctx.log });
+      this.leading = { token, slo, feed, costs, board, signals };
       ctx.metrics.evaluatorLeader.set(1);
       ctx.metrics.observeEvaluator(() => slo.evaluator);
     } catch (e) {
@@ -184,6 +187,7 @@ export class EvaluateRole implements Role {
     this.leading = null;
     this.ctx.metrics.evaluatorLeader.set(0);
     this.ctx.metrics.observeEvaluator(null);
+    await l.signals.stop();
     await l.board?.stop();
     await l.feed.stop();
     await l.costs.stop().catch(() => {});

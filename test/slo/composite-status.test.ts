@@ -8,6 +8,10 @@ import { compositeSignals } from '../../processors/slo/replay/composite-status.j
 import { signalId } from '../../processors/slo/core/signal.js';
 import { SloService } from '../../query-api/services/slo-service.js';
 import { refreshSloBoard, SloBoardFeed } from '../../processors/slo/runtime/board-feed.js';
+import { CompositeSignalFeed } from '../../processors/slo/runtime/composite-feed.js';
+import { budgetAlertId } from '../../processors/slo/core/budget-alerts.js';
+import type { SloBreachSignal } from '../../processors/contracts/events.js';
+import type { SignalSink } from '../../sinks/signals/types.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import { runCli } from '../support/cli.js';
 import { randomName } from '../support/warehouse.js';
@@ -147,6 +151,39 @@ describe('composite SLOs and budget alerts in slo status and the API', () => {
       const ids = await w.query<{ slo_id: string; n: string }>('SELECT slo_id, toString(count()) AS n FROM slo_board_minute FINAL GROUP BY slo_id ORDER BY slo_id');
       // A tick of the running feed puts the composite on the boards beside its components.
       expect(ids.map((r) => r.slo_id)).toEqual(['vien-coffee-availability', 'vien-coffee-experience', 'vien-coffee-latency']);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('the signal feed sends the composite\'s alerts and the budget alerts once the evaluator has evaluated their minute', async () => {
+    const w = await ChdbWarehouse.open({ dataDir: data, database });
+    try {
+      const catalog = SloCatalog.open({ dir: slos, checkEveryMs: Infinity });
+      const sent: SloBreachSignal[] = [];
+      const sink: SignalSink = { name: 'collect', sendBreaches: async (x) => void sent.push(...x), sendScores: async () => {}, close: async () => {} };
+      const clock = { evaluatedUpTo: null as number | null };
+      const feed = new CompositeSignalFeed(w, () => catalog.composites(), () => catalog.current(), [sink], clock, { catchUpMinutes: 0 });
+      expect(await feed.tick()).toEqual([]);
+      clock.evaluatedUpTo = BASE + 30_000;
+      await feed.tick();
+      clock.evaluatedUpTo = BASE + 70 * 60_000 + 2_000;
+      await feed.tick();
+      clock.evaluatedUpTo = T;
+      await feed.tick();
+      await feed.tick();
+      expect(sent.map((x) => [x.slo_id, x.severity, x.status, (x.evaluated_at - BASE) / 60_000, x.long_window, x.short_window, x.burn_rate_threshold])).toEqual([
+        ['vien-coffee-availability', 'TICKET', 'FIRING', 64, '30d', '30d', 0.5],
+        ['vien-coffee-experience', 'TICKET', 'FIRING', 77, '3d', '6h', 1],
+      ]);
+      // The budget alert as a breach signal: remaining 0.375 is a burn of 0.625 over the SLO's 30-day window.
+      expect(sent[0]).toMatchObject({
+        signal_id: budgetAlertId('vien-coffee-availability', { severity: 'TICKET', remainingBelow: 0.5, text: '50%' }, (BASE + 64 * 60_000) / 60_000, 'FIRING'),
+        error_budget_remaining: 0.375,
+        burn_rate_long: 0.625,
+        sli: 0.99375,
+      });
+      expect(feed.doneMinute).toBe(T / 60_000);
     } finally {
       await w.close();
     }

@@ -1,7 +1,8 @@
 import type { BudgetAlertRule } from '../definitions/budget-alerts.js';
 import { MINUTE_MS } from '../definitions/duration.js';
 import type { SloDefinition } from '../definitions/model.js';
-import { budgetRemaining, sloWindow, type WindowSource } from './evaluate.js';
+import type { SloBreachSignal } from '../../contracts/events.js';
+import { budgetRemaining, burnRate, evaluate, sloWindow, type WindowSource } from './evaluate.js';
 import { signalIdAt } from './signal.js';
 
 /**
@@ -108,4 +109,37 @@ export function budgetAlertTimeline(slo: SloDefinition, src: WindowSource, fromM
     }
   }
   return out;
+}
+
+/**
+ * A budget alert transition as a breach signal (ops.slo.breach.v1, CONTRACTS.md fields
+ * unchanged): the remaining budget is 1 minus the burn rate over the SLO's own window, so
+ * "remaining below r" is that burn at or above 1 - r: `long_window` and `short_window` are
+ * the SLO's window, `burn_rate_long` / `_short` its burn there, `burn_rate_threshold` 1 - r.
+ * `signal_id` is the transition's deterministic id.
+ */
+export function budgetSignal(slo: SloDefinition, t: BudgetAlertTransition, src: WindowSource): SloBreachSignal {
+  const ev = evaluate(slo, src, t.at);
+  const w = sloWindow(slo, t.at);
+  const burn = burnRate(src.sum(w.fromMinute, w.toMinute), slo.target);
+  return {
+    signal_id: t.id,
+    status: t.status,
+    severity: t.severity,
+    slo_id: slo.id,
+    service: slo.service,
+    reason: slo.reason,
+    ...slo.scope,
+    target: slo.target,
+    sli: ev.sli ?? 1,
+    error_budget_remaining: ev.error_budget_remaining,
+    long_window: slo.window.text,
+    short_window: slo.window.text,
+    burn_rate_long: burn,
+    burn_rate_short: burn,
+    burn_rate_threshold: Math.round((1 - t.remaining_below) * 1e12) / 1e12,
+    evaluated_at: t.at,
+    recommended_actions: [...slo.recommendedActions],
+    labels: { ...slo.labels },
+  };
 }

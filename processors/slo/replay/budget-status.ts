@@ -1,8 +1,12 @@
 import type { AlertSeverity } from '../../contracts/enums.js';
-import { budgetAlertsAt } from '../core/budget-alerts.js';
+import type { SloBreachSignal } from '../../contracts/events.js';
+import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import { budgetAlertsAt, budgetAlertTimeline, budgetSignal } from '../core/budget-alerts.js';
 import { sloWindow, type Evaluation, type WindowSource } from '../core/evaluate.js';
-import { MINUTE_MS } from '../definitions/duration.js';
+import { UnitSeries } from '../core/series.js';
+import { DAY_MIN, MINUTE_MS } from '../definitions/duration.js';
 import type { SloDefinition } from '../definitions/model.js';
+import { readCounts } from '../store/series-reader.js';
 
 /**
  * The budget part of a status answer, for SLOs with `ops.alert.budget`
@@ -35,4 +39,18 @@ export function budgetStatus(slo: SloDefinition, series: WindowSource, ev: Evalu
 export function withBudgetAlerts<T extends Evaluation>(slo: SloDefinition, series: WindowSource, h: { to: number; alertEarliest: number }, d: T): T & { budget?: BudgetStatus } {
   if (!slo.budgetAlerts?.length) return d;
   return { ...d, budget: budgetStatus(slo, series, d, h.to, h.alertEarliest) };
+}
+
+/** How far back before a range a budget episode is looked for (as `slo status`'s lookback). */
+export const BUDGET_LOOKBACK_MINUTES = 7 * DAY_MIN;
+
+/**
+ * The budget alert transitions of an SLO at the minutes [fromMinute, toMinute], as breach
+ * signals (core/budget-alerts.ts `budgetSignal`), from the warehouse.
+ */
+export async function budgetSignals(wh: Warehouse, slo: SloDefinition, fromMinute: number, toMinute: number): Promise<SloBreachSignal[]> {
+  if (!slo.budgetAlerts?.length || toMinute < fromMinute) return [];
+  const earliest = fromMinute - BUDGET_LOOKBACK_MINUTES;
+  const src = new UnitSeries(await readCounts(wh, slo, sloWindow(slo, earliest * MINUTE_MS).fromMinute, toMinute), slo.budgeting);
+  return budgetAlertTimeline(slo, src, fromMinute, toMinute, earliest).map((t) => budgetSignal(slo, t, src));
 }

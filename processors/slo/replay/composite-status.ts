@@ -1,6 +1,6 @@
 import type { SloBreachSignal } from '../../contracts/events.js';
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
-import { budgetAlertTimeline, type BudgetAlertTransition } from '../core/budget-alerts.js';
+import { budgetAlertTimeline, budgetSignal, type BudgetAlertTransition } from '../core/budget-alerts.js';
 import { componentFigures, compositeSource, type ComponentFigures, type CompositeSource } from '../core/composite.js';
 import { evaluate, sloWindow } from '../core/evaluate.js';
 import { UnitSeries } from '../core/series.js';
@@ -106,7 +106,8 @@ export async function evaluateCompositeSeries(wh: Warehouse, c: CompositeSlo, fr
 /**
  * The composite's breach signals (its burn-rate alerts, ids as every SLO's: the composite's
  * id, severity, episode start, status) and budget alert transitions at the minutes of
- * [fromMs, toMs], replayed from a quiet point before the range.
+ * [fromMs, toMs], replayed from a quiet point before the range. `signals` holds both, the
+ * budget alerts as breach signals (core/budget-alerts.ts `budgetSignal`), in evaluation order.
  */
 export async function compositeSignals(wh: Warehouse, c: CompositeSlo, fromMs: number, toMs: number): Promise<{ signals: SloBreachSignal[]; budget: BudgetAlertTransition[] }> {
   const slo = c.definition;
@@ -118,5 +119,7 @@ export async function compositeSignals(wh: Warehouse, c: CompositeSlo, fromMs: n
   const anchor = quietAnchor(slo, src, fromMinute, fromMinute - QUIET_SEARCH_MINUTES);
   const { states } = runAlerts(slo, src, anchor + 1, fromMinute - 1);
   const { notified } = runAlerts(slo, src, fromMinute, toMinute, states);
-  return { signals: notified.map((n) => n.signal), budget: budgetAlertTimeline(slo, src, fromMinute, toMinute, fromMinute - QUIET_SEARCH_MINUTES) };
+  const budget = budgetAlertTimeline(slo, src, fromMinute, toMinute, fromMinute - QUIET_SEARCH_MINUTES);
+  const signals = [...notified.map((n) => n.signal), ...budget.map((t) => budgetSignal(slo, t, src))].sort((a, b) => a.evaluated_at - b.evaluated_at);
+  return { signals, budget };
 }

@@ -4,3 +4,4 @@ export { WatermarkTracker, type WatermarkOptions } from './watermark.js';
 export { qualityScores } from '../store/quality.js';
 export { startSloRuntime, type SloRuntime, type SloRuntimeOptions } from './wire.js';
 export { refreshSloBoard, SloBoardFeed, startBoardFeed, type BoardFeedReport, type SloBoardFeedOptions } from './board-feed.js';
+export { CompositeSignalFeed, startCompositeSignalFeed, type CompositeSignalFeedOptions, type SignalFeedClock } from './composite-feed.js';

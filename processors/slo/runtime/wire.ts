@@ -39,6 +39,8 @@ export interface SloRuntime {
   readonly evaluator: SloEvaluator;
   /** The notification outbox (webhooks, Alertmanager, PagerDuty, Slack), when any receiver is configured. */
   readonly webhooks: NotificationSink | null;
+  /** Every sink the evaluator sends to (history, topic, receivers): where the composite and budget signal feed sends too. */
+  readonly sinks: readonly SignalSink[];
   /** Pass to IngestPipeline's `onCommitted`. */
   onCommitted(batch: CommittedBatch): void;
   onRevoked(partitions: readonly TopicPartition[]): void;
@@ -111,6 +113,7 @@ export async function startSloRuntime(o: SloRuntimeOptions): Promise<SloRuntime>
   return {
     evaluator,
     webhooks,
+    sinks,
     onCommitted: (batch) => evaluator.onCommitted(batch),
     onRevoked: (tps) => evaluator.onRevoked(tps),
     flush: async (t) => {
