@@ -19,6 +19,7 @@ const OUT = projectPath('test-output/status-page');
 /* The page's globals as far as the test reads them (the project compiles without the DOM library). */
 type Plot = { series: Array<{ label?: string }>; data: Array<ArrayLike<number | null>>; thresholds?: Array<{ threshold_ms: number; bucket: number }> };
 type PageGlobals = { sweepCharts: Record<string, Plot> };
+type Row = { getAttribute(name: string): string | null; querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> };
 type Drawn = Record<string, { labels: string[]; data: Array<Array<number | null>>; thresholds: Array<{ threshold_ms: number; bucket: number }> }>;
 
 describe('status page: the backtest sweep section in headless Chromium', { timeout: 180_000 }, () => {
@@ -71,7 +72,7 @@ describe('status page: the backtest sweep section in headless Chromium', { timeo
     expect(await sweep(page, { 'sweep-slo': 'vie-node-latency', 'sweep-days': '1', 'sweep-targets': '0.99,0.9', 'sweep-thresholds': '3000,2500' })).toBe('done');
 
     const rows = await page.$$eval('#sweep-table tbody tr', (trs) =>
-      trs.map((tr) => [tr.getAttribute('data-target'), tr.getAttribute('data-threshold'), ...Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')]),
+      (trs as unknown as Row[]).map((tr) => [tr.getAttribute('data-target'), tr.getAttribute('data-threshold'), ...Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')]),
     );
     // The slow half hour (02:00-02:29 of 10 March, 2600 ms) pages only at 99% against 2500 ms, from 02:08.
     expect(rows).toEqual([
