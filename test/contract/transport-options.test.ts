@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PipelineError } from '../../processors/errors/index.js';
-import { createKafkaTransport, kafkaClientFromEnv, PlatformaticTransport } from '../../processors/transport/kafka/index.js';
+import { createKafkaTransport, KafkaTransport, kafkaClientFromEnv, PlatformaticTransport } from '../../processors/transport/kafka/index.js';
 import { MemoryTransport, murmur2, partitionForKey } from '../../processors/transport/index.js';
 
 describe('Kafka key partitioning', () => {
@@ -50,15 +50,16 @@ describe('transport options are validated once, naming the field', () => {
   });
 
   it('kafka client: the option or SLO_KAFKA_CLIENT picks it, anything else names the variable', () => {
-    expect(kafkaClientFromEnv({})).toBe('kafkajs');
-    expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: '' })).toBe('kafkajs');
-    expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: 'platformatic' })).toBe('platformatic');
+    expect(kafkaClientFromEnv({})).toBe('platformatic');
+    expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: '' })).toBe('platformatic');
+    expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: 'kafkajs' })).toBe('kafkajs');
     const bad = invalid(() => kafkaClientFromEnv({ SLO_KAFKA_CLIENT: 'rdkafka' }));
     expect(bad.code).toBe('INVALID_CONFIG');
     expect(bad.message).toBe('SLO_KAFKA_CLIENT: must be one of kafkajs, platformatic (got "rdkafka")');
-    const chosen = createKafkaTransport({ brokers: ['127.0.0.1:9092'], client: 'platformatic' });
-    expect(chosen).toBeInstanceOf(PlatformaticTransport);
-    expect(chosen.options.client).toBe('platformatic');
+    const chosen = createKafkaTransport({ brokers: ['127.0.0.1:9092'], client: 'kafkajs' });
+    expect(chosen).toBeInstanceOf(KafkaTransport);
+    expect(chosen.options.client).toBe('kafkajs');
+    expect(new PlatformaticTransport({ brokers: ['127.0.0.1:9092'] }).options.client).toBe('platformatic');
     expect(invalid(() => new PlatformaticTransport({ brokers: ['127.0.0.1:9092'], client: 'rdkafka' as never })).location.field).toBe('client');
   });
 });

@@ -28,7 +28,7 @@ export class KafkaTransport implements Transport {
   private closed = false;
 
   constructor(options: KafkaTransportOptions) {
-    this.options = resolveKafkaTransportOptions(options);
+    this.options = resolveKafkaTransportOptions({ client: 'kafkajs', ...options });
     this.client = new Kafka({
       clientId: this.options.clientId,
       brokers: this.options.brokers,

@@ -11,9 +11,10 @@ export interface KafkaTransportOptions {
   /** Bootstrap brokers, `host:port`. Required. */
   brokers: string[];
   /**
-   * The client library: `kafkajs` or `platformatic` (@platformatic/kafka). Both pass the
-   * transport's contract suite; kafka/CLIENTS.md has the measurements.
-   * @default the `SLO_KAFKA_CLIENT` environment variable, else 'kafkajs'
+   * The client library: `platformatic` (@platformatic/kafka) or `kafkajs`. Both pass the
+   * transport's contract suite; kafka/CLIENTS.md has the measurements that made
+   * @platformatic/kafka the default.
+   * @default the `SLO_KAFKA_CLIENT` environment variable, else 'platformatic'
    */
   client?: KafkaClientName;
   /** Client id sent to the broker (shows in broker logs and quotas). @default 'slo-pipeline' */
@@ -80,7 +81,7 @@ export interface KafkaTransportOptions {
 
 const schema = z.strictObject({
   brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1),
-  client: z.enum(KAFKA_CLIENTS, { message: `must be one of ${KAFKA_CLIENTS.join(', ')}` }).default('kafkajs'),
+  client: z.enum(KAFKA_CLIENTS, { message: `must be one of ${KAFKA_CLIENTS.join(', ')}` }).default('platformatic'),
   clientId: z.string().min(1).default('slo-pipeline'),
   sessionTimeoutMs: z.number().int().min(1000).default(10_000),
   heartbeatIntervalMs: z.number().int().min(100).default(1_000),

@@ -84,6 +84,8 @@ export class PlatformaticConsumer implements Consumer {
   private rejoinDelayMs = BACKOFF_FIRST_MS;
   /** Bytes of keys and values fetched ahead and not handed out yet, over all partitions (at most about maxBytes). */
   private bufferedBytes = 0;
+  /** Where the next round-robin look for a partition to hand out starts. */
+  private turn = 0;
   private readonly firstJoin: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
 
   constructor(
@@ -418,13 +420,21 @@ export class PlatformaticConsumer implements Consumer {
     return true;
   }
 
-  /** Hands buffered messages out, one batch per partition at a time, up to partitionsConsumedConcurrently partitions. */
+  /**
+   * Hands buffered messages out, one batch per partition at a time, up to
+   * partitionsConsumedConcurrently partitions, taking partitions in turn (round robin from the
+   * one after the last started): with a backlog on every partition, none waits for the others
+   * to drain, so their commits (and what readers derive from them, such as watermarks) advance together.
+   */
   private dispatch(): void {
     if (this.draining || this.stopping || this.failed || this.servingEpoch !== this.epoch) return;
     const limit = this.transport.options.partitionsConsumedConcurrently;
-    for (const s of this.parts.values()) {
-      if (this.inFlight >= limit) return;
+    const parts = [...this.parts.values()];
+    for (let i = 0; i < parts.length && this.inFlight < limit; i++) {
+      const s = parts[(this.turn + i) % parts.length]!;
       if (s.busy || s.buffered === null || this.paused.has(s.key)) continue;
+      this.turn = (this.turn + i + 1) % parts.length;
+      i = -1;
       void this.deliver(s);
     }
   }

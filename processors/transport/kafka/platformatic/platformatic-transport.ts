@@ -33,7 +33,7 @@ export class PlatformaticTransport implements Transport {
   private closed = false;
 
   constructor(options: KafkaTransportOptions) {
-    this.options = resolveKafkaTransportOptions(options);
+    this.options = resolveKafkaTransportOptions({ client: 'platformatic', ...options });
   }
 
   /** @internal */
