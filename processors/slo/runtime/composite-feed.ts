@@ -67,7 +67,11 @@ export class CompositeSignalFeed {
   }
 }
 
-/** Runs the feed of `catalog`'s composites and budget alerts every `intervalMs`; a failed tick is logged and retried. */
+/**
+ * Runs the feed of `catalog`'s composites and budget alerts every `intervalMs`; a failed tick
+ * is logged and retried. `stop` runs a last tick, so what the evaluator evaluated before a
+ * clean exit is sent.
+ */
 export function startCompositeSignalFeed(
   wh: Warehouse,
   catalog: SloCatalog,
@@ -78,16 +82,21 @@ export function startCompositeSignalFeed(
   const feed = new CompositeSignalFeed(wh, () => catalog.composites(), () => catalog.current(), sinks, clock);
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
-  const timer = setInterval(() => {
+  const tick = (): void => {
     running = running
-      .then(() => (stopped ? [] : feed.tick()))
+      .then(() => feed.tick())
       .catch((err: unknown) => o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'composite and budget signal feed tick failed'));
+  };
+  const timer = setInterval(() => {
+    if (!stopped) tick();
   }, o.intervalMs);
   timer.unref();
   return {
     stop: async () => {
+      if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      tick();
       await running;
     },
   };
