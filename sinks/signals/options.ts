@@ -89,6 +89,7 @@ export function notifyOptionsFromEnv(env: NodeJS.ProcessEnv): NotifyOptions | nu
   return {
     receivers: [...hooks.receivers, ...(file?.receivers ?? [])],
     routes: [...hooks.routes, ...(file?.routes ?? [])],
+    targets: file?.targets ?? [],
     outbox: webhook?.giveUpAfterMs !== undefined ? { ...outbox, giveUpAfterMs: webhook.giveUpAfterMs } : outbox,
     maxAgeMs: maxAge !== undefined ? maxAge : file ? file.maxAgeMs : NOTIFY_MAX_AGE_DEFAULT_MS,
   };

@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SloBreachSignal } from '../../processors/contracts/events.js';
 import { signalRule } from '../../processors/slo/definitions/policies.js';
 import type { SloDefinition } from '../../processors/slo/definitions/model.js';
-import { loadNotifyFile, NotificationSink, targetReceivers, WarehouseSignalSink, type NotifyOptions } from '../../sinks/signals/index.js';
+import { loadNotifyFile, NotificationSink, notifyOptionsFromEnv, targetReceivers, WarehouseSignalSink, type NotifyOptions } from '../../sinks/signals/index.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { breach, outcomes, quiet, recentMinute, startLocalReceiver, type LocalReceiver } from './receivers-support.js';
 import { slosFromYaml } from './support.js';
@@ -91,11 +94,21 @@ describe('receivers chosen by the OpenSLO notification targets of the rule that 
   let rx: LocalReceiver;
   let options: NotifyOptions;
   let slo: SloDefinition;
+  const dir = mkdtempSync(join(tmpdir(), 'slo-targets-'));
   beforeAll(async () => {
     tw = await openTestWarehouse();
     rx = await startLocalReceiver();
-    const env = { SLO_TEST_PD_KEY: 'R0UT1NGKEY0123456789abcdef012345', SLO_TEST_SLACK_URL: `${rx.url}/slack`, SLO_TEST_HOOK_SECRET: 'a-secret-of-24-characters' };
-    options = loadNotifyFile('routes.yaml', env, ROUTES(rx.url));
+    // Through the environment, as the running pipeline reads it (SLO_NOTIFY_ROUTES).
+    writeFileSync(join(dir, 'routes.yaml'), ROUTES(rx.url));
+    const env = {
+      SLO_NOTIFY_ROUTES: join(dir, 'routes.yaml'),
+      SLO_TEST_PD_KEY: 'R0UT1NGKEY0123456789abcdef012345',
+      SLO_TEST_SLACK_URL: `${rx.url}/slack`,
+      SLO_TEST_HOOK_SECRET: 'a-secret-of-24-characters',
+    };
+    const fromEnv = notifyOptionsFromEnv(env);
+    if (!fromEnv) throw new Error('no notify options');
+    options = fromEnv;
     const [only] = slosFromYaml(SLOS);
     if (!only) throw new Error('no SLO');
     slo = only;
@@ -103,6 +116,7 @@ describe('receivers chosen by the OpenSLO notification targets of the rule that 
   afterAll(async () => {
     await rx.close();
     await tw.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('the routes file maps a target to receivers, with its RESOLVED setting', () => {
