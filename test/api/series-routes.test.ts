@@ -269,11 +269,11 @@ describe('a 30-day SLO over 40 days of history', () => {
       expect(Date.parse(s.from ?? ''), s.slo_id).toBeGreaterThan(Date.parse(s.window_start ?? ''));
     }
     for (let version = 2; backlogs.at(-1) !== 0 && version < 20; version++) backlogs.push((await feed.tick({ version, now }))?.backlogMinutes ?? -1);
-    // The first tick: the newest week of each SLO at once, then one step (the next week of the first SLO);
-    // every later tick one more step, an SLO's last step the rest of its window: 4 steps per SLO in all.
-    expect(backlogs[0]).toBe(3 * (perSlo - week) - week);
+    // The first tick: the newest day of each SLO at once, then one step (the next week of the first SLO);
+    // every later tick one more step, an SLO's last step the rest of its window: 5 steps per SLO in all.
+    expect(backlogs[0]).toBe(3 * (perSlo - 1440) - week);
     expect(backlogs.slice(1).every((b, i) => b < (backlogs[i] ?? 0))).toBe(true);
-    expect(backlogs).toHaveLength(12);
+    expect(backlogs).toHaveLength(15);
     expect(backlogs.at(-1)).toBe(0);
     expect(await feed.tick({ version: 99, now })).toBeNull();
     const [rows] = await h.t.wh.query<{ n: string }>('SELECT count() AS n FROM slo_board_minute FINAL');
@@ -318,7 +318,7 @@ describe('a 30-day SLO over 40 days of history', () => {
       versions.push(version);
     }
     expect(feed.backlogMinutes()).toBe(0);
-    // 20 days of minutes: the newest week at once, then a week and the rest in steps.
+    // 20 days of minutes of each SLO (any change redoes every SLO from its minute): the newest day at once, the rest in steps.
     expect(versions.length).toBeGreaterThan(1);
     const after = await boardRows();
     expect(after.map((r) => r.m)).toEqual(before.map((r) => r.m));

@@ -61,13 +61,18 @@ export async function refreshSloBoard(
 const SETTLE_MS = 5_000;
 /** How long one tick spends on backfill steps before it hands the leader back (the runner calls again soon). */
 const STEP_BUDGET_MS = 2_000;
+/**
+ * The newest minutes of every SLO a refresh redoes at once (what the boards show first); older
+ * ones wait for the backfill steps. A day of 45 SLOs is some 20 s of reads and evaluation.
+ */
+const NEWEST_MINUTES = 24 * 60;
 /** The pause between ticks while a backfill is under way. */
 const BACKFILL_PAUSE_MS = 250;
 
 export interface SloBoardFeedOptions {
   /**
-   * The most minutes of one SLO evaluated in one step. A refresh does the newest span of an
-   * SLO at once; older minutes (a first start on a long history, changed definitions, a late
+   * The most minutes of one SLO evaluated in one step. A refresh does the newest day of an
+   * SLO (at most this) at once; older minutes (a first start on a long history, changed definitions, a late
    * event far back) are done in further steps of this size, newest first, until the SLO's
    * whole window is on the board. @default 7 days (minutes)
    */
@@ -97,7 +102,7 @@ const hull = (a: Span | null, b: Span): Span => (a ? { from: Math.min(a.from, b.
  * earliest event time among the SLI events ingested since the last tick (late events
  * included) and re-evaluates every minute from there to the watermark: an event at time e
  * changes the evaluations after e, so that span is redone. Of that span a tick does the
- * newest `maxBackfillMinutes` at once; the rest, and on a first start (or after changed
+ * newest day (at most `maxBackfillMinutes`) at once; the rest, and on a first start (or after changed
  * definitions) every minute back to the start of the SLO's window at the watermark, is
  * done in steps of `maxBackfillMinutes` per SLO, newest first, at most `stepBudgetMs` per
  * tick, so the process stays responsive and the curves fill from the present backwards.
@@ -193,7 +198,7 @@ export class SloBoardFeed {
       const p = this.progress.get(slo.id);
       const dirtyFrom = Math.max(lo, p ? Math.min(firstChanged, p.doneTo + 1) : lo);
       if (dirtyFrom > watermark) continue;
-      const nowFrom = Math.max(dirtyFrom, watermark - this.maxStep + 1);
+      const nowFrom = Math.max(dirtyFrom, watermark - Math.min(this.maxStep, NEWEST_MINUTES) + 1);
       rows += await this.evaluateSpan(slo, { from: nowFrom, to: watermark }, version);
       let stale = p?.stale ?? null;
       if (nowFrom > dirtyFrom) stale = hull(stale, { from: dirtyFrom, to: nowFrom - 1 });
