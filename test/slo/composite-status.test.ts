@@ -9,6 +9,8 @@ import { signalId } from '../../processors/slo/core/signal.js';
 import { SloService } from '../../query-api/services/slo-service.js';
 import { refreshSloBoard, SloBoardFeed } from '../../processors/slo/runtime/board-feed.js';
 import { CompositeSignalFeed } from '../../processors/slo/runtime/composite-feed.js';
+import { SloEvaluator } from '../../processors/slo/runtime/evaluator.js';
+import { budgetSignals } from '../../processors/slo/replay/budget-status.js';
 import { budgetAlertId } from '../../processors/slo/core/budget-alerts.js';
 import type { SloBreachSignal } from '../../processors/contracts/events.js';
 import type { SignalSink } from '../../sinks/signals/types.js';
@@ -184,6 +186,39 @@ describe('composite SLOs and budget alerts in slo status and the API', () => {
         sli: 0.99375,
       });
       expect(feed.doneMinute).toBe(T / 60_000);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('following a running evaluator minute by minute, the feed sends exactly what a replay of the whole range gives', async () => {
+    const w = await ChdbWarehouse.open({ dataDir: data, database });
+    try {
+      const catalog = SloCatalog.open({ dir: slos, checkEveryMs: Infinity });
+      const sent: SloBreachSignal[] = [];
+      const sink: SignalSink = { name: 'collect', sendBreaches: async (x) => void sent.push(...x), sendScores: async () => {}, close: async () => {} };
+      const ev = new SloEvaluator({ warehouse: w, slos: catalog.current(), sinks: [], name: randomName('composite-follow') });
+      const feed = new CompositeSignalFeed(w, () => catalog.composites(), () => catalog.current(), [sink], ev, { catchUpMinutes: 0 });
+      for (let m = 1; m <= 125; m += 4) {
+        await ev.advanceTo(BASE + m * 60_000);
+        await feed.tick();
+      }
+      await ev.stop();
+      const end = feed.doneMinute ?? 0;
+      const c = catalog.composites()[0];
+      const availability = catalog.current().find((x) => x.id === 'vien-coffee-availability');
+      if (!c || !availability) throw new Error('definitions missing');
+      const replay = [
+        ...(await compositeSignals(w, c, BASE + 60_000, end * 60_000)).signals,
+        ...(await budgetSignals(w, availability, BASE / 60_000 + 1, end)),
+      ].sort((a, b) => a.evaluated_at - b.evaluated_at);
+      expect(end).toBe(BASE / 60_000 + 125);
+      expect(sent.map((x) => x.signal_id)).toEqual(replay.map((x) => x.signal_id));
+      expect(sent).toEqual(replay);
+      expect(sent.map((x) => [x.slo_id, x.status, (x.evaluated_at - BASE) / 60_000])).toEqual([
+        ['vien-coffee-availability', 'FIRING', 64],
+        ['vien-coffee-experience', 'FIRING', 77],
+      ]);
     } finally {
       await w.close();
     }
