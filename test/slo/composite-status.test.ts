@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SloCatalog } from '../../processors/slo/definitions/catalog.js';
 import type { ContractStatus } from '../../processors/slo/replay/status.js';
-import { compositeSignals } from '../../processors/slo/replay/composite-status.js';
+import { compositeSignals, evaluateComposite } from '../../processors/slo/replay/composite-status.js';
+import { formatProblem, loadSloFiles } from '../../processors/slo/definitions/load.js';
 import { signalId } from '../../processors/slo/core/signal.js';
 import { SloService } from '../../query-api/services/slo-service.js';
 import { refreshSloBoard, SloBoardFeed } from '../../processors/slo/runtime/board-feed.js';
@@ -218,6 +219,55 @@ describe('composite SLOs and budget alerts in slo status and the API', () => {
       expect(sent.map((x) => [x.slo_id, x.status, (x.evaluated_at - BASE) / 60_000])).toEqual([
         ['vien-coffee-availability', 'FIRING', 64],
         ['vien-coffee-experience', 'FIRING', 77],
+      ]);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('an OpenSLO composite (objectives with their own indicators and compositeWeight) reads its components from the warehouse alike', async () => {
+    const text = `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: coffee-inline}
+spec:
+  service: journeys
+  timeWindow: [{duration: 30d, isRolling: true}]
+  composite: {target: 0.98}
+  objectives:
+    - displayName: fast
+      op: lte
+      value: 2000
+      target: 0.95
+      compositeWeight: 2
+      indicator:
+        metadata: {name: coffee-inline-latency}
+        spec: {thresholdMetric: {metricSource: {type: slo-pipeline, spec: {topic: tjm.journey.v1, eventTypes: [JOURNEY_COMPLETED], where: {product_version_id: PRDV-VIEN-COFFEE}}}}}
+    - displayName: available
+      target: 0.99
+      indicator:
+        metadata: {name: coffee-inline-availability}
+        spec:
+          ratioMetric:
+            good: {metricSource: {type: slo-pipeline, spec: {topic: tjm.journey.v1, eventTypes: [JOURNEY_COMPLETED], where: {product_version_id: PRDV-VIEN-COFFEE}}}}
+            total: {metricSource: {type: slo-pipeline, spec: {topic: tjm.journey.v1, eventTypes: [JOURNEY_COMPLETED, JOURNEY_FAILED, JOURNEY_ABANDONED], where: {product_version_id: PRDV-VIEN-COFFEE}}}}
+`;
+    const r = loadSloFiles([{ file: 'inline.yaml', text }]);
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    const c = r.composites[0];
+    if (!c) throw new Error('no composite');
+    const w = await ChdbWarehouse.open({ dataDir: data, database });
+    try {
+      const d = await evaluateComposite(w, c, T);
+      // The same indicators, targets and weights as vien-coffee-experience: the same figures.
+      expect([d.sli, d.error_budget_remaining, d.burn_rates['1h'], d.alerts.map((a) => `${a.severity} ${a.long_window}/${a.short_window}`)]).toEqual([
+        0.952631578947,
+        -1.368421052632,
+        4.814814814815,
+        ['TICKET 3d/6h'],
+      ]);
+      expect(d.components.map((x) => [x.slo_id, x.burn_rate, x.referenced])).toEqual([
+        ['coffee-inline/fast', 1.052631578947, false],
+        ['coffee-inline/available', 5, false],
       ]);
     } finally {
       await w.close();
