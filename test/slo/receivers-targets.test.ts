@@ -9,6 +9,10 @@ import { loadNotifyFile, NotificationSink, notifyOptionsFromEnv, targetReceivers
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { breach, outcomes, quiet, recentMinute, startLocalReceiver, type LocalReceiver } from './receivers-support.js';
 import { slosFromYaml } from './support.js';
+import { SWEEP_TO, sweepEvents } from './sweep-fixture.js';
+import { insertFacts } from './sim-events.js';
+import { startSloRuntime } from '../../processors/slo/runtime/index.js';
+import { MemoryTransport } from '../../processors/transport/memory/index.js';
 
 // OpenSLO AlertPolicy.notificationTargets choose the receivers of a rule's signals: by a
 // `targets:` entry of the routes file, by receiver name, or by receiver type among what the
@@ -187,5 +191,109 @@ describe('receivers chosen by the OpenSLO notification targets of the rule that 
     // Names compare in lower case: receiver names are lower case, OpenSLO names often are not.
     expect(targetReceivers(options, [{ name: 'Slack-Ops', target: 'chat', description: null }], [], 'RESOLVED')).toEqual({ receivers: ['slack-ops'], unresolved: [] });
     expect(targetReceivers(options, [{ name: 'pager', target: 'PagerDuty-Coffee', description: null }], [], 'FIRING')).toEqual({ receivers: ['pagerduty-coffee'], unresolved: [] });
+  });
+});
+
+const RUNTIME_SLOS = `
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: vie-node-latency
+  labels: {team: coffee}
+spec:
+  service: journeys
+  indicator:
+    metadata: {name: vie-node-latency-sli}
+    spec:
+      thresholdMetric:
+        metricSource: {type: slo-pipeline, spec: {topic: tjm.journey.v1, eventTypes: [NODE_COMPLETED], where: {city_code: VIE}}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{op: lte, value: 2500, target: 0.99}]
+  alertPolicies: [{alertPolicyRef: paging}, {alertPolicyRef: ticketing}]
+---
+apiVersion: openslo/v1
+kind: AlertPolicy
+metadata: {name: paging}
+spec:
+  alertWhenBreaching: true
+  conditions:
+    - kind: AlertCondition
+      metadata: {name: fast-burn}
+      spec: {severity: page, condition: {kind: burnrate, op: gte, threshold: 14.4, lookbackWindow: 1h, alertAfter: 5m}}
+  notificationTargets:
+    - kind: AlertNotificationTarget
+      metadata: {name: on-call}
+      spec: {target: pagerduty}
+    - kind: AlertNotificationTarget
+      metadata: {name: PrimaryOnCall}
+      spec: {target: webhook}
+---
+apiVersion: openslo/v1
+kind: AlertPolicy
+metadata: {name: ticketing}
+spec:
+  alertWhenBreaching: true
+  alertWhenResolved: false
+  conditions:
+    - kind: AlertCondition
+      metadata: {name: slow-burn}
+      spec: {severity: warning, condition: {kind: burnrate, op: gte, threshold: 6, lookbackWindow: 6h, alertAfter: 5m}}
+  notificationTargets:
+    - kind: AlertNotificationTarget
+      metadata: {name: team-mail}
+      spec: {target: email}
+`;
+
+describe('the running SLO engine routes its own signals by their rules\' targets (SLO_NOTIFY_ROUTES)', () => {
+  let tw: TestWarehouse;
+  let rx: LocalReceiver;
+  const dir = mkdtempSync(join(tmpdir(), 'slo-targets-runtime-'));
+  beforeAll(async () => {
+    tw = await openTestWarehouse();
+    rx = await startLocalReceiver();
+  });
+  afterAll(async () => {
+    await rx.close();
+    await tw.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pages the PagerDuty receiver and the on-call webhook, tickets the team mail; RESOLVED only where the settings allow', async () => {
+    writeFileSync(join(dir, 'routes.yaml'), `${ROUTES(rx.url).replace('outbox:', 'notify_max_age: off\noutbox:')}`);
+    const env = {
+      SLO_NOTIFY_ROUTES: join(dir, 'routes.yaml'),
+      SLO_TEST_PD_KEY: 'R0UT1NGKEY0123456789abcdef012345',
+      SLO_TEST_SLACK_URL: `${rx.url}/slack`,
+      SLO_TEST_HOOK_SECRET: 'a-secret-of-24-characters',
+    };
+    // 02:00-02:29 of the six hours are slow (2600 ms): a PAGE and a TICKET episode against 2500 ms.
+    await insertFacts(tw.wh, { journey: sweepEvents(), lem: [] });
+    const transport = new MemoryTransport({ defaultPartitions: 1 });
+    const runtime = await startSloRuntime({ warehouse: tw.wh, transport, slos: slosFromYaml(RUNTIME_SLOS), env, evaluator: { name: 'targets' } });
+    await runtime.flush(SWEEP_TO);
+    await runtime.stop();
+    await transport.close();
+    const rows = await tw.wh.query<{ target: string; severity: string; status: string; outcome: string }>(
+      `SELECT o.target AS target, s.severity AS severity, s.status AS status, d.outcome AS outcome
+         FROM slo_webhook_outbox AS o FINAL
+         JOIN slo_signals_v AS s ON s.signal_id = o.signal_id
+         LEFT JOIN slo_webhook_deliveries AS d ON d.signal_id = o.signal_id AND d.target = o.target
+        ORDER BY s.severity, s.evaluated_at, o.target`,
+    );
+    const signals = await tw.wh.query<{ severity: string; status: string }>('SELECT severity, status FROM slo_signals_v ORDER BY severity, evaluated_at');
+    expect(signals).toEqual([
+      { severity: 'PAGE', status: 'FIRING' },
+      { severity: 'PAGE', status: 'RESOLVED' },
+      { severity: 'TICKET', status: 'FIRING' },
+      { severity: 'TICKET', status: 'RESOLVED' },
+    ]);
+    expect(rows.map((r) => `${r.severity} ${r.status} -> ${r.target}: ${r.outcome}`)).toEqual([
+      'PAGE FIRING -> oncall-webhook: DELIVERED',
+      'PAGE FIRING -> pagerduty-coffee: DELIVERED',
+      'PAGE RESOLVED -> pagerduty-coffee: DELIVERED',
+      'TICKET FIRING -> team-mail: DELIVERED',
+    ]);
+    expect(rx.on('/slack')).toHaveLength(0);
   });
 });
