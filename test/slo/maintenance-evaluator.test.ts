@@ -120,6 +120,34 @@ describe('maintenance windows in the running evaluator (golden)', () => {
     expect(unmaintained?.error_budget_remaining).toBeCloseTo(1 - 300 / 48, 12);
   });
 
+  it('a recurring window (RRULE) takes every occurrence out: two breaches, no signal, the figures of the data without them', async () => {
+    const twice: ReadonlyArray<readonly [string, string]> = [['01:10', '01:25'], ['02:10', '02:25']];
+    const tw = await open(traffic(twice));
+    const plain = await run(tw, load(SLO), 'plain-twice');
+    expect(signals(plain.sink.breaches).length).toBeGreaterThan(0);
+    const hourly = `---
+apiVersion: openslo/v1
+kind: MaintenanceWindow
+metadata:
+  name: hourly-job
+spec:
+  selector: {slos: [vien-coffee]}
+  start: "2026-01-05T02:10"
+  duration: 15m
+  rrule: FREQ=HOURLY;INTERVAL=1;COUNT=2
+  timeZone: Europe/Vienna
+  reason: batch job at ten past
+`;
+    // 02:10 Vienna is 01:10 UTC; the second occurrence is 02:10 UTC.
+    const slos = load(`${SLO}${hourly}`);
+    const maintained = await run(tw, slos, 'hourly');
+    expect(maintained.sink.breaches).toEqual([]);
+    const [s] = await evaluateSlos(tw.wh, slos, END);
+    expect(s?.total).toBe(4800 - 2 * 15 * 20);
+    expect(s?.good).toBe(4200);
+    expect(s?.error_budget_remaining).toBe(1);
+  });
+
   const lateWindow = (): MaintenanceWindow => {
     const w = buildMaintenanceWindow('failover-drill', { selector: { slos: ['vien-coffee'] }, start: '2026-01-05T01:00', duration: '30m', reason: 'declared late' }, 'api');
     if (!w.ok) throw new Error(JSON.stringify(w.problems));
