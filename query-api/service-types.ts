@@ -19,7 +19,7 @@ export const sloSummarySchema = z.object({
   service: z.string(),
   description: z.string().nullable(),
   target: z.number(),
-  indicator: z.enum(['ratio', 'threshold']),
+  indicator: z.enum(['ratio', 'threshold', 'composite']).describe('`composite`: a composite SLO (its components in its status).'),
   time_window: z.string().describe('e.g. `28d` (rolling) or `1M calendar`.'),
   budgeting_method: z.enum(['Occurrences', 'Timeslices']),
   file: z.string().nullable(),

@@ -76,18 +76,21 @@ export class SloService {
   }
 
   list(): SloSummary[] {
-    return this.definitions().map((s) => ({
+    const summary = (s: SloDefinition, indicator: SloSummary['indicator']): SloSummary => ({
       slo_id: s.id,
       display_name: s.displayName,
       service: s.service,
       description: s.description,
       target: s.target,
-      indicator: s.indicator.kind === 'ratio' ? 'ratio' : 'threshold',
+      indicator,
       time_window: s.window.kind === 'rolling' ? s.window.text : `${s.window.text} calendar`,
       budgeting_method: s.budgeting.method,
       file: s.file,
       labels: { ...s.labels },
-    }));
+    });
+    const slos = this.definitions().map((s) => summary(s, s.indicator.kind === 'ratio' ? 'ratio' : 'threshold'));
+    // Composite SLOs follow (definitions/composite.ts).
+    return [...slos, ...this.catalog.composites().map((c) => summary(c.definition, 'composite'))];
   }
 
   /**

@@ -116,6 +116,11 @@ describe('composite SLOs and budget alerts in slo status and the API', () => {
     const w = await ChdbWarehouse.open({ dataDir: data, database });
     try {
       const service = new SloService(w, SloCatalog.open({ dir: slos, checkEveryMs: Infinity }), undefined, 0);
+      expect(service.list().map((x) => [x.slo_id, x.indicator, x.target])).toEqual([
+        ['vien-coffee-latency', 'threshold', 0.95],
+        ['vien-coffee-availability', 'ratio', 0.99],
+        ['vien-coffee-experience', 'composite', 0.98],
+      ]);
       const rows = await service.status(new Date(T));
       expect(rows.map(({ service: _s, labels: _l, ...rest }) => rest)).toEqual(cli);
       const history = await service.history('vien-coffee-experience', new Date(T - 60 * 60_000), new Date(T + 60_000), 60);
