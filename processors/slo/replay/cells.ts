@@ -489,18 +489,22 @@ GROUP BY ${cols}`;
     let pt = 0;
     sGood[0] = 0;
     sTotal[0] = 0;
+    // Minute of the slice (mod(minute, sliceMinutes)), counted along instead of divided out.
+    let r = mod(start, sliceMinutes);
     for (let k = 0; k < n; k++) {
-      const minute = start + k;
-      if (mod(minute, sliceMinutes) === 0) {
+      if (r === 0) {
         g = 0;
         t = 0;
       }
       g += base.good[skip + k] as number;
       t += base.total[skip + k] as number;
-      if (mod(minute + 1, sliceMinutes) === 0) {
-        const u = sliceUnit(g, t, sliceTarget);
-        pg += u.good;
-        pt += u.total;
+      if (++r === sliceMinutes) {
+        r = 0;
+        if (t > 0) {
+          const u = sliceUnit(g, t, sliceTarget);
+          pg += u.good;
+          pt += u.total;
+        }
       }
       sGood[k + 1] = pg;
       sTotal[k + 1] = pt;
