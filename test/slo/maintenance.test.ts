@@ -58,6 +58,22 @@ describe('maintenance window occurrences', () => {
     ]);
   });
 
+  it('a rule expanded piecewise gives every occurrence once, whatever order the spans are asked in', () => {
+    const w = windowOf({ selector: { slos: ['a'] }, start: '2026-01-01T23:30', duration: '1h', rrule: 'FREQ=DAILY', timeZone: 'Asia/Tokyo', reason: 'nightly' });
+    const day = 86_400_000;
+    // 400 days after the start the expansion steps on; spans across that point and back.
+    const from = Date.parse('2027-02-01T00:00Z');
+    const late = occurrences(w, from, from + 10 * day).map((o) => iso(o.fromMs));
+    const early = occurrences(w, Date.parse('2026-01-01T00:00Z'), Date.parse('2026-01-04T00:00Z')).map((o) => iso(o.fromMs));
+    expect(early).toEqual(['2026-01-01T14:30:00.000Z', '2026-01-02T14:30:00.000Z', '2026-01-03T14:30:00.000Z']);
+    expect(late).toHaveLength(10);
+    // The occurrence of 2027-01-31 14:30Z lasts until 15:30Z, so it is not in [Feb 1, ...) at all.
+    expect(late[0]).toBe('2027-02-01T14:30:00.000Z');
+    expect(new Set(late).size).toBe(10);
+    // 2026-01-01 to 2027-01-31: one a day, 365 + 31, nothing before the start.
+    expect(occurrences(w, from - 400 * day, from).length).toBe(396);
+  });
+
   it('excluded minutes are those whose start lies inside an occurrence', () => {
     const slo = { ...sloFromYaml(sloYaml({ name: 'a' })), maintenance: [windowOf({ selector: { slos: ['a'] }, start: '2026-01-05T10:00', duration: '15m', rrule: 'FREQ=HOURLY;COUNT=2', reason: 'r' })] };
     const m = minute('2026-01-05T10:00Z');

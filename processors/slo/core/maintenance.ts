@@ -19,34 +19,79 @@ export interface Occurrence {
   toMs: number;
 }
 
-/** Occurrences searched per window and call at most: a minutely rule over a year is refused work, not a hang. */
-const MAX_OCCURRENCES = 100_000;
-/** Wall time is at most 14 h from UTC: the floating search is widened by that much on each side. */
+/** Occurrences a window expands to at most: a minutely rule over years is refused work, not a hang. */
+const MAX_OCCURRENCES = 200_000;
+/** Wall time is at most 14 h from UTC: the floating expansion runs that much ahead. */
 const ZONE_MARGIN_MS = 15 * 3_600_000;
+/** A recurring window is expanded at least this far ahead at a time (evaluations step through time). */
+const EXPAND_AHEAD_MS = 400 * 86_400_000;
+
+/** A recurring window's starts (epoch ms, sorted) expanded so far, and how far (floating time). */
+interface Expansion {
+  rule: rrule.RRule;
+  starts: number[];
+  lastFloating: number;
+  floatingUpTo: number;
+  done: boolean;
+}
+
+const expansions = new WeakMap<MaintenanceWindow, Expansion | null>();
+
+function expansionOf(w: MaintenanceWindow): Expansion | null {
+  let e = expansions.get(w);
+  if (e !== undefined) return e;
+  const parsed = w.rrule === null ? null : parseRrule(w.rrule);
+  if (!parsed || !parsed.ok) e = null;
+  else {
+    // The rule runs on wall-clock time written as UTC ("floating"); each occurrence is then
+    // placed in the zone, so 02:00 stays 02:00 local on both sides of a DST change.
+    const wall = wallTimeAt(w.startMs, w.timeZone);
+    const dtstart = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute));
+    e = { rule: new rrule.RRule({ ...parsed.options, dtstart }), starts: [], lastFloating: -Infinity, floatingUpTo: dtstart.getTime() - 1, done: false };
+  }
+  expansions.set(w, e);
+  return e;
+}
+
+/** Expands `e` until it holds every start before `toMs`. Rules iterate from their start, so it goes in long steps. */
+function expandTo(e: Expansion, w: MaintenanceWindow, toMs: number): void {
+  while (!e.done && e.floatingUpTo < toMs + ZONE_MARGIN_MS) {
+    const upTo = Math.max(toMs + ZONE_MARGIN_MS, e.floatingUpTo + EXPAND_AHEAD_MS);
+    let added = 0;
+    e.rule.between(new Date(e.floatingUpTo), new Date(upTo), true, (d) => {
+      const f = d.getTime();
+      if (f <= e.lastFloating) return true;
+      e.lastFloating = f;
+      e.starts.push(
+        wallTimeToUtc({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: 0 }, w.timeZone),
+      );
+      added++;
+      return e.starts.length < MAX_OCCURRENCES;
+    });
+    e.floatingUpTo = upTo;
+    // A rule with an end (COUNT, UNTIL) that gave nothing over a whole step has ended; so has one at the cap.
+    if (e.starts.length >= MAX_OCCURRENCES || (added === 0 && e.rule.after(new Date(upTo)) === null)) e.done = true;
+  }
+}
 
 /** The occurrences of `w` that overlap [fromMs, toMs), in order. */
 export function occurrences(w: MaintenanceWindow, fromMs: number, toMs: number): Occurrence[] {
   const len = w.durationMinutes * MINUTE_MS;
   if (toMs <= fromMs) return [];
   if (w.rrule === null) return w.startMs < toMs && w.startMs + len > fromMs ? [{ window: w, fromMs: w.startMs, toMs: w.startMs + len }] : [];
-  const parsed = parseRrule(w.rrule);
-  if (!parsed.ok) return [];
-  // The rule runs on wall-clock time written as UTC ("floating"), each occurrence is then
-  // placed in the zone: 02:00 stays 02:00 local on both sides of a DST change.
-  const wall = wallTimeAt(w.startMs, w.timeZone);
-  const dtstart = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute));
-  const rule = new rrule.RRule({ ...parsed.options, dtstart });
+  const e = expansionOf(w);
+  if (!e) return [];
+  expandTo(e, w, toMs);
+  // The first start after fromMs - len (binary search; starts are sorted: wall-clock order is UTC order).
+  let lo = 0;
+  let hi = e.starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((e.starts[mid] as number) + len > fromMs) hi = mid;
+    else lo = mid + 1;
+  }
   const out: Occurrence[] = [];
-  const after = new Date(Math.max(fromMs - len - ZONE_MARGIN_MS, dtstart.getTime() - 1));
-  const before = new Date(toMs + ZONE_MARGIN_MS);
-  rule.between(after, before, true, (d, i) => {
-    const start = wallTimeToUtc(
-      { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: 0 },
-      w.timeZone,
-    );
-    if (start < toMs && start + len > fromMs) out.push({ window: w, fromMs: start, toMs: start + len });
-    return i < MAX_OCCURRENCES;
-  });
+  for (let i = lo; i < e.starts.length && (e.starts[i] as number) < toMs; i++) out.push({ window: w, fromMs: e.starts[i] as number, toMs: (e.starts[i] as number) + len });
   return out;
 }
 
