@@ -151,7 +151,7 @@ ORDER BY time`,
         'Breach signals',
         `SELECT evaluated_at, status, severity, reason, long_window, short_window, round(burn_rate_long, 2) AS burn_long,
   round(burn_rate_short, 2) AS burn_short, burn_rate_threshold, round(sli, 5) AS sli, round(error_budget_remaining, 4) AS budget,
-  arrayStringConcat(recommended_actions, ', ') AS recommended_actions, arrayStringConcat(arrayMap((k, v) -> concat(k, '=', v), mapKeys(labels), mapValues(labels)), ', ') AS labels, signal_id
+  arrayStringConcat(recommended_actions, ', ') AS recommended_actions, arrayStringConcat(arrayMap((k, v) -> concat(k, '=', v), mapKeys(labels), mapValues(labels)), ', ') AS slo_labels, signal_id
 FROM slo_signals_v
 WHERE slo_id = \${slo:singlequote}
 ORDER BY evaluated_at DESC

@@ -1,4 +1,14 @@
-import { DashboardBuilder, DashboardLinkBuilder, DashboardLinkType, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  DashboardBuilder,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableRefresh,
+  VariableSort,
+  type Dashboard,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import { CLICKHOUSE_DS } from '../clickhouse-query.js';
 import { BUDGET_STEPS, bars, numberPanels, stat, table, timeseries } from '../panels.js';
 
 /**
@@ -7,6 +17,11 @@ import { BUDGET_STEPS, bars, numberPanels, stat, table, timeseries } from '../pa
  * (processors/slo/runtime/board-feed.ts); signals from the SLO engine's `slo_signals`.
  */
 const LATEST = `slo_board_minute FINAL WHERE $__timeFilter(minute)`;
+
+/** Every `key=value` label the recorded signals carry (their SLOs' `metadata.labels`). */
+const LABEL_VARIABLE_SQL = `SELECT DISTINCT concat(k, '=', labels[k]) AS label FROM slo_signals_v ARRAY JOIN mapKeys(labels) AS k ORDER BY label`;
+/** A signal with the chosen label, or any signal for "All" (the all value is passed as written: '*'). */
+const WITH_LABEL = `(\${label:singlequote} = '*' OR has(arrayMap((k, v) -> concat(k, '=', v), mapKeys(labels), mapValues(labels)), \${label:singlequote}))`;
 
 export function sloOverviewBoard(): Dashboard {
   const board = new DashboardBuilder('SLO overview')
@@ -18,6 +33,18 @@ export function sloOverviewBoard(): Dashboard {
     .timezone('utc')
     .readonly()
     .link(new DashboardLinkBuilder('SLO detail').type(DashboardLinkType.Link).url('/d/slo-detail').keepTime(true))
+    .withVariable(
+      new QueryVariableBuilder('label')
+        .label('Signal label')
+        .description("Only the breach signals of SLOs with this label (metadata.labels, key=value)")
+        .datasource(CLICKHOUSE_DS)
+        .query(LABEL_VARIABLE_SQL)
+        .definition(LABEL_VARIABLE_SQL)
+        .includeAll(true)
+        .allValue("'*'")
+        .refresh(VariableRefresh.OnTimeRangeChanged)
+        .sort(VariableSort.Disabled),
+    )
     .withRow(new RowBuilder('Now'))
     .withPanel(
       stat(
@@ -56,7 +83,7 @@ export function sloOverviewBoard(): Dashboard {
     .withPanel(
       stat(
         'Breach signals in range',
-        `SELECT count() AS signals FROM slo_signals_v WHERE status = 'FIRING' AND $__timeFilter(evaluated_at)`,
+        `SELECT count() AS signals FROM slo_signals_v WHERE status = 'FIRING' AND $__timeFilter(evaluated_at) AND ${WITH_LABEL}`,
         { w: 6, h: 4 },
       ),
     )
@@ -101,9 +128,9 @@ ORDER BY time`,
         'Recent breach signals',
         `SELECT evaluated_at, slo_id, status, severity, reason, long_window, short_window,
   round(burn_rate_long, 2) AS burn_long, round(burn_rate_short, 2) AS burn_short, burn_rate_threshold, error_budget_remaining,
-  arrayStringConcat(arrayMap((k, v) -> concat(k, '=', v), mapKeys(labels), mapValues(labels)), ', ') AS labels
+  arrayStringConcat(arrayMap((k, v) -> concat(k, '=', v), mapKeys(labels), mapValues(labels)), ', ') AS slo_labels
 FROM slo_signals_v
-WHERE $__timeFilter(evaluated_at)
+WHERE $__timeFilter(evaluated_at) AND ${WITH_LABEL}
 ORDER BY evaluated_at DESC
 LIMIT 200`,
         { w: 24, h: 9 },
