@@ -82,6 +82,19 @@ export function sloOverviewBoard(): Dashboard {
     )
     .withPanel(
       stat(
+        'Budgets forecast to run out within 7 days',
+        `SELECT countIf(exhaustion_seconds <= 604800) AS within_7_days FROM (
+  SELECT slo_id, argMax(time_to_exhaustion_seconds, minute) AS exhaustion_seconds FROM ${LATEST} GROUP BY slo_id)`,
+        { w: 6, h: 4 },
+        'short',
+        [
+          { value: null, color: 'green' },
+          { value: 1, color: 'orange' },
+        ],
+      ),
+    )
+    .withPanel(
+      stat(
         'Breach signals in range',
         `SELECT count() AS signals FROM slo_signals_v WHERE status = 'FIRING' AND $__timeFilter(evaluated_at) AND ${WITH_LABEL}`,
         { w: 6, h: 4 },
