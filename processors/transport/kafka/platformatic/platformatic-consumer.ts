@@ -289,6 +289,9 @@ export class PlatformaticConsumer implements Consumer {
       if (epoch === this.epoch) this.servingEpoch = epoch;
       this.firstJoin.resolve();
       this.wake();
+      // What was fetched while the assignment was being prepared is handed out now: no fetch
+      // may be due (everything buffered, or the fetch-ahead bound reached) to do it.
+      this.dispatch();
     });
   }
 
@@ -334,6 +337,7 @@ export class PlatformaticConsumer implements Consumer {
       const wanted = [...this.parts.values()].filter((s) => s.buffered === null && s.fetchOffset !== null && !this.paused.has(s.key));
       // What is fetched ahead stays within one fetch response's bound, however many partitions wait.
       if (wanted.length === 0 || this.draining || this.bufferedBytes >= this.transport.options.maxBytes) {
+        this.dispatch();
         await this.sleep(Math.max(maxWait, 50));
         continue;
       }
