@@ -41,11 +41,12 @@ const IN_FLIGHT_BATCHES = 2;
 /**
  * At most this many records in flight by default, whatever the batch size. A record waiting
  * on the transport costs about 1.5-2 KB (its message, its value's bytes, the pool slab they
- * share with records of other partitions). On a 240 MB file, 50k in flight peaked at about
- * 630 MB RSS with no more CPU than reading the whole file up front had taken; 100k saved
- * 15-20% CPU (fuller batches) for about 50 MB more. Most of the rest is the embedded engine.
+ * share with records of other partitions, its decoded row while its batch is formed). On the
+ * 1 GB simulator file the JavaScript heap and buffers peaked at about 240 MB with 50,000 in
+ * flight and at about 105 MB with 20,000 (batches of about 10,000 records per partition).
+ * Most of the rest is the embedded engine.
  */
-const MAX_IN_FLIGHT_DEFAULT = 50_000;
+const MAX_IN_FLIGHT_DEFAULT = 20_000;
 
 export interface IngestFilesOptions {
   hmacKey: string;
@@ -57,7 +58,7 @@ export interface IngestFilesOptions {
    * Records published to the transport and not yet committed by the ingest pipeline; the
    * reader waits while more are. Memory holds about this many records, whatever the size of
    * the files.
-   * @default IN_FLIGHT_BATCHES * maxBatchSize * partitions, at most MAX_IN_FLIGHT_DEFAULT (50,000)
+   * @default IN_FLIGHT_BATCHES * maxBatchSize * partitions, at most MAX_IN_FLIGHT_DEFAULT (20,000)
    */
   maxInFlight?: number;
   /** Called after each chunk of a file is read (often: throttle in the caller). */
