@@ -166,7 +166,10 @@ describe('slo-pipeline slo', () => {
       const api = async (query: string): Promise<ContractStatus[]> => {
         const res = await app.inject({ url: `/v1/slos/status?limit=1000${query}`, headers: auth('sre') });
         expect(res.statusCode).toBe(200);
-        return (JSON.parse(res.body) as { items: Array<ContractStatus & { service: string }> }).items.map(({ service: _service, ...rest }) => rest);
+        // The API adds the SLO's service and labels to the contract's fields; the figures are compared.
+        return (JSON.parse(res.body) as { items: Array<ContractStatus & { service: string; labels: Record<string, string> }> }).items.map(
+          ({ service: _service, labels: _labels, ...rest }) => rest,
+        );
       };
       // The default: the end of the last complete minute of the stored day (newest event less 30 s, whole minutes).
       const { journey, lem } = sliEventsOf(sim.records);
