@@ -4,13 +4,13 @@ import { budgetAlertTimeline, budgetSignal, type BudgetAlertTransition } from '.
 import { componentFigures, compositeSource, type ComponentFigures, type CompositeSource } from '../core/composite.js';
 import { evaluate, sloWindow } from '../core/evaluate.js';
 import { UnitSeries } from '../core/series.js';
-import { quietAnchor, runAlerts, type AlertStates } from '../core/timeline.js';
+import { quietAnchor, runAlerts } from '../core/timeline.js';
 import type { CompositeSlo } from '../definitions/composite.js';
 import { MINUTE_MS } from '../definitions/duration.js';
 import { readCounts } from '../store/series-reader.js';
 import { withBudgetAlerts } from './budget-status.js';
 import { firingRulesAt } from './firing.js';
-import type { SloMinuteEvaluation } from './history.js';
+import { evaluationsOf, lookbackStart, QUIET_SEARCH_MINUTES, type SloMinuteEvaluation } from './history.js';
 import { historyNeeded, toContractStatus, type ContractStatus, type SloStatusDetail, type StatusOptions } from './status.js';
 
 /**
@@ -58,14 +58,6 @@ export function toCompositeContractStatus(d: CompositeStatusDetail): CompositeCo
 }
 
 /** How far before a range the alert replay may look for a quiet point (as replay/history.ts). */
-const QUIET_SEARCH_MINUTES = 24 * 60;
-
-function lookbackStart(c: CompositeSlo, fromMinute: number): number {
-  const slo = c.definition;
-  const windowStart = sloWindow(slo, fromMinute * MINUTE_MS).fromMinute;
-  const longestRule = Math.max(0, ...slo.alerting.rules.map((r) => r.longMinutes));
-  return Math.min(windowStart, fromMinute - longestRule - QUIET_SEARCH_MINUTES);
-}
 
 /** The composite evaluated at every `stepMinutes` of [fromMs, toMs] (the rows `replay/history.ts` gives an SLO). */
 export async function evaluateCompositeSeries(wh: Warehouse, c: CompositeSlo, fromMs: number, toMs: number, stepMinutes = 1): Promise<SloMinuteEvaluation[]> {
@@ -73,34 +65,9 @@ export async function evaluateCompositeSeries(wh: Warehouse, c: CompositeSlo, fr
   const fromMinute = Math.ceil(fromMs / MINUTE_MS);
   const toMinute = Math.floor(toMs / MINUTE_MS);
   if (toMinute < fromMinute) return [];
-  const earliest = lookbackStart(c, fromMinute);
+  const earliest = lookbackStart(c.definition, fromMinute);
   const { src } = await readCompositeSource(wh, c, earliest, toMinute);
-  const anchor = quietAnchor(slo, src, fromMinute, earliest);
-  let states: AlertStates = runAlerts(slo, src, anchor + 1, fromMinute - 1).states;
-  const out: SloMinuteEvaluation[] = [];
-  for (let t = fromMinute; t <= toMinute; t++) {
-    states = runAlerts(slo, src, t, t, states).states;
-    if ((t - fromMinute) % stepMinutes !== 0) continue;
-    const ev = evaluate(slo, src, t * MINUTE_MS);
-    const minute = src.sum(t - 1, t);
-    const firing: SloMinuteEvaluation['firing'] = {};
-    for (const sev of ['PAGE', 'TICKET'] as const) {
-      const s = states[sev];
-      if (s?.phase === 'firing') firing[sev] = s.rule;
-    }
-    out.push({
-      slo_id: slo.id,
-      at: t * MINUTE_MS,
-      good: minute.good,
-      total: minute.total,
-      sli: ev.sli,
-      error_budget_remaining: ev.error_budget_remaining,
-      burn_rates: ev.burn_rates,
-      time_to_exhaustion_seconds: ev.time_to_exhaustion_ms === null ? null : Math.round(ev.time_to_exhaustion_ms / 1000),
-      firing,
-    });
-  }
-  return out;
+  return evaluationsOf(slo, src, earliest, fromMinute, toMinute, stepMinutes);
 }
 
 /**
@@ -114,7 +81,7 @@ export async function compositeSignals(wh: Warehouse, c: CompositeSlo, fromMs: n
   const fromMinute = Math.ceil(fromMs / MINUTE_MS);
   const toMinute = Math.floor(toMs / MINUTE_MS);
   if (toMinute < fromMinute) return { signals: [], budget: [] };
-  const earliest = Math.min(lookbackStart(c, fromMinute), sloWindow(slo, (fromMinute - QUIET_SEARCH_MINUTES) * MINUTE_MS).fromMinute);
+  const earliest = Math.min(lookbackStart(c.definition, fromMinute), sloWindow(slo, (fromMinute - QUIET_SEARCH_MINUTES) * MINUTE_MS).fromMinute);
   const { src } = await readCompositeSource(wh, c, earliest, toMinute);
   const anchor = quietAnchor(slo, src, fromMinute, fromMinute - QUIET_SEARCH_MINUTES);
   const { states } = runAlerts(slo, src, anchor + 1, fromMinute - 1);

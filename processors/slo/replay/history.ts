@@ -1,7 +1,7 @@
 import type { AlertRule, SloDefinition } from '../definitions/model.js';
 import type { AlertStates } from '../core/timeline.js';
 import { MINUTE_MS } from '../definitions/duration.js';
-import { evaluate, sloWindow } from '../core/evaluate.js';
+import { evaluate, sloWindow, type WindowSource } from '../core/evaluate.js';
 import { UnitSeries } from '../core/series.js';
 import { quietAnchor, runAlerts } from '../core/timeline.js';
 import { readCounts } from '../store/series-reader.js';
@@ -29,9 +29,10 @@ export interface SloMinuteEvaluation {
 }
 
 /** How far before the range the alert replay may look for a quiet point. @default 1 day */
-const QUIET_SEARCH_MINUTES = 24 * 60;
+export const QUIET_SEARCH_MINUTES = 24 * 60;
 
-function lookbackStart(slo: SloDefinition, fromMinute: number): number {
+/** The first minute a series of `slo` from `fromMinute` reads: its window's start or the alert replay's. */
+export function lookbackStart(slo: SloDefinition, fromMinute: number): number {
   const windowStart = sloWindow(slo, fromMinute * MINUTE_MS).fromMinute;
   const longestRule = Math.max(0, ...slo.alerting.rules.map((r) => r.longMinutes));
   return Math.min(windowStart, fromMinute - longestRule - QUIET_SEARCH_MINUTES);
@@ -53,7 +54,22 @@ export async function evaluateSloSeries(
   if (toMinute < fromMinute) return [];
   const earliest = lookbackStart(slo, fromMinute);
   const counts = await readCounts(wh, slo, earliest, toMinute);
-  const src = new UnitSeries(counts, slo.budgeting);
+  return evaluationsOf(slo, new UnitSeries(counts, slo.budgeting), earliest, fromMinute, toMinute, stepMinutes);
+}
+
+/**
+ * The rows of {@link evaluateSloSeries} from a window source read from `earliest` on (an SLO's
+ * units, or a composite's): the alert machines replayed from a quiet point, stepped every
+ * minute, and `slo` evaluated every `stepMinutes` of [fromMinute, toMinute].
+ */
+export function evaluationsOf(
+  slo: SloDefinition,
+  src: WindowSource,
+  earliest: number,
+  fromMinute: number,
+  toMinute: number,
+  stepMinutes: number,
+): SloMinuteEvaluation[] {
   const anchor = quietAnchor(slo, src, fromMinute, earliest);
   let states: AlertStates = runAlerts(slo, src, anchor + 1, fromMinute - 1).states;
   const out: SloMinuteEvaluation[] = [];
