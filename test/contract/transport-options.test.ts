@@ -50,9 +50,9 @@ describe('transport options are validated once, naming the field', () => {
   });
 
   it('kafka client: the option or SLO_KAFKA_CLIENT picks it, anything else names the variable', () => {
-    expect(kafkaClientFromEnv({})).toBe('platformatic');
-    expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: '' })).toBe('platformatic');
-    expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: 'kafkajs' })).toBe('kafkajs');
+    expect(kafkaClientFromEnv({})).toBe('kafkajs');
+    expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: '' })).toBe('kafkajs');
+    expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: 'platformatic' })).toBe('platformatic');
     const bad = invalid(() => kafkaClientFromEnv({ SLO_KAFKA_CLIENT: 'rdkafka' }));
     expect(bad.code).toBe('INVALID_CONFIG');
     expect(bad.message).toBe('SLO_KAFKA_CLIENT: must be one of kafkajs, platformatic (got "rdkafka")');
