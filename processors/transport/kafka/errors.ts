@@ -1,3 +1,5 @@
+import { PipelineError } from '../../errors/index.js';
+
 /**
  * What a failure of the Kafka client means for the pipeline. kafkajs wraps the broker's
  * answer in retry wrappers (`KafkaJSNumberOfRetriesExceeded`, `KafkaJSNonRetriableError`)
@@ -161,4 +163,17 @@ export function classifyKafkaError(e: unknown): KafkaFailure {
   const sys = chain.find((c) => /^E[A-Z]+$/.test(str(c.code)) && str(c.syscall) !== '');
   const own = [...named].reverse().find((n) => n !== '' && !WRAPPERS.has(n));
   return { kind: 'transient', type: sys ? str(sys.code) : (own ?? named[0] ?? 'Error'), reason };
+}
+
+/** The pipeline's error for a classified client failure `e`, naming the operation (kafkaError, platformaticError). */
+export function failureError(e: unknown, f: KafkaFailure, what: string): Error {
+  switch (f.kind) {
+    case 'refused':
+      if (isAuthFailure(f)) return new PipelineError('KAFKA_AUTH_FAILED', `Kafka: ${what}: authentication failed (${f.type}): ${f.reason}`, {}, { cause: e });
+      return new PipelineError('INVALID_CONFIG', `Kafka: ${what} refused by the broker (${f.type}): ${f.reason}`, {}, { cause: e });
+    case 'bug':
+      return new Error(`Kafka: ${what} failed (${f.type}): ${f.reason}`, { cause: e });
+    default:
+      return new PipelineError('TRANSPORT_UNAVAILABLE', `Kafka: ${what} failed: ${f.reason}`, {}, { cause: e });
+  }
 }

@@ -4,7 +4,7 @@ import { PipelineError } from '../../errors/index.js';
 import { retryBounded } from '../../ingest/retry.js';
 import { partitionForKey } from '../partitioner.js';
 import type { CommitOffset, Consumer, ConsumerOptions, OutgoingMessage, Producer, TopicSpec, Transport } from '../types.js';
-import { classifyKafkaError, isAuthFailure } from './errors.js';
+import { classifyKafkaError, failureError } from './errors.js';
 import { KafkaConsumer } from './kafka-consumer.js';
 import { applyKafkajsTimeoutFix } from './kafkajs-timeout-fix.js';
 import { type KafkaTransportOptions, type ResolvedKafkaTransportOptions, resolveKafkaTransportOptions } from './options.js';
@@ -220,16 +220,7 @@ export async function wrap<T>(op: () => Promise<T>, what: string): Promise<T> {
  */
 export function kafkaError(e: unknown, what: string): Error {
   if (e instanceof PipelineError) return e;
-  const f = classifyKafkaError(e);
-  switch (f.kind) {
-    case 'refused':
-      if (isAuthFailure(f)) return new PipelineError('KAFKA_AUTH_FAILED', `Kafka: ${what}: authentication failed (${f.type}): ${f.reason}`, {}, { cause: e });
-      return new PipelineError('INVALID_CONFIG', `Kafka: ${what} refused by the broker (${f.type}): ${f.reason}`, {}, { cause: e });
-    case 'bug':
-      return new Error(`Kafka: ${what} failed (${f.type}): ${f.reason}`, { cause: e });
-    default:
-      return new PipelineError('TRANSPORT_UNAVAILABLE', `Kafka: ${what} failed: ${f.reason}`, {}, { cause: e });
-  }
+  return failureError(e, classifyKafkaError(e), what);
 }
 
 const LOG_LEVELS = {

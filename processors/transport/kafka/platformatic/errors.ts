@@ -1,5 +1,5 @@
 import { PipelineError } from '../../../errors/index.js';
-import { classifyKafkaError, isAuthFailure, type KafkaFailure } from '../errors.js';
+import { classifyKafkaError, failureError, type KafkaFailure } from '../errors.js';
 
 /**
  * @platformatic/kafka's errors in the shape {@link classifyKafkaError} reads (the broker's
@@ -52,16 +52,7 @@ export function classifyPlatformaticError(e: unknown): KafkaFailure {
 /** The pipeline's error for a client failure, naming the operation (as kafkaError does for kafkajs). */
 export function platformaticError(e: unknown, what: string): Error {
   if (e instanceof PipelineError) return e;
-  const f = classifyPlatformaticError(e);
-  switch (f.kind) {
-    case 'refused':
-      if (isAuthFailure(f)) return new PipelineError('KAFKA_AUTH_FAILED', `Kafka: ${what}: authentication failed (${f.type}): ${f.reason}`, {}, { cause: e });
-      return new PipelineError('INVALID_CONFIG', `Kafka: ${what} refused by the broker (${f.type}): ${f.reason}`, {}, { cause: e });
-    case 'bug':
-      return new Error(`Kafka: ${what} failed (${f.type}): ${f.reason}`, { cause: e });
-    default:
-      return new PipelineError('TRANSPORT_UNAVAILABLE', `Kafka: ${what} failed: ${f.reason}`, {}, { cause: e });
-  }
+  return failureError(e, classifyPlatformaticError(e), what);
 }
 
 /** Runs a client call, turning its failure into the pipeline's error. */
