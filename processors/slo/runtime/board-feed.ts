@@ -8,6 +8,9 @@ import { sliChangesSince, writeBoardRows, type BoardRow } from '../store/board.j
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SloCatalog } from '../definitions/catalog.js';
+import { changedFrom, withMaintenance } from '../core/maintenance.js';
+import { selectsSlo, windowKey, type MaintenanceWindow } from '../definitions/maintenance.js';
+import { storedWindowsIfAny } from '../store/maintenance-windows.js';
 
 export interface BoardFeedReport {
   slos: number;
@@ -101,7 +104,11 @@ const hull = (a: Span | null, b: Span): Span => (a ? { from: Math.min(a.from, b.
  * Keeps `slo_board_minute` current over every SLO's whole window. Each tick finds the
  * earliest event time among the SLI events ingested since the last tick (late events
  * included) and re-evaluates every minute from there to the watermark: an event at time e
- * changes the evaluations after e, so that span is redone. Of that span a tick does the
+ * changes the evaluations after e, so that span is redone. The SLOs are evaluated with the
+ * maintenance windows declared through the API (`slo_maintenance_windows`, read every tick)
+ * added to those of their files; when that set changed since the last tick, each SLO whose
+ * windows changed is redone the same way from the first minute the change excludes or
+ * counts again (a window added, replaced or deleted after the fact). Of that span a tick does the
  * newest day (at most `maxBackfillMinutes`) at once; the rest, and on a first start (or after changed
  * definitions) every minute back to the start of the SLO's window at the watermark, is
  * done in steps of `maxBackfillMinutes` per SLO, newest first, at most `stepBudgetMs` per
@@ -121,6 +128,8 @@ export class SloBoardFeed {
   private readonly stepBudgetMs: number;
 
   private composites = new Map<string, CompositeSlo>();
+  /** The API's maintenance windows the last tick evaluated with (null before the first). */
+  private storedWindows: readonly MaintenanceWindow[] | null = null;
 
   constructor(
     private readonly wh: Warehouse,
@@ -164,15 +173,22 @@ export class SloBoardFeed {
     }
     const composites = this.compositeSlos();
     this.composites = new Map(composites.map((c) => [c.definition.id, c]));
-    const slos = [...this.definitions(), ...composites.map((c) => c.definition)];
+    const stored = await storedWindowsIfAny(this.wh);
+    const definitions = withMaintenance(this.definitions(), stored);
+    const slos = [...definitions, ...composites.map((c) => c.definition)];
+    const redo = this.windowChanges(definitions, stored);
+    this.storedWindows = stored;
     const changed = await sliChangesSince(this.wh, this.marker);
     let rows = 0;
     if (changed.count > 0) {
       this.earliestEventMs = Math.min(this.earliestEventMs, changed.firstEventMs);
       const watermark = Math.floor(Math.min(changed.newestEventMs, now) / MINUTE_MS);
       this.watermark = Math.max(this.watermark ?? watermark, watermark);
+    }
+    if (this.watermark !== null && (changed.count > 0 || redo.size > 0)) {
       // An event in minute m is first inside a window that ends at m + 1 minute.
-      rows += await this.refreshChanged(slos, Math.floor(changed.firstEventMs / MINUTE_MS) + 1, this.watermark, version);
+      const eventsFrom = changed.count > 0 ? Math.floor(changed.firstEventMs / MINUTE_MS) + 1 : Infinity;
+      rows += await this.refreshChanged(slos, (id) => Math.min(eventsFrom, redo.get(id) ?? Infinity), this.watermark, version);
     }
     rows += await this.backfillSteps(slos, version);
     // Invalidated while this tick ran (e.g. by the definitions it read): the next redoes all.
@@ -185,18 +201,40 @@ export class SloBoardFeed {
     return { slos: slos.length, rows, backlogMinutes: this.backlogMinutes() };
   }
 
+  /**
+   * The SLOs whose API-declared windows differ from the last tick's, each with the first T
+   * (epoch minute) the difference changes: a minute m excluded or counted again changes the
+   * evaluations from m + 1 minute on. Only minutes the board holds (from the first SLI event
+   * to the watermark) are looked at; later ones are evaluated with the new windows anyway.
+   */
+  private windowChanges(slos: readonly SloDefinition[], stored: readonly MaintenanceWindow[]): Map<string, number> {
+    const out = new Map<string, number>();
+    const before = this.storedWindows;
+    if (before === null || this.watermark === null || !Number.isFinite(this.earliestEventMs)) return out;
+    if (JSON.stringify(before.map(windowKey)) === JSON.stringify(stored.map(windowKey))) return out;
+    for (const slo of slos) {
+      const mine = (ws: readonly MaintenanceWindow[]): MaintenanceWindow[] => ws.filter((w) => selectsSlo(w, slo));
+      const fromMs = changedFrom(mine(before), mine(stored), this.earliestEventMs, this.watermark * MINUTE_MS);
+      if (fromMs !== null) out.set(slo.id, Math.floor(fromMs / MINUTE_MS) + 1);
+    }
+    return out;
+  }
+
   /** The oldest T an SLO's board needs at the watermark: its window's start, not before the first SLI event. */
   private oldestNeeded(slo: SloDefinition, watermark: number): number {
     return Math.max(sloWindow(slo, watermark * MINUTE_MS).fromMinute, Math.floor(this.earliestEventMs / MINUTE_MS) + 1);
   }
 
-  /** Redoes [firstChanged, watermark] of every SLO (and any minutes since its last refresh): the newest step now, the rest as backlog. */
-  private async refreshChanged(slos: readonly SloDefinition[], firstChanged: number, watermark: number, version: number): Promise<number> {
+  /**
+   * Redoes [firstChanged(slo), watermark] of every SLO (and any minutes since its last refresh):
+   * the newest step now, the rest as backlog. Infinity: nothing of that SLO changed.
+   */
+  private async refreshChanged(slos: readonly SloDefinition[], firstChanged: (sloId: string) => number, watermark: number, version: number): Promise<number> {
     let rows = 0;
     for (const slo of slos) {
       const lo = this.oldestNeeded(slo, watermark);
       const p = this.progress.get(slo.id);
-      const dirtyFrom = Math.max(lo, p ? Math.min(firstChanged, p.doneTo + 1) : lo);
+      const dirtyFrom = Math.max(lo, p ? Math.min(firstChanged(slo.id), p.doneTo + 1) : lo);
       if (dirtyFrom > watermark) continue;
       const nowFrom = Math.max(dirtyFrom, watermark - Math.min(this.maxStep, NEWEST_MINUTES) + 1);
       rows += await this.evaluateSpan(slo, { from: nowFrom, to: watermark }, version);
@@ -246,7 +284,8 @@ export function nextTickDelay(report: BoardFeedReport | null, intervalMs: number
 /**
  * Runs the board feed of `catalog`'s SLOs on its period: a failed tick is logged and retried on
  * the next one, changed definitions redo every SLO's window (they change every minute's
- * evaluation), and while a backfill is under way the ticks follow each other closely.
+ * evaluation), a changed set of API-declared maintenance windows redoes what it touches at the
+ * next tick, and while a backfill is under way the ticks follow each other closely.
  */
 export function startBoardFeed(
   wh: Warehouse,

@@ -1,5 +1,7 @@
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import { withMaintenance } from '../core/maintenance.js';
 import { buildMaintenanceWindow, type MaintenanceSpecT, type MaintenanceWindow } from '../definitions/maintenance.js';
+import type { SloDefinition } from '../definitions/model.js';
 
 /**
  * Maintenance windows declared through the API, in `slo_maintenance_windows`
@@ -61,6 +63,15 @@ export async function storedWindowsIfAny(wh: Warehouse): Promise<MaintenanceWind
     if (/UNKNOWN_TABLE|slo_maintenance_windows.*(does not|doesn't) exist/i.test(e instanceof Error ? e.message : String(e))) return [];
     throw e;
   }
+}
+
+/**
+ * The SLOs with the windows declared through the API added to those of their files (each
+ * SLO gets the stored windows whose selector picks it, by id, name or labels): what every
+ * reader evaluating figures evaluates (status, history, backtests, sweeps, the board feed).
+ */
+export async function withStoredWindows<S extends SloDefinition>(wh: Warehouse, slos: readonly S[]): Promise<S[]> {
+  return withMaintenance(slos, await storedWindowsIfAny(wh));
 }
 
 function row(w: MaintenanceWindow, by: string, atMs: number, deleted: boolean): Record<string, unknown> {
