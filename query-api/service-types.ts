@@ -128,6 +128,7 @@ export const backtestSchema = z.object({
   slos: z.array(
     z.object({
       slo_id: z.string(),
+      kind: z.literal('composite').optional().describe('Present for a composite SLO, evaluated from its components; composites follow the SLOs.'),
       proposed: backtestRun,
       current: backtestRun.nullable().describe('The deployed definition with the same id, when there is one.'),
       incidents: z.array(
@@ -292,7 +293,7 @@ export type IncidentDetail = Omit<z.infer<typeof incidentDetailSchema>, 'costs'>
 /** A backtest sweep of one SLO (processors/slo/replay/sweep.ts). */
 export const sweepSchema = z.object({
   slo_id: z.string(),
-  indicator: z.enum(['ratio', 'latency', 'level']),
+  indicator: z.enum(['ratio', 'latency', 'level', 'composite']).describe('`composite`: a composite SLO; only its own target is varied.'),
   time_window: z.string(),
   target: z.number(),
   threshold_ms: z.number().nullable().describe('The latency threshold as defined; null for an SLI without one.'),
@@ -327,7 +328,7 @@ export const sweepSchema = z.object({
     units: z.number(),
   }),
   warnings: z
-    .array(z.object({ code: z.enum(['NO_DATA', 'HISTORY_SHORTER_THAN_WINDOW', 'SPAN_SHORTER_THAN_ALERT_WINDOW', 'SPARSE_HISTORY', 'THRESHOLDS_NOT_APPLICABLE']), message: z.string() }))
+    .array(z.object({ code: z.enum(['NO_DATA', 'HISTORY_SHORTER_THAN_WINDOW', 'SPAN_SHORTER_THAN_ALERT_WINDOW', 'SPARSE_HISTORY', 'THRESHOLDS_NOT_APPLICABLE', 'COMPOSITE_TARGET_MOVES_SLI_ONLY']), message: z.string() }))
     .describe('Why the figures may not carry a judgement.'),
 });
 export type SweepAnswer = z.infer<typeof sweepSchema>;

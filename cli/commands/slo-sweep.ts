@@ -1,5 +1,5 @@
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
-import { sweep, sweepText, type SloDefinition, type SweepOptions } from '../../processors/slo/index.js';
+import { sweep, sweepText, type CompositeSlo, type SloDefinition, type SweepOptions } from '../../processors/slo/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 import { str } from '../args.js';
 import type { CliIo } from '../io.js';
@@ -36,9 +36,18 @@ export function sweepOptionsOf(values: { targets?: string | undefined; threshold
   };
 }
 
-/** Runs the sweep and prints it: JSON (`SweepResult`) or a table per SLO. */
-export async function runSweep(wh: Warehouse, slos: readonly SloDefinition[], fromMs: number, toMs: number, options: SweepOptions, json: boolean, io: CliIo): Promise<number> {
-  const result = await sweep(wh, slos, fromMs, toMs, options);
+/** Runs the sweep and prints it: JSON (`SweepResult`) or a table per SLO, composites last. */
+export async function runSweep(
+  wh: Warehouse,
+  slos: readonly SloDefinition[],
+  fromMs: number,
+  toMs: number,
+  options: SweepOptions,
+  json: boolean,
+  io: CliIo,
+  composites: readonly CompositeSlo[] = [],
+): Promise<number> {
+  const result = await sweep(wh, slos, fromMs, toMs, options, composites);
   io.out(json ? JSON.stringify(result) : sweepText(result));
   return 0;
 }

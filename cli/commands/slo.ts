@@ -1,5 +1,5 @@
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
-import { backtest, evaluateComposites, evaluateSlos, formatProblem, SloCatalog, statusInstant, storedWindowsIfAny, toCompositeContractStatus, toContractStatus, withMaintenance, type BacktestResult, type BacktestRun, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
+import { backtest, evaluateComposites, evaluateSlos, formatProblem, SloCatalog, statusInstant, storedWindowsIfAny, toCompositeContractStatus, toContractStatus, withMaintenance, type BacktestResult, type BacktestRun, type CompositeSlo, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { bool, checks, parseCommand, parseIntFlag, parseTimeFlag, runGroup, str, WAREHOUSE_FLAGS, type CommandGroup, type CommandSpec } from '../args.js';
 import { assertWarehouseExists, warehouseOptions } from '../config.js';
@@ -60,9 +60,10 @@ export const SLO_COMMANDS: CommandGroup = {
   },
 };
 
-/** The definitions of one folder (`--slos`), else the default folder: `SLO_DIR`, else the project's `slos/`. */
-function definitionsOf(dir: string | undefined, env: NodeJS.ProcessEnv): readonly SloDefinition[] {
-  return SloCatalog.open({ dir, env, checkEveryMs: Infinity }).current();
+/** The definitions of one folder (`--slos`), else the default folder: `SLO_DIR`, else the project's `slos/`; its composite SLOs apart. */
+function definitionsOf(dir: string | undefined, env: NodeJS.ProcessEnv): { slos: readonly SloDefinition[]; composites: readonly CompositeSlo[] } {
+  const catalog = SloCatalog.open({ dir, env, checkEveryMs: Infinity });
+  return { slos: catalog.current(), composites: catalog.composites() };
 }
 
 /** `slo-pipeline slo validate|status|backtest`. */
@@ -154,13 +155,18 @@ async function backtestCmd(argv: string[], io: CliIo): Promise<number> {
   const stepMinutes = values.step !== undefined ? parseIntFlag('step', values.step, 60, 1) : undefined;
   const sweepOptions = sweepOptionsOf(values);
   const proposed = definitionsOf(values.slos, io.env);
-  const current = sweepOptions ? [] : definitionsOf(values.baseline, io.env);
+  const current = sweepOptions ? { slos: [], composites: [] } : definitionsOf(values.baseline, io.env);
   const whOpts = warehouseOptions(values, io.env);
   assertWarehouseExists(whOpts, io.env);
   const wh = await openWarehouse(whOpts, io.env);
   try {
-    if (sweepOptions) return await runSweep(wh, proposed, from, to, sweepOptions, values.json === true, io);
-    const result = await backtest(wh, proposed, current, from, to, stepMinutes !== undefined ? { stepMinutes } : {});
+    if (sweepOptions) return await runSweep(wh, proposed.slos, from, to, sweepOptions, values.json === true, io, proposed.composites);
+    // Composite SLOs are backtested after the SLOs, each beside the composite in force with its id.
+    const result = await backtest(wh, proposed.slos, current.slos, from, to, {
+      ...(stepMinutes !== undefined ? { stepMinutes } : {}),
+      proposedComposites: proposed.composites,
+      currentComposites: current.composites,
+    });
     io.out(values.json ? JSON.stringify(result) : backtestText(result));
     return 0;
   } finally {
@@ -182,7 +188,7 @@ function runLine(label: string, run: BacktestRun | null): string {
 function backtestText(r: BacktestResult): string {
   const lines = [`Backtest ${r.from} .. ${r.to} (curve every ${r.step_minutes} min), ${r.incidents.length} incident(s) recorded`];
   for (const s of r.slos) {
-    lines.push(`${s.slo_id}`, runLine('proposed', s.proposed), runLine('current ', s.current));
+    lines.push(`${s.slo_id}${s.kind === 'composite' ? ' (composite)' : ''}`, runLine('proposed', s.proposed), runLine('current ', s.current));
     for (const d of s.incidents) {
       const show = (at: string | null, lead: number | null): string => (at ? `alert ${at.slice(0, 16)}Z (${lead !== null && lead >= 0 ? `${lead} min before` : `${-(lead ?? 0)} min after`} opening)` : 'missed');
       lines.push(`  incident ${d.incident_id}: proposed ${show(d.proposed_first_alert, d.proposed_lead_minutes)}; current ${show(d.current_first_alert, d.current_lead_minutes)}`);

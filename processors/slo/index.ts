@@ -25,9 +25,9 @@ export { referenceCounts, type SliEvents } from './core/reference.js';
 export { evaluateSlo, evaluateSlos, historyNeeded, toContractStatus, type ContractStatus, type SloStatusDetail, type StatusOptions } from './replay/status.js';
 export { firingRulesAt } from './replay/firing.js';
 export { statusInstant, STATUS_LATENESS_MS } from './replay/instant.js';
-export { backtest, inScope, type BacktestOptions, type BacktestResult, type BacktestRun, type BacktestSlo } from './replay/backtest.js';
+export { backtest, backtestComposite, inScope, type BacktestOptions, type BacktestResult, type BacktestRun, type BacktestSlo } from './replay/backtest.js';
 export { evaluateSloSeries, type SloMinuteEvaluation } from './replay/history.js';
-export { latencyThreshold, sweep, sweepSlo, sweepText, type LatencyDistribution, type SweepOptions, type SweepResult, type SweepSlo, type SweepVariant, type SweepWarning } from './replay/sweep.js';
+export { latencyThreshold, sweep, sweepComposite, sweepSlo, sweepText, type LatencyDistribution, type SweepOptions, type SweepResult, type SweepSlo, type SweepVariant, type SweepWarning } from './replay/sweep.js';
 export {
   compositeSignals,
   evaluateComposite,

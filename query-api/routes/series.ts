@@ -53,6 +53,19 @@ export const statusSeriesSchema = z.object({
       to: z.string().nullable().describe('Newest evaluation on the SLO board; null before the board feed wrote one.'),
       step_minutes: z.number().int().describe('Sampling step: the points are `from`, every whole multiple of this many minutes (UTC) between, and `to`.'),
       points: z.array(sloPointSchema),
+      kind: z.literal('composite').optional().describe('Present for a composite SLO (composites follow the SLOs); its curve is its board rows, evaluated from its components.'),
+      components: z
+        .array(
+          z.object({
+            slo_id: z.string(),
+            weight: z.number(),
+            share: z.number().describe('weight / the sum of the weights.'),
+            target: z.number().describe('The component\'s own target (its burn is taken against it).'),
+            referenced: z.boolean().describe('true: an SLO of the set; false: an objective of the composite document.'),
+          }),
+        )
+        .optional()
+        .describe('A composite\'s components, in definition order.'),
     }),
   ),
   cost: z.object({
@@ -93,7 +106,7 @@ export function registerSeriesRoutes(app: FastifyInstance, keys: KeyStore, opts:
     method: 'GET',
     url: '/status/series',
     area: opts.publicStatus ? 'public' : 'status',
-    summary: `Time series of the built-in status page: per SLO the SLI, remaining error budget and burn rates over its window; incident cost per day; data age. ${
+    summary: `Time series of the built-in status page: per SLO (composite SLOs after the SLOs, with their components) the SLI, remaining error budget and burn rates over its window; incident cost per day; data age. ${
       opts.publicStatus ? 'Public on this server.' : 'Any role, including the read-only `viewer` role.'
     }`,
     description:

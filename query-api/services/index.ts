@@ -15,6 +15,7 @@ export function createServices(opts: ResolvedApiOptions): Services {
   const series = new SeriesService({
     wh: opts.warehouse,
     definitions: () => slo.definitions(),
+    composites: () => slo.composites(),
     evaluationTime: () => slo.evaluationTime(),
     reportingCurrency: opts.reportingCurrency,
     health: opts.health,
@@ -27,7 +28,7 @@ export function createServices(opts: ResolvedApiOptions): Services {
     sloHistory: (id, from, to, step) => slo.history(id, from, to, step),
     signals: (f) => slo.signals(f),
     backtest: (yaml, from, to) => slo.backtest(yaml, from, to),
-    sweep: (id, from, to, o) => sweepDeployed(opts.warehouse, slo.definitions(), id, from, to, o),
+    sweep: (id, from, to, o) => sweepDeployed(opts.warehouse, slo.definitions(), id, from, to, o, slo.composites()),
     pnl: (f) => finance.pnl(f),
     incidents: (f) => finance.incidents(f),
     incident: (id) => finance.incident(id),

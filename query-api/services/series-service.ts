@@ -1,13 +1,15 @@
 import { FACT_TABLE } from '../../processors/contracts/index.js';
 import { formatMinor } from '../../processors/economics/money.js';
 import { reportingDigits } from '../../processors/economics/pnl.js';
-import { sloWindow, type SloDefinition } from '../../processors/slo/index.js';
+import { clean } from '../../processors/slo/core/evaluate.js';
+import { sloWindow, type CompositeSlo, type SloDefinition } from '../../processors/slo/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 import type { HealthProvider } from '../options.js';
 
 /**
  * The time series the status page draws: every SLO's SLI, remaining error budget and burn
- * rates over its window, incident cost per UTC day, and how old the data is.
+ * rates over its window (composite SLOs after the SLOs, with their components), incident
+ * cost per UTC day, and how old the data is.
  *
  * SLO curves are read from `slo_board_minute` (dwh/sql/030_slo_board.sql), which the board
  * feed fills with the SLO engine's own evaluation of every minute of each SLO's window; nothing is re-evaluated
@@ -50,6 +52,19 @@ export interface SloSeries {
   /** Points between `from` and `to` fall on the whole multiples of this many minutes (UTC). */
   step_minutes: number;
   points: SloPoint[];
+  /** Present for a composite SLO (its board rows are the engine's evaluation of it from its components). */
+  kind?: 'composite';
+  /** A composite's components in definition order: weight, share of the weights (weight / their sum), own target. */
+  components?: SeriesComponent[];
+}
+
+export interface SeriesComponent {
+  slo_id: string;
+  weight: number;
+  share: number;
+  target: number;
+  /** true: an SLO of the set; false: an objective of the composite document. */
+  referenced: boolean;
 }
 
 export interface CostDay {
@@ -92,6 +107,8 @@ export interface StatusSeries {
 export interface SeriesSources {
   wh: Warehouse;
   definitions: () => readonly SloDefinition[];
+  /** The composite SLOs in force, drawn after the SLOs. @default none */
+  composites?: () => readonly CompositeSlo[];
   /** The status page's "now": the same evaluation time as the SLO status. */
   evaluationTime: () => Promise<Date>;
   reportingCurrency: string;
@@ -122,6 +139,12 @@ const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() 
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const ageSeconds = (nowMs: number, ms: number): number | null => (ms > 0 ? Math.max(0, Math.round((nowMs - ms) / 1000)) : null);
 
+/** A composite's components as the series lists them (shares as `slo status` gives them, core/composite.ts). */
+export function componentsOf(c: CompositeSlo): SeriesComponent[] {
+  const weights = c.components.reduce((a, comp) => a + comp.weight, 0);
+  return c.components.map((comp) => ({ slo_id: comp.slo.id, weight: comp.weight, share: clean(comp.weight / weights), target: comp.slo.target, referenced: comp.referenced }));
+}
+
 export class SeriesService {
   private readonly digits: number;
   private readonly shared = new Map<string, { at: number; value: Promise<StatusSeries> }>();
@@ -147,8 +170,15 @@ export class SeriesService {
 
   private async read(q: SeriesQuery): Promise<StatusSeries> {
     const slos = this.src.definitions();
+    const composites = this.src.composites?.() ?? [];
     const at = await this.src.evaluationTime();
-    const series = await this.sloSeries(slos, q.points);
+    const series = await this.sloSeries([...slos, ...composites.map((c) => c.definition)], q.points);
+    // A composite's curve is its board rows, as any SLO's; its components come with it.
+    const byId = new Map(series.map((s) => [s.slo_id, s]));
+    for (const c of composites) {
+      const s = byId.get(c.definition.id);
+      if (s) Object.assign(s, { kind: 'composite', components: componentsOf(c) });
+    }
     const cost = await this.costByDay(at, q.days);
     const age = await this.dataAge();
     return { generated_at: new Date().toISOString(), evaluated_at: at.toISOString(), data_age: age, slos: series, cost };

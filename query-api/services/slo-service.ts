@@ -12,6 +12,7 @@ import {
   toCompositeContractStatus,
   toContractStatus,
   type BacktestResult,
+  type CompositeSlo,
   type SloCatalog,
   type SloDefinition,
 } from '../../processors/slo/index.js';
@@ -73,6 +74,11 @@ export class SloService {
       }
       throw new ApiError('UNAVAILABLE', `The SLO definitions cannot be loaded: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** The deployed composite SLOs (none while no valid set is loaded). */
+  composites(): readonly CompositeSlo[] {
+    return this.catalog.composites();
   }
 
   list(): SloSummary[] {
@@ -188,7 +194,7 @@ export class SloService {
   }
 
   /** Parses proposed YAML with the engine's loader; a problem is a 400 naming file, document and field. */
-  parseProposed(yaml: string): SloDefinition[] {
+  parseProposed(yaml: string): { slos: SloDefinition[]; composites: CompositeSlo[] } {
     const r = loadSloFiles([{ file: 'proposed.yaml', text: yaml }]);
     if (!r.ok) {
       const first = r.problems[0];
@@ -198,19 +204,23 @@ export class SloService {
         ...(first ? { document: first.document, field: first.path } : {}),
       });
     }
-    return r.slos;
+    return { slos: r.slos, composites: r.composites };
   }
 
   /** The engine's backtest: the proposal next to the deployed definitions with the same ids, and the recorded incidents. */
   async backtest(yaml: string, from: Date, to: Date): Promise<BacktestResult> {
     const proposed = this.parseProposed(yaml);
     let deployed: readonly SloDefinition[];
+    let deployedComposites: readonly CompositeSlo[];
     try {
       deployed = this.definitions();
+      deployedComposites = this.catalog.composites();
     } catch {
       // Without a readable deployed set the backtest still answers for the proposal.
       deployed = [];
+      deployedComposites = [];
     }
-    return backtest(this.wh, proposed, deployed, from.getTime(), to.getTime());
+    // Composite SLOs follow the SLOs, each beside the deployed composite with its id.
+    return backtest(this.wh, proposed.slos, deployed, from.getTime(), to.getTime(), { proposedComposites: proposed.composites, currentComposites: deployedComposites });
   }
 }

@@ -7,6 +7,9 @@ import { historyNeeded } from './status.js';
 import { recordedIncidents, type RecordedIncident } from '../store/incidents.js';
 import { readCounts } from '../store/series-reader.js';
 import { alertsAt, quietAnchor, runAlerts, type ActiveAlert } from '../core/timeline.js';
+import type { WindowSource } from '../core/evaluate.js';
+import type { CompositeSlo } from '../definitions/composite.js';
+import { readCompositeSource } from './composite-status.js';
 
 /**
  * Backtests for product teams: what a proposed set of definitions would have shown and
@@ -62,6 +65,8 @@ export interface BacktestRun {
 
 export interface BacktestSlo {
   slo_id: string;
+  /** Present for a composite SLO: evaluated from its components (replay/composite-status.ts). */
+  kind?: 'composite';
   proposed: BacktestRun;
   /** The definition in force with the same id, when there is one. */
   current: BacktestRun | null;
@@ -81,6 +86,10 @@ export interface BacktestOptions {
   stepMinutes?: number;
   /** An alert may fire this long before its incident was opened and still count as catching it. @default 180 */
   leadMinutes?: number;
+  /** Composite SLOs of the proposed set, backtested after its SLOs. @default none */
+  proposedComposites?: readonly CompositeSlo[];
+  /** Composite SLOs in force, compared with the proposed composites of the same id. @default none */
+  currentComposites?: readonly CompositeSlo[];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -106,9 +115,32 @@ function finalStatus(slo: SloDefinition, ev: Evaluation, alerts: ActiveAlert[]):
 
 /** Replays one definition over [from, to): curve, every alert transition, and the status at the end. */
 export async function backtestOne(wh: Warehouse, slo: SloDefinition, fromMs: number, toMs: number, stepMinutes: number): Promise<BacktestRun> {
+  const h = replayHistory(slo, fromMs, toMs);
+  const series = new UnitSeries(await readCounts(wh, slo, h.from, h.to), slo.budgeting);
+  return replayRun(slo, series, fromMs, toMs, stepMinutes);
+}
+
+/**
+ * Replays a composite over [from, to) as `backtestOne` does an SLO: its components' minutes
+ * read over the composite's history, the composite's windows summed over them
+ * (core/composite.ts), its own alert rules and target.
+ */
+export async function backtestComposite(wh: Warehouse, c: CompositeSlo, fromMs: number, toMs: number, stepMinutes: number): Promise<BacktestRun> {
+  const h = replayHistory(c.definition, fromMs, toMs);
+  const { src } = await readCompositeSource(wh, c, h.from, h.to);
+  return replayRun(c.definition, src, fromMs, toMs, stepMinutes);
+}
+
+/** The minutes a replay over [from, to) reads: the history of its first and of its last evaluation. */
+function replayHistory(slo: SloDefinition, fromMs: number, toMs: number): { from: number; to: number } {
   const start = historyNeeded(slo, fromMs);
   const end = historyNeeded(slo, toMs);
-  const series = new UnitSeries(await readCounts(wh, slo, Math.min(start.from, end.from), end.to), slo.budgeting);
+  return { from: Math.min(start.from, end.from), to: end.to };
+}
+
+/** The replay itself over a source holding `replayHistory`'s minutes. */
+function replayRun(slo: SloDefinition, series: WindowSource, fromMs: number, toMs: number, stepMinutes: number): BacktestRun {
+  const start = historyNeeded(slo, fromMs);
   const fromMinute = Math.ceil(fromMs / MINUTE_MS);
   const toMinute = Math.floor(toMs / MINUTE_MS);
   const anchor = quietAnchor(slo, series, fromMinute, start.alertEarliest);
@@ -164,18 +196,27 @@ export async function backtest(
   const incidents = await recordedIncidents(wh, fromMs, toMs);
   const byId = new Map(current.map((s) => [s.id, s]));
   const slos: BacktestSlo[] = [];
-  for (const slo of proposed) {
-    const p = await backtestOne(wh, slo, fromMs, toMs, step);
-    const deployed = byId.get(slo.id);
-    const c = deployed ? await backtestOne(wh, deployed, fromMs, toMs, step) : null;
-    const detections = incidents
-      .filter((inc) => inScope(slo.scope, inc))
+  const detections = (scope: SignalScope, p: BacktestRun, c: BacktestRun | null): Detection[] =>
+    incidents
+      .filter((inc) => inScope(scope, inc))
       .map((inc) => {
         const a = firstFiring(p, inc, lead);
         const b = firstFiring(c, inc, lead);
         return { incident_id: inc.incident_id, proposed_first_alert: a.at, proposed_lead_minutes: a.lead, current_first_alert: b.at, current_lead_minutes: b.lead };
       });
-    slos.push({ slo_id: slo.id, proposed: p, current: c, incidents: detections });
+  for (const slo of proposed) {
+    const p = await backtestOne(wh, slo, fromMs, toMs, step);
+    const deployed = byId.get(slo.id);
+    const c = deployed ? await backtestOne(wh, deployed, fromMs, toMs, step) : null;
+    slos.push({ slo_id: slo.id, proposed: p, current: c, incidents: detections(slo.scope, p, c) });
+  }
+  // Composite SLOs follow, each beside the composite in force with its id.
+  const compositesById = new Map((options.currentComposites ?? []).map((c) => [c.definition.id, c]));
+  for (const comp of options.proposedComposites ?? []) {
+    const p = await backtestComposite(wh, comp, fromMs, toMs, step);
+    const deployed = compositesById.get(comp.definition.id);
+    const c = deployed ? await backtestComposite(wh, deployed, fromMs, toMs, step) : null;
+    slos.push({ slo_id: comp.definition.id, kind: 'composite', proposed: p, current: c, incidents: detections(comp.definition.scope, p, c) });
   }
   return { from: iso(fromMs), to: iso(toMs), step_minutes: step, slos, incidents };
 }

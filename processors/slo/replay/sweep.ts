@@ -5,7 +5,8 @@ import type { Selector, SloDefinition } from '../definitions/model.js';
 import { isLatencyBound } from '../store/latency-bounds.js';
 import { readCounts } from '../store/series-reader.js';
 import { matchCondition, minuteRange, ParamBag } from '../store/sql.js';
-import { backtestOne, type BacktestRun } from './backtest.js';
+import { backtestComposite, backtestOne, type BacktestRun } from './backtest.js';
+import type { CompositeSlo } from '../definitions/composite.js';
 
 /**
  * Backtest sweeps: one SLO replayed over [from, to) of recorded data once per variant
@@ -66,7 +67,13 @@ export interface LatencyDistribution {
   thresholds: ThresholdMark[];
 }
 
-export type SweepWarningCode = 'NO_DATA' | 'HISTORY_SHORTER_THAN_WINDOW' | 'SPAN_SHORTER_THAN_ALERT_WINDOW' | 'SPARSE_HISTORY' | 'THRESHOLDS_NOT_APPLICABLE';
+export type SweepWarningCode =
+  | 'NO_DATA'
+  | 'HISTORY_SHORTER_THAN_WINDOW'
+  | 'SPAN_SHORTER_THAN_ALERT_WINDOW'
+  | 'SPARSE_HISTORY'
+  | 'THRESHOLDS_NOT_APPLICABLE'
+  | 'COMPOSITE_TARGET_MOVES_SLI_ONLY';
 
 export interface SweepWarning {
   code: SweepWarningCode;
@@ -84,7 +91,8 @@ export interface SweepHistory {
 
 export interface SweepSlo {
   slo_id: string;
-  indicator: 'ratio' | 'latency' | 'level';
+  /** `composite`: a composite SLO (only its own target is varied; its components keep theirs). */
+  indicator: 'ratio' | 'latency' | 'level' | 'composite';
   time_window: string;
   target: number;
   threshold_ms: number | null;
@@ -298,10 +306,87 @@ export async function sweepSlo(wh: Warehouse, slo: SloDefinition, fromMs: number
   };
 }
 
-/** Sweeps every SLO of a set, in definition order. */
-export async function sweep(wh: Warehouse, slos: readonly SloDefinition[], fromMs: number, toMs: number, options: SweepOptions = {}): Promise<SweepResult> {
+/**
+ * Sweeps a composite SLO: its own target varied (each component keeps its target, weight and
+ * threshold), replayed from its components as `backtestComposite` does. Latency thresholds
+ * belong to latency SLIs, not to a composite: asked for, they are not applied and a
+ * THRESHOLDS_NOT_APPLICABLE warning says so. History: the minutes where any component has
+ * data, and the components' units added up.
+ */
+export async function sweepComposite(wh: Warehouse, c: CompositeSlo, fromMs: number, toMs: number, options: SweepOptions = {}): Promise<SweepSlo> {
+  const slo = c.definition;
+  const targets = options.targets?.length ? [...new Set(options.targets)] : [slo.target];
+  const step = Math.max(1, Math.ceil((toMs - fromMs) / MINUTE_MS));
+  const variants: SweepVariant[] = [];
+  for (const target of targets) {
+    const run = await backtestComposite(wh, { ...c, definition: { ...slo, target } }, fromMs, toMs, step);
+    variants.push(summarize(run, target, null, target === slo.target, fromMs, toMs));
+  }
+  const history = await compositeHistoryOf(wh, c, fromMs, toMs);
+  const warnings = warningsOf(slo, history, toMs, { minCoverage: options.minCoverage ?? 0.5, minUnits: options.minUnits ?? 100 }, false);
+  if (options.thresholdsMs?.length) {
+    const latency = c.components.filter((comp) => latencyThreshold(comp.slo) !== null).map((comp) => comp.slo.id);
+    warnings.unshift({
+      code: 'THRESHOLDS_NOT_APPLICABLE',
+      message: `${slo.id} is a composite SLO: --thresholds were not applied (only its target was varied)${latency.length > 0 ? `; sweep its latency components on their own (${latency.join(', ')})` : ''}`,
+    });
+  }
+  if (targets.length > 1) {
+    warnings.push({
+      code: 'COMPOSITE_TARGET_MOVES_SLI_ONLY',
+      message: `${slo.id}: a composite burns at the weighted average of its components' burn rates, each against its own target; its own target moves its SLI only (pages, tickets and budget change only where the bad fraction reaches 1)`,
+    });
+  }
+  return {
+    slo_id: slo.id,
+    indicator: 'composite',
+    time_window: slo.window.kind === 'rolling' ? slo.window.text : `${slo.window.text} calendar`,
+    target: slo.target,
+    threshold_ms: null,
+    variants,
+    distribution: null,
+    history,
+    warnings,
+  };
+}
+
+/** `historyOf` over a composite's components: a minute has data when any component has. */
+async function compositeHistoryOf(wh: Warehouse, c: CompositeSlo, fromMs: number, toMs: number): Promise<SweepHistory> {
+  const w = sloWindow(c.definition, toMs);
+  const fromMinute = Math.ceil(fromMs / MINUTE_MS);
+  const toMinute = Math.floor(toMs / MINUTE_MS);
+  const start = Math.min(w.toMinute - w.periodMinutes, fromMinute);
+  const withData = new Set<number>();
+  let first: number | null = null;
+  let units = 0;
+  for (const comp of c.components) {
+    const counts = await readCounts(wh, comp.slo, start, toMinute);
+    for (let i = 0; i < counts.total.length; i++) {
+      const total = counts.total[i] ?? 0;
+      if (total <= 0) continue;
+      const minute = counts.start + i;
+      first = first === null ? minute : Math.min(first, minute);
+      if (minute >= fromMinute) {
+        withData.add(minute);
+        units += total;
+      }
+    }
+  }
+  return { first_data_at: first === null ? null : iso(first * MINUTE_MS), minutes: Math.max(0, toMinute - fromMinute), minutes_with_data: withData.size, units };
+}
+
+/** Sweeps every SLO of a set, in definition order, then its composite SLOs. */
+export async function sweep(
+  wh: Warehouse,
+  slos: readonly SloDefinition[],
+  fromMs: number,
+  toMs: number,
+  options: SweepOptions = {},
+  composites: readonly CompositeSlo[] = [],
+): Promise<SweepResult> {
   const out: SweepSlo[] = [];
   for (const slo of slos) out.push(await sweepSlo(wh, slo, fromMs, toMs, options));
+  for (const c of composites) out.push(await sweepComposite(wh, c, fromMs, toMs, options));
   return { from: iso(fromMs), to: iso(toMs), slos: out };
 }
 
