@@ -43,7 +43,7 @@ export function stepAlert(
   state: AlertState,
   severity: AlertSeverity,
   at: number,
-  match: RuleMatch | null,
+  match: Pick<RuleMatch, 'rule'> | null,
   policy: Pick<AlertPolicy, 'pendingForMinutes' | 'keepFiringForMinutes'>,
   quiet = false,
 ): { state: AlertState; transition: AlertTransition | null } {

@@ -13,6 +13,21 @@ import type { Sums } from './series.js';
 /** Anything that can sum units over a minute range (UnitSeries, the incremental windows). */
 export interface WindowSource {
   sum(fromMinute: number, toMinute: number): Sums;
+  /**
+   * Optional, for replays: the sums of the windows [t - minutes, t) for t = from, ...,
+   * from + n - 1 into good[k] and total[k] (k = t - from), each equal to `sum`'s.
+   */
+  trailing?(minutes: number, from: number, n: number, good: Float64Array, total: Float64Array): void;
+}
+
+/** `src.trailing`, or `sum` window by window where a source has none. */
+export function trailingSums(src: WindowSource, minutes: number, from: number, n: number, good: Float64Array, total: Float64Array): void {
+  if (src.trailing) return src.trailing(minutes, from, n, good, total);
+  for (let k = 0; k < n; k++) {
+    const s = src.sum(from + k - minutes, from + k);
+    good[k] = s.good;
+    total[k] = s.total;
+  }
 }
 
 /** Rounds away float noise (0.144 / 0.01 = 14.399999999999999) so values read and compare as written. */
@@ -27,8 +42,13 @@ export function sli(s: Sums): number | null {
 
 /** burn rate = (bad / total) / (1 - target); 0 when total is 0. */
 export function burnRate(s: Sums, target: number): number {
-  if (s.total <= 0) return 0;
-  return clean((s.total - s.good) / s.total / (1 - target));
+  return burnOf(s.good, s.total, target);
+}
+
+/** {@link burnRate} of a window's good and total. */
+export function burnOf(good: number, total: number, target: number): number {
+  if (total <= 0) return 0;
+  return clean((total - good) / total / (1 - target));
 }
 
 /** 1 - bad / ((1 - target) * total); 1 when nothing was measured; negative when overspent. */

@@ -56,6 +56,22 @@ export class UnitSeries {
       total: (this.pTotal[b] ?? 0) - (this.pTotal[a] ?? 0),
     };
   }
+
+  /** The sums of [t - minutes, t) for t = from, ..., from + n - 1, as `sum` gives each. */
+  trailing(minutes: number, from: number, n: number, good: Float64Array, total: Float64Array): void {
+    for (let k = 0; k < n; k++) {
+      const to = from + k;
+      const a = Math.min(Math.max(to - minutes, this.start), this.end) - this.start;
+      const b = Math.min(Math.max(to, this.start), this.end) - this.start;
+      if (b <= a) {
+        good[k] = 0;
+        total[k] = 0;
+      } else {
+        good[k] = (this.pGood[b] ?? 0) - (this.pGood[a] ?? 0);
+        total[k] = (this.pTotal[b] ?? 0) - (this.pTotal[a] ?? 0);
+      }
+    }
+  }
 }
 
 /**

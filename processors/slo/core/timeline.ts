@@ -5,6 +5,7 @@ import { MINUTE_MS } from '../definitions/duration.js';
 import { evaluate, matchSeverity, shortWindowEmpty, type WindowSource } from './evaluate.js';
 import type { SloDefinition } from '../definitions/model.js';
 import { breachSignal } from './signal.js';
+import { RuleConditions } from './conditions.js';
 
 /**
  * Stateless alerting over a span of minutes: what the incremental evaluator would have
@@ -53,12 +54,16 @@ export function runAlerts(
  * Replaying from there reproduces the episode in progress, including when it fired.
  */
 export function quietAnchor(slo: SloDefinition, src: WindowSource, minute: number, earliest: number): number {
+  return quietAnchorOf(slo, new RuleConditions(slo, src, earliest, minute), minute, earliest);
+}
+
+/** {@link quietAnchor} over conditions computed for (at least) the minutes [earliest, minute). */
+export function quietAnchorOf(slo: SloDefinition, conditions: RuleConditions, minute: number, earliest: number): number {
   const need = quietMinutes(slo.alerting);
-  const severities = severitiesOf(slo);
   let run = 0;
   for (let t = minute - 1; t >= earliest; t--) {
-    const clear = severities.every((sev) => matchSeverity(slo, sev, src, t) === null) && slo.alerting.rules.every((r) => !shortWindowEmpty(r, src, t));
-    run = clear ? run + 1 : 0;
+    // No severity matches (no rule holds) and no short window is empty.
+    run = conditions.clear(t) ? run + 1 : 0;
     if (run >= need) return t + need - 1;
   }
   return earliest - 1;

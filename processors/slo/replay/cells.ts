@@ -600,6 +600,21 @@ class PrefixSums implements WindowSource {
     if (b <= a) return { good: 0, total: 0 };
     return { good: (this.pGood[b] as number) - (this.pGood[a] as number), total: (this.pTotal[b] as number) - (this.pTotal[a] as number) };
   }
+
+  trailing(minutes: number, from: number, n: number, good: Float64Array, total: Float64Array): void {
+    for (let k = 0; k < n; k++) {
+      const to = from + k;
+      const a = Math.min(Math.max(Math.max(to - minutes, this.floor) - this.start, 0), this.n);
+      const b = Math.min(Math.max(Math.max(to, this.floor) - this.start, 0), this.n);
+      if (b <= a) {
+        good[k] = 0;
+        total[k] = 0;
+      } else {
+        good[k] = (this.pGood[b] as number) - (this.pGood[a] as number);
+        total[k] = (this.pTotal[b] as number) - (this.pTotal[a] as number);
+      }
+    }
+  }
 }
 
 /**
@@ -625,5 +640,15 @@ class SpanSums implements WindowSource {
       return { good: this.before.good + after.good, total: this.before.total + after.total };
     }
     throw new Error(`no exact sum of minutes [${from}, ${to}): minutes before ${this.fine} were read as hours and days from ${start}`);
+  }
+
+  trailing(minutes: number, from: number, n: number, good: Float64Array, total: Float64Array): void {
+    // Windows starting at `fine` or later are the minutes' own; any other goes through `sum`.
+    if (Math.max(from - minutes, this.minutes.floor) >= this.fine) return this.minutes.trailing(minutes, from, n, good, total);
+    for (let k = 0; k < n; k++) {
+      const s = this.sum(from + k - minutes, from + k);
+      good[k] = s.good;
+      total[k] = s.total;
+    }
   }
 }

@@ -1,7 +1,8 @@
 import type { AlertSeverity } from '../../contracts/enums.js';
 import { INACTIVE, stepAlert, type AlertState } from '../core/alert-machine.js';
-import { burnRate, matchSeverity, shortWindowEmpty, type RuleMatch, type WindowSource } from '../core/evaluate.js';
-import { quietAnchor, severitiesOf, type ActiveAlert, type AlertStates } from '../core/timeline.js';
+import { RuleConditions } from '../core/conditions.js';
+import type { WindowSource } from '../core/evaluate.js';
+import { quietAnchorOf, severitiesOf, type ActiveAlert, type AlertStates } from '../core/timeline.js';
 import { MINUTE_MS } from '../definitions/duration.js';
 import type { AlertRule, SloDefinition } from '../definitions/model.js';
 
@@ -22,26 +23,25 @@ import type { AlertRule, SloDefinition } from '../definitions/model.js';
  * inactive (core/timeline.ts `quietAnchor`), searching back to `earliest`: the same start
  * as the per-severity replay, so the severity states equal the running evaluator's.
  */
-function ruleMatch(rule: AlertRule, src: WindowSource, t: number, target: number): RuleMatch | null {
-  const burnLong = burnRate(src.sum(t - rule.longMinutes, t), target);
-  if (burnLong < rule.threshold) return null;
-  const burnShort = burnRate(src.sum(t - rule.shortMinutes, t), target);
-  return burnShort >= rule.threshold ? { rule, burnLong, burnShort } : null;
-}
-
 export function firingRulesAt(slo: SloDefinition, src: WindowSource, minute: number, earliest: number): ActiveAlert[] {
-  const anchor = quietAnchor(slo, src, minute, earliest);
+  // Each rule's windows at each minute are summed once for the quiet search and both replays.
+  const cond = new RuleConditions(slo, src, Math.min(earliest, minute), minute);
+  const anchor = quietAnchorOf(slo, cond, minute, earliest);
   const severities = severitiesOf(slo);
   const rules = slo.alerting.rules;
   const bySeverity: AlertStates = {};
   const byRule: AlertState[] = rules.map(() => INACTIVE);
+  // Per severity, its rules' indexes in definition order: `matchSeverity` takes the first that holds.
+  const ofSeverity = severities.map((sev) => rules.flatMap((r, i) => (r.severity === sev ? [i] : [])));
+  const indexOf = new Map(rules.map((r, i) => [r, i]));
   for (let t = anchor + 1; t <= minute; t++) {
-    for (const sev of severities) {
-      const match = matchSeverity(slo, sev, src, t);
+    for (let s = 0; s < severities.length; s++) {
+      const sev = severities[s] as AlertSeverity;
+      const r = firstHolding(cond, ofSeverity[s] as number[], t);
       const before = bySeverity[sev] ?? INACTIVE;
-      if (!match && before.phase === 'inactive') continue;
-      const quiet = !match && before.phase === 'firing' && shortWindowEmpty(before.rule, src, t);
-      bySeverity[sev] = stepAlert(before, sev, t, match, slo.alerting, quiet).state;
+      if (r === undefined && before.phase === 'inactive') continue;
+      const quiet = r === undefined && before.phase === 'firing' && cond.shortEmpty(indexOf.get(before.rule) as number, t);
+      bySeverity[sev] = stepAlert(before, sev, t, r === undefined ? null : { rule: rules[r] as AlertRule }, slo.alerting, quiet).state;
     }
   }
   // Rules are listed only under a firing severity: without one, their machines need no replay.
@@ -49,11 +49,11 @@ export function firingRulesAt(slo: SloDefinition, src: WindowSource, minute: num
   for (let t = anchor + 1; t <= minute; t++) {
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i] as AlertRule;
-      const match = ruleMatch(rule, src, t, slo.target);
+      const holds = cond.holds(i, t);
       const before = byRule[i] as AlertState;
-      if (!match && before.phase === 'inactive') continue;
-      const quiet = !match && before.phase === 'firing' && shortWindowEmpty(rule, src, t);
-      byRule[i] = stepAlert(before, rule.severity, t, match, slo.alerting, quiet).state;
+      if (!holds && before.phase === 'inactive') continue;
+      const quiet = !holds && before.phase === 'firing' && cond.shortEmpty(i, t);
+      byRule[i] = stepAlert(before, rule.severity, t, holds ? { rule } : null, slo.alerting, quiet).state;
     }
   }
   const out: ActiveAlert[] = [];
@@ -67,6 +67,12 @@ export function firingRulesAt(slo: SloDefinition, src: WindowSource, minute: num
     out.push(...(listed.length > 0 ? listed : [entry(sev, episode.rule, episode.since)]));
   }
   return out;
+}
+
+/** The first of `rules` (indexes) that holds at `t`, as `matchSeverity` picks it. */
+function firstHolding(cond: RuleConditions, rules: readonly number[], t: number): number | undefined {
+  for (const r of rules) if (cond.holds(r, t)) return r;
+  return undefined;
 }
 
 function entry(severity: AlertSeverity, rule: AlertRule, sinceMinute: number): ActiveAlert {

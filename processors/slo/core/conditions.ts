@@ -1,0 +1,87 @@
+import { burnOf, trailingSums, type WindowSource } from './evaluate.js';
+import type { AlertRule, SloDefinition } from '../definitions/model.js';
+
+/**
+ * The alert conditions of an SLO's rules at the minutes [first, last]: per rule whether
+ * both of its windows burn at or above its threshold (what `matchSeverity` and a rule's own
+ * match test) and whether its short window holds no units (`shortWindowEmpty`). A replay
+ * searches back from `last` for a quiet point and then steps forward over the same
+ * minutes, so the conditions are computed backwards in blocks (the first small, each next
+ * as long as all before it), each window sum once, over the source's `trailing` sums, with
+ * the same sums and the same burn rate as the window-by-window functions.
+ */
+const HOLDS = 1;
+const EMPTY = 2;
+const FIRST_BLOCK = 64;
+
+/** Buffers of one block's window sums, shared by every replay (all synchronous). */
+let scratch = { good: new Float64Array(0), total: new Float64Array(0), long: new Uint8Array(0) };
+
+function buffers(n: number): typeof scratch {
+  if (scratch.good.length < n) scratch = { good: new Float64Array(n), total: new Float64Array(n), long: new Uint8Array(n) };
+  return scratch;
+}
+
+export class RuleConditions {
+  readonly rules: readonly AlertRule[];
+  private readonly target: number;
+  /** Per minute and rule ((t - first) * rules + r): HOLDS | EMPTY bits, for minutes [low, last]. */
+  private readonly flags: Uint8Array;
+  /** The first minute computed; `last + 1` before any. */
+  private low: number;
+
+  constructor(
+    slo: SloDefinition,
+    private readonly src: WindowSource,
+    private readonly first: number,
+    private readonly last: number,
+  ) {
+    this.rules = slo.alerting.rules;
+    this.target = slo.target;
+    this.flags = new Uint8Array(Math.max(0, last - first + 1) * this.rules.length);
+    this.low = last + 1;
+  }
+
+  /** Computes the minutes [from, low). */
+  private extend(t: number): void {
+    if (t < this.first || t > this.last) throw new Error(`alert conditions of minute ${t} asked outside [${this.first}, ${this.last}]`);
+    const from = Math.max(this.first, Math.min(t, this.low - Math.max(FIRST_BLOCK, this.last + 1 - this.low)));
+    const n = this.low - from;
+    const { good, total, long } = buffers(n);
+    const nr = this.rules.length;
+    for (let r = 0; r < nr; r++) {
+      const rule = this.rules[r] as AlertRule;
+      trailingSums(this.src, rule.longMinutes, from, n, good, total);
+      for (let k = 0; k < n; k++) long[k] = burnOf(good[k] as number, total[k] as number, this.target) >= rule.threshold ? 1 : 0;
+      trailingSums(this.src, rule.shortMinutes, from, n, good, total);
+      for (let k = 0, i = (from - this.first) * nr + r; k < n; k++, i += nr) {
+        const tot = total[k] as number;
+        let v = tot <= 0 ? EMPTY : 0;
+        if (long[k] === 1 && burnOf(good[k] as number, tot, this.target) >= rule.threshold) v |= HOLDS;
+        this.flags[i] = v;
+      }
+    }
+    this.low = from;
+  }
+
+  private bits(t: number, r: number): number {
+    if (t < this.low || t > this.last) this.extend(t);
+    return this.flags[(t - this.first) * this.rules.length + r] as number;
+  }
+
+  /** Both windows of rule `r` at or above its threshold at T = `t`. */
+  holds(r: number, t: number): boolean {
+    return (this.bits(t, r) & HOLDS) !== 0;
+  }
+
+  /** The short window of rule `r` holds no units at T = `t`. */
+  shortEmpty(r: number, t: number): boolean {
+    return (this.bits(t, r) & EMPTY) !== 0;
+  }
+
+  /** No rule holds and no short window is empty at `t`: a minute that counts towards quiet. */
+  clear(t: number): boolean {
+    for (let r = 0; r < this.rules.length; r++) if ((this.bits(t, r) & (HOLDS | EMPTY)) !== 0) return false;
+    return true;
+  }
+}
