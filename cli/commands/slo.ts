@@ -1,5 +1,5 @@
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
-import { backtest, evaluateComposites, evaluateSlos, formatProblem, SloCatalog, statusInstant, storedWindowsIfAny, toCompositeContractStatus, toContractStatus, withMaintenance, type BacktestResult, type BacktestRun, type CompositeSlo, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
+import { backtest, evaluateComposites, evaluateSlos, formatProblem, SloCatalog, statusInstant, storedWindowsIfAny, toCompositeContractStatus, toContractStatus, withMaintenance, withStoredWindows, type BacktestResult, type BacktestRun, type CompositeSlo, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { bool, checks, parseCommand, parseIntFlag, parseTimeFlag, runGroup, str, WAREHOUSE_FLAGS, type CommandGroup, type CommandSpec } from '../args.js';
 import { assertWarehouseExists, warehouseOptions } from '../config.js';
@@ -160,9 +160,11 @@ async function backtestCmd(argv: string[], io: CliIo): Promise<number> {
   assertWarehouseExists(whOpts, io.env);
   const wh = await openWarehouse(whOpts, io.env);
   try {
-    if (sweepOptions) return await runSweep(wh, proposed.slos, from, to, sweepOptions, values.json === true, io, proposed.composites);
+    // Maintenance windows declared through the API count for the proposal and the baseline.
+    const slos = await withStoredWindows(wh, proposed.slos);
+    if (sweepOptions) return await runSweep(wh, slos, from, to, sweepOptions, values.json === true, io, proposed.composites);
     // Composite SLOs are backtested after the SLOs, each beside the composite in force with its id.
-    const result = await backtest(wh, proposed.slos, current.slos, from, to, {
+    const result = await backtest(wh, slos, await withStoredWindows(wh, current.slos), from, to, {
       ...(stepMinutes !== undefined ? { stepMinutes } : {}),
       proposedComposites: proposed.composites,
       currentComposites: current.composites,

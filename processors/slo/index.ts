@@ -46,7 +46,7 @@ export { componentFigures, compositeSource, type ComponentFigures } from './core
 export { latestEventTime } from './store/newest-event.js';
 export { readCounts } from './store/series-reader.js';
 export { recordedIncidents, type RecordedIncident } from './store/incidents.js';
-export { deleteStoredWindow, listStoredWindows, putStoredWindow, storedWindowsIfAny, type StoredWindow } from './store/maintenance-windows.js';
+export { deleteStoredWindow, listStoredWindows, putStoredWindow, storedWindowsIfAny, withStoredWindows, type StoredWindow } from './store/maintenance-windows.js';
 
 // Maintenance windows: declared in the SLO folder or through the API
 export { buildMaintenanceWindow, MaintenanceName, MaintenanceSpec, selectsSlo, type MaintenanceSpecT, type MaintenanceWindow } from './definitions/maintenance.js';

@@ -18,7 +18,7 @@ import {
 } from '../../processors/slo/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 import { ApiError } from '../errors.js';
-import { listStoredWindows, withMaintenance } from '../../processors/slo/index.js';
+import { listStoredWindows, withMaintenance, withStoredWindows } from '../../processors/slo/index.js';
 import type { HistoryPoint, Signal, SignalFilter, SloStatus, SloSummary } from '../service-types.js';
 
 /**
@@ -220,7 +220,9 @@ export class SloService {
       deployed = [];
       deployedComposites = [];
     }
+    // Maintenance windows declared through the API count for both sets (selected by id or label).
+    const [mine, theirs] = [await withStoredWindows(this.wh, proposed.slos), await withStoredWindows(this.wh, deployed)];
     // Composite SLOs follow the SLOs, each beside the deployed composite with its id.
-    return backtest(this.wh, proposed.slos, deployed, from.getTime(), to.getTime(), { proposedComposites: proposed.composites, currentComposites: deployedComposites });
+    return backtest(this.wh, mine, theirs, from.getTime(), to.getTime(), { proposedComposites: proposed.composites, currentComposites: deployedComposites });
   }
 }

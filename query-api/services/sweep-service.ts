@@ -1,9 +1,10 @@
-import { sweepComposite, sweepSlo, type CompositeSlo, type SloDefinition, type SweepOptions, type SweepSlo } from '../../processors/slo/index.js';
+import { sweepComposite, sweepSlo, withStoredWindows, type CompositeSlo, type SloDefinition, type SweepOptions, type SweepSlo } from '../../processors/slo/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 
 /**
- * The backtest sweep of one deployed SLO (processors/slo/replay/sweep.ts) over [from, to):
- * undefined when no definition or composite SLO has this id.
+ * The backtest sweep of one deployed SLO (processors/slo/replay/sweep.ts) over [from, to),
+ * with the maintenance windows declared through the API added to its own (every variant keeps
+ * them), or of the composite SLO with that id: undefined when neither has this id.
  */
 export async function sweepDeployed(
   wh: Warehouse,
@@ -14,9 +15,11 @@ export async function sweepDeployed(
   options: SweepOptions,
   composites: readonly CompositeSlo[] = [],
 ): Promise<SweepSlo | undefined> {
-  const slo = definitions.find((s) => s.id === sloId);
-  const composite = slo ? undefined : composites.find((c) => c.definition.id === sloId);
-  if (composite) return sweepComposite(wh, composite, from.getTime(), to.getTime(), options);
-  if (!slo) return undefined;
-  return sweepSlo(wh, slo, from.getTime(), to.getTime(), options);
+  const found = definitions.find((s) => s.id === sloId);
+  if (found) {
+    const [slo] = await withStoredWindows(wh, [found]);
+    return sweepSlo(wh, slo ?? found, from.getTime(), to.getTime(), options);
+  }
+  const composite = composites.find((c) => c.definition.id === sloId);
+  return composite ? sweepComposite(wh, composite, from.getTime(), to.getTime(), options) : undefined;
 }
