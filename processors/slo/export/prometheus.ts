@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import type { CompositeSlo } from '../definitions/composite.js';
 import type { AlertRule, Indicator, Selector, SloDefinition } from '../definitions/model.js';
 import { LATENCY_BOUNDS_MS } from '../store/latency-bounds.js';
 
@@ -25,8 +26,16 @@ import { LATENCY_BOUNDS_MS } from '../store/latency-bounds.js';
  * range includes its start, as Prometheus 2 does, or not, as Prometheus 3), and the
  * extrapolation `increase` applies scales good and total alike, so it cancels in the ratio.
  *
+ * Composite SLOs (definitions/composite.ts) follow, one group each: per component and
+ * composite alert window its burn rate against its own target (`slo:component_burn:rate<W>`,
+ * weighted) and its weight while it has events in the window, then the composite's burn
+ * `slo:burn:rate<W>` = their weighted average (core/composite.ts: a component without events in
+ * the window is left out), capped at 1 / (1 - target) as the bad fraction is capped at 1, and
+ * the composite's own alerts on it.
+ *
  * Not exported (listed in `skipped` with the reason): time-slice budgeting (the ratio of
- * each slice is not a counter), LEM score levels, and latency cuts between histogram bounds.
+ * each slice is not a counter), LEM score levels, and latency cuts between histogram bounds;
+ * a composite with such a component.
  * Where Prometheus differs by design: a firing alert here does not count a minute whose
  * short window holds no events towards resolving; Prometheus does (its ratio is NaN, the
  * condition false).
@@ -75,20 +84,20 @@ function count(sel: Selector, range: string): string | null {
   return `sum(increase(${DURATION_METRIC}_bucket{${matchers(sel)},le=${quote(String(sel.latencyMaxMs))}}[${range}]))`;
 }
 
-/** The error ratio of an indicator over `range`, or why it cannot be written as counters. */
-function errorRatio(ind: Indicator, range: string): { expr: string } | { reason: string } {
+/** The error ratio of an indicator over `range` and the count of its events, or why it cannot be written as counters. */
+function errorRatio(ind: Indicator, range: string): { expr: string; total: string } | { reason: string } {
   if (ind.kind === 'level') return { reason: 'a LEM score is a level held over time, not a count of events' };
   if (ind.kind === 'latency') {
     if (!LATENCY_BOUNDS_MS.includes(ind.cutMs)) return { reason: `latency cut ${ind.cutMs} ms is not a bound of ${DURATION_METRIC}_bucket` };
     const within = `sum(increase(${DURATION_METRIC}_bucket{${matchers(ind.events)},le=${quote(String(ind.cutMs))}}[${range}]))`;
     const total = `sum(increase(${DURATION_METRIC}_count{${matchers(ind.events)}}[${range}]))`;
     // Good below the cut: bad = total - within; good above it: bad = within.
-    return { expr: ind.goodWhenAbove ? `(${within}) / (${total})` : `(${total} - ${within}) / (${total})` };
+    return { expr: ind.goodWhenAbove ? `(${within}) / (${total})` : `(${total} - ${within}) / (${total})`, total };
   }
   const part = count(ind.good, range);
   const total = count(ind.total, range);
   if (part === null || total === null) return { reason: 'a latencyBelowMs cut that is not a histogram bound' };
-  return { expr: ind.goodIsBad ? `(${part}) / (${total})` : `(${total} - ${part}) / (${total})` };
+  return { expr: ind.goodIsBad ? `(${part}) / (${total})` : `(${total} - ${part}) / (${total})`, total };
 }
 
 function minutesText(m: number): string {
@@ -126,7 +135,67 @@ function windowsOf(rules: readonly AlertRule[]): Map<string, number> {
   return new Map([...out].sort((a, b) => a[1] - b[1]));
 }
 
-export function prometheusRules(slos: readonly SloDefinition[], options: PrometheusExportOptions = {}): PrometheusExport {
+/** Burn-rate recording rule of a composite over a window (its components' weighted average). */
+export function burnRecord(windowText: string): string {
+  return `slo:burn:rate${windowText}`;
+}
+
+/** The alert of one severity on a burn expression per window, with the SLO's pending and keep-firing times. */
+function burnAlert(slo: SloDefinition, severity: 'PAGE' | 'TICKET', burn: (window: string) => string): Record<string, unknown> | null {
+  const of = slo.alerting.rules.filter((r) => r.severity === severity);
+  if (of.length === 0) return null;
+  const expr = of.map((r) => `(${burn(r.longWindow)} >= ${r.threshold} and ${burn(r.shortWindow)} >= ${r.threshold})`).join('\nor\n');
+  return {
+    alert: ALERT_NAME,
+    expr,
+    ...(slo.alerting.pendingForMinutes > 0 ? { for: minutesText(slo.alerting.pendingForMinutes) } : {}),
+    ...(slo.alerting.keepFiringForMinutes > 0 ? { keep_firing_for: minutesText(slo.alerting.keepFiringForMinutes) } : {}),
+    labels: { severity: severity.toLowerCase(), slo_id: slo.id, slo_service: slo.service, reason: slo.reason },
+    annotations: {
+      summary: `${slo.id}: error budget burning (${of.map((r) => `${r.threshold}x over ${r.longWindow} and ${r.shortWindow}`).join(', or ')})`,
+    },
+  };
+}
+
+/**
+ * A composite's rules (core/composite.ts as PromQL), or why it cannot be exported. Per
+ * composite window W and component i: `slo:component_burn:rate<W>` = w_i x (its error ratio
+ * over W) / (1 - target_i) and `slo:component_weight:rate<W>` = w_i, both only while the
+ * component counted events in W (else absent, so it is left out of the average); then
+ * `slo:burn:rate<W>` = the sum of the first over the sum of the second, at most 1 / (1 - target).
+ */
+function compositeRules(c: CompositeSlo, scrape: number): { rules: Array<Record<string, unknown>> } | { reason: string } {
+  const slo = c.definition;
+  const ids = { slo_id: slo.id, slo_service: slo.service };
+  const sel = `{slo_id=${quote(slo.id)}}`;
+  const rules: Array<Record<string, unknown>> = [];
+  const windows = windowsOf(slo.alerting.rules);
+  for (const comp of c.components) {
+    if (comp.slo.budgeting.method !== 'Occurrences') return { reason: `component ${comp.slo.id}: time-slice budgeting: a slice is good or bad by its own ratio, which rules over counters cannot keep` };
+    for (const [text, minutes] of windows) {
+      const r = errorRatio(comp.slo.indicator, promDuration(minutes * 60 + scrape * 30));
+      if ('reason' in r) return { reason: `component ${comp.slo.id}: ${r.reason}` };
+      const labels = { ...ids, slo_component: comp.slo.id, slo_window: text };
+      const counted = `and on() (${r.total} > 0)`;
+      rules.push({ record: `slo:component_burn:rate${text}`, expr: `${comp.weight} * (${r.expr}) / ${1 - comp.slo.target} ${counted}`, labels });
+      rules.push({ record: `slo:component_weight:rate${text}`, expr: `vector(${comp.weight}) ${counted}`, labels });
+    }
+  }
+  const cap = 1 / (1 - slo.target);
+  for (const [text] of windows) {
+    const part = (name: string): string => `sum without (slo_component) (slo:component_${name}:rate${text}${sel})`;
+    rules.push({ record: burnRecord(text), expr: `clamp_max(${part('burn')} / ${part('weight')}, ${cap})`, labels: { ...ids, slo_window: text } });
+  }
+  rules.push({ record: 'slo:objective:ratio', expr: `vector(${slo.target})`, labels: ids });
+  rules.push({ record: 'slo:error_budget:ratio', expr: `vector(${1 - slo.target})`, labels: ids });
+  for (const severity of ['PAGE', 'TICKET'] as const) {
+    const alert = burnAlert(slo, severity, (w) => `(max(${burnRecord(w)}${sel}) without (slo_window))`);
+    if (alert) rules.push(alert);
+  }
+  return { rules };
+}
+
+export function prometheusRules(slos: readonly SloDefinition[], options: PrometheusExportOptions = {}, composites: readonly CompositeSlo[] = []): PrometheusExport {
   const scrape = options.scrapeIntervalMinutes ?? 1;
   const file: PrometheusRuleFile = { groups: [] };
   const exported: string[] = [];
@@ -156,23 +225,20 @@ export function prometheusRules(slos: readonly SloDefinition[], options: Prometh
     rules.push({ record: 'slo:objective:ratio', expr: `vector(${slo.target})`, labels: ids });
     rules.push({ record: 'slo:error_budget:ratio', expr: `vector(${budget})`, labels: ids });
     for (const severity of ['PAGE', 'TICKET'] as const) {
-      const of = slo.alerting.rules.filter((r) => r.severity === severity);
-      if (of.length === 0) continue;
-      const burn = (w: string): string => `(max(${ratioRecord(w)}${sel}) without (slo_window) / ${budget})`;
-      const expr = of.map((r) => `(${burn(r.longWindow)} >= ${r.threshold} and ${burn(r.shortWindow)} >= ${r.threshold})`).join('\nor\n');
-      rules.push({
-        alert: ALERT_NAME,
-        expr,
-        ...(slo.alerting.pendingForMinutes > 0 ? { for: minutesText(slo.alerting.pendingForMinutes) } : {}),
-        ...(slo.alerting.keepFiringForMinutes > 0 ? { keep_firing_for: minutesText(slo.alerting.keepFiringForMinutes) } : {}),
-        labels: { severity: severity.toLowerCase(), slo_id: slo.id, slo_service: slo.service, reason: slo.reason },
-        annotations: {
-          summary: `${slo.id}: error budget burning (${of.map((r) => `${r.threshold}x over ${r.longWindow} and ${r.shortWindow}`).join(', or ')})`,
-        },
-      });
+      const alert = burnAlert(slo, severity, (w) => `(max(${ratioRecord(w)}${sel}) without (slo_window) / ${budget})`);
+      if (alert) rules.push(alert);
     }
     file.groups.push({ name: `slo-pipeline:${slo.id}`, interval: `${scrape}m`, rules });
     exported.push(slo.id);
+  }
+  for (const c of composites) {
+    const r = compositeRules(c, scrape);
+    if ('reason' in r) {
+      skipped.push({ id: c.definition.id, reason: r.reason });
+      continue;
+    }
+    file.groups.push({ name: `slo-pipeline:${c.definition.id}`, interval: `${scrape}m`, rules: r.rules });
+    exported.push(c.definition.id);
   }
   return { file, exported, skipped };
 }
