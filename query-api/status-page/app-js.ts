@@ -210,7 +210,8 @@ export const STATUS_JS = String.raw`
     var head = el('header');
     var name = el('div');
     name.appendChild(el('div', { class: 'slo-id' }, s.slo_id));
-    name.appendChild(el('div', { class: 'service' }, s.service + (series ? ' · window ' + series.time_window : '')));
+    name.appendChild(el('div', { class: 'service' }, s.service + (series ? ' · window ' + series.time_window : '') +
+      (s.kind === 'composite' ? ' · composite of ' + (s.components || []).length + ' SLOs' : '')));
     if (series && series.group) {
       var values = Object.keys(series.group.values).sort().map(function (k) { return k + '=' + series.group.values[k]; }).join(', ');
       name.appendChild(el('div', { class: 'service', 'data-field': 'group', 'data-group': series.group.template }, 'group ' + series.group.template + ' · ' + values));
@@ -250,8 +251,28 @@ export const STATUS_JS = String.raw`
       burns.appendChild(el('span', { class: 'badge ' + burnClass(r), 'data-window': w, 'data-value': r, title: 'burn rate over ' + w }, w + ' ' + r.toFixed(1) + 'x'));
     });
     dl.appendChild(figure('Burn rates now', burns, true));
+    if (s.kind === 'composite') dl.appendChild(figure('Components', componentList(s, series), true));
     card.appendChild(dl);
     return card;
+  }
+
+  /**
+   * A composite's components: weight and share of the weights (from the series), and each
+   * one's own burn over the composite's window against its own target (from the status).
+   */
+  function componentList(s, series) {
+    var dd = el('dd', { 'data-field': 'components' });
+    var listed = (series && series.components) || s.components || [];
+    var now = {};
+    (s.components || []).forEach(function (c) { now[c.slo_id] = c; });
+    listed.forEach(function (c) {
+      var st = now[c.slo_id];
+      var burn = st ? st.burn_rate : null;
+      dd.appendChild(el('span', { class: 'badge ' + (burn === null ? 'none' : burnClass(burn)), 'data-component': c.slo_id, 'data-weight': c.weight,
+        'data-share': c.share, 'data-burn': burn === null ? '' : burn, title: c.slo_id + ': target ' + pct(c.target, 2) + ', burn against its own target' },
+        c.slo_id + ' · weight ' + c.weight + ' (' + pct(c.share, 1) + ')' + (burn === null ? '' : ' · ' + burn.toFixed(2) + 'x')));
+    });
+    return dd;
   }
 
   function chartSlot(card, key, caption) {

@@ -1,0 +1,136 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { SloCatalog } from '../../processors/slo/definitions/catalog.js';
+import { SloBoardFeed } from '../../processors/slo/runtime/board-feed.js';
+import { projectPath } from '../../processors/util/project-path.js';
+import { hashApiKey, startApi, type RunningApi } from '../../query-api/index.js';
+import type { StatusSeries } from '../../query-api/services/series-service.js';
+import { ChdbWarehouse } from '../../sinks/chdb/index.js';
+import { runCli } from '../support/cli.js';
+import { randomName } from '../support/warehouse.js';
+import { AVAILABILITY_SLO, compositeYaml, LATENCY_SLO } from '../slo/composite-support.js';
+import { journey } from '../slo/support.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SRE_KEY = 'status-composite-sre-key-0123456789abcdef';
+const OUT = projectPath('test-output/status-page');
+const ID = 'vien-coffee-experience';
+const BASE = Date.parse('2026-03-02T00:00:00Z');
+const T = BASE + 120 * 60_000;
+
+type Plot = { series: Array<{ label?: string }>; data: Array<ArrayLike<number | null>> };
+type PageGlobals = { statusCharts: Record<string, Plot> };
+type Component = { slo_id: string; weight: number; share: number; burn_rate: number };
+type Row = { slo_id: string; kind?: string; sli: number | null; error_budget_remaining: number; burn_rates: Record<string, number>; components?: Component[] };
+
+/** Two hours of Vienna coffee walks, 10 a minute; in the second hour one of 10 fails and one is slow (test/slo/composite-status.test.ts). */
+function events(): string {
+  const lines: string[] = [];
+  for (let m = 0; m < 120; m++) {
+    for (let j = 0; j < 10; j++) {
+      const bad = m >= 60;
+      const type = bad && j === 0 ? 'JOURNEY_FAILED' : 'JOURNEY_COMPLETED';
+      const value = journey(type, BASE + m * 60_000 + j * 1000, { event_id: `EV-SP-${m}-${j}`, journey_instance_id: `JRNY-SP-${m}-${j}`, duration_ms: bad && j === 1 ? 3000 : 1000 });
+      lines.push(JSON.stringify({ topic: 'tjm.journey.v1', key: value.journey_instance_id, value }));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A composite SLO's card: its curves from the SLO board and its components with weight and share, as the API gives them. */
+describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'status-composite-'));
+  const data = join(dir, 'data');
+  const slos = join(dir, 'slos');
+  const database = randomName('statuscomp');
+  let wh: ChdbWarehouse;
+  let api: RunningApi;
+  let browser: Browser;
+  const get = async <T>(path: string): Promise<T> => (await (await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${SRE_KEY}` } })).json()) as T;
+
+  beforeAll(async () => {
+    mkdirSync(slos);
+    writeFileSync(join(slos, 'coffee.yaml'), `${LATENCY_SLO}---\n${AVAILABILITY_SLO}---\n${compositeYaml()}`);
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, events());
+    const r = await runCli(['ingest', file, '--data', data, '--database', database]);
+    expect(r.code, r.err).toBe(0);
+    wh = await ChdbWarehouse.open({ dataDir: data, database });
+    const catalog = SloCatalog.open({ dir: slos, checkEveryMs: Infinity });
+    const feed = new SloBoardFeed(wh, () => catalog.current(), {}, () => catalog.composites());
+    await feed.tick({ version: 1, now: T + 3_600_000 });
+    api = await startApi({ warehouse: wh, sloDir: slos, port: 0, boardFeed: false, statusCacheMs: 0, now: () => new Date(T), auth: { keys: [{ role: 'sre', sha256: hashApiKey(SRE_KEY) }], publicStatus: true } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    mkdirSync(OUT, { recursive: true });
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    if (wh) {
+      await wh.exec(`DROP DATABASE IF EXISTS ${database}`);
+      await wh.close();
+    }
+  });
+
+  async function open(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(api.statusUrl);
+    await page.waitForSelector('body[data-loaded]', { timeout: 30_000 });
+    return page;
+  }
+
+  it("draws the composite's SLI, budget and burn curves and lists its components with weight, share and burn", async () => {
+    const series = await get<StatusSeries>('/status/series');
+    const status = await get<{ items: Row[] }>('/v1/slos/status?limit=100');
+    const composite = series.slos.find((s) => s.slo_id === ID);
+    const row = status.items.find((s) => s.slo_id === ID);
+    expect(composite?.kind).toBe('composite');
+    expect(composite?.points.length).toBeGreaterThan(2);
+    expect(row?.kind).toBe('composite');
+    // 60 slow of 1140 completed (burn 1.0526...) and 60 failed of 1200 (burn 5) by the status instant's window.
+    expect(composite?.components?.map((c) => [c.slo_id, c.weight, c.share])).toEqual([
+      ['vien-coffee-latency', 2, 0.666666666667],
+      ['vien-coffee-availability', 1, 0.333333333333],
+    ]);
+
+    const page = await open();
+    const charts = await page.evaluate(() =>
+      Object.fromEntries(Object.entries((globalThis as unknown as PageGlobals).statusCharts).map(([k, u]) => [k, { labels: u.series.map((s) => s.label ?? ''), data: u.data.map((d) => Array.from(d)) }])),
+    );
+    const points = composite?.points ?? [];
+    const xs = points.map((p) => Date.parse(p.at) / 1000);
+    expect(charts[`sli:${ID}`]?.data).toEqual([xs, points.map((p) => p.sli), xs.map(() => 0.98), points.map((p) => p.error_budget_remaining)]);
+    // One burn line per window (shortest first), as the series gives them.
+    const windows = charts[`burn:${ID}`]?.labels.slice(1, 1 + Object.keys(points[0]?.burn_rates ?? {}).length) ?? [];
+    expect([...windows].sort()).toEqual(Object.keys(points[0]?.burn_rates ?? {}).sort());
+    windows.forEach((w, i) => expect(charts[`burn:${ID}`]?.data[i + 1], w).toEqual(points.map((p) => p.burn_rates[w] ?? null)));
+    expect(points[points.length - 1]?.error_budget_remaining).toBeLessThan(0);
+
+    const card = page.locator(`article[data-slo-id="${ID}"]`);
+    expect(await card.locator('[data-field=sli]').getAttribute('data-value')).toBe(String(row?.sli));
+    expect(await card.locator('[data-field=budget]').getAttribute('data-value')).toBe(String(row?.error_budget_remaining));
+    const shown = await card.locator('[data-field=components] [data-component]').evaluateAll((els) =>
+      els.map((e) => ({ slo_id: e.getAttribute('data-component'), weight: Number(e.getAttribute('data-weight')), share: Number(e.getAttribute('data-share')), burn_rate: Number(e.getAttribute('data-burn')), text: e.textContent })),
+    );
+    expect(shown).toEqual(
+      (row?.components ?? []).map((c) => ({
+        slo_id: c.slo_id,
+        weight: c.weight,
+        share: c.share,
+        burn_rate: c.burn_rate,
+        text: `${c.slo_id} · weight ${c.weight} (${(c.share * 100).toFixed(1)}%) · ${c.burn_rate.toFixed(2)}x`,
+      })),
+    );
+    expect(shown.map((c) => c.text)).toEqual(['vien-coffee-latency · weight 2 (66.7%) · 1.05x', 'vien-coffee-availability · weight 1 (33.3%) · 5.00x']);
+    expect(await card.locator('.service').first().textContent()).toBe('journeys · window 30d · composite of 2 SLOs');
+    // The components are SLOs of the set: their own cards are there too.
+    expect(await page.locator('article[data-slo-id="vien-coffee-latency"] [data-chart=sli]').count()).toBe(1);
+    await page.screenshot({ path: `${OUT}/composite-1400.png`, fullPage: true, timeout: 120_000 });
+    await page.context().close();
+  });
+});
