@@ -115,7 +115,10 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
           const r = e.getBoundingClientRect();
           const row = e.closest('[data-slo-id], [data-month], [data-incident-id], [data-alert-slo]');
           const id = row?.getAttribute('data-slo-id') ?? row?.getAttribute('data-month') ?? row?.getAttribute('data-incident-id') ?? row?.getAttribute('data-alert-slo') ?? 'cost';
-          return { what: `${id} ${e.getAttribute('data-field') ?? e.tagName}`, left: r.left, right: r.right, w: r.width, h: r.height };
+          // Where a box is empty, say why: an element hidden above it, and what the cell holds.
+          const hiddenBy = e.parentElement?.closest('[hidden]')?.id;
+          const why = r.width * r.height > 0 ? '' : ` (inside hidden #${hiddenBy ?? '-'}, text "${e.textContent ?? ''}", display ${(globalThis as unknown as { getComputedStyle(x: unknown): { display: string } }).getComputedStyle(e).display})`;
+          return { what: `${id} ${e.getAttribute('data-field') ?? e.tagName}${why}`, left: r.left, right: r.right, w: r.width, h: r.height };
         }),
     );
     expect(boxes.length).toBeGreaterThan(f.slos.length * 6 + 6);
