@@ -22,6 +22,26 @@ function buffers(n: number): typeof scratch {
   return scratch;
 }
 
+/**
+ * `burnOf(good, total, target) >= threshold`, decided without the burn's divisions and
+ * rounding where the burn is clearly above or below the threshold: more than 1e-9 x
+ * (1 + |threshold|) away, far beyond `clean`'s 1e-12 and the float error of either side;
+ * near it, by `burnOf` itself.
+ */
+export function burnAtLeast(target: number, threshold: number): (good: number, total: number) => boolean {
+  const margin = 1e-9 * (1 + Math.abs(threshold));
+  const above = (threshold + margin) * (1 - target);
+  const below = (threshold - margin) * (1 - target);
+  return (good, total) => {
+    if (total > 0) {
+      const bad = total - good;
+      if (bad > above * total) return true;
+      if (bad < below * total) return false;
+    }
+    return burnOf(good, total, target) >= threshold;
+  };
+}
+
 export class RuleConditions {
   readonly rules: readonly AlertRule[];
   private readonly target: number;
@@ -49,16 +69,18 @@ export class RuleConditions {
     const n = this.low - from;
     const { good, total, long } = buffers(n);
     const nr = this.rules.length;
+    const flags = this.flags;
     for (let r = 0; r < nr; r++) {
       const rule = this.rules[r] as AlertRule;
+      const burns = burnAtLeast(this.target, rule.threshold);
       trailingSums(this.src, rule.longMinutes, from, n, good, total);
-      for (let k = 0; k < n; k++) long[k] = burnOf(good[k] as number, total[k] as number, this.target) >= rule.threshold ? 1 : 0;
+      for (let k = 0; k < n; k++) long[k] = burns(good[k] as number, total[k] as number) ? 1 : 0;
       trailingSums(this.src, rule.shortMinutes, from, n, good, total);
       for (let k = 0, i = (from - this.first) * nr + r; k < n; k++, i += nr) {
         const tot = total[k] as number;
         let v = tot <= 0 ? EMPTY : 0;
-        if (long[k] === 1 && burnOf(good[k] as number, tot, this.target) >= rule.threshold) v |= HOLDS;
-        this.flags[i] = v;
+        if (long[k] === 1 && burns(good[k] as number, tot)) v |= HOLDS;
+        flags[i] = v;
       }
     }
     this.low = from;

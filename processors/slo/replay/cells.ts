@@ -602,18 +602,21 @@ class PrefixSums implements WindowSource {
   }
 
   trailing(minutes: number, from: number, n: number, good: Float64Array, total: Float64Array): void {
-    for (let k = 0; k < n; k++) {
-      const to = from + k;
-      const a = Math.min(Math.max(Math.max(to - minutes, this.floor) - this.start, 0), this.n);
-      const b = Math.min(Math.max(Math.max(to, this.floor) - this.start, 0), this.n);
-      if (b <= a) {
-        good[k] = 0;
-        total[k] = 0;
-      } else {
-        good[k] = (this.pGood[b] as number) - (this.pGood[a] as number);
-        total[k] = (this.pTotal[b] as number) - (this.pTotal[a] as number);
-      }
+    const { pGood, pTotal } = this;
+    // Windows inside [floor, start + n) are plain differences; the others are clamped as in `sum`.
+    const inFrom = minutes > 0 ? Math.min(Math.max(Math.max(this.floor, this.start) + minutes - from, 0), n) : n;
+    const inTo = Math.max(Math.min(this.start + this.n - from + 1, n), inFrom);
+    const clamped = (k: number): void => {
+      const s = this.sum(from + k - minutes, from + k);
+      good[k] = s.good;
+      total[k] = s.total;
+    };
+    for (let k = 0; k < inFrom; k++) clamped(k);
+    for (let k = inFrom, b = from + inFrom - this.start, a = b - minutes; k < inTo; k++, a++, b++) {
+      good[k] = (pGood[b] as number) - (pGood[a] as number);
+      total[k] = (pTotal[b] as number) - (pTotal[a] as number);
     }
+    for (let k = inTo; k < n; k++) clamped(k);
   }
 }
 

@@ -2,9 +2,9 @@ import type { AlertSeverity } from '../../contracts/enums.js';
 import { INACTIVE, stepAlert, type AlertState } from '../core/alert-machine.js';
 import { RuleConditions } from '../core/conditions.js';
 import type { WindowSource } from '../core/evaluate.js';
-import { quietAnchorOf, severitiesOf, type ActiveAlert, type AlertStates } from '../core/timeline.js';
+import { quietAnchorOf, severitiesOf, type ActiveAlert } from '../core/timeline.js';
 import { MINUTE_MS } from '../definitions/duration.js';
-import type { AlertRule, SloDefinition } from '../definitions/model.js';
+import type { AlertPolicy, AlertRule, SloDefinition } from '../definitions/model.js';
 
 /**
  * Every rule firing at minute T, as `slo status` and the API list them (CONTRACTS.md: one
@@ -29,37 +29,36 @@ export function firingRulesAt(slo: SloDefinition, src: WindowSource, minute: num
   const anchor = quietAnchorOf(slo, cond, minute, earliest);
   const severities = severitiesOf(slo);
   const rules = slo.alerting.rules;
-  const bySeverity: AlertStates = {};
+  const bySeverity: AlertState[] = severities.map(() => INACTIVE);
   const byRule: AlertState[] = rules.map(() => INACTIVE);
   // Per severity, its rules' indexes in definition order: `matchSeverity` takes the first that holds.
   const ofSeverity = severities.map((sev) => rules.flatMap((r, i) => (r.severity === sev ? [i] : [])));
   const indexOf = new Map(rules.map((r, i) => [r, i]));
+  const matchOf = rules.map((rule) => ({ rule }));
   for (let t = anchor + 1; t <= minute; t++) {
     for (let s = 0; s < severities.length; s++) {
-      const sev = severities[s] as AlertSeverity;
       const r = firstHolding(cond, ofSeverity[s] as number[], t);
-      const before = bySeverity[sev] ?? INACTIVE;
+      const before = bySeverity[s] as AlertState;
       if (r === undefined && before.phase === 'inactive') continue;
       const quiet = r === undefined && before.phase === 'firing' && cond.shortEmpty(indexOf.get(before.rule) as number, t);
-      bySeverity[sev] = stepAlert(before, sev, t, r === undefined ? null : { rule: rules[r] as AlertRule }, slo.alerting, quiet).state;
+      bySeverity[s] = advance(before, severities[s] as AlertSeverity, t, r === undefined ? null : (matchOf[r] as { rule: AlertRule }), slo.alerting, quiet);
     }
   }
   // Rules are listed only under a firing severity: without one, their machines need no replay.
-  if (!severities.some((sev) => bySeverity[sev]?.phase === 'firing')) return [];
+  if (!bySeverity.some((st) => st.phase === 'firing')) return [];
   for (let t = anchor + 1; t <= minute; t++) {
     for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i] as AlertRule;
       const holds = cond.holds(i, t);
       const before = byRule[i] as AlertState;
       if (!holds && before.phase === 'inactive') continue;
       const quiet = !holds && before.phase === 'firing' && cond.shortEmpty(i, t);
-      byRule[i] = stepAlert(before, rule.severity, t, holds ? { rule } : null, slo.alerting, quiet).state;
+      byRule[i] = advance(before, (rules[i] as AlertRule).severity, t, holds ? (matchOf[i] as { rule: AlertRule }) : null, slo.alerting, quiet);
     }
   }
   const out: ActiveAlert[] = [];
-  for (const sev of severities) {
-    const episode = bySeverity[sev];
-    if (episode?.phase !== 'firing') continue;
+  for (const [k, sev] of severities.entries()) {
+    const episode = bySeverity[k] as AlertState;
+    if (episode.phase !== 'firing') continue;
     const listed = rules.flatMap((rule, i) => {
       const s = byRule[i] as AlertState;
       return rule.severity === sev && s.phase === 'firing' ? [entry(sev, rule, s.since)] : [];
@@ -67,6 +66,15 @@ export function firingRulesAt(slo: SloDefinition, src: WindowSource, minute: num
     out.push(...(listed.length > 0 ? listed : [entry(sev, episode.rule, episode.since)]));
   }
   return out;
+}
+
+/**
+ * `stepAlert`'s next state; the steps that change nothing (a firing alert whose condition
+ * still holds, or a quiet minute) without building one.
+ */
+function advance(before: AlertState, severity: AlertSeverity, t: number, match: { rule: AlertRule } | null, policy: AlertPolicy, quiet: boolean): AlertState {
+  if (before.phase === 'firing' && (match ? before.falseSince === null : quiet)) return before;
+  return stepAlert(before, severity, t, match, policy, quiet).state;
 }
 
 /** The first of `rules` (indexes) that holds at `t`, as `matchSeverity` picks it. */
