@@ -135,6 +135,11 @@ function windowsOf(rules: readonly AlertRule[]): Map<string, number> {
   return new Map([...out].sort((a, b) => a[1] - b[1]));
 }
 
+/** A number as written (12 significant digits): 1 - 0.95 is 0.05 in the rules, not 0.050000000000000044. */
+function decimal(x: number): number {
+  return Number(x.toPrecision(12));
+}
+
 /** Burn-rate recording rule of a composite over a window (its components' weighted average). */
 export function burnRecord(windowText: string): string {
   return `slo:burn:rate${windowText}`;
@@ -177,17 +182,17 @@ function compositeRules(c: CompositeSlo, scrape: number): { rules: Array<Record<
       if ('reason' in r) return { reason: `component ${comp.slo.id}: ${r.reason}` };
       const labels = { ...ids, slo_component: comp.slo.id, slo_window: text };
       const counted = `and on() (${r.total} > 0)`;
-      rules.push({ record: `slo:component_burn:rate${text}`, expr: `${comp.weight} * (${r.expr}) / ${1 - comp.slo.target} ${counted}`, labels });
-      rules.push({ record: `slo:component_weight:rate${text}`, expr: `vector(${comp.weight}) ${counted}`, labels });
+      rules.push({ record: `slo:component_burn:rate${text}`, expr: `${comp.weight} * (${r.expr}) / ${decimal(1 - comp.slo.target)} ${counted}`, labels });
+      rules.push({ record: `slo:component_weight:rate${text}`, expr: `vector(${comp.weight}) ${counted}`, labels: { ...labels } });
     }
   }
-  const cap = 1 / (1 - slo.target);
+  const cap = decimal(1 / (1 - slo.target));
   for (const [text] of windows) {
     const part = (name: string): string => `sum without (slo_component) (slo:component_${name}:rate${text}${sel})`;
     rules.push({ record: burnRecord(text), expr: `clamp_max(${part('burn')} / ${part('weight')}, ${cap})`, labels: { ...ids, slo_window: text } });
   }
-  rules.push({ record: 'slo:objective:ratio', expr: `vector(${slo.target})`, labels: ids });
-  rules.push({ record: 'slo:error_budget:ratio', expr: `vector(${1 - slo.target})`, labels: ids });
+  rules.push({ record: 'slo:objective:ratio', expr: `vector(${slo.target})`, labels: { ...ids } });
+  rules.push({ record: 'slo:error_budget:ratio', expr: `vector(${decimal(1 - slo.target)})`, labels: { ...ids } });
   for (const severity of ['PAGE', 'TICKET'] as const) {
     const alert = burnAlert(slo, severity, (w) => `(max(${burnRecord(w)}${sel}) without (slo_window))`);
     if (alert) rules.push(alert);
