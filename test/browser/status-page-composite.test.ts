@@ -76,8 +76,8 @@ describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
     }
   });
 
-  async function open(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  async function open(viewport = { width: 1400, height: 1000 }, mobile = false): Promise<Page> {
+    const context = await browser.newContext({ viewport, ...(mobile ? { isMobile: true, hasTouch: true } : {}) });
     const page = await context.newPage();
     await page.goto(api.statusUrl);
     await page.waitForSelector('body[data-loaded]', { timeout: 30_000 });
@@ -131,6 +131,24 @@ describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
     // The components are SLOs of the set: their own cards are there too.
     expect(await page.locator('article[data-slo-id="vien-coffee-latency"] [data-chart=sli]').count()).toBe(1);
     await page.screenshot({ path: `${OUT}/composite-1400.png`, fullPage: true, timeout: 120_000 });
+    await page.context().close();
+  });
+
+  it('at 400 px the composite card fits the screen: its components, figures and charts', async () => {
+    const page = await open({ width: 400, height: 860 }, true);
+    const boxes = await page.$$eval(`article[data-slo-id="${ID}"] [data-field], article[data-slo-id="${ID}"] [data-component], article[data-slo-id="${ID}"] canvas`, (els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { what: e.getAttribute('data-component') ?? e.getAttribute('data-field') ?? e.tagName, left: r.left, right: r.right };
+      }),
+    );
+    expect(boxes.filter((b) => b.what.startsWith('vien-coffee-'))).toHaveLength(2);
+    for (const b of boxes) {
+      expect(b.left, b.what).toBeGreaterThanOrEqual(0);
+      expect(b.right, b.what).toBeLessThanOrEqual(400);
+    }
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+    await page.screenshot({ path: `${OUT}/composite-400.png`, fullPage: true, timeout: 120_000 });
     await page.context().close();
   });
 });
