@@ -17,6 +17,7 @@ import { journey } from '../slo/support.js';
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SRE_KEY = 'status-composite-sre-key-0123456789abcdef';
+const PRODUCT_KEY = 'status-composite-product-key-0123456789abcdef';
 const OUT = projectPath('test-output/status-page');
 const ID = 'vien-coffee-experience';
 const BASE = Date.parse('2026-03-02T00:00:00Z');
@@ -63,7 +64,21 @@ describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
     const catalog = SloCatalog.open({ dir: slos, checkEveryMs: Infinity });
     const feed = new SloBoardFeed(wh, () => catalog.current(), {}, () => catalog.composites());
     await feed.tick({ version: 1, now: T + 3_600_000 });
-    api = await startApi({ warehouse: wh, sloDir: slos, port: 0, boardFeed: false, statusCacheMs: 0, now: () => new Date(T), auth: { keys: [{ role: 'sre', sha256: hashApiKey(SRE_KEY) }], publicStatus: true } });
+    api = await startApi({
+      warehouse: wh,
+      sloDir: slos,
+      port: 0,
+      boardFeed: false,
+      statusCacheMs: 0,
+      now: () => new Date(T),
+      auth: {
+        keys: [
+          { role: 'sre', sha256: hashApiKey(SRE_KEY) },
+          { role: 'product', sha256: hashApiKey(PRODUCT_KEY) },
+        ],
+        publicStatus: true,
+      },
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     mkdirSync(OUT, { recursive: true });
   }, 300_000);
@@ -150,5 +165,40 @@ describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
     expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
     await page.screenshot({ path: `${OUT}/composite-400.png`, fullPage: true, timeout: 120_000 });
     await page.context().close();
+  });
+
+  it("the backtest sweep section replays the composite's own target and says why the thresholds do not apply, as the API answers", async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    await context.addInitScript((key) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('slo-status-key', key), PRODUCT_KEY);
+    const page = await context.newPage();
+    await page.goto(api.statusUrl);
+    await page.waitForSelector('body[data-loaded]', { timeout: 30_000 });
+    await page.fill('#sweep-slo', ID);
+    await page.fill('#sweep-days', '1');
+    await page.fill('#sweep-targets', '0.98,0.9');
+    await page.fill('#sweep-thresholds', '2500');
+    await page.click('#sweep-form button[type=submit]');
+    await page.waitForSelector('body[data-sweep]', { timeout: 60_000 });
+    expect(await page.getAttribute('body', 'data-sweep')).toBe('done');
+    const q = `from=${new Date(T - 86_400_000).toISOString()}&to=${new Date(T).toISOString()}&targets=0.98,0.9&thresholds=2500`;
+    const res = await fetch(`${api.url}/v1/slos/${ID}/sweep?${q}`, { headers: { authorization: `Bearer ${PRODUCT_KEY}` } });
+    const body = (await res.json()) as { indicator: string; variants: Array<{ target: number; pages: number; tickets: number; page_minutes: number }>; warnings: Array<{ code: string; message: string }> };
+    expect(body.indicator).toBe('composite');
+    const rows = await page.$$eval('#sweep-table tbody tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-target'), tr.getAttribute('data-threshold'), ...['pages', 'tickets', 'page-minutes'].map((f) => tr.querySelector(`[data-field=${f}]`)?.textContent ?? '')]),
+    );
+    expect(rows).toEqual(body.variants.map((v) => [String(v.target), '', String(v.pages), String(v.tickets), String(v.page_minutes)]));
+    // The deployed composite tickets once (3d/6h at +77) whatever its own target.
+    expect(rows.map((r) => r.slice(2, 4))).toEqual([
+      ['0', '1'],
+      ['0', '1'],
+    ]);
+    const warnings = await page.$$eval('#sweep-warnings li', (lis) => lis.map((li) => [li.getAttribute('data-code'), li.textContent]));
+    expect(warnings).toEqual(body.warnings.map((w) => [w.code, w.message]));
+    expect(warnings.map((w) => w[0])).toContain('THRESHOLDS_NOT_APPLICABLE');
+    expect(warnings.map((w) => w[0])).toContain('COMPOSITE_TARGET_MOVES_SLI_ONLY');
+    // No latency distribution for a composite.
+    expect(await page.isHidden('#sweep-dist-figure')).toBe(true);
+    await context.close();
   });
 });
