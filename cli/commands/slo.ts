@@ -1,5 +1,5 @@
 import { PipelineError } from '../../processors/errors/pipeline-error.js';
-import { backtest, evaluateComposites, evaluateSlos, formatProblem, SloCatalog, statusInstant, storedWindowsIfAny, toCompositeContractStatus, toContractStatus, withMaintenance, withStoredWindows, type BacktestResult, type BacktestRun, type CompositeSlo, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
+import { backtest, evaluateComposites, evaluateSlos, formatProblem, SloCatalog, statusInstant, toCompositeContractStatus, toContractStatus, withStoredCompositeWindows, withStoredWindows, withStoredWindowsAll, type BacktestResult, type BacktestRun, type CompositeSlo, type SloDefinition, type SloStatusDetail } from '../../processors/slo/index.js';
 import { openWarehouse } from '../../sinks/warehouse/index.js';
 import { bool, checks, parseCommand, parseIntFlag, parseTimeFlag, runGroup, str, WAREHOUSE_FLAGS, type CommandGroup, type CommandSpec } from '../args.js';
 import { assertWarehouseExists, warehouseOptions } from '../config.js';
@@ -106,11 +106,11 @@ async function status(argv: string[], io: CliIo): Promise<number> {
   const wh = await openWarehouse(whOpts, io.env);
   try {
     // Maintenance windows declared through the API join those of the folder.
-    const slos = withMaintenance(catalog.current(), await storedWindowsIfAny(wh));
+    const defined = await withStoredWindowsAll(wh, catalog.current(), catalog.composites());
     const at = values.at !== undefined ? parseTimeFlag('at', values.at) : await statusInstant(wh);
-    const rows = await evaluateSlos(wh, slos, at);
+    const rows = await evaluateSlos(wh, defined.slos, at);
     // Composite SLOs follow the SLOs, with `kind: "composite"` and their components.
-    const composites = await evaluateComposites(wh, catalog.composites(), at);
+    const composites = await evaluateComposites(wh, defined.composites, at);
     io.out(values.json ? JSON.stringify([...rows.map(toContractStatus), ...composites.map(toCompositeContractStatus)]) : statusTable([...rows, ...composites], at));
     return 0;
   } finally {
@@ -162,12 +162,12 @@ async function backtestCmd(argv: string[], io: CliIo): Promise<number> {
   try {
     // Maintenance windows declared through the API count for the proposal and the baseline.
     const slos = await withStoredWindows(wh, proposed.slos);
-    if (sweepOptions) return await runSweep(wh, slos, from, to, sweepOptions, values.json === true, io, proposed.composites);
+    if (sweepOptions) return await runSweep(wh, slos, from, to, sweepOptions, values.json === true, io, await withStoredCompositeWindows(wh, proposed.composites));
     // Composite SLOs are backtested after the SLOs, each beside the composite in force with its id.
     const result = await backtest(wh, slos, await withStoredWindows(wh, current.slos), from, to, {
       ...(stepMinutes !== undefined ? { stepMinutes } : {}),
-      proposedComposites: proposed.composites,
-      currentComposites: current.composites,
+      proposedComposites: await withStoredCompositeWindows(wh, proposed.composites),
+      currentComposites: await withStoredCompositeWindows(wh, current.composites),
     });
     io.out(values.json ? JSON.stringify(result) : backtestText(result));
     return 0;

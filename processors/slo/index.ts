@@ -46,11 +46,12 @@ export { componentFigures, compositeSource, type ComponentFigures } from './core
 export { latestEventTime } from './store/newest-event.js';
 export { readCounts } from './store/series-reader.js';
 export { recordedIncidents, type RecordedIncident } from './store/incidents.js';
-export { deleteStoredWindow, listStoredWindows, putStoredWindow, storedWindowsIfAny, withStoredWindows, type StoredWindow } from './store/maintenance-windows.js';
+export { deleteStoredWindow, listStoredWindows, putStoredWindow, storedWindowsIfAny, withStoredCompositeWindows, withStoredWindows, withStoredWindowsAll, type StoredWindow } from './store/maintenance-windows.js';
 
 // Maintenance windows: declared in the SLO folder or through the API
 export { buildMaintenanceWindow, MaintenanceName, MaintenanceSpec, selectsSlo, type MaintenanceSpecT, type MaintenanceWindow } from './definitions/maintenance.js';
 export { excludedMinutes, occurrences, withMaintenance, type Occurrence } from './core/maintenance.js';
+export { withCompositeMaintenance } from './core/composite-maintenance.js';
 export { startMaintenanceFeed, type MaintenanceFeed } from './runtime/maintenance-feed.js';
 
 // runtime/: the running evaluator and the board feed

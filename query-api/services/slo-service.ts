@@ -18,7 +18,7 @@ import {
 } from '../../processors/slo/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 import { ApiError } from '../errors.js';
-import { listStoredWindows, withMaintenance, withStoredWindows } from '../../processors/slo/index.js';
+import { listStoredWindows, withCompositeMaintenance, withMaintenance, withStoredCompositeWindows, withStoredWindows } from '../../processors/slo/index.js';
 import type { HistoryPoint, Signal, SignalFilter, SloStatus, SloSummary } from '../service-types.js';
 
 /**
@@ -114,13 +114,13 @@ export class SloService {
     // Maintenance windows declared through the API join those of the files (core/maintenance.ts).
     const stored = (await listStoredWindows(this.wh)).map((s) => s.window);
     const slos = withMaintenance(this.definitions(), stored);
+    const composites = withCompositeMaintenance(this.catalog.composites(), stored);
     const atMs = (at ?? (await this.evaluationTime())).getTime();
     // Keyed by the definitions and those windows too: a changed set is never answered from the old one.
-    return this.statuses.get(`${atMs}:${this.catalog.version ?? ''}:${JSON.stringify(stored)}`, () => this.evaluate(slos, atMs));
+    return this.statuses.get(`${atMs}:${this.catalog.version ?? ''}:${JSON.stringify(stored)}`, () => this.evaluate(slos, composites, atMs));
   }
 
-  private async evaluate(slos: readonly SloDefinition[], atMs: number): Promise<SloStatus[]> {
-    const composites = this.catalog.composites();
+  private async evaluate(slos: readonly SloDefinition[], composites: readonly CompositeSlo[], atMs: number): Promise<SloStatus[]> {
     const labels = new Map([...slos, ...composites.map((c) => c.definition)].map((s) => [s.id, s.labels]));
     const rows: SloStatus[] = (await evaluateSlos(this.wh, slos, atMs)).map((d) => ({ ...toContractStatus(d), service: d.service, labels: { ...labels.get(d.slo_id) } }));
     // Composite SLOs follow, with `kind: "composite"` and their components.
@@ -129,8 +129,9 @@ export class SloService {
   }
 
   async history(sloId: string, from: Date, to: Date, stepMinutes: number): Promise<HistoryPoint[] | undefined> {
-    const slo = withMaintenance(this.definitions(), (await listStoredWindows(this.wh)).map((s) => s.window)).find((s) => s.id === sloId);
-    const composite = slo ? undefined : this.catalog.composites().find((c) => c.definition.id === sloId);
+    const stored = (await listStoredWindows(this.wh)).map((s) => s.window);
+    const slo = withMaintenance(this.definitions(), stored).find((s) => s.id === sloId);
+    const composite = slo ? undefined : withCompositeMaintenance(this.catalog.composites(), stored).find((c) => c.definition.id === sloId);
     if (!slo && !composite) return undefined;
     const series = slo
       ? await evaluateSloSeries(this.wh, slo, from.getTime(), to.getTime() - 1, stepMinutes)
@@ -223,6 +224,7 @@ export class SloService {
     // Maintenance windows declared through the API count for both sets (selected by id or label).
     const [mine, theirs] = [await withStoredWindows(this.wh, proposed.slos), await withStoredWindows(this.wh, deployed)];
     // Composite SLOs follow the SLOs, each beside the deployed composite with its id.
-    return backtest(this.wh, mine, theirs, from.getTime(), to.getTime(), { proposedComposites: proposed.composites, currentComposites: deployedComposites });
+    const [myComposites, theirComposites] = [await withStoredCompositeWindows(this.wh, proposed.composites), await withStoredCompositeWindows(this.wh, deployedComposites)];
+    return backtest(this.wh, mine, theirs, from.getTime(), to.getTime(), { proposedComposites: myComposites, currentComposites: theirComposites });
   }
 }

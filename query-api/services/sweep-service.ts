@@ -1,4 +1,4 @@
-import { sweepComposite, sweepSlo, withStoredWindows, type CompositeSlo, type SloDefinition, type SweepOptions, type SweepSlo } from '../../processors/slo/index.js';
+import { sweepComposite, sweepSlo, withStoredCompositeWindows, withStoredWindows, type CompositeSlo, type SloDefinition, type SweepOptions, type SweepSlo } from '../../processors/slo/index.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 
 /**
@@ -21,5 +21,7 @@ export async function sweepDeployed(
     return sweepSlo(wh, slo ?? found, from.getTime(), to.getTime(), options);
   }
   const composite = composites.find((c) => c.definition.id === sloId);
-  return composite ? sweepComposite(wh, composite, from.getTime(), to.getTime(), options) : undefined;
+  if (!composite) return undefined;
+  const [withWindows] = await withStoredCompositeWindows(wh, [composite]);
+  return sweepComposite(wh, withWindows ?? composite, from.getTime(), to.getTime(), options);
 }

@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { compositeIds, withCompositeMaintenance } from '../core/composite-maintenance.js';
 import { formatPath, type LoadResult, type SloProblem, type SourceFile } from './load.js';
 import { buildMaintenanceWindow, MaintenanceDocument, selectsSlo, type MaintenanceWindow } from './maintenance.js';
 import type { SloDefinition } from './model.js';
@@ -71,9 +72,9 @@ export function loadMaintenanceFiles(files: readonly SourceFile[]): { windows: M
  * Gives each SLO the windows that select it. A window naming an SLO id or name the set does
  * not hold is a problem (a typo would otherwise exclude nothing, silently).
  */
-export function attachMaintenance(slos: readonly SloDefinition[], windows: readonly MaintenanceWindow[], problemsOut?: SloProblem[]): SloDefinition[] {
+export function attachMaintenance(slos: readonly SloDefinition[], windows: readonly MaintenanceWindow[], problemsOut?: SloProblem[], otherIds: readonly string[] = []): SloDefinition[] {
   if (problemsOut) {
-    const known = new Set(slos.flatMap((s) => [s.id, s.name]));
+    const known = new Set([...slos.flatMap((s) => [s.id, s.name]), ...otherIds]);
     for (const w of windows) {
       for (const [k, id] of w.selector.slos.entries()) {
         if (known.has(id)) continue;
@@ -96,7 +97,8 @@ export function withFileMaintenance(files: readonly SourceFile[], loaded: LoadRe
   const m = loadMaintenanceFiles(files);
   if (!loaded.ok) return m.problems.length > 0 ? { ok: false, problems: [...loaded.problems, ...m.problems] } : loaded;
   const problems = [...m.problems];
-  const slos = attachMaintenance(loaded.slos, m.windows, problems);
+  // A window may name a composite SLO too (core/composite-maintenance.ts applies it).
+  const slos = attachMaintenance(loaded.slos, m.windows, problems, compositeIds(loaded.composites));
   if (problems.length > 0) return { ok: false, problems };
-  return { ...loaded, slos };
+  return { ...loaded, slos, composites: withCompositeMaintenance(loaded.composites, m.windows) };
 }

@@ -11,6 +11,7 @@ import type { SloCatalog } from '../definitions/catalog.js';
 import { changedFrom, withMaintenance } from '../core/maintenance.js';
 import { selectsSlo, windowKey, type MaintenanceWindow } from '../definitions/maintenance.js';
 import { storedWindowsIfAny } from '../store/maintenance-windows.js';
+import { withCompositeMaintenance } from '../core/composite-maintenance.js';
 
 export interface BoardFeedReport {
   slos: number;
@@ -108,7 +109,8 @@ const hull = (a: Span | null, b: Span): Span => (a ? { from: Math.min(a.from, b.
  * maintenance windows declared through the API (`slo_maintenance_windows`, read every tick)
  * added to those of their files; when that set changed since the last tick, each SLO whose
  * windows changed is redone the same way from the first minute the change excludes or
- * counts again (a window added, replaced or deleted after the fact). Of that span a tick does the
+ * counts again (a window added, replaced or deleted after the fact), and so is each composite
+ * whose windows or components' windows changed. Of that span a tick does the
  * newest day (at most `maxBackfillMinutes`) at once; the rest, and on a first start (or after changed
  * definitions) every minute back to the start of the SLO's window at the watermark, is
  * done in steps of `maxBackfillMinutes` per SLO, newest first, at most `stepBudgetMs` per
@@ -171,12 +173,13 @@ export class SloBoardFeed {
       this.watermark = null;
       this.earliestEventMs = Infinity;
     }
-    const composites = this.compositeSlos();
-    this.composites = new Map(composites.map((c) => [c.definition.id, c]));
     const stored = await storedWindowsIfAny(this.wh);
     const definitions = withMaintenance(this.definitions(), stored);
+    // Composites count the windows of their components and their own (core/composite-maintenance.ts).
+    const composites = withCompositeMaintenance(this.compositeSlos(), stored);
+    this.composites = new Map(composites.map((c) => [c.definition.id, c]));
     const slos = [...definitions, ...composites.map((c) => c.definition)];
-    const redo = this.windowChanges(definitions, stored);
+    const redo = this.windowChanges([...definitions.map((s) => ({ id: s.id, refs: [s] })), ...composites.map((c) => ({ id: c.definition.id, refs: [c.definition, ...c.components.map((comp) => comp.slo)] }))], stored);
     this.storedWindows = stored;
     const changed = await sliChangesSince(this.wh, this.marker);
     let rows = 0;
@@ -204,16 +207,17 @@ export class SloBoardFeed {
   /**
    * The SLOs whose API-declared windows differ from the last tick's, each with the first T
    * (epoch minute) the difference changes: a minute m excluded or counted again changes the
-   * evaluations from m + 1 minute on. Only minutes the board holds (from the first SLI event
+   * evaluations from m + 1 minute on. A composite's windows are those selecting it or any of
+   * its components (`refs`). Only minutes the board holds (from the first SLI event
    * to the watermark) are looked at; later ones are evaluated with the new windows anyway.
    */
-  private windowChanges(slos: readonly SloDefinition[], stored: readonly MaintenanceWindow[]): Map<string, number> {
+  private windowChanges(slos: ReadonlyArray<{ id: string; refs: readonly SloDefinition[] }>, stored: readonly MaintenanceWindow[]): Map<string, number> {
     const out = new Map<string, number>();
     const before = this.storedWindows;
     if (before === null || this.watermark === null || !Number.isFinite(this.earliestEventMs)) return out;
     if (JSON.stringify(before.map(windowKey)) === JSON.stringify(stored.map(windowKey))) return out;
     for (const slo of slos) {
-      const mine = (ws: readonly MaintenanceWindow[]): MaintenanceWindow[] => ws.filter((w) => selectsSlo(w, slo));
+      const mine = (ws: readonly MaintenanceWindow[]): MaintenanceWindow[] => ws.filter((w) => slo.refs.some((r) => selectsSlo(w, r)));
       const fromMs = changedFrom(mine(before), mine(stored), this.earliestEventMs, this.watermark * MINUTE_MS);
       if (fromMs !== null) out.set(slo.id, Math.floor(fromMs / MINUTE_MS) + 1);
     }

@@ -6,8 +6,8 @@ import type { CompositeSlo } from '../definitions/composite.js';
 import type { SloCatalog } from '../definitions/catalog.js';
 import { MINUTE_MS } from '../definitions/duration.js';
 import type { SloDefinition } from '../definitions/model.js';
-import { budgetSignals } from '../replay/budget-status.js';
-import { compositeSignals } from '../replay/composite-status.js';
+import { heldBudgetSignals, heldCompositeSignals } from '../replay/held-signals.js';
+import { withStoredWindowsAll } from '../store/maintenance-windows.js';
 
 /**
  * Sends the breach signals the running evaluator does not compute itself: those of
@@ -15,7 +15,12 @@ import { compositeSignals } from '../replay/composite-status.js';
  * with `ops.alert.budget`. It follows the evaluator: once the evaluator has evaluated a whole
  * minute (every component's data complete up to it), the feed replays that minute from the
  * warehouse (replay/composite-status.ts, replay/budget-status.ts) and sends the transitions
- * to the same sinks (history, ops.slo.breach.v1, receivers). Ids are deterministic, so the
+ * to the same sinks (history, ops.slo.breach.v1, receivers). Each tick evaluates with the
+ * maintenance windows of the folder and those declared through the API (read every tick):
+ * their minutes are taken out of the components and SLOs they select
+ * (core/composite-maintenance.ts), and signals inside a window of the composite or SLO itself
+ * are held back until it ends (replay/held-signals.ts). A window declared after the feed sent
+ * a minute's signals does not retract them. Ids are deterministic, so the
  * `catchUpMinutes` a (re)started feed replays first send nothing new to a receiver that
  * deduplicates; transitions older than that while the process was down are not sent.
  */
@@ -58,8 +63,9 @@ export class CompositeSignalFeed {
     if (minute <= this.done) return [];
     const from = this.done + 1;
     const out: SloBreachSignal[] = [];
-    for (const c of this.composites()) out.push(...(await compositeSignals(this.wh, c, from * MINUTE_MS, minute * MINUTE_MS)).signals);
-    for (const slo of this.slos()) out.push(...(await budgetSignals(this.wh, slo, from, minute)));
+    const { slos, composites } = await withStoredWindowsAll(this.wh, this.slos(), this.composites());
+    for (const c of composites) out.push(...(await heldCompositeSignals(this.wh, c, from, minute)));
+    for (const slo of slos) out.push(...(await heldBudgetSignals(this.wh, slo, from, minute)));
     out.sort((a, b) => a.evaluated_at - b.evaluated_at);
     if (out.length > 0) for (const sink of this.sinks) await sink.sendBreaches(out);
     this.done = minute;

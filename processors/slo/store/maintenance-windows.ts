@@ -1,5 +1,7 @@
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import { withCompositeMaintenance } from '../core/composite-maintenance.js';
 import { withMaintenance } from '../core/maintenance.js';
+import type { CompositeSlo } from '../definitions/composite.js';
 import { buildMaintenanceWindow, type MaintenanceSpecT, type MaintenanceWindow } from '../definitions/maintenance.js';
 import type { SloDefinition } from '../definitions/model.js';
 
@@ -72,6 +74,25 @@ export async function storedWindowsIfAny(wh: Warehouse): Promise<MaintenanceWind
  */
 export async function withStoredWindows<S extends SloDefinition>(wh: Warehouse, slos: readonly S[]): Promise<S[]> {
   return withMaintenance(slos, await storedWindowsIfAny(wh));
+}
+
+/**
+ * The composite SLOs with the windows declared through the API applied to their components
+ * (core/composite-maintenance.ts has the rule): what every reader evaluating composites evaluates.
+ */
+export async function withStoredCompositeWindows(wh: Warehouse, composites: readonly CompositeSlo[]): Promise<CompositeSlo[]> {
+  if (composites.length === 0) return [];
+  return withCompositeMaintenance(composites, await storedWindowsIfAny(wh));
+}
+
+/** SLOs and composites with the stored windows, read once (and the windows, e.g. to key a cache). */
+export async function withStoredWindowsAll<S extends SloDefinition>(
+  wh: Warehouse,
+  slos: readonly S[],
+  composites: readonly CompositeSlo[],
+): Promise<{ slos: S[]; composites: CompositeSlo[]; windows: MaintenanceWindow[] }> {
+  const windows = await storedWindowsIfAny(wh);
+  return { slos: withMaintenance(slos, windows), composites: withCompositeMaintenance(composites, windows), windows };
 }
 
 function row(w: MaintenanceWindow, by: string, atMs: number, deleted: boolean): Record<string, unknown> {
