@@ -4,7 +4,7 @@ import type { WindowSource } from '../core/evaluate.js';
 import { emptyCounts, mod, sliceUnit, type MinuteCounts, type Sums } from '../core/series.js';
 import { excludeCounts } from '../core/maintenance.js';
 import type { Indicator, Selector, SloDefinition } from '../definitions/model.js';
-import { matchesDims, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
+import { matchesDims, selectorKey, SLI_FAMILIES, type Dims } from '../definitions/selector.js';
 import { isLatencyBound, LATENCY_BOUNDS_MS } from '../store/latency-bounds.js';
 import { indicatorSource } from '../store/sql.js';
 import { readPlan, type CoarseSpan, type Range, type ReadPlan, type SloNeed } from './read-plan.js';
@@ -109,17 +109,28 @@ interface LevelKey {
   updates: LevelUpdate[];
 }
 
-const JOURNEY_DIMS = SLI_FAMILIES.journey.whereKeys;
-const LEM_DIMS = SLI_FAMILIES.lem.whereKeys;
 const COLUMN = /^[a-z_]+$/;
 
-function dimColumns(keys: readonly string[], nullable: boolean): string {
-  return keys
-    .map((k, i) => {
-      if (!COLUMN.test(k)) throw new Error(`not an SLI column: ${k}`);
-      return nullable ? `ifNull(${k}, '') AS d${i}` : `${k} AS d${i}`;
-    })
-    .join(', ');
+function dimColumns(keys: readonly string[], nullable: boolean): string[] {
+  return keys.map((k, i) => {
+    if (!COLUMN.test(k)) throw new Error(`not an SLI column: ${k}`);
+    return nullable ? `ifNull(${k}, '') AS d${i}` : `${k} AS d${i}`;
+  });
+}
+
+/**
+ * The dimensions of a family some selector of `slos` selects on, in the family's order. Cells
+ * are keyed by these only: the cells of keys that differ in no selected dimension are read as
+ * one key (their counts add up), which no selector can tell apart.
+ */
+function selectedDims(slos: readonly SloDefinition[], family: 'journey' | 'lem'): string[] {
+  const used = new Set<string>();
+  for (const slo of slos) {
+    const ind = slo.indicator;
+    if (ind.kind === 'level') continue;
+    for (const s of selectorsOf(ind)) if (s.family === family) for (const k of Object.keys(s.where)) used.add(k);
+  }
+  return SLI_FAMILIES[family].whereKeys.filter((k) => used.has(k));
 }
 
 function rangeParams(params: Params, from: number, to: number): string {
@@ -154,6 +165,8 @@ export class StatusCells {
   private readonly keys: Record<CellSource, KeyCells[]> = { journey: [], lem: [], facts: [] };
   private readonly keyIndex: Record<CellSource, Map<string, KeyCells>> = { journey: new Map(), lem: new Map(), facts: new Map() };
   private readonly levelKeys: LevelKey[] = [];
+  /** Per rollup family, the dimensions cells are keyed by (`selectedDims`). */
+  private readonly dims: Record<'journey' | 'lem', string[]>;
   /** Per SLO, its indicator as text: SLOs with equal indicators select the same units. */
   private readonly indicatorOf: string[];
   /** Per indicator: the keys it uses (cells), or its LEM updates (levels). */
@@ -177,6 +190,7 @@ export class StatusCells {
     private readonly plan: ReadPlan,
   ) {
     this.indicatorOf = slos.map((s) => JSON.stringify(s.indicator));
+    this.dims = { journey: selectedDims(slos, 'journey'), lem: selectedDims(slos, 'lem') };
   }
 
   /**
@@ -232,7 +246,7 @@ export class StatusCells {
 
   /** The journey or LEM rollup of one resolution: one row per cell key, its cells' starts and counts as arrays. */
   private async readRollup(wh: Warehouse, source: 'journey' | 'lem', res: Res, reads: ReadSet): Promise<void> {
-    const dims = source === 'journey' ? JOURNEY_DIMS : LEM_DIMS;
+    const dims = this.dims[source];
     const { table, col } = ROLLUPS[source][res];
     const params: Params = {};
     const lat = source === 'journey' ? 'latency_le' : 'toInt64(-1)';
@@ -240,7 +254,7 @@ export class StatusCells {
     // Cells of one key may sit in several parts until merged: a cell may come twice, and its counts add up.
     // An hour or a day may hold more than 2^32 events: counts of those go as Float64 (exact to 2^53).
     const count = res === 'minute' ? 'toUInt32(events)' : 'toFloat64(events)';
-    const sql = `SELECT event_type, ${dimColumns(dims, false)}, ${lat} AS lat,
+    const sql = `SELECT ${['event_type', ...dimColumns(dims, false)].join(', ')}, ${lat} AS lat,
   groupArray(toUInt32(intDiv(toUnixTimestamp(${col}), 60))) AS ms, groupArray(${count}) AS ns
 FROM ${table}
 WHERE ${reads.where(col, params)}
@@ -268,10 +282,11 @@ GROUP BY ${groups}`;
         return `(${parts.join(' AND ')})`;
       })
       .join(' OR ');
-    const groups = ['event_type', ...JOURNEY_DIMS.map((_, i) => `d${i}`), 'lat'].join(', ');
+    const dims = this.dims.journey;
+    const groups = ['event_type', ...dims.map((_, i) => `d${i}`), 'lat'].join(', ');
     // Facts may hold a duplicate event_id until merged: distinct ids per minute and key.
     const sql = `SELECT ${groups}, groupArray(m) AS ms, groupArray(n) AS ns FROM (
-  SELECT toUInt32(intDiv(toUnixTimestamp(occurred_at), {unit:UInt32}) * intDiv({unit:UInt32}, 60)) AS m, event_type, ${dimColumns(JOURNEY_DIMS, true)},
+  SELECT toUInt32(intDiv(toUnixTimestamp(occurred_at), {unit:UInt32}) * intDiv({unit:UInt32}, 60)) AS m, ${['event_type', ...dimColumns(dims, true)].join(', ')},
     toInt64(arrayFirstIndex(c -> c >= assumeNotNull(duration_ms), {points:Array(Int64)})) AS lat,
     toFloat64(uniqExact(event_id)) AS n
   FROM journey_events
@@ -279,7 +294,7 @@ GROUP BY ${groups}`;
   GROUP BY m, ${groups})
 GROUP BY ${groups}`;
     // lat: k, at most the k-th point; 0 above every point.
-    this.addKeys('facts', res, JOURNEY_DIMS, await wh.query<Record<string, unknown>>(sql, params), (v) => {
+    this.addKeys('facts', res, dims, await wh.query<Record<string, unknown>>(sql, params), (v) => {
       const k = Number(v);
       return k === 0 ? Infinity : (points[k - 1] as number);
     });
@@ -372,14 +387,11 @@ GROUP BY ${cols}`;
           list.push(i);
         }
       }
-      const matched = new Map<Selector, boolean>();
+      // Equal selectors of different indicators are matched once per key.
+      const selectors = new SelectorIndex();
       for (const key of this.keys[source]) {
-        matched.clear();
-        const match = (s: Selector): boolean => {
-          let m = matched.get(s);
-          if (m === undefined) matched.set(s, (m = matchesDims(s, key.eventType, key.dims)));
-          return m;
-        };
+        selectors.next();
+        const match = (s: Selector): boolean => selectors.matches(s, key.eventType, key.dims);
         for (const i of byType.get(key.eventType) ?? []) {
           const own = split.get(i);
           if (own && own.has(source === 'facts' ? bucketOf(key.lat) : key.lat) !== (source === 'facts')) continue;
@@ -442,6 +454,8 @@ GROUP BY ${cols}`;
       const start = Math.min(...members.map((m) => m.from));
       const base = this.baseCounts((members[0] as { i: number }).i, start);
       let shared: { good: Float64Array; total: Float64Array } | null = null;
+      // Members with the same start (the same window) have the same coarse sum.
+      const coarse = new Map<number, Sums>();
       for (const m of members) {
         const slo = this.slos[m.i] as SloDefinition;
         const skip = m.from - start;
@@ -449,7 +463,12 @@ GROUP BY ${cols}`;
         if (slo.budgeting.method === 'Occurrences') {
           shared ??= this.prefix(base);
           const sums = new PrefixSums(start, base.total.length, shared.good, shared.total, m.from);
-          fn(m.i, span ? new SpanSums(sums, this.coarseSum(m.i, span, sums), this.plan.fine) : sums);
+          if (!span) fn(m.i, sums);
+          else {
+            let before = coarse.get(span.from);
+            if (!before) coarse.set(span.from, (before = this.coarseSum(m.i, span, sums)));
+            fn(m.i, new SpanSums(sums, before, this.plan.fine));
+          }
         } else {
           const units = this.sliceUnits(base, skip, slo.budgeting.sliceMinutes, slo.budgeting.sliceTarget);
           fn(m.i, new PrefixSums(m.from, units.n, units.good, units.total, m.from));
@@ -578,6 +597,46 @@ GROUP BY ${cols}`;
       out.good[k] = goodIsBad ? total - p : p;
     }
     return out;
+  }
+}
+
+/**
+ * `matchesDims` of selectors for one cell key at a time, each distinct selector (by
+ * `selectorKey`) matched once per key.
+ */
+class SelectorIndex {
+  private readonly ids = new Map<Selector, number>();
+  private readonly byKey = new Map<string, number>();
+  private stamp = new Uint32Array(16);
+  private result = new Uint8Array(16);
+  private key = 1;
+
+  /** The next cell key: every answer before it is forgotten. */
+  next(): void {
+    this.key++;
+  }
+
+  matches(s: Selector, eventType: string, dims: Dims): boolean {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      const text = selectorKey(s);
+      id = this.byKey.get(text);
+      if (id === undefined) this.byKey.set(text, (id = this.byKey.size));
+      this.ids.set(s, id);
+      if (id >= this.stamp.length) {
+        const stamp = new Uint32Array(this.stamp.length * 2);
+        const result = new Uint8Array(this.stamp.length * 2);
+        stamp.set(this.stamp);
+        result.set(this.result);
+        this.stamp = stamp;
+        this.result = result;
+      }
+    }
+    if (this.stamp[id] === this.key) return this.result[id] === 1;
+    const m = matchesDims(s, eventType, dims);
+    this.stamp[id] = this.key;
+    this.result[id] = m ? 1 : 0;
+    return m;
   }
 }
 
