@@ -27,7 +27,7 @@ export interface MaintenanceWindowView {
   rrule: string | null;
   time_zone: string;
   reason: string;
-  /** The SLOs of the deployed set it selects. */
+  /** The SLOs of the deployed set it selects, then the composite SLOs it selects itself. */
   slo_ids: string[];
   /** The occurrence holding T, if any. */
   active: { from: string; to: string } | null;
@@ -61,6 +61,11 @@ export class MaintenanceService {
     return this.clock ? (await this.clock()).getTime() : statusInstant(this.wh);
   }
 
+  /** The deployed SLOs, then the composites' definitions (a window may select a composite too). */
+  private deployed(): SloDefinition[] {
+    return [...this.catalog.current(), ...this.catalog.composites().map((c) => c.definition)];
+  }
+
   private fileWindows(slos: readonly SloDefinition[]): MaintenanceWindow[] {
     const byName = new Map<string, MaintenanceWindow>();
     for (const s of slos) for (const w of s.maintenance ?? []) if (w.origin !== 'api' && !byName.has(w.name)) byName.set(w.name, w);
@@ -69,7 +74,7 @@ export class MaintenanceService {
 
   async list(atMs?: number): Promise<{ evaluated_at: string; windows: MaintenanceWindowView[] }> {
     const t = atMs ?? (await this.evaluationTime());
-    const slos = this.catalog.current();
+    const slos = this.deployed();
     const stored = await listStoredWindows(this.wh);
     const views: MaintenanceWindowView[] = [
       ...this.fileWindows(slos).map((w) => this.view(w, slos, t, null)),
@@ -109,7 +114,7 @@ export class MaintenanceService {
       const p = b.problems[0];
       throw new ApiError('BAD_ARGUMENT', `body.${apiField(p?.path ?? '')}: ${p?.message ?? 'invalid'}`, `body.${apiField(p?.path ?? '')}`);
     }
-    const slos = this.catalog.current();
+    const slos = this.deployed();
     const fileWindow = this.fileWindows(slos).find((w) => w.name === name);
     if (fileWindow) throw new ApiError('BAD_ARGUMENT', `body.name: maintenance window ${name} is declared in ${fileWindow.origin}; choose another name or edit that file`, 'body.name');
     const known = new Set(slos.flatMap((s) => [s.id, s.name]));
@@ -121,7 +126,7 @@ export class MaintenanceService {
   }
 
   async remove(name: string, role: string): Promise<void> {
-    const fileWindow = this.fileWindows(this.catalog.current()).find((w) => w.name === name);
+    const fileWindow = this.fileWindows(this.deployed()).find((w) => w.name === name);
     if (fileWindow) throw new ApiError('BAD_ARGUMENT', `maintenance window ${name} is declared in ${fileWindow.origin}; remove it from that file`, 'params.name');
     if (!(await deleteStoredWindow(this.wh, name, role, Date.now()))) throw new ApiError('NOT_FOUND', `No maintenance window ${name}.`);
   }
