@@ -45,8 +45,8 @@ export function burnAtLeast(target: number, threshold: number): (good: number, t
 export class RuleConditions {
   readonly rules: readonly AlertRule[];
   private readonly target: number;
-  /** Per minute and rule ((t - first) * rules + r): HOLDS | EMPTY bits, for minutes [low, last]. */
-  private readonly flags: Uint8Array;
+  /** Per minute and rule ((last - t) * rules + r): HOLDS | EMPTY bits, for minutes [low, last]; grown with them. */
+  private flags = new Uint8Array(0);
   /** The first minute computed; `last + 1` before any. */
   private low: number;
 
@@ -58,7 +58,6 @@ export class RuleConditions {
   ) {
     this.rules = slo.alerting.rules;
     this.target = slo.target;
-    this.flags = new Uint8Array(Math.max(0, last - first + 1) * this.rules.length);
     this.low = last + 1;
   }
 
@@ -69,6 +68,11 @@ export class RuleConditions {
     const n = this.low - from;
     const { good, total, long } = buffers(n);
     const nr = this.rules.length;
+    if (this.flags.length < (this.last + 1 - from) * nr) {
+      const grown = new Uint8Array((this.last + 1 - from) * nr);
+      grown.set(this.flags);
+      this.flags = grown;
+    }
     const flags = this.flags;
     for (let r = 0; r < nr; r++) {
       const rule = this.rules[r] as AlertRule;
@@ -76,7 +80,7 @@ export class RuleConditions {
       trailingSums(this.src, rule.longMinutes, from, n, good, total);
       for (let k = 0; k < n; k++) long[k] = burns(good[k] as number, total[k] as number) ? 1 : 0;
       trailingSums(this.src, rule.shortMinutes, from, n, good, total);
-      for (let k = 0, i = (from - this.first) * nr + r; k < n; k++, i += nr) {
+      for (let k = 0, i = (this.last - from) * nr + r; k < n; k++, i -= nr) {
         const tot = total[k] as number;
         let v = tot <= 0 ? EMPTY : 0;
         if (long[k] === 1 && burns(good[k] as number, tot)) v |= HOLDS;
@@ -88,7 +92,7 @@ export class RuleConditions {
 
   private bits(t: number, r: number): number {
     if (t < this.low || t > this.last) this.extend(t);
-    return this.flags[(t - this.first) * this.rules.length + r] as number;
+    return this.flags[(this.last - t) * this.rules.length + r] as number;
   }
 
   /** Both windows of rule `r` at or above its threshold at T = `t`. */
