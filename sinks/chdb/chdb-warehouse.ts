@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import type { Session } from 'chdb';
 import { chdbEngine } from './engine.js';
+import { engineConfigFile } from './engine-config.js';
 import { Spool } from './spool.js';
 import { PipelineError } from '../../processors/errors/index.js';
 import { clickhouseCodeOf, toWarehouseError as classify } from '../warehouse/errors.js';
@@ -56,6 +58,12 @@ export class ChdbWarehouse extends RawInsertWarehouse implements Warehouse {
     mkdirSync(dir, { recursive: true });
     // Same JSON shape as the server's defaults: 64-bit integers as strings (exact).
     const connectionArgs = ['--output_format_json_quote_64bit_integers=1'];
+    // Read when the process's first connection opens the folder (engine-config.ts).
+    try {
+      connectionArgs.push(`--config-file=${engineConfigFile()}`);
+    } catch (e) {
+      throw new PipelineError('INVALID_CONFIG', `cannot write the engine configuration file under ${tmpdir()}: ${(e as Error).message}`, {}, { cause: e });
+    }
     if (options.backupsAllowedPath) connectionArgs.push(`--backups.allowed_path=${resolve(options.backupsAllowedPath)}`);
     const sessions: Session[] = [];
     const closeAll = (): void => {

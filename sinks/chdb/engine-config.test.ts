@@ -1,0 +1,46 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestWarehouse, type TestWarehouse } from '../../test/support/warehouse.js';
+import { ENGINE_CONFIG_XML, engineConfigFile } from './engine-config.js';
+
+describe('engine configuration of the embedded warehouse', () => {
+  let t: TestWarehouse;
+  beforeAll(async () => {
+    t = await openTestWarehouse('chdb', { migrate: false });
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  it('cleans up parts replaced by merges every second or two instead of every 30-300 s', async () => {
+    const rows = await t.wh.query<{ name: string; value: string }>(
+      `SELECT name, value FROM system.merge_tree_settings
+       WHERE name IN ('cleanup_delay_period', 'max_cleanup_delay_period', 'old_parts_lifetime') ORDER BY name`,
+    );
+    expect(rows).toEqual([
+      { name: 'cleanup_delay_period', value: '1' },
+      { name: 'max_cleanup_delay_period', value: '2' },
+      { name: 'old_parts_lifetime', value: '0' },
+    ]);
+  });
+
+  it("gives freed pages back to the system at once (the engine allocator's decay)", async () => {
+    const [row] = await t.wh.query<Record<string, string>>('SELECT * FROM system.jemalloc_stats');
+    const stats = Object.values(row ?? {}).join('');
+    expect(stats).toContain('opt.dirty_decay_ms: 0 (arenas.dirty_decay_ms: 0)');
+    expect(stats).toContain('opt.muzzy_decay_ms: 0 (arenas.muzzy_decay_ms: 0)');
+  });
+
+  it('writes the configuration file once per content and reuses it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slo-engine-config-'));
+    try {
+      const path = engineConfigFile(dir);
+      expect(readFileSync(path, 'utf8')).toBe(ENGINE_CONFIG_XML);
+      expect(engineConfigFile(dir)).toBe(path);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

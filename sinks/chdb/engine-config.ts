@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Engine configuration the embedded warehouse starts with, where chdb's defaults make its
+ * memory grow with the data ingested:
+ *
+ * `merge_tree.cleanup_delay_period` / `max_cleanup_delay_period` (seconds): a part replaced by
+ * a merge stays in memory (its checksums, columns, index) until the table's cleanup removes
+ * it. By default the cleanup runs every 30 s and backs off to 300 s, so an ingest outran it:
+ * on a 200 MB file 973 replaced parts were waiting beside 71 active ones at 30 s, and the
+ * engine's allocations grew from about 56 to 120 MB. Cleaned every second they stay under
+ * about 120 parts and the allocations about flat (65-75 MB). The parts' lifetime itself is
+ * already 0 in chdb (`old_parts_lifetime`).
+ *
+ * chdb reads the settings of the `merge_tree` section from a configuration file only (given
+ * as `--merge_tree.<name>=` connection arguments they are ignored).
+ */
+export const ENGINE_CONFIG_XML =
+  '<clickhouse>\n' +
+  '  <merge_tree>\n' +
+  '    <cleanup_delay_period>1</cleanup_delay_period>\n' +
+  '    <max_cleanup_delay_period>2</max_cleanup_delay_period>\n' +
+  '    <cleanup_delay_period_random_add>1</cleanup_delay_period_random_add>\n' +
+  '  </merge_tree>\n' +
+  '</clickhouse>\n';
+
+/**
+ * The path of a file holding {@link ENGINE_CONFIG_XML}, written under the OS temporary folder
+ * when missing. Its name carries a digest of its content, so every process and version that
+ * agrees on the content shares one file and none rewrites another's; the engine reads it once,
+ * when the first connection of the process opens the folder.
+ */
+export function engineConfigFile(dir: string = tmpdir()): string {
+  const digest = createHash('sha256').update(ENGINE_CONFIG_XML).digest('hex').slice(0, 16);
+  const path = join(dir, `slo-pipeline-engine-${digest}.xml`);
+  if (!existsSync(path)) {
+    // Written whole under a name of this process, then renamed: a reader never sees half a file.
+    const part = `${path}.${process.pid}.tmp`;
+    writeFileSync(part, ENGINE_CONFIG_XML);
+    renameSync(part, path);
+  }
+  return path;
+}
