@@ -47,9 +47,12 @@ const PHASES: Record<string, () => Promise<PhaseFn>> = {
  * Kafka sections: scripts that start (or use, via KAFKA_BROKERS) a real broker and print
  * their own tables, each baseline beside its pipeline figure (`kafka`: bare consume and bare
  * insert vs exactly-once ingest with 1 and 2 workers, freshness, backlog RSS; `kafka-clients`:
- * the clients bare and through the transport port).
+ * the clients bare and through the transport port; `kafka-connect`: the ClickHouse Kafka Connect
+ * sink beside our bare consume, bare insert and ingest, run only when named: it builds Connect
+ * and the sink with Maven first).
  */
-const KAFKA_SCRIPTS: Record<string, string> = { kafka: 'kafka-pipeline.js', 'kafka-clients': 'kafka-clients.js' };
+const KAFKA_SCRIPTS: Record<string, string> = { kafka: 'kafka-pipeline.js', 'kafka-clients': 'kafka-clients.js', 'kafka-connect': 'kafka-connect.js' };
+const KAFKA_ON_REQUEST = new Set(['kafka-connect']);
 /** Not a child phase: the orchestrator runs the CLI itself, once per file. */
 const FILE_INGEST = 'file-ingest';
 /** Phases repeated per round (their ratios are taken within a round). */
@@ -137,7 +140,7 @@ async function orchestratePhases(): Promise<void> {
   const rounds = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 1));
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const names = (only.length > 0 ? only : [...Object.keys(PHASES), FILE_INGEST]).filter((n) => !(n in KAFKA_SCRIPTS));
-  const kafkaScripts = only.length > 0 ? only.filter((n) => n in KAFKA_SCRIPTS) : process.env['BENCH_KAFKA'] === '0' ? [] : Object.keys(KAFKA_SCRIPTS);
+  const kafkaScripts = only.length > 0 ? only.filter((n) => n in KAFKA_SCRIPTS) : process.env['BENCH_KAFKA'] === '0' ? [] : Object.keys(KAFKA_SCRIPTS).filter((n) => !KAFKA_ON_REQUEST.has(n));
   const spine = SPINE.filter((n) => names.includes(n));
 
   // Spine phases interleaved per round, so each ratio compares runs minutes apart at most.

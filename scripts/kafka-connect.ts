@@ -85,10 +85,11 @@ export function resolveKafkaConnect(): string {
     run('mvn', [
       '-q', '-B', '-f', projectPath('bench', 'connect', 'pom.xml'),
       `-Dconnect.build=${work}`,
+      `-Dsink.tag=${SINK_TAG}`,
       '-Dmaven.wagon.http.retryHandler.count=5',
       'package', 'dependency:copy-dependencies', `-DoutputDirectory=${join(work, 'lib')}`,
     ], 'mvn package of bench/connect/pom.xml');
-    const jar = readdirSync(join(work, 'target')).find((f) => f.endsWith('.jar'));
+    const jar = readdirSync(join(work, 'target')).find((f) => f.endsWith('.jar') && !f.startsWith('original-'));
     if (!jar) throw new Error(`mvn built no jar in ${join(work, 'target')}`);
     renameSync(join(work, 'target', jar), join(work, 'lib', `clickhouse-kafka-connect-${SINK_TAG}-bench.jar`));
     writeFileSync(join(work, 'lib', '.build'), stamp);

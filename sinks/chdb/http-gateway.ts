@@ -49,6 +49,13 @@ export interface GatewayOptions {
    * @default 256 MiB
    */
   maxBodyBytes?: number;
+  /**
+   * An engine configuration file every connection is opened with (`--config-file`): server
+   * settings a request cannot set, e.g. `keeper_map_path_prefix` and a `zookeeper` section for
+   * the KeeperMap tables a Kafka Connect sink keeps its exactly-once state in.
+   * @default none
+   */
+  engineConfigFile?: string;
 }
 
 interface Conn {
@@ -269,6 +276,7 @@ export class ChdbHttpGateway {
         // introspection functions); a reset to DEFAULT returns to these.
         const args = ['--implicit_select=0', '--allow_introspection_functions=0'];
         if (readonly) args.push('--readonly=2');
+        if (this.options.engineConfigFile) args.push(`--config-file=${this.options.engineConfigFile}`);
         return { session: new (chdbEngine().Session)(this.options.dataDir, { connectionArgs: args }), database: null, settings: new Map() };
       } catch (e) {
         pool.opened--;

@@ -151,8 +151,9 @@ export function parseRequest(req: IncomingMessage, url: URL, body: Buffer): Pars
     data,
     params,
     settings,
-    database: url.searchParams.get('database') || 'default',
-    defaultFormat: url.searchParams.get('default_format') || 'TabSeparated',
+    // The URL parameter, else the server's header for it (the ClickHouse Java client sends headers).
+    database: url.searchParams.get('database') || header(req, 'x-clickhouse-database') || 'default',
+    defaultFormat: url.searchParams.get('default_format') || header(req, 'x-clickhouse-format') || 'TabSeparated',
     queryId: url.searchParams.get('query_id'),
     acceptEncodings,
   };
