@@ -248,14 +248,14 @@ export class StatusCells {
   private async readRollup(wh: Warehouse, source: 'journey' | 'lem', res: Res, reads: ReadSet): Promise<void> {
     const dims = this.dims[source];
     const { table, col } = ROLLUPS[source][res];
-    const params: Params = {};
+    const params: Params = { base: this.from };
     const lat = source === 'journey' ? 'latency_le' : 'toInt64(-1)';
     const groups = ['event_type', ...dims.map((_, i) => `d${i}`), 'lat'].join(', ');
     // Cells of one key may sit in several parts until merged: a cell may come twice, and its counts add up.
     // An hour or a day may hold more than 2^32 events: counts of those go as Float64 (exact to 2^53).
     const count = res === 'minute' ? 'toUInt32(events)' : 'toFloat64(events)';
     const sql = `SELECT ${['event_type', ...dimColumns(dims, false)].join(', ')}, ${lat} AS lat,
-  groupArray(toUInt32(intDiv(toUnixTimestamp(${col}), 60))) AS ms, groupArray(${count}) AS ns
+  groupArray(toInt32(intDiv(toUnixTimestamp(${col}), 60) - {base:UInt32})) AS ms, groupArray(${count}) AS ns
 FROM ${table}
 WHERE ${reads.where(col, params)}
 GROUP BY ${groups}`;
@@ -272,7 +272,7 @@ GROUP BY ${groups}`;
   private async readFacts(wh: Warehouse, res: Res, reads: ReadSet, cuts: number[]): Promise<void> {
     const points = [...new Set([...LATENCY_BOUNDS_MS, ...cuts])].sort((a, b) => a - b);
     const buckets = [...new Set(cuts.map(bucketOf))].sort((a, b) => a - b);
-    const params: Params = { points, unit: RES_SECONDS[res] };
+    const params: Params = { points, unit: RES_SECONDS[res], base: this.from };
     const split = buckets
       .map((hi, i) => {
         const lo = [...LATENCY_BOUNDS_MS].reverse().find((b) => b < hi);
@@ -286,7 +286,7 @@ GROUP BY ${groups}`;
     const groups = ['event_type', ...dims.map((_, i) => `d${i}`), 'lat'].join(', ');
     // Facts may hold a duplicate event_id until merged: distinct ids per minute and key.
     const sql = `SELECT ${groups}, groupArray(m) AS ms, groupArray(n) AS ns FROM (
-  SELECT toUInt32(intDiv(toUnixTimestamp(occurred_at), {unit:UInt32}) * intDiv({unit:UInt32}, 60)) AS m, ${['event_type', ...dimColumns(dims, true)].join(', ')},
+  SELECT toInt32(intDiv(toUnixTimestamp(occurred_at), {unit:UInt32}) * intDiv({unit:UInt32}, 60) - {base:UInt32}) AS m, ${['event_type', ...dimColumns(dims, true)].join(', ')},
     toInt64(arrayFirstIndex(c -> c >= assumeNotNull(duration_ms), {points:Array(Int64)})) AS lat,
     toFloat64(uniqExact(event_id)) AS n
   FROM journey_events
@@ -316,7 +316,11 @@ GROUP BY ${groups}`;
         index.set(id, key);
         this.keys[source].push(key);
       }
-      const cells: Cells = { at: Uint32Array.from(row['ms'] as number[]), counts: Float64Array.from(row['ns'] as number[]) };
+      // Cell starts come as minutes after the range's start (shorter to send and parse).
+      const ms = row['ms'] as number[];
+      const at = new Uint32Array(ms.length);
+      for (let j = 0; j < ms.length; j++) at[j] = this.from + (ms[j] as number);
+      const cells: Cells = { at, counts: Float64Array.from(row['ns'] as number[]) };
       if (res === 'minute') {
         key.minutes = cells.at;
         key.counts = cells.counts;
