@@ -13,6 +13,9 @@ import { compositeSignals, evaluateComposite, evaluateCompositeSeries, toComposi
 import { refreshSloBoard, SloBoardFeed } from '../../processors/slo/runtime/board-feed.js';
 import { CompositeSignalFeed } from '../../processors/slo/runtime/composite-feed.js';
 import { listStoredWindows } from '../../processors/slo/store/maintenance-windows.js';
+import { budgetSignals } from '../../processors/slo/replay/budget-status.js';
+import { withMaintenance } from '../../processors/slo/core/maintenance.js';
+import { buildMaintenanceWindow } from '../../processors/slo/definitions/maintenance.js';
 import { withCompositeMaintenance } from '../../processors/slo/core/composite-maintenance.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import type { SignalSink } from '../../sinks/signals/types.js';
@@ -22,7 +25,7 @@ import { auth, json, testApi } from '../api/support.js';
 import { runCli } from '../support/cli.js';
 import { randomName } from '../support/warehouse.js';
 import { insertFacts } from './sim-events.js';
-import { journey, sloYaml } from './support.js';
+import { journey, sloFromYaml, sloYaml } from './support.js';
 
 /**
  * Maintenance windows in a composite SLO: a window on a component takes its minutes out of
@@ -79,6 +82,8 @@ spec:
     - {target: 0.99}
 `;
 const SET = `${COFFEE}---\n${TRAM}---\n${COMPOSITE}`;
+
+const brief = (list: SloBreachSignal[]): string[][] => list.map((x) => [x.severity, x.status, new Date(x.evaluated_at).toISOString().slice(11, 16)]);
 
 type Status = Record<string, unknown> & { slo_id: string };
 type BoardRow = { minute: string; good: number; total: number; sli: number | null; error_budget_remaining: number; burn_rates: Record<string, number>; firing_page: number; firing_ticket: number };
@@ -237,7 +242,6 @@ spec: {selector: {labels: {team: payments}}, start: "2026-01-05T02:00", duration
 
   it("the signal feed holds back the composite's signals inside windows on it (declared through the API) and sends what is owed when they end", async () => {
     const plain = (await compositeSignals(wh, composite, T0, END)).signals;
-    const brief = (list: SloBreachSignal[]): string[][] => list.map((x) => [x.severity, x.status, new Date(x.evaluated_at).toISOString().slice(11, 16)]);
     // Coffee's outage: TICKET (1d/2h x3) at 01:12; PAGE on its 6h/30m rule (x6) at 01:17, when 140 of 1,540 coffee
     // journeys in 6h failed (2 x 9.09 / 3 = 6.06; at 01:16, 2 x 7.89 / 3 = 5.26); resolved at 02:23.
     expect(brief(plain)).toEqual([
@@ -280,5 +284,21 @@ spec: {selector: {labels: {team: payments}}, start: "2026-01-05T02:00", duration
       await remove('hold-page');
       await remove('hold-resolve');
     }
+  });
+
+  it("the feed holds back an SLO's budget alert inside a window on that SLO the same way", async () => {
+    const budgeted = sloFromYaml(COFFEE.replace('  labels: {team: payments}\n', '  labels: {team: payments}\n  annotations:\n    ops.alert.budget: "TICKET below 50%"\n'));
+    const b = buildMaintenanceWindow('coffee-switch', { selector: { slos: ['vien-coffee'] }, start: '2026-01-05T01:11', duration: '3m', reason: 'switch-over' }, 'test');
+    if (!b.ok) throw new Error(JSON.stringify(b.problems));
+    const [slo] = withMaintenance([budgeted], [b.window]);
+    if (!slo) throw new Error('no SLO');
+    // Without holding: below 50% at 01:11, when 20 of 1,420 failed (remaining 1 - 1.41 < 0.5), and it stays below.
+    const unheld = await budgetSignals(wh, slo, T0 / MIN + 1, END / MIN);
+    expect(brief(unheld)).toEqual([['TICKET', 'FIRING', '01:11']]);
+    const sent: SloBreachSignal[] = [];
+    const sink: SignalSink = { name: 'collect', sendBreaches: async (x) => void sent.push(...x), sendScores: async () => {}, close: async () => {} };
+    await new CompositeSignalFeed(wh, () => [], () => [slo], [sink], { evaluatedUpTo: END }, { catchUpMinutes: (END - T0) / MIN - 1 }).tick();
+    expect(brief(sent)).toEqual([['TICKET', 'FIRING', '01:14']]);
+    expect(sent[0]?.signal_id).toBe(unheld[0]?.signal_id);
   });
 });
