@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JourneyEvent, SloBreachSignal } from '../../processors/contracts/events.js';
+import type { BacktestResult } from '../../processors/slo/index.js';
 import { signalId } from '../../processors/slo/core/signal.js';
 import { SloCatalog } from '../../processors/slo/definitions/catalog.js';
 import type { CompositeSlo } from '../../processors/slo/definitions/composite.js';
@@ -187,7 +188,7 @@ spec: {selector: {labels: {team: payments}}, start: "2026-01-05T02:00", duration
     ]);
   });
 
-  it('a window on a component, declared through the API after the fact: status, history and board rows are those of the data without its events', async () => {
+  it('a window on a component, declared through the API after the fact: status, history, board rows and backtest are those of the data without its events', async () => {
     const feed = new SloBoardFeed(wh, () => SloCatalog.open({ dir: slosDir, checkEveryMs: Infinity }).current(), {}, () => [composite]);
     const later = (): number => Date.now() + 60_000;
     await feed.tick({ version: 1, now: later() });
@@ -219,6 +220,14 @@ spec: {selector: {labels: {team: payments}}, start: "2026-01-05T02:00", duration
     const during = await board(wh, 'city-journeys');
     expect(during).toEqual(await board(refCoffee, 'city-journeys'));
     expect(during).not.toEqual(before);
+
+    // The API's backtest counts it for the proposed composite and the deployed one: their curves are the history of the data without those events.
+    const r = await app.inject({ method: 'POST', url: `/v1/backtest?from=${iso('00:00')}&to=${new Date(END).toISOString()}`, headers: { ...auth('product'), 'content-type': 'application/yaml' }, payload: SET });
+    expect(r.statusCode, r.body).toBe(200);
+    const run = json<BacktestResult>(r.body).slos.find((x) => x.slo_id === 'city-journeys');
+    const expected = await refHistory(refCoffee, '00:00', '04:00');
+    expect(run?.proposed.curve).toEqual(expected);
+    expect(run?.current?.curve).toEqual(expected);
 
     await remove('coffee-drill');
     expect((await feed.tick({ version: 3, now: later() }))?.rows).toBe(2 * 179);
