@@ -21,6 +21,14 @@
  *   node dist/bench/kafka-connect.js    (KAFKA_BROKERS, or a broker started from Maven)
  *   KAFKA_BENCH_JOURNEYS_PER_DAY=10000 node dist/bench/kafka-connect.js   (a smaller run)
  *
+ * Environment: CLICKHOUSE_KAFKA_CONNECT_GIT (where the sink's source is cloned from, default its
+ * GitHub repository), KAFKA_CONNECT_EXACTLY_ONCE=false (the sink's at-least-once mode),
+ * KAFKA_CONNECT_HEAP (the JVM's heap flags, default those of Kafka's connect-standalone.sh),
+ * KAFKA_CONNECT_CLIENT_PROPERTIES (the sink's jdbcConnectionProperties, default compress=0),
+ * KAFKA_CONNECT_ONLY=1 (the sink alone, without our phases), KAFKA_CONNECT_STALL_MS (how long
+ * without a new row before the run is given up, default 180 s). Connect's log stays in
+ * bench/out/kafka-connect.log.
+ *
  * Figures, not timed tests.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -243,6 +251,8 @@ async function runConnect(brokers: string, prefix: string, expected: number, exa
       'errors.tolerance': 'all',
       'errors.deadletterqueue.topic.name': `${prefix}${CONNECT_DLQ}`,
       'errors.deadletterqueue.topic.replication.factor': '1',
+      // The Java client asks for ClickHouse's native LZ4 compression by default, which the
+      // endpoint does not implement; plain bodies on loopback.
       jdbcConnectionProperties: process.env['KAFKA_CONNECT_CLIENT_PROPERTIES'] ?? 'compress=0',
     };
     const props = (o: Record<string, string>): string => Object.entries(o).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
