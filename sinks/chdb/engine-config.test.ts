@@ -26,13 +26,6 @@ describe('engine configuration of the embedded warehouse', () => {
     ]);
   });
 
-  it("gives freed pages back to the system at once (the engine allocator's decay)", async () => {
-    const [row] = await t.wh.query<Record<string, string>>('SELECT * FROM system.jemalloc_stats');
-    const stats = Object.values(row ?? {}).join('');
-    expect(stats).toContain('opt.dirty_decay_ms: 0 (arenas.dirty_decay_ms: 0)');
-    expect(stats).toContain('opt.muzzy_decay_ms: 0 (arenas.muzzy_decay_ms: 0)');
-  });
-
   it('writes the configuration file once per content and reuses it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'slo-engine-config-'));
     try {

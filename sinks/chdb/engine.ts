@@ -7,15 +7,6 @@ type Engine = typeof Chdb;
 let engine: Engine | undefined;
 
 /**
- * Options of the engine's allocator (the jemalloc linked into chdb, which reads them from
- * `JE_MALLOC_CONF` when the library loads; a value already in the environment wins). chdb
- * keeps freed pages for 5 s before giving them back (`dirty_decay_ms:5000`): during an ingest
- * that was 30-60 MB of the process's resident memory, and 0 gives them back at once
- * (on a 200 MB file the engine's resident allocator memory went from 112-147 MB to 76-81 MB).
- */
-export const ENGINE_MALLOC_CONF = 'dirty_decay_ms:0,muzzy_decay_ms:0';
-
-/**
  * The embedded engine (chdb), loaded when a command first opens an embedded folder rather
  * than when the module graph is imported: chdb ships its engine as one npm package per
  * platform, and where the registry has none (macOS, Linux on ARM), `npm ci` skips it like any
@@ -24,7 +15,6 @@ export const ENGINE_MALLOC_CONF = 'dirty_decay_ms:0,muzzy_decay_ms:0';
  */
 export function chdbEngine(): Engine {
   if (engine) return engine;
-  process.env['JE_MALLOC_CONF'] ??= ENGINE_MALLOC_CONF;
   try {
     engine = createRequire(import.meta.url)('chdb') as Engine;
   } catch (e) {
