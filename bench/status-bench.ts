@@ -1,4 +1,7 @@
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApi } from '../query-api/index.js';
 import { familyOfTopic } from '../processors/contracts/topics.js';
 import { createPiiHasher, FACT_TABLE, toFactRow } from '../processors/ingest/index.js';
 import { simulateStream } from '../processors/simulator/index.js';
@@ -56,6 +59,8 @@ export interface StatusBenchResult {
   at: string;
   batched: StatusFigure[];
   perSlo: StatusFigure;
+  /** `GET /v1/slos/status` of the query API over the same set, uncached (status cache off), at the same instant. */
+  api: StatusFigure[];
 }
 
 const DAY = 86_400_000;
@@ -135,10 +140,46 @@ export async function runStatusBench(options: StatusBenchOptions = {}): Promise<
     let firing = 0;
     for (const slo of base) firing += (await evaluateSlo(wh, slo, at)).alerts.length;
     const perSlo = figure(base.length, [performance.now() - t0], firing, [cpuMsSince(c0)]);
-    return { historyEvents, days, at: new Date(at).toISOString(), batched, perSlo };
+    const api: StatusFigure[] = [];
+    for (const size of options.sizes ?? [100, 1000]) api.push(await apiStatus(wh, size, at, runs));
+    return { historyEvents, days, at: new Date(at).toISOString(), batched, perSlo, api };
   } finally {
     await wh.close();
     if (!options.dataDir) releaseScratch(dir);
+  }
+}
+
+/**
+ * The API's answer for the same SLOs at the same instant: `GET /v1/slos/status?at=` over HTTP
+ * with a bearer key, the status cache off (each request evaluates), the SLOs from a folder as
+ * deployed. The API adds what `slo status` adds (maintenance windows declared through it,
+ * composites, labels) and the JSON of the answer.
+ */
+async function apiStatus(wh: Warehouse, size: number, at: number, runs: number): Promise<StatusFigure> {
+  const sloDir = mkdtempSync(join(tmpdir(), 'status-bench-slos-'));
+  writeFileSync(join(sloDir, 'bench.yaml'), benchSloYaml(size));
+  const api = await startApi({ warehouse: wh, sloDir, port: 0, host: '127.0.0.1', boardFeed: false, statusCacheMs: 0 });
+  try {
+    const headers = { authorization: `Bearer ${api.ephemeralAdminKey ?? ''}` };
+    // Every request evaluates the whole set; the answer is its first page, with the total.
+    const url = `${api.url}/v1/slos/status?limit=1000&at=${encodeURIComponent(new Date(at).toISOString())}`;
+    const ms: number[] = [];
+    const cpu: number[] = [];
+    let firing = 0;
+    for (let r = 0; r < runs; r++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const res = await fetch(url, { headers });
+      const body = (await res.json()) as { items?: Array<{ alerts: unknown[] }>; total?: number };
+      ms.push(performance.now() - t0);
+      cpu.push(cpuMsSince(c0));
+      if (!res.ok || body.total !== size || !body.items) throw new Error(`GET /v1/slos/status: HTTP ${res.status}, ${body.total ?? 'no'} SLOs of ${size}`);
+      firing = body.items.reduce((a, d) => a + d.alerts.length, 0);
+    }
+    return figure(size, ms, firing, cpu);
+  } finally {
+    await api.close();
+    rmSync(sloDir, { recursive: true, force: true });
   }
 }
 
@@ -158,6 +199,7 @@ export async function phaseStatus(journeysPerDay: number): Promise<PhaseResult[]
   return [
     ...r.batched.map((f) => row(`slo status, ${f.slos} SLOs, no evaluator (${r.days} days of history; target <= 1000 ms p50 for 1,000)`, f)),
     row(`slo status baseline: ${r.perSlo.slos} SLOs read one query per SLO`, r.perSlo),
+    ...r.api.map((f) => ({ ...row(`GET /v1/slos/status uncached, ${f.slos} SLOs (same instant and history; target <= 1000 ms p50 for 1,000)`, f), latencyOf: `HTTP request, ${f.runs} run(s)` })),
   ];
 }
 
@@ -172,6 +214,7 @@ if (process.argv[1] && import.meta.url === new URL(process.argv[1], 'file://').h
         );
       }
       console.log(`baseline, ${r.perSlo.slos} SLOs read one query per SLO: ${r.perSlo.p50Ms.toFixed(0)} ms (${r.perSlo.cpuMs.toFixed(0)} CPU-ms)`);
+      for (const f of r.api) console.log(`GET /v1/slos/status uncached, ${f.slos} SLOs: p50 ${f.p50Ms.toFixed(0)} ms, max ${f.maxMs.toFixed(0)} ms over ${f.runs} runs, ${f.firing} rules firing`);
     },
     (e: unknown) => {
       console.error(e);
