@@ -35,6 +35,7 @@ export function sloExportCommand(argv: string[], io: CliIo): number {
   const file = join(dir, PROMETHEUS_RULES_FILE);
   writeFileSync(file, renderRules(e));
   for (const s of e.skipped) io.err(`not exported: ${s.id}: ${s.reason}`);
+  for (const n of e.notes) io.err(`note: ${n.id}: ${n.note}`);
   io.out(`${file}: rules for ${e.exported.length} SLO${e.exported.length === 1 ? '' : 's'}${e.skipped.length > 0 ? ` (${e.skipped.length} not exported)` : ''}`);
   return 0;
 }

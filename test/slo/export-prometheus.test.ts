@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,27 @@ describe('slo export --format prometheus', () => {
     expect(check.status).toBe(0);
     // The 21 grouped route SLOs are among them, by their ids.
     expect(readFileSync(file, 'utf8')).toContain('name: slo-pipeline:route-toky-temple-02-success');
+  });
+
+  it('names the exported SLOs whose maintenance windows the rules do not hold, in the file and on stderr', () => {
+    const slos = join(dir, 'windowed-slos');
+    mkdirSync(slos, { recursive: true });
+    copyFileSync(projectPath('slos', 'journeys-vienna.yaml'), join(slos, 'journeys-vienna.yaml'));
+    writeFileSync(
+      join(slos, 'maintenance.yaml'),
+      ['apiVersion: openslo/v1', 'kind: MaintenanceWindow', 'metadata:', '  name: sunday-upgrade', 'spec:', '  selector: {slos: [vien-coffee-success]}',
+        '  start: "2026-03-01T02:00"', '  duration: 2h', '  rrule: FREQ=WEEKLY;BYDAY=SU', '  reason: database upgrade', ''].join('\n'),
+    );
+    const out = join(dir, 'windowed');
+    const err: string[] = [];
+    const io: CliIo = { out: () => {}, err: (s) => void err.push(s), env: {} };
+    expect(sloExportCommand(['--format', 'prometheus', '--slos', slos, out], io)).toBe(0);
+    const note = 'vien-coffee-success: maintenance window sunday-upgrade not in the rules: they count those minutes; silence its alerts in Alertmanager for those times';
+    expect(err.filter((l) => l.startsWith('note:'))).toEqual([`note: ${note}`]);
+    const text = readFileSync(join(out, PROMETHEUS_RULES_FILE), 'utf8');
+    expect(text.split('\n').filter((l) => l.startsWith('# note:'))).toEqual([`# note: ${note}`]);
+    // The SLO is exported all the same (its rules are those of an SLO without windows).
+    expect(text).toContain('name: slo-pipeline:vien-coffee-success\n');
   });
 
   it('fires the same alerts as our evaluator, minute by minute, on the same counts (promtool test rules)', () => {

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import type { CompositeSlo } from '../definitions/composite.js';
+import type { MaintenanceWindow } from '../definitions/maintenance.js';
 import type { AlertRule, Indicator, Selector, SloDefinition } from '../definitions/model.js';
 import { LATENCY_BOUNDS_MS } from '../store/latency-bounds.js';
 
@@ -36,6 +37,9 @@ import { LATENCY_BOUNDS_MS } from '../store/latency-bounds.js';
  * Not exported (listed in `skipped` with the reason): time-slice budgeting (the ratio of
  * each slice is not a counter), LEM score levels, and latency cuts between histogram bounds;
  * a composite with such a component.
+ * Maintenance windows are not in the rules (a rule cannot take past minutes out of a rate's
+ * range): an exported SLO or composite under windows of its folder is named in `notes`, so
+ * its alerts can be silenced in Alertmanager for those times.
  * Where Prometheus differs by design: a firing alert here does not count a minute whose
  * short window holds no events towards resolving; Prometheus does (its ratio is NaN, the
  * condition false).
@@ -56,6 +60,8 @@ export interface PrometheusExport {
   file: PrometheusRuleFile;
   exported: string[];
   skipped: Array<{ id: string; reason: string }>;
+  /** Exported, with what the rules do not do as we do (maintenance windows). */
+  notes: Array<{ id: string; note: string }>;
 }
 
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -245,7 +251,19 @@ export function prometheusRules(slos: readonly SloDefinition[], options: Prometh
     file.groups.push({ name: `slo-pipeline:${c.definition.id}`, interval: `${scrape}m`, rules: r.rules });
     exported.push(c.definition.id);
   }
-  return { file, exported, skipped };
+  const notes: Array<{ id: string; note: string }> = [];
+  // A composite counts the windows on it and on its components.
+  const windows = new Map<string, readonly MaintenanceWindow[]>([
+    ...slos.map((d): [string, readonly MaintenanceWindow[]] => [d.id, d.maintenance ?? []]),
+    ...composites.map((c): [string, readonly MaintenanceWindow[]] => [c.definition.id, [...(c.definition.maintenance ?? []), ...c.components.flatMap((m) => m.slo.maintenance ?? [])]]),
+  ]);
+  for (const id of exported) {
+    const names = [...new Set((windows.get(id) ?? []).map((w) => w.name))];
+    if (names.length > 0) {
+      notes.push({ id, note: `maintenance window${names.length > 1 ? 's' : ''} ${names.join(', ')} not in the rules: they count those minutes; silence its alerts in Alertmanager for those times` });
+    }
+  }
+  return { file, exported, skipped, notes };
 }
 
 /** The rule file as YAML, with a header naming the metrics it reads and what was left out. */
@@ -254,6 +272,7 @@ export function renderRules(e: PrometheusExport): string {
     '# Prometheus rules for the SLOs of slo-pipeline (slo-pipeline slo export --format prometheus).',
     `# Reads ${EVENTS_METRIC}{topic, event_type, <fields>} and ${DURATION_METRIC}_bucket / _count (see slos/README.md).`,
     ...e.skipped.map((s) => `# not exported: ${s.id}: ${s.reason}`),
+    ...e.notes.map((n) => `# note: ${n.id}: ${n.note}`),
   ];
   return `${head.join('\n')}\n${stringify(e.file, { lineWidth: 0 })}`;
 }
