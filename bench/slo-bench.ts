@@ -11,8 +11,12 @@ import { silentLogger } from '../processors/observability/logger.js';
 import { toWireMessage } from '../processors/simulator-source.js';
 import { simulateStream, type SimRecord } from '../processors/simulator/index.js';
 import { evaluateSlos, loadSloFiles, SloEvaluator } from '../processors/slo/index.js';
+import { randomBytes } from 'node:crypto';
+import { createKafkaTransport } from '../processors/transport/kafka/index.js';
+import { withTopicPrefix } from '../processors/transport/index.js';
 import { MemoryTransport } from '../processors/transport/memory/index.js';
-import type { OutgoingMessage } from '../processors/transport/types.js';
+import type { OutgoingMessage, Transport } from '../processors/transport/types.js';
+import { startKafkaBroker } from '../scripts/kafka-broker.js';
 import { KafkaSignalSink, type SignalSink } from '../sinks/signals/index.js';
 import { ChdbWarehouse } from '../sinks/chdb/index.js';
 import { migrate, type Warehouse } from '../sinks/warehouse/index.js';
@@ -30,9 +34,11 @@ import { releaseScratch, scratchDir } from './scratch.js';
  *     vendor no-show burst; from the ingest commit of the first event of the breaching
  *     minute to the FIRING signal read back from ops.slo.breach.v1 (target <= 15 s). In
  *     real time a signal also waits for its minute to close and for the allowed lateness.
- *  3. the same at 1x event time, configured as `slo-pipeline run` (runLiveLatencyBench).
+ *  3. the same at 1x event time, configured as `slo-pipeline run` (runLiveLatencyBench), embedded
+ *     and on a Kafka broker (KAFKA_BROKERS, or one started from Maven).
  * Figures, never a timed test. Alone: `npx tsx bench/slo-bench.ts [SLOS] [DAYS]`, or
- * `npx tsx bench/slo-bench.ts live [MINUTES] [STEP_SECONDS] [LATENESS_MS] [IDLE_MS]` for the 1x figure only.
+ * `npx tsx bench/slo-bench.ts live [MINUTES] [STEP_SECONDS] [LATENESS_MS] [IDLE_MS]` for the 1x figure only
+ * (with KAFKA_BROKERS=host:port, on that broker instead of the in-process transport).
  */
 export interface SloBenchOptions {
   /** @default 1000 */
@@ -319,20 +325,28 @@ export interface LiveLatencyResult extends Quantiles {
  * in [T - step, T) (the breaching event is one of those, as the condition did not hold at
  * T - step) to the signal read from the topic. Both ends err towards a longer latency.
  */
-export async function runLiveLatencyBench(o: { minutes?: number; stepSeconds?: number; livelatenessMs?: number; idleTimeoutMs?: number; dataDir?: string } = {}): Promise<LiveLatencyResult> {
+export async function runLiveLatencyBench(
+  o: { minutes?: number; stepSeconds?: number; livelatenessMs?: number; idleTimeoutMs?: number; dataDir?: string; /** Kafka instead of the in-process transport (`run --kafka`). */ kafkaBrokers?: string } = {},
+): Promise<LiveLatencyResult> {
   const minutes = o.minutes ?? 3;
   const stepSeconds = o.stepSeconds ?? 2;
   const livelatenessMs = o.livelatenessMs ?? 1000;
   const slos = loadSloDirOrThrow(projectPath('slos'));
   const dir = o.dataDir ?? scratchDir('slo-live');
   const wh = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
-  const transport = new MemoryTransport({ defaultPartitions: 6 });
+  // On Kafka, topics of their own for this run (a prefix), on the broker given.
+  const transport: Transport = o.kafkaBrokers
+    ? withTopicPrefix(createKafkaTransport({ brokers: o.kafkaBrokers.split(','), logLevel: 'error' }), `bench-1x-${randomBytes(3).toString('hex')}.`)
+    : new MemoryTransport({ defaultPartitions: 6 });
   const codec = defaultCodec();
   const groupId = 'slo-bench-1x';
   const abort = new AbortController();
   try {
     await migrate(wh);
-    await transport.ensureTopics([{ topic: OUTPUT_TOPICS.breach, partitions: 6 }, ...Object.values(INPUT_TOPICS).map((topic) => ({ topic, partitions: 6 }))]);
+    await transport.ensureTopics([
+      { topic: OUTPUT_TOPICS.breach, partitions: 6 },
+      ...Object.values(INPUT_TOPICS).flatMap((topic) => [{ topic, partitions: 6 }, { topic: `${topic}.dlq`, partitions: 6 }]),
+    ]);
     const outProducer = await transport.producer();
     const evaluator = new SloEvaluator({
       warehouse: wh,
@@ -421,6 +435,18 @@ export async function runLiveLatencyBench(o: { minutes?: number; stepSeconds?: n
 export async function phaseSlo(journeysPerDay: number): Promise<PhaseResult[]> {
   const r = await runSloBench({ journeysPerDay: Math.min(journeysPerDay, 4000) });
   const live = await runLiveLatencyBench();
+  // The same on a Kafka broker (KAFKA_BROKERS, or one started from Maven as the Kafka phases do).
+  const started = process.env['KAFKA_BROKERS'] ? null : await startKafkaBroker({ heapMb: 1024 });
+  const liveKafka = await runLiveLatencyBench({ kafkaBrokers: process.env['KAFKA_BROKERS'] ?? started!.brokers }).finally(() => started?.stop());
+  const liveRow = (b: LiveLatencyResult, where: string): PhaseResult => ({
+    phase: `breach signal latency at x1 event time, ${where} (live simulator, ingest -> ops.slo.breach.v1, step ${b.stepSeconds} s, live lateness ${b.livelatenessMs} ms; target p50 <= 5000, p99 <= 15000 ms)`,
+    events: b.count,
+    seconds: 0,
+    eventsPerSec: 0,
+    p50Ms: b.p50Ms,
+    p99Ms: b.p99Ms,
+    extra: { p95Ms: b.p95Ms, maxMs: b.maxMs, unmeasured: b.unmeasured },
+  });
   return [
     {
       phase: `SLO evaluation cycle (${r.slos} SLOs, 30-day windows; target <= 1000 ms)`,
@@ -440,15 +466,8 @@ export async function phaseSlo(journeysPerDay: number): Promise<PhaseResult[]> {
       p99Ms: r.breachLatency.maxMs,
       extra: { p95Ms: r.breachLatency.p95Ms },
     },
-    {
-      phase: `breach signal latency at x1 event time (live simulator, ingest -> ops.slo.breach.v1, step ${live.stepSeconds} s, live lateness ${live.livelatenessMs} ms; target p50 <= 5000, p99 <= 15000 ms)`,
-      events: live.count,
-      seconds: 0,
-      eventsPerSec: 0,
-      p50Ms: live.p50Ms,
-      p99Ms: live.p99Ms,
-      extra: { p95Ms: live.p95Ms, maxMs: live.maxMs, unmeasured: live.unmeasured },
-    },
+    liveRow(live, 'embedded'),
+    liveRow(liveKafka, 'on Kafka'),
   ];
 }
 
@@ -457,7 +476,8 @@ if (process.argv[1] && import.meta.url === new URL(process.argv[1], 'file://').h
   const stepSeconds = process.argv[4] ? Number(process.argv[4]) : undefined;
   const livelatenessMs = process.argv[5] ? Number(process.argv[5]) : undefined;
   const idleTimeoutMs = process.argv[6] ? Number(process.argv[6]) : undefined;
-  runLiveLatencyBench({ minutes, ...(stepSeconds ? { stepSeconds } : {}), ...(livelatenessMs !== undefined ? { livelatenessMs } : {}), ...(idleTimeoutMs ? { idleTimeoutMs } : {}) }).then(
+  const kafkaBrokers = process.env['KAFKA_BROKERS'];
+  runLiveLatencyBench({ minutes, ...(kafkaBrokers ? { kafkaBrokers } : {}), ...(stepSeconds ? { stepSeconds } : {}), ...(livelatenessMs !== undefined ? { livelatenessMs } : {}), ...(idleTimeoutMs ? { idleTimeoutMs } : {}) }).then(
     (b) => {
       const f = (x: number): string => x.toFixed(0);
       console.log(
