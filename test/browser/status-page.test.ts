@@ -40,6 +40,7 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
   let f: SurfaceFixture;
   let browser: Browser;
   let open: RunningApi;
+  let refreshing: RunningApi;
   let locked: RunningApi;
   let stale: RunningApi;
   let series: StatusSeries;
@@ -47,7 +48,10 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
   beforeAll(async () => {
     f = await surfaceFixture();
     const common = { warehouse: f.t.wh, sloDir: projectPath('slos'), port: 0, boardFeed: false as const };
-    open = await startApi({ ...common, statusRefreshMs: 1000 });
+    // The page refreshes every 15 s by default: a layout read cannot meet a refresh that
+    // replaces the rows it measures. The refresh test has a page of its own, every second.
+    open = await startApi(common);
+    refreshing = await startApi({ ...common, statusRefreshMs: 1000 });
     locked = await startApi({ ...common, auth: { keys: [{ role: 'viewer', sha256: hashApiKey(VIEWER_KEY) }], publicStatus: false } });
     const notes = ['stale: the newest event ingested occurred at 2026-11-02T23:59:52.128Z'];
     stale = await startApi({ ...common, health: () => ({ status: 'degraded', topics: [], watermark: '2026-11-02T23:59:00.000Z', notes }) });
@@ -58,6 +62,7 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
   afterAll(async () => {
     await browser?.close();
     await open?.close();
+    await refreshing?.close();
     await locked?.close();
     await stale?.close();
     await f?.t.drop();
@@ -108,10 +113,12 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
   /** Nothing wider than the viewport: no sideways scrolling, every figure and chart inside it. */
   async function fitsWidth(page: Page, width: number): Promise<void> {
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    const measured = '[data-slo-id] [data-field], [data-slo-id] figure, [data-slo-id] canvas, #cost-chart canvas, tr[data-month] [data-field=total_cost], tr[data-incident-id] [data-field=total_cost], tr[data-alert-slo] td:not(.opt)';
     const boxes = await page.$$eval(
-      '[data-slo-id] [data-field], [data-slo-id] figure, [data-slo-id] canvas, #cost-chart canvas, tr[data-month] [data-field=total_cost], tr[data-incident-id] [data-field=total_cost], tr[data-alert-slo] td:not(.opt)',
-      (els) =>
-        els.map((e) => {
+      'body',
+      // Queried and measured in one task of the page, so a refresh cannot replace what is measured.
+      ([body], sel) =>
+        Array.from(body ? (body.ownerDocument.querySelectorAll(sel) as unknown as ArrayLike<typeof body>) : []).map((e) => {
           const r = e.getBoundingClientRect();
           const row = e.closest('[data-slo-id], [data-month], [data-incident-id], [data-alert-slo]');
           const id = row?.getAttribute('data-slo-id') ?? row?.getAttribute('data-month') ?? row?.getAttribute('data-incident-id') ?? row?.getAttribute('data-alert-slo') ?? 'cost';
@@ -120,6 +127,7 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
           const why = r.width * r.height > 0 ? '' : ` (inside hidden #${hiddenBy ?? '-'}, text "${e.textContent ?? ''}", display ${(globalThis as unknown as { getComputedStyle(x: unknown): { display: string } }).getComputedStyle(e).display})`;
           return { what: `${id} ${e.getAttribute('data-field') ?? e.tagName}${why}`, left: r.left, right: r.right, w: r.width, h: r.height };
         }),
+      measured,
     );
     expect(boxes.length).toBeGreaterThan(f.slos.length * 6 + 6);
     for (const b of boxes) {
@@ -281,7 +289,7 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
       }
     }
     // One column: every card starts at the same left edge.
-    const lefts = await page.$$eval('article[data-slo-id]', (cards) => cards.map((c) => Math.round(c.getBoundingClientRect().left)));
+    const lefts = await page.$$eval('body', ([body]) => Array.from(body ? (body.ownerDocument.querySelectorAll('article[data-slo-id]') as unknown as ArrayLike<typeof body>) : []).map((c) => Math.round(c.getBoundingClientRect().left)));
     expect(new Set(lefts).size).toBe(1);
     expect((await painted(page)).every((n) => n > 300)).toBe(true);
     await page.screenshot({ path: `${OUT}/status-400.png`, fullPage: true, timeout: SCREENSHOT_MS });
@@ -331,7 +339,7 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
 
   it('refreshes itself, keeping its charts and giving them the new data', async () => {
     const page = await browser.newPage();
-    await page.goto(open.statusUrl);
+    await page.goto(refreshing.statusUrl);
     const first = await loaded(page);
     await page.evaluate(() => {
       const u = (globalThis as unknown as PageGlobals).statusCharts['cost'];
