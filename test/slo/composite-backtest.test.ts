@@ -1,5 +1,3 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,21 +10,18 @@ import type { StatusSeries } from '../../query-api/services/series-service.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import { auth, json, testApi } from '../api/support.js';
 import { runCli } from '../support/cli.js';
-import { randomName } from '../support/warehouse.js';
-import { AVAILABILITY_SLO, compositeYaml, LATENCY_SLO } from './composite-support.js';
-import { journey } from './support.js';
+import { cliWarehouse } from './cli-warehouse.js';
+import { AVAILABILITY_SLO, coffeeWalkLines, compositeYaml, LATENCY_SLO, writeCoffeeSlos } from './composite-support.js';
 
 // The fixture of composite-status.test.ts: two hours of Vienna coffee walks, 10 a minute; the
 // first hour all complete in 1 s; in the second, one of every 10 fails and one completes in
 // 3 s. After k bad minutes a window of the last hour holds, for the latency SLO (0.95, weight
 // 2), k slow of 600 - k completed and, for the availability SLO (0.99, weight 1), k failed of
 // 600; the composite burns the weighted average of those burns (core/composite.ts).
-const dir = mkdtempSync(join(tmpdir(), 'slo-composite-bt-'));
-const data = join(dir, 'data');
-const deployed = join(dir, 'deployed');
-const proposed = join(dir, 'proposed');
-const database = randomName('slocompbt');
-const wh = ['--data', data, '--database', database];
+const store = cliWarehouse('slo-composite-bt-', 'slocompbt');
+const { data, database, wh } = store;
+const deployed = join(store.dir, 'deployed');
+const proposed = join(store.dir, 'proposed');
 const BASE = Date.parse('2026-03-02T00:00:00Z');
 const T = BASE + 120 * 60_000;
 const ID = 'vien-coffee-experience';
@@ -35,39 +30,16 @@ const MIN = 60_000;
 /** The composite's burn over the last hour after k bad minutes, from the components' own figures. */
 const hourBurn = (k: number): number => (2 * (k / (600 - k) / 0.05) + k / 600 / 0.01) / 3;
 
-function events(): string {
-  const lines: string[] = [];
-  for (let m = 0; m < 120; m++) {
-    for (let j = 0; j < 10; j++) {
-      const bad = m >= 60;
-      const type = bad && j === 0 ? 'JOURNEY_FAILED' : 'JOURNEY_COMPLETED';
-      const duration = bad && j === 1 ? 3000 : 1000;
-      const value = journey(type, BASE + m * MIN + j * 1000, { event_id: `EV-CB-${m}-${j}`, journey_instance_id: `JRNY-CB-${m}-${j}`, duration_ms: duration });
-      lines.push(JSON.stringify({ topic: 'tjm.journey.v1', key: value.journey_instance_id, value }));
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 /** The proposal: the composite pages at 2x over 1h and 5m, no tickets. */
 const PROPOSED_COMPOSITE = compositeYaml({ annotations: { 'ops.alert.page': '2x 1h/5m', 'ops.alert.ticket': 'none' } });
 
 describe('composite SLOs in backtests, sweeps and the status page series', () => {
   beforeAll(async () => {
-    mkdirSync(deployed);
-    mkdirSync(proposed);
-    writeFileSync(join(deployed, 'coffee.yaml'), `${LATENCY_SLO}---\n${AVAILABILITY_SLO}---\n${compositeYaml()}`);
-    writeFileSync(join(proposed, 'coffee.yaml'), `${LATENCY_SLO}---\n${AVAILABILITY_SLO}---\n${PROPOSED_COMPOSITE}`);
-    const file = join(dir, 'events.jsonl');
-    writeFileSync(file, events());
-    const r = await runCli(['ingest', file, ...wh]);
-    expect(r.code, r.err).toBe(0);
+    writeCoffeeSlos(deployed);
+    writeCoffeeSlos(proposed, { composite: PROPOSED_COMPOSITE });
+    await store.ingest('events.jsonl', coffeeWalkLines(BASE, 'CB'));
   });
-  afterAll(async () => {
-    const w = await ChdbWarehouse.open({ dataDir: data, database: 'default' });
-    await w.exec(`DROP DATABASE IF EXISTS ${database}`);
-    await w.close();
-  });
+  afterAll(() => store.drop());
 
   it('slo backtest: the proposed composite pages when its 1h burn reaches 2, beside the deployed composite of the same id', async () => {
     // 25 bad minutes: 1.9686...; 26: 2.0480... (the 5m window is all bad by then: 4.81...).

@@ -1,5 +1,3 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SloCatalog } from '../../processors/slo/definitions/catalog.js';
@@ -18,53 +16,29 @@ import type { SignalSink } from '../../sinks/signals/types.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import { runCli } from '../support/cli.js';
 import { randomName } from '../support/warehouse.js';
-import { AVAILABILITY_SLO, compositeYaml, LATENCY_SLO } from './composite-support.js';
-import { journey } from './support.js';
+import { cliWarehouse } from './cli-warehouse.js';
+import { AVAILABILITY_SLO, coffeeWalkLines, writeCoffeeSlos } from './composite-support.js';
 
 // Two hours of Vienna coffee walks stored through `ingest` into an embedded warehouse, 10 a
 // minute: the first hour all complete in 1 s; in the second, one of every 10 fails and one
 // completes in 3 s. `slo status` at the end: the latency SLO (0.95, weight 2) has 60 slow of
 // 1140 completed (burn 1.0526...), the availability SLO (0.99, weight 1) 60 failed of 1200
 // (burn 5), the composite (target 0.98) burns (2 * 1.0526... + 5) / 3 = 45/19.
-const dir = mkdtempSync(join(tmpdir(), 'slo-composite-'));
-const data = join(dir, 'data');
-const slos = join(dir, 'slos');
-const database = randomName('slocomp');
-const wh = ['--data', data, '--database', database];
+const store = cliWarehouse('slo-composite-', 'slocomp');
+const { data, database, wh } = store;
+const slos = join(store.dir, 'slos');
 const BASE = Date.parse('2026-03-02T00:00:00Z');
 const T = BASE + 120 * 60_000;
 const BUDGETED = AVAILABILITY_SLO.replace('  name: vien-coffee-availability\n', '  name: vien-coffee-availability\n  annotations:\n    ops.alert.budget: "TICKET below 50%"\n');
-
-function events(): string {
-  const lines: string[] = [];
-  for (let m = 0; m < 120; m++) {
-    for (let j = 0; j < 10; j++) {
-      const bad = m >= 60;
-      const type = bad && j === 0 ? 'JOURNEY_FAILED' : 'JOURNEY_COMPLETED';
-      const duration = bad && j === 1 ? 3000 : 1000;
-      const value = journey(type, BASE + m * 60_000 + j * 1000, { event_id: `EV-C-${m}-${j}`, journey_instance_id: `JRNY-C-${m}-${j}`, duration_ms: duration });
-      lines.push(JSON.stringify({ topic: 'tjm.journey.v1', key: value.journey_instance_id, value }));
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 type Row = ContractStatus & { kind?: string; components?: Array<Record<string, unknown>> };
 
 describe('composite SLOs and budget alerts in slo status and the API', () => {
   beforeAll(async () => {
-    mkdirSync(slos);
-    writeFileSync(join(slos, 'coffee.yaml'), `${LATENCY_SLO}---\n${BUDGETED}---\n${compositeYaml()}`);
-    const file = join(dir, 'events.jsonl');
-    writeFileSync(file, events());
-    const r = await runCli(['ingest', file, ...wh]);
-    expect(r.code, r.err).toBe(0);
+    writeCoffeeSlos(slos, { availability: BUDGETED });
+    await store.ingest('events.jsonl', coffeeWalkLines(BASE, 'C'));
   });
-  afterAll(async () => {
-    const w = await ChdbWarehouse.open({ dataDir: data, database: 'default' });
-    await w.exec(`DROP DATABASE IF EXISTS ${database}`);
-    await w.close();
-  });
+  afterAll(() => store.drop());
 
   it('slo validate lists the composites after the SLOs', async () => {
     const j = await runCli(['slo', 'validate', slos, '--json']);

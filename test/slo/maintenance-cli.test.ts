@@ -1,5 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate, toJsonLines } from '../../processors/simulator/index.js';
@@ -9,12 +8,10 @@ import { putStoredWindow } from '../../processors/slo/store/maintenance-windows.
 import { projectPath } from '../../processors/util/project-path.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import { runCli } from '../support/cli.js';
-import { randomName } from '../support/warehouse.js';
+import { cliWarehouse } from './cli-warehouse.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'slo-maint-cli-'));
-const data = join(dir, 'data');
-const database = randomName('slomaint');
-const wh = ['--data', data, '--database', database];
+const store = cliWarehouse('slo-maint-cli-', 'slomaint');
+const { dir, data, database, wh } = store;
 const slos = join(dir, 'slos');
 
 const WINDOW = (name: string, selector: string, extra = ''): string => `---
@@ -36,15 +33,10 @@ describe('slo-pipeline slo with maintenance windows', () => {
   beforeAll(async () => {
     mkdirSync(slos);
     copyFileSync(projectPath('slos', 'journeys-vienna.yaml'), join(slos, 'journeys-vienna.yaml'));
-    const file = join(dir, 'sim.jsonl');
-    writeFileSync(file, toJsonLines(sim));
-    const r = await runCli(['ingest', file, ...wh]);
-    expect(r.code, r.err).toBe(0);
+    await store.ingest('sim.jsonl', toJsonLines(sim));
   });
   afterAll(async () => {
-    const w = await ChdbWarehouse.open({ dataDir: data, database: 'default' });
-    await w.exec(`DROP DATABASE IF EXISTS ${database}`);
-    await w.close();
+    await store.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate, toJsonLines } from '../../processors/simulator/index.js';
@@ -13,14 +12,12 @@ import { auth, testApi } from '../api/support.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import { runCli } from '../support/cli.js';
-import { randomName } from '../support/warehouse.js';
+import { cliWarehouse } from './cli-warehouse.js';
 import { sliEventsOf } from './sim-events.js';
 import { sloYaml } from './support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'slo-cmd-'));
-const data = join(dir, 'data');
-const database = randomName('slocli');
-const wh = ['--data', data, '--database', database];
+const store = cliWarehouse('slo-cmd-', 'slocli');
+const { dir, data, database, wh } = store;
 const SLOS = projectPath('slos');
 
 describe('slo-pipeline slo', () => {
@@ -28,16 +25,9 @@ describe('slo-pipeline slo', () => {
   const incident = sim.truth.incidents[0];
 
   beforeAll(async () => {
-    const file = join(dir, 'sim.jsonl');
-    writeFileSync(file, toJsonLines(sim));
-    const r = await runCli(['ingest', file, ...wh]);
-    expect(r.code, r.err).toBe(0);
+    await store.ingest('sim.jsonl', toJsonLines(sim));
   });
-  afterAll(async () => {
-    const w = await ChdbWarehouse.open({ dataDir: data, database: 'default' });
-    await w.exec(`DROP DATABASE IF EXISTS ${database}`);
-    await w.close();
-  });
+  afterAll(() => store.drop());
 
   it('validate: accepts the repository definitions', async () => {
     const r = await runCli(['slo', 'validate', SLOS]);
