@@ -311,8 +311,16 @@ export interface LiveLatencyResult extends Quantiles {
   p99Ms: number;
   stepSeconds: number;
   livelatenessMs: number;
+  /** A caught-up partition silent this long stops holding the watermark (`run --idle-after`). */
+  idleTimeoutMs: number;
   /** FIRING signals whose instant had no event just before it (a window slid): not measured. */
   unmeasured: number;
+  /**
+   * Of the latency, the part after an event newer than the instant plus the live lateness was
+   * committed (the earliest moment the step could close): the watermark's wait for the other
+   * partitions, the evaluator's tick, the evaluation and the publish. p50 and max, ms.
+   */
+  afterClose: { p50Ms: number; maxMs: number };
 }
 
 /**
@@ -331,6 +339,7 @@ export async function runLiveLatencyBench(
   const minutes = o.minutes ?? 3;
   const stepSeconds = o.stepSeconds ?? 2;
   const livelatenessMs = o.livelatenessMs ?? 1000;
+  const idleTimeoutMs = o.idleTimeoutMs ?? 1000; // run's --idle-after default
   const slos = loadSloDirOrThrow(projectPath('slos'));
   const dir = o.dataDir ?? scratchDir('slo-live');
   const wh = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
@@ -356,7 +365,7 @@ export async function runLiveLatencyBench(
       transport,
       consumerGroup: groupId,
       stepSeconds,
-      watermark: { allowedLatenessMs: 30_000, liveLatenessMs: livelatenessMs, idleTimeoutMs: o.idleTimeoutMs ?? 3000 },
+      watermark: { allowedLatenessMs: 30_000, liveLatenessMs: livelatenessMs, idleTimeoutMs },
       tickMs: 250,
       qualityEveryMinutes: 0,
       logger: silentLogger(),
@@ -407,6 +416,7 @@ export async function runLiveLatencyBench(
 
     const stepMs = stepSeconds * 1000;
     const latencies: number[] = [];
+    const afterClose: number[] = [];
     let unmeasured = 0;
     for (const { at, signal } of seen.values()) {
       if (signal.status !== 'FIRING' || signal.evaluated_at <= liveFrom) continue;
@@ -418,11 +428,16 @@ export async function runLiveLatencyBench(
       );
       const committed = Number(row?.n) > 0 ? commits.find((c) => c.maxOccurredAt >= Number(row?.oldest))?.at : undefined;
       if (committed === undefined) unmeasured++;
-      else latencies.push(at - committed);
+      else {
+        latencies.push(at - committed);
+        const closable = commits.find((c) => c.maxOccurredAt >= t + livelatenessMs)?.at;
+        if (closable !== undefined) afterClose.push(at - closable);
+      }
     }
+    const tail = quantiles(afterClose);
     const q = quantiles(latencies);
     const sorted = [...latencies].sort((a, b) => a - b);
-    return { ...q, p99Ms: sorted[Math.max(0, Math.ceil(0.99 * sorted.length) - 1)] ?? NaN, stepSeconds, livelatenessMs, unmeasured };
+    return { ...q, p99Ms: sorted[Math.max(0, Math.ceil(0.99 * sorted.length) - 1)] ?? NaN, stepSeconds, livelatenessMs, idleTimeoutMs, unmeasured, afterClose: { p50Ms: tail.p50Ms, maxMs: tail.maxMs } };
   } finally {
     abort.abort();
     await transport.close().catch(() => {});
@@ -439,13 +454,13 @@ export async function phaseSlo(journeysPerDay: number): Promise<PhaseResult[]> {
   const started = process.env['KAFKA_BROKERS'] ? null : await startKafkaBroker({ heapMb: 1024 });
   const liveKafka = await runLiveLatencyBench({ kafkaBrokers: process.env['KAFKA_BROKERS'] ?? started!.brokers }).finally(() => started?.stop());
   const liveRow = (b: LiveLatencyResult, where: string): PhaseResult => ({
-    phase: `breach signal latency at x1 event time, ${where} (live simulator, ingest -> ops.slo.breach.v1, step ${b.stepSeconds} s, live lateness ${b.livelatenessMs} ms; target p50 <= 5000, p99 <= 15000 ms)`,
+    phase: `breach signal latency at x1 event time, ${where} (live simulator, ingest -> ops.slo.breach.v1, step ${b.stepSeconds} s, live lateness ${b.livelatenessMs} ms, idle after ${b.idleTimeoutMs} ms; target p50 <= 5000, p99 <= 15000 ms)`,
     events: b.count,
     seconds: 0,
     eventsPerSec: 0,
     p50Ms: b.p50Ms,
     p99Ms: b.p99Ms,
-    extra: { p95Ms: b.p95Ms, maxMs: b.maxMs, unmeasured: b.unmeasured },
+    extra: { p95Ms: b.p95Ms, maxMs: b.maxMs, unmeasured: b.unmeasured, afterCloseP50Ms: b.afterClose.p50Ms, afterCloseMaxMs: b.afterClose.maxMs },
   });
   return [
     {
@@ -481,7 +496,7 @@ if (process.argv[1] && import.meta.url === new URL(process.argv[1], 'file://').h
     (b) => {
       const f = (x: number): string => x.toFixed(0);
       console.log(
-        `breach latency (x1 event time, step ${b.stepSeconds} s, live lateness ${b.livelatenessMs} ms): p50 ${f(b.p50Ms)} ms, p95 ${f(b.p95Ms)} ms, p99 ${f(b.p99Ms)} ms, max ${f(b.maxMs)} ms over ${b.count} FIRING signals (${b.unmeasured} not measured; target p50 <= 5000, p99 <= 15000 ms)`,
+        `breach latency (x1 event time, step ${b.stepSeconds} s, live lateness ${b.livelatenessMs} ms, idle after ${b.idleTimeoutMs} ms): p50 ${f(b.p50Ms)} ms, p95 ${f(b.p95Ms)} ms, p99 ${f(b.p99Ms)} ms, max ${f(b.maxMs)} ms over ${b.count} FIRING signals (${b.unmeasured} not measured; after the step could close: p50 ${f(b.afterClose.p50Ms)} ms, max ${f(b.afterClose.maxMs)} ms; target p50 <= 5000, p99 <= 15000 ms)`,
       );
     },
     (e: unknown) => {

@@ -71,6 +71,10 @@ export const RUN_SPEC = {
       default: '1s',
       check: checks.duration,
     }),
+    'idle-after': str('DURATION', 'a partition silent this long and caught up with its broker no longer holds the evaluator\'s watermark', {
+      default: '1s',
+      check: checks.duration,
+    }),
     'group-id': str('ID', 'the ingest\'s Kafka consumer group', { default: 'slo-pipeline on Kafka, else one per process' }),
     partitions: str('N', 'partitions of each topic on the in-process transport', { default: '6', check: checks.int(1) }),
     ...WAREHOUSE_FLAGS,
@@ -138,6 +142,9 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     throw new PipelineError('BAD_ARGUMENT', `--eval-step: expected whole seconds dividing a minute (1s, 2s, 5s, 10s, 15s, 20s, 30s, 60s), got ${JSON.stringify(values['eval-step'])}`);
   }
   const livelatenessMs = parseDuration('lateness', values.lateness ?? '1s');
+  const idleAfterMs = parseDuration('idle-after', values['idle-after'] ?? '1s');
+  // The broker's offsets are read every half second, and only a view newer than this tells a caught-up partition.
+  if (idleAfterMs < 1000) throw new PipelineError('BAD_ARGUMENT', `--idle-after: expected at least 1s, got ${JSON.stringify(values['idle-after'])}`);
   const log = createLogger('run', io.env);
   // One catalog for the evaluator, the board feed and the API; an invalid definition set
   // refuses the start (nothing half-loaded), a later invalid edit keeps the set in force.
@@ -188,8 +195,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
           catalog: sloCatalog,
           retry: evaluatorRetry,
           // Live traffic is signalled seconds after it is ingested: instants every --eval-step, the
-          // short lateness while event time is live, caught-up partitions idle after 3 s.
-          evaluator: { stepSeconds: evalStepMs / 1000, watermark: { allowedLatenessMs: 30_000, liveLatenessMs: livelatenessMs, idleTimeoutMs: 3000 }, tickMs: 250 },
+          // short lateness while event time is live, caught-up partitions idle after --idle-after.
+          evaluator: { stepSeconds: evalStepMs / 1000, watermark: { allowedLatenessMs: 30_000, liveLatenessMs: livelatenessMs, idleTimeoutMs: idleAfterMs }, tickMs: 250 },
           progressEveryMs: 250,
         })
       : null;

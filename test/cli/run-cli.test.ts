@@ -20,6 +20,14 @@ describe('slo-pipeline run (the built bin, embedded default)', () => {
     expect(existsSync(data)).toBe(false);
   });
 
+  it('refuses an idle time under a second (the broker offsets that tell a caught-up partition are read every half second)', () => {
+    const data = join(mkdtempSync(join(tmpdir(), 'slo-run-')), 'data');
+    const r = spawnSync(process.execPath, [projectPath('dist', 'cli', 'main.js'), 'run', '--data', data, '--idle-after', '200ms'], { encoding: 'utf8', env: { ...process.env, SLO_LOG_LEVEL: 'warn' }, timeout: 60_000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--idle-after: expected at least 1s, got "200ms"/);
+    expect(existsSync(data)).toBe(false);
+  });
+
   it('ingests the simulator traffic it publishes: facts and dead letters equal the ground truth', async () => {
     const data = join(mkdtempSync(join(tmpdir(), 'slo-run-')), 'data');
     const opts = ['--seed', '3', '--days', '1', '--journeys-per-day', '600', '--start', '2026-11-01T00:00:00Z'];
