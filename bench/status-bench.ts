@@ -89,15 +89,29 @@ async function loadHistory(wh: Warehouse, days: number, start: number, journeysP
   return n;
 }
 
-function figure(slos: number, ms: number[], firing: number, cpu: number[]): StatusFigure {
-  const s = [...ms].sort((a, b) => a - b);
-  const c = [...cpu].sort((a, b) => a - b);
-  return { slos, runs: s.length, p50Ms: s[(s.length - 1) >> 1] ?? NaN, maxMs: s[s.length - 1] ?? NaN, firing, cpuMs: c[(c.length - 1) >> 1] ?? NaN, loadAverage: loadavg()[0] ?? NaN };
-}
-
 function cpuMsSince(start: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(start);
   return (d.user + d.system) / 1000;
+}
+
+/**
+ * Runs `once` `runs` times, each timed on the wall clock and in CPU time of the process; `once`
+ * answers the rules firing, and the figure keeps the last run's count.
+ */
+async function measure(slos: number, runs: number, once: () => Promise<number>): Promise<StatusFigure> {
+  const ms: number[] = [];
+  const cpu: number[] = [];
+  let firing = 0;
+  for (let r = 0; r < runs; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    firing = await once();
+    ms.push(performance.now() - t0);
+    cpu.push(cpuMsSince(c0));
+  }
+  const s = [...ms].sort((a, b) => a - b);
+  const c = [...cpu].sort((a, b) => a - b);
+  return { slos, runs: s.length, p50Ms: s[(s.length - 1) >> 1] ?? NaN, maxMs: s[s.length - 1] ?? NaN, firing, cpuMs: c[(c.length - 1) >> 1] ?? NaN, loadAverage: loadavg()[0] ?? NaN };
 }
 
 function definitions(count: number): SloDefinition[] {
@@ -121,25 +135,15 @@ export async function runStatusBench(options: StatusBenchOptions = {}): Promise<
     const batched: StatusFigure[] = [];
     for (const size of options.sizes ?? [100, 1000]) {
       const slos = definitions(size);
-      const ms: number[] = [];
-      const cpu: number[] = [];
-      let firing = 0;
-      for (let r = 0; r < runs; r++) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        const rows = await evaluateSlos(wh, slos, at);
-        ms.push(performance.now() - t0);
-        cpu.push(cpuMsSince(c0));
-        firing = rows.reduce((a, d) => a + d.alerts.length, 0);
-      }
-      batched.push(figure(size, ms, firing, cpu));
+      batched.push(await measure(size, runs, async () => (await evaluateSlos(wh, slos, at)).reduce((a, d) => a + d.alerts.length, 0)));
     }
     const base = definitions(options.baselineSlos ?? 100);
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    let firing = 0;
-    for (const slo of base) firing += (await evaluateSlo(wh, slo, at)).alerts.length;
-    const perSlo = figure(base.length, [performance.now() - t0], firing, [cpuMsSince(c0)]);
+    // One run: every SLO read with its own queries.
+    const perSlo = await measure(base.length, 1, async () => {
+      let firing = 0;
+      for (const slo of base) firing += (await evaluateSlo(wh, slo, at)).alerts.length;
+      return firing;
+    });
     const api: StatusFigure[] = [];
     for (const size of options.sizes ?? [100, 1000]) api.push(await apiStatus(wh, size, at, runs));
     return { historyEvents, days, at: new Date(at).toISOString(), batched, perSlo, api };
@@ -163,20 +167,12 @@ async function apiStatus(wh: Warehouse, size: number, at: number, runs: number):
     const headers = { authorization: `Bearer ${api.ephemeralAdminKey ?? ''}` };
     // Every request evaluates the whole set; the answer is its first page, with the total.
     const url = `${api.url}/v1/slos/status?limit=1000&at=${encodeURIComponent(new Date(at).toISOString())}`;
-    const ms: number[] = [];
-    const cpu: number[] = [];
-    let firing = 0;
-    for (let r = 0; r < runs; r++) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
+    return await measure(size, runs, async () => {
       const res = await fetch(url, { headers });
       const body = (await res.json()) as { items?: Array<{ alerts: unknown[] }>; total?: number };
-      ms.push(performance.now() - t0);
-      cpu.push(cpuMsSince(c0));
       if (!res.ok || body.total !== size || !body.items) throw new Error(`GET /v1/slos/status: HTTP ${res.status}, ${body.total ?? 'no'} SLOs of ${size}`);
-      firing = body.items.reduce((a, d) => a + d.alerts.length, 0);
-    }
-    return figure(size, ms, firing, cpu);
+      return body.items.reduce((a, d) => a + d.alerts.length, 0);
+    });
   } finally {
     await api.close();
     rmSync(sloDir, { recursive: true, force: true });
