@@ -1,20 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { JourneyEvent } from '../../processors/contracts/events.js';
-import { projectPath } from '../../processors/util/project-path.js';
-import { hashApiKey, startApi, type RunningApi } from '../../query-api/index.js';
+import { hashApiKey, type RunningApi } from '../../query-api/index.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { insertFacts } from '../slo/sim-events.js';
 import { journey, sloYaml } from '../slo/support.js';
+import { closeStatusPage, openStatusPage, SCREENSHOTS, serveStatusPage } from './status-browser.js';
 
-/** As status-page.test.ts: Debian's chromium, no downloaded browser. */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SRE_KEY = 'status-maintenance-sre-key-0123456789abcdef';
-const OUT = projectPath('test-output/status-page');
 
 const T0 = Date.parse('2026-01-05T00:00:00Z');
 const END = T0 + 4 * 3_600_000;
@@ -66,21 +62,16 @@ describe('status page: maintenance windows in headless Chromium', { timeout: 300
     const events: JourneyEvent[] = [];
     for (let t = T0; t < END; t += 60_000) for (let k = 0; k < 20; k++) events.push(journey('JOURNEY_COMPLETED', t + k * 2_000));
     await insertFacts(tw.wh, { journey: events });
-    api = await startApi({ warehouse: tw.wh, sloDir: dir, port: 0, boardFeed: false, auth: { keys: [{ role: 'sre', sha256: hashApiKey(SRE_KEY) }], publicStatus: true } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    mkdirSync(OUT, { recursive: true });
+    ({ api, browser } = await serveStatusPage({ warehouse: tw.wh, sloDir: dir, port: 0, boardFeed: false, auth: { keys: [{ role: 'sre', sha256: hashApiKey(SRE_KEY) }], publicStatus: true } }));
   }, 300_000);
   afterAll(async () => {
-    await browser?.close();
-    await api?.close();
+    await closeStatusPage({ browser, api });
     await tw?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function open(): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    await page.goto(api.statusUrl);
-    await page.waitForSelector('body[data-loaded]', { timeout: 30_000 });
+    const page = await openStatusPage(browser, api.statusUrl);
     await page.waitForSelector('[data-testid=maintenance-list] tr[data-window]', { timeout: 30_000 });
     return page;
   }
@@ -102,7 +93,7 @@ describe('status page: maintenance windows in headless Chromium', { timeout: 300
       ['sunday-patching', 'upcoming', '2026-01-11 01:00', '2026-01-11 02:00', 'vien-coffee'],
     ]);
     expect(await page.isHidden('[data-testid=maintenance-none]')).toBe(true);
-    await page.locator('[data-testid=maintenance-section]').screenshot({ path: join(OUT, 'maintenance.png') });
+    await page.locator('[data-testid=maintenance-section]').screenshot({ path: join(SCREENSHOTS, 'maintenance.png') });
 
     expect((await call('DELETE', '/v1/maintenance-windows/failover-drill')).status).toBe(200);
     await page.reload();

@@ -1,24 +1,17 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { SloCatalog } from '../../processors/slo/definitions/catalog.js';
 import { SloBoardFeed } from '../../processors/slo/runtime/board-feed.js';
-import { projectPath } from '../../processors/util/project-path.js';
-import { hashApiKey, startApi, type RunningApi } from '../../query-api/index.js';
+import { hashApiKey, type RunningApi } from '../../query-api/index.js';
 import type { StatusSeries } from '../../query-api/services/series-service.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
-import { runCli } from '../support/cli.js';
-import { randomName } from '../support/warehouse.js';
-import { AVAILABILITY_SLO, compositeYaml, LATENCY_SLO } from '../slo/composite-support.js';
-import { journey } from '../slo/support.js';
+import { cliWarehouse } from '../slo/cli-warehouse.js';
+import { coffeeWalkLines, writeCoffeeSlos } from '../slo/composite-support.js';
+import { closeStatusPage, openStatusPage, SCREENSHOTS, serveStatusPage } from './status-browser.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SRE_KEY = 'status-composite-sre-key-0123456789abcdef';
 const PRODUCT_KEY = 'status-composite-product-key-0123456789abcdef';
-const OUT = projectPath('test-output/status-page');
 const ID = 'vien-coffee-experience';
 const BASE = Date.parse('2026-03-02T00:00:00Z');
 const T = BASE + 120 * 60_000;
@@ -28,43 +21,24 @@ type PageGlobals = { statusCharts: Record<string, Plot> };
 type Component = { slo_id: string; weight: number; share: number; burn_rate: number };
 type Row = { slo_id: string; kind?: string; sli: number | null; error_budget_remaining: number; burn_rates: Record<string, number>; components?: Component[] };
 
-/** Two hours of Vienna coffee walks, 10 a minute; in the second hour one of 10 fails and one is slow (test/slo/composite-status.test.ts). */
-function events(): string {
-  const lines: string[] = [];
-  for (let m = 0; m < 120; m++) {
-    for (let j = 0; j < 10; j++) {
-      const bad = m >= 60;
-      const type = bad && j === 0 ? 'JOURNEY_FAILED' : 'JOURNEY_COMPLETED';
-      const value = journey(type, BASE + m * 60_000 + j * 1000, { event_id: `EV-SP-${m}-${j}`, journey_instance_id: `JRNY-SP-${m}-${j}`, duration_ms: bad && j === 1 ? 3000 : 1000 });
-      lines.push(JSON.stringify({ topic: 'tjm.journey.v1', key: value.journey_instance_id, value }));
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 /** A composite SLO's card: its curves from the SLO board and its components with weight and share, as the API gives them. */
 describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'status-composite-'));
-  const data = join(dir, 'data');
-  const slos = join(dir, 'slos');
-  const database = randomName('statuscomp');
+  // Two hours of Vienna coffee walks, 10 a minute; in the second hour one of 10 fails and one is slow (test/slo/composite-status.test.ts).
+  const store = cliWarehouse('status-composite-', 'statuscomp');
+  const slos = join(store.dir, 'slos');
   let wh: ChdbWarehouse;
   let api: RunningApi;
   let browser: Browser;
   const get = async <T>(path: string): Promise<T> => (await (await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${SRE_KEY}` } })).json()) as T;
 
   beforeAll(async () => {
-    mkdirSync(slos);
-    writeFileSync(join(slos, 'coffee.yaml'), `${LATENCY_SLO}---\n${AVAILABILITY_SLO}---\n${compositeYaml()}`);
-    const file = join(dir, 'events.jsonl');
-    writeFileSync(file, events());
-    const r = await runCli(['ingest', file, '--data', data, '--database', database]);
-    expect(r.code, r.err).toBe(0);
-    wh = await ChdbWarehouse.open({ dataDir: data, database });
+    writeCoffeeSlos(slos);
+    await store.ingest('events.jsonl', coffeeWalkLines(BASE, 'SP'));
+    wh = await ChdbWarehouse.open({ dataDir: store.data, database: store.database });
     const catalog = SloCatalog.open({ dir: slos, checkEveryMs: Infinity });
     const feed = new SloBoardFeed(wh, () => catalog.current(), {}, () => catalog.composites());
     await feed.tick({ version: 1, now: T + 3_600_000 });
-    api = await startApi({
+    ({ api, browser } = await serveStatusPage({
       warehouse: wh,
       sloDir: slos,
       port: 0,
@@ -78,26 +52,15 @@ describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
         ],
         publicStatus: true,
       },
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    mkdirSync(OUT, { recursive: true });
+    }));
   }, 300_000);
   afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-    if (wh) {
-      await wh.exec(`DROP DATABASE IF EXISTS ${database}`);
-      await wh.close();
-    }
+    await closeStatusPage({ browser, api });
+    await wh?.close();
+    await store.drop();
   });
 
-  async function open(viewport = { width: 1400, height: 1000 }, mobile = false): Promise<Page> {
-    const context = await browser.newContext({ viewport, ...(mobile ? { isMobile: true, hasTouch: true } : {}) });
-    const page = await context.newPage();
-    await page.goto(api.statusUrl);
-    await page.waitForSelector('body[data-loaded]', { timeout: 30_000 });
-    return page;
-  }
+  const open = (viewport?: { width: number; height: number }, mobile?: boolean): Promise<Page> => openStatusPage(browser, api.statusUrl, viewport, mobile);
 
   it("draws the composite's SLI, budget and burn curves and lists its components with weight, share and burn", async () => {
     const series = await get<StatusSeries>('/status/series');
@@ -145,7 +108,7 @@ describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
     expect(await card.locator('.service').first().textContent()).toBe('journeys · window 30d · composite of 2 SLOs');
     // The components are SLOs of the set: their own cards are there too.
     expect(await page.locator('article[data-slo-id="vien-coffee-latency"] [data-chart=sli]').count()).toBe(1);
-    await page.screenshot({ path: `${OUT}/composite-1400.png`, fullPage: true, timeout: 120_000 });
+    await page.screenshot({ path: `${SCREENSHOTS}/composite-1400.png`, fullPage: true, timeout: 120_000 });
     await page.context().close();
   });
 
@@ -163,7 +126,7 @@ describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
       expect(b.right, b.what).toBeLessThanOrEqual(400);
     }
     expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
-    await page.screenshot({ path: `${OUT}/composite-400.png`, fullPage: true, timeout: 120_000 });
+    await page.screenshot({ path: `${SCREENSHOTS}/composite-400.png`, fullPage: true, timeout: 120_000 });
     await page.context().close();
   });
 

@@ -1,19 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { SloBoardFeed } from '../../processors/slo/runtime/board-feed.js';
-import { projectPath } from '../../processors/util/project-path.js';
-import { hashApiKey, startApi, type RunningApi } from '../../query-api/index.js';
+import { hashApiKey, type RunningApi } from '../../query-api/index.js';
 import type { SloStatus } from '../../query-api/service-types.js';
 import type { StatusSeries } from '../../query-api/services/series-service.js';
 import type { OutboxSummary } from '../../sinks/signals/outbox-report.js';
 import { HISTORY_END, LONG_SLOS, longHistory, type LongHistory } from './long-history.js';
 import { exhaustionText } from './page-text.js';
+import { closeStatusPage, openStatusPage, SCREENSHOTS, serveStatusPage } from './status-browser.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SRE_KEY = 'status-window-sre-key-0123456789abcdef';
-const OUT = projectPath('test-output/status-page');
 const WIDE = { width: 1400, height: 1000 };
 const PHONE = { width: 400, height: 860 };
 const DAY_MS = 86_400_000;
@@ -44,29 +40,20 @@ describe('status page over a whole 30-day window', { timeout: 300_000 }, () => {
       { target: 'pagerduty-ops', signal_id: 'sig-delivered', outcome: 'DELIVERED', attempts: 1, detail: 'HTTP 202' },
       { target: 'pagerduty-ops', signal_id: 'sig-refused', outcome: 'REJECTED', attempts: 1, detail: 'HTTP 400' },
     ]);
-    api = await startApi({
+    ({ api, browser } = await serveStatusPage({
       warehouse: h.t.wh,
       sloDir: h.sloDir,
       port: 0,
       boardFeed: false,
       auth: { keys: [{ role: 'sre', sha256: hashApiKey(SRE_KEY) }], publicStatus: true },
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    mkdirSync(OUT, { recursive: true });
+    }));
   }, 300_000);
   afterAll(async () => {
-    await browser?.close();
-    await api?.close();
+    await closeStatusPage({ browser, api });
     await h?.close();
   });
 
-  async function open(viewport: { width: number; height: number }, mobile: boolean): Promise<Page> {
-    const context = await browser.newContext({ viewport, ...(mobile ? { isMobile: true, hasTouch: true } : {}) });
-    const page = await context.newPage();
-    await page.goto(api.statusUrl);
-    await page.waitForSelector('body[data-loaded]', { timeout: 30_000 });
-    return page;
-  }
+  const open = (viewport: { width: number; height: number }, mobile: boolean): Promise<Page> => openStatusPage(browser, api.statusUrl, viewport, mobile);
 
   /** What the page shows, read from its elements. */
   async function shown(page: Page) {
@@ -174,7 +161,7 @@ describe('status page over a whole 30-day window', { timeout: 300_000 }, () => {
         expect(seen.charts[`burn:${s.slo_id}`]?.data[0]?.[0], `${name} burn:${s.slo_id}`).toBe(Date.parse(s.window_start ?? '') / 1000);
       }
       await fitsWidth(page, viewport.width);
-      await page.screenshot({ path: `${OUT}/window-${name}.png`, fullPage: true, timeout: 120_000 });
+      await page.screenshot({ path: `${SCREENSHOTS}/window-${name}.png`, fullPage: true, timeout: 120_000 });
       await page.context().close();
     }
   });
