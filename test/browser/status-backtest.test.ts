@@ -1,20 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectPath } from '../../processors/util/project-path.js';
-import { hashApiKey, startApi, type RunningApi } from '../../query-api/index.js';
+import { hashApiKey, type RunningApi } from '../../query-api/index.js';
 import { insertFacts } from '../slo/sim-events.js';
 import { SWEEP_YAML, sweepEvents } from '../slo/sweep-fixture.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
+import { closeStatusPage, openStatusPage, SCREENSHOTS, serveStatusPage, signIn } from './status-browser.js';
 
-/** Debian's chromium (apt-get install chromium); playwright-core downloads no browser. */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PRODUCT_KEY = 'status-product-key-0123456789abcdef';
 const VIEWER_KEY = 'status-viewer-key-0123456789abcdef';
-const OUT = projectPath('test-output/status-page');
 
 /* The page's globals as far as the test reads them (the project compiles without the DOM library). */
 type Plot = { series: Array<{ label?: string }>; data: Array<ArrayLike<number | null>>; thresholds?: Array<{ threshold_ms: number; bucket: number }> };
@@ -36,24 +32,18 @@ describe('status page: the backtest sweep section in headless Chromium', { timeo
       { role: 'product' as const, sha256: hashApiKey(PRODUCT_KEY) },
       { role: 'viewer' as const, sha256: hashApiKey(VIEWER_KEY) },
     ];
-    api = await startApi({ warehouse: t.wh, sloDir: dir, port: 0, boardFeed: false, auth: { keys, publicStatus: false } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    mkdirSync(OUT, { recursive: true });
+    ({ api, browser } = await serveStatusPage({ warehouse: t.wh, sloDir: dir, port: 0, boardFeed: false, auth: { keys, publicStatus: false } }));
   });
   afterAll(async () => {
-    await browser?.close();
-    await api?.close();
+    await closeStatusPage({ browser, api });
     await t?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function signIn(key: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-    await page.goto(api.statusUrl);
-    await page.waitForSelector('#login:not([hidden])');
-    await page.fill('#key', key);
-    await page.click('#login button[type=submit]');
-    await page.waitForSelector('body[data-loaded]', { timeout: 30_000 });
+  /** The page as the holder of `key` sees it, signed in through its login form. */
+  async function signedIn(key: string): Promise<Page> {
+    const page = await openStatusPage(browser, api.statusUrl, { viewport: { width: 1300, height: 1000 }, until: 'login' });
+    await signIn(page, key);
     return page;
   }
 
@@ -65,7 +55,7 @@ describe('status page: the backtest sweep section in headless Chromium', { timeo
   }
 
   it('replays an SLO with other targets and thresholds: a table of pages, the pages over time and the distribution with the thresholds marked', async () => {
-    const page = await signIn(PRODUCT_KEY);
+    const page = await signedIn(PRODUCT_KEY);
     // The SLO field offers the deployed SLOs.
     await page.focus('#sweep-slo');
     await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('#sweep-slos option').length === 2);
@@ -112,21 +102,21 @@ describe('status page: the backtest sweep section in headless Chromium', { timeo
       [3000, 1],
     ]);
     expect(await page.textContent('#sweep-dist-caption')).toBe('duration_ms of 3580 events, thresholds marked: 2500 ms (91.6201% at most), 3000 ms (100% at most)');
-    await page.locator('[data-testid=sweep-section]').screenshot({ path: join(OUT, 'sweep.png') });
-    await page.close();
+    await page.locator('[data-testid=sweep-section]').screenshot({ path: join(SCREENSHOTS, 'sweep.png') });
+    await page.context().close();
   });
 
   it('a viewer key sees the section but is told a sweep needs a product key; an SLO without latency has no distribution', async () => {
-    const viewer = await signIn(VIEWER_KEY);
+    const viewer = await signedIn(VIEWER_KEY);
     expect(await sweep(viewer, { 'sweep-slo': 'vie-node-latency', 'sweep-days': '1' })).toBe('error');
     expect(await viewer.textContent('#sweep-status')).toBe('A sweep needs a key of the product or admin role.');
     expect(await viewer.isHidden('#sweep-table')).toBe(true);
-    await viewer.close();
-    const page = await signIn(PRODUCT_KEY);
+    await viewer.context().close();
+    const page = await signedIn(PRODUCT_KEY);
     expect(await sweep(page, { 'sweep-slo': 'coffee-success', 'sweep-days': '1', 'sweep-targets': '0.99,0.999' })).toBe('done');
     expect(await page.$$eval('#sweep-table tbody tr', (trs) => trs.length)).toBe(2);
     expect(await page.$$eval('#sweep-warnings li', (lis) => lis.map((li) => li.getAttribute('data-code')))).toEqual(['NO_DATA']);
     expect(await page.isHidden('#sweep-dist-figure')).toBe(true);
-    await page.close();
+    await page.context().close();
   });
 });
