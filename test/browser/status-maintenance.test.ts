@@ -8,7 +8,7 @@ import { hashApiKey, type RunningApi } from '../../query-api/index.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { insertFacts } from '../slo/sim-events.js';
 import { journey, sloYaml } from '../slo/support.js';
-import { closeStatusPage, openStatusPage, SCREENSHOTS, serveStatusPage } from './status-browser.js';
+import { closeStatusPage, loadedAt, openStatusPage, SCREENSHOTS, serveStatusPage } from './status-browser.js';
 
 const SRE_KEY = 'status-maintenance-sre-key-0123456789abcdef';
 
@@ -97,7 +97,7 @@ describe('status page: maintenance windows in headless Chromium', { timeout: 300
 
     expect((await call('DELETE', '/v1/maintenance-windows/failover-drill')).status).toBe(200);
     await page.reload();
-    await page.waitForSelector('body[data-loaded]', { timeout: 30_000 });
+    await loadedAt(page);
     await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('[data-testid=maintenance-list] tr[data-window]').length === 1, undefined, { timeout: 30_000 });
     expect(await rows(page)).toEqual([['sunday-patching', 'upcoming', '2026-01-11 01:00', '2026-01-11 02:00', 'vien-coffee']]);
   });

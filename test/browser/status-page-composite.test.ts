@@ -8,7 +8,7 @@ import type { StatusSeries } from '../../query-api/services/series-service.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 import { cliWarehouse } from '../slo/cli-warehouse.js';
 import { coffeeWalkLines, writeCoffeeSlos } from '../slo/composite-support.js';
-import { closeStatusPage, openStatusPage, SCREENSHOTS, serveStatusPage } from './status-browser.js';
+import { boxesOf, closeStatusPage, openStatusPage, SCREENSHOTS, serveStatusPage } from './status-browser.js';
 
 const SRE_KEY = 'status-composite-sre-key-0123456789abcdef';
 const PRODUCT_KEY = 'status-composite-product-key-0123456789abcdef';
@@ -60,7 +60,7 @@ describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
     await store.drop();
   });
 
-  const open = (viewport?: { width: number; height: number }, mobile?: boolean): Promise<Page> => openStatusPage(browser, api.statusUrl, viewport, mobile);
+  const open = (viewport?: { width: number; height: number }, mobile?: boolean): Promise<Page> => openStatusPage(browser, api.statusUrl, { viewport, mobile });
 
   it("draws the composite's SLI, budget and burn curves and lists its components with weight, share and burn", async () => {
     const series = await get<StatusSeries>('/status/series');
@@ -114,12 +114,11 @@ describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
 
   it('at 400 px the composite card fits the screen: its components, figures and charts', async () => {
     const page = await open({ width: 400, height: 860 }, true);
-    const boxes = await page.$$eval(`article[data-slo-id="${ID}"] [data-field], article[data-slo-id="${ID}"] [data-component], article[data-slo-id="${ID}"] canvas`, (els) =>
-      els.map((e) => {
-        const r = e.getBoundingClientRect();
-        return { what: e.getAttribute('data-component') ?? e.getAttribute('data-field') ?? e.tagName, left: r.left, right: r.right };
-      }),
-    );
+    const boxes = (await boxesOf(page, `article[data-slo-id="${ID}"] [data-field], article[data-slo-id="${ID}"] [data-component], article[data-slo-id="${ID}"] canvas`)).map((b) => ({
+      what: b.attributes['data-component'] ?? b.attributes['data-field'] ?? b.tag,
+      left: b.left,
+      right: b.right,
+    }));
     expect(boxes.filter((b) => b.what.startsWith('vien-coffee-'))).toHaveLength(2);
     for (const b of boxes) {
       expect(b.left, b.what).toBeGreaterThanOrEqual(0);
@@ -131,11 +130,7 @@ describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
   });
 
   it("the backtest sweep section replays the composite's own target and says why the thresholds do not apply, as the API answers", async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-    await context.addInitScript((key) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('slo-status-key', key), PRODUCT_KEY);
-    const page = await context.newPage();
-    await page.goto(api.statusUrl);
-    await page.waitForSelector('body[data-loaded]', { timeout: 30_000 });
+    const page = await openStatusPage(browser, api.statusUrl, { key: PRODUCT_KEY });
     await page.fill('#sweep-slo', ID);
     await page.fill('#sweep-days', '1');
     await page.fill('#sweep-targets', '0.98,0.9');
@@ -162,6 +157,6 @@ describe('status page: a composite SLO card', { timeout: 300_000 }, () => {
     expect(warnings.map((w) => w[0])).toContain('COMPOSITE_TARGET_MOVES_SLI_ONLY');
     // No latency distribution for a composite.
     expect(await page.isHidden('#sweep-dist-figure')).toBe(true);
-    await context.close();
+    await page.context().close();
   });
 });

@@ -7,7 +7,7 @@ import type { StatusSeries } from '../../query-api/services/series-service.js';
 import type { OutboxSummary } from '../../sinks/signals/outbox-report.js';
 import { HISTORY_END, LONG_SLOS, longHistory, type LongHistory } from './long-history.js';
 import { exhaustionText } from './page-text.js';
-import { closeStatusPage, openStatusPage, SCREENSHOTS, serveStatusPage } from './status-browser.js';
+import { boxesOf, closeStatusPage, openStatusPage, SCREENSHOTS, serveStatusPage } from './status-browser.js';
 
 const SRE_KEY = 'status-window-sre-key-0123456789abcdef';
 const WIDE = { width: 1400, height: 1000 };
@@ -53,7 +53,7 @@ describe('status page over a whole 30-day window', { timeout: 300_000 }, () => {
     await h?.close();
   });
 
-  const open = (viewport: { width: number; height: number }, mobile: boolean): Promise<Page> => openStatusPage(browser, api.statusUrl, viewport, mobile);
+  const open = (viewport: { width: number; height: number }, mobile: boolean): Promise<Page> => openStatusPage(browser, api.statusUrl, { viewport, mobile });
 
   /** What the page shows, read from its elements. */
   async function shown(page: Page) {
@@ -93,13 +93,12 @@ describe('status page over a whole 30-day window', { timeout: 300_000 }, () => {
   /** No sideways scrolling; every alert row, outbox row, SLO figure and chart inside the screen. */
   async function fitsWidth(page: Page, width: number): Promise<void> {
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
-    const boxes = await page.$$eval('[data-alert-slo] td, [data-receiver] td, [data-testid=outbox-summary], [data-slo-id] [data-field], [data-slo-id] canvas', (els) =>
-      els.map((e) => {
-        const r = e.getBoundingClientRect();
-        const what = e.closest('[data-alert-slo], [data-receiver], [data-slo-id]');
-        return { what: `${what?.outerHTML.slice(0, 60) ?? e.tagName} ${e.getAttribute('data-field') ?? e.tagName}`, left: r.left, right: r.right, hidden: r.width * r.height === 0 };
-      }),
-    );
+    const boxes = (await boxesOf(page, '[data-alert-slo] td, [data-receiver] td, [data-testid=outbox-summary], [data-slo-id] [data-field], [data-slo-id] canvas', { row: '[data-alert-slo], [data-receiver], [data-slo-id]' })).map((b) => ({
+      what: `${b.row ? JSON.stringify(b.row) : b.tag} ${b.attributes['data-field'] ?? b.tag}`,
+      left: b.left,
+      right: b.right,
+      hidden: b.width * b.height === 0,
+    }));
     expect(boxes.length).toBeGreaterThan(40);
     for (const b of boxes.filter((x) => !x.hidden)) {
       expect(b.left, b.what).toBeGreaterThanOrEqual(0);
