@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { queryPnl } from '../../processors/economics/warehouse/index.js';
 import { evaluateSlos, latestEventTime } from '../../processors/slo/index.js';
 import { formatMinor } from '../../processors/simulator/index.js';
@@ -10,13 +9,9 @@ import type { StatusSeries } from '../../query-api/services/series-service.js';
 import type { OutboxSummary } from '../../sinks/signals/outbox-report.js';
 import { surfaceFixture, type SurfaceFixture } from '../api/fixture.js';
 import { exhaustionText } from './page-text.js';
+import { boxesOf, launchStatusBrowser, loadedAt, openStatusPage, SCREENSHOTS, signIn } from './status-browser.js';
 
-/** Debian's chromium (apt-get install chromium); playwright-core downloads no browser. */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWER_KEY = 'status-viewer-key-0123456789abcdef';
-/** Screenshots of every run (git ignores test-output/). */
-const OUT = projectPath('test-output/status-page');
 const WIDE = { width: 1400, height: 1000 };
 const PHONE = { width: 400, height: 860 };
 /** A full-page picture of every SLO's curves is tall; a busy machine needs a while to paint it. */
@@ -32,7 +27,6 @@ type Drawn = Record<string, { labels: string[]; data: Array<Array<number | null>
 type Box = { left: number; right: number; width: number; height: number };
 type Node = { getBoundingClientRect(): Box; contains(other: unknown): boolean; querySelector(selector: string): Node | null };
 type Plot = { series: Array<{ label?: string }>; data: Array<ArrayLike<number | null>>; root: Node; mark?: string };
-type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null };
 type PageGlobals = { statusCharts: Record<string, Plot>; document: { documentElement: { scrollWidth: number }; getElementById(id: string): Node | null } };
 
 /** Each test draws some 90 charts and photographs the whole page: minutes on a busy machine. */
@@ -55,8 +49,7 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
     locked = await startApi({ ...common, auth: { keys: [{ role: 'viewer', sha256: hashApiKey(VIEWER_KEY) }], publicStatus: false } });
     const notes = ['stale: the newest event ingested occurred at 2026-11-02T23:59:52.128Z'];
     stale = await startApi({ ...common, health: () => ({ status: 'degraded', topics: [], watermark: '2026-11-02T23:59:00.000Z', notes }) });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    mkdirSync(OUT, { recursive: true });
+    browser = await launchStatusBrowser();
     series = (await (await fetch(`${open.url}/status/series`)).json()) as StatusSeries;
   });
   afterAll(async () => {
@@ -67,11 +60,6 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
     await stale?.close();
     await f?.t.drop();
   });
-
-  async function loaded(page: Page): Promise<string> {
-    await page.waitForSelector('body[data-loaded]', { timeout: 30_000 });
-    return (await page.getAttribute('body', 'data-loaded')) ?? '';
-  }
 
   async function drawn(page: Page): Promise<Drawn> {
     return page.evaluate(() => {
@@ -114,46 +102,26 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
   async function fitsWidth(page: Page, width: number): Promise<void> {
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
     const measured = '[data-slo-id] [data-field], [data-slo-id] figure, [data-slo-id] canvas, #cost-chart canvas, tr[data-month] [data-field=total_cost], tr[data-incident-id] [data-field=total_cost], tr[data-alert-slo] td:not(.opt)';
-    const boxes = await page.$$eval(
-      'body',
-      // Queried and measured in one task of the page, so a refresh cannot replace what is measured.
-      ([body], sel) =>
-        Array.from(body ? (body.ownerDocument.querySelectorAll(sel) as unknown as ArrayLike<typeof body>) : []).map((e) => {
-          const r = e.getBoundingClientRect();
-          const row = e.closest('[data-slo-id], [data-month], [data-incident-id], [data-alert-slo]');
-          const id = row?.getAttribute('data-slo-id') ?? row?.getAttribute('data-month') ?? row?.getAttribute('data-incident-id') ?? row?.getAttribute('data-alert-slo') ?? 'cost';
-          // Where a box is empty, say why: an element hidden above it, and what the cell holds.
-          const hiddenBy = e.parentElement?.closest('[hidden]')?.id;
-          const why = r.width * r.height > 0 ? '' : ` (inside hidden #${hiddenBy ?? '-'}, text "${e.textContent ?? ''}", display ${(globalThis as unknown as { getComputedStyle(x: unknown): { display: string } }).getComputedStyle(e).display})`;
-          return { what: `${id} ${e.getAttribute('data-field') ?? e.tagName}${why}`, left: r.left, right: r.right, w: r.width, h: r.height };
-        }),
-      measured,
-    );
+    const boxes = await boxesOf(page, measured, { row: '[data-slo-id], [data-month], [data-incident-id], [data-alert-slo]' });
     expect(boxes.length).toBeGreaterThan(f.slos.length * 6 + 6);
     for (const b of boxes) {
-      expect(b.left, b.what).toBeGreaterThanOrEqual(0);
-      expect(b.right, b.what).toBeLessThanOrEqual(width);
-      expect(b.w * b.h, b.what).toBeGreaterThan(0);
+      const id = b.row?.['data-slo-id'] ?? b.row?.['data-month'] ?? b.row?.['data-incident-id'] ?? b.row?.['data-alert-slo'] ?? 'cost';
+      // Where a box is empty, say why: an element hidden above it, and what the cell holds.
+      const why = b.width * b.height > 0 ? '' : ` (inside hidden #${b.hiddenIn ?? '-'}, text "${b.text}", display ${b.display})`;
+      const what = `${id} ${b.attributes['data-field'] ?? b.tag}${why}`;
+      expect(b.left, what).toBeGreaterThanOrEqual(0);
+      expect(b.right, what).toBeLessThanOrEqual(width);
+      expect(b.width * b.height, what).toBeGreaterThan(0);
     }
   }
 
-  /** Every canvas has pixels drawn on it (uPlot drew the series, not an empty frame). */
+  /** How many pixels are drawn on each chart's canvas (uPlot drew the series, not an empty frame). */
   async function painted(page: Page): Promise<number[]> {
-    return page.$$eval('.chart canvas', (canvases) =>
-      canvases.map((c) => {
-        const cv = c as unknown as Canvas;
-        const px = cv.getContext('2d')?.getImageData(0, 0, cv.width, cv.height).data ?? [];
-        let n = 0;
-        for (let i = 3; i < px.length; i += 4) if ((px[i] ?? 0) > 0) n++;
-        return n;
-      }),
-    );
+    return (await boxesOf(page, '.chart canvas', { painted: true })).map((c) => c.painted ?? 0);
   }
 
   it('at 1400 px: every SLO with the engine\'s numbers, its curves as the API gives them, nothing cut off', async () => {
-    const page = await browser.newPage({ viewport: WIDE });
-    await page.goto(open.statusUrl);
-    await loaded(page);
+    const page = await openStatusPage(browser, open.statusUrl, { viewport: WIDE });
     // The SLO status's evaluation time (the event-time watermark), the same for the figures and the curves.
     const at = Date.parse(series.evaluated_at);
     expect(Math.abs(at - ((await latestEventTime(f.t.wh)) ?? 0))).toBeLessThanOrEqual(60_000);
@@ -250,7 +218,9 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
     const sliWidths = f.slos.map((s) => charts[`sli:${s.id}`]?.width ?? 0);
     for (const w of sliWidths) expect(w).toBeGreaterThan(550);
     for (const w of sliWidths) expect(w).toBeLessThan(700);
-    expect((await painted(page)).every((n) => n > 500)).toBe(true);
+    const pixels = await painted(page);
+    expect(pixels).toHaveLength(2 * f.slos.length + 1);
+    expect(pixels.every((n) => n > 500)).toBe(true);
     await fitsWidth(page, WIDE.width);
 
     // The data age the API reports, and the cost bars summing to the P&L total.
@@ -259,8 +229,8 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
     const [total] = await queryPnl(f.t.wh, {});
     const bars = (charts['cost']?.data[1] ?? []).reduce((s: number, v) => s + (v ?? 0), 0);
     expect(bars).toBeCloseTo(Number(total?.total_cost), 2);
-    await page.screenshot({ path: `${OUT}/status-1400.png`, fullPage: true, timeout: SCREENSHOT_MS });
-    await page.screenshot({ path: `${OUT}/status-1400-first-screen.png`, timeout: SCREENSHOT_MS });
+    await page.screenshot({ path: `${SCREENSHOTS}/status-1400.png`, fullPage: true, timeout: SCREENSHOT_MS });
+    await page.screenshot({ path: `${SCREENSHOTS}/status-1400-first-screen.png`, timeout: SCREENSHOT_MS });
 
     // Narrowed to a phone's width, the same charts shrink to fit.
     await page.setViewportSize(PHONE);
@@ -269,14 +239,11 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
       return Object.values(charts).every((u) => (u.root.querySelector('canvas')?.getBoundingClientRect().right ?? w + 1) <= w);
     }, PHONE.width);
     await fitsWidth(page, PHONE.width);
-    await page.close();
+    await page.context().close();
   });
 
   it('at 400 px (a phone): the SLO cards with their figures and curves, one column, nothing wider than the screen', async () => {
-    const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
-    const page = await context.newPage();
-    await page.goto(open.statusUrl);
-    await loaded(page);
+    const page = await openStatusPage(browser, open.statusUrl, { viewport: PHONE, mobile: true });
     expect(await page.$$('article[data-slo-id]')).toHaveLength(f.slos.length);
     await fitsWidth(page, PHONE.width);
     const charts = await drawn(page);
@@ -289,35 +256,34 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
       }
     }
     // One column: every card starts at the same left edge.
-    const lefts = await page.$$eval('body', ([body]) => Array.from(body ? (body.ownerDocument.querySelectorAll('article[data-slo-id]') as unknown as ArrayLike<typeof body>) : []).map((c) => Math.round(c.getBoundingClientRect().left)));
-    expect(new Set(lefts).size).toBe(1);
-    expect((await painted(page)).every((n) => n > 300)).toBe(true);
-    await page.screenshot({ path: `${OUT}/status-400.png`, fullPage: true, timeout: SCREENSHOT_MS });
-    await page.screenshot({ path: `${OUT}/status-400-first-screen.png`, timeout: SCREENSHOT_MS });
-    await context.close();
+    const cards = await boxesOf(page, 'article[data-slo-id]');
+    expect(cards).toHaveLength(f.slos.length);
+    expect(new Set(cards.map((c) => Math.round(c.left))).size).toBe(1);
+    const pixels = await painted(page);
+    expect(pixels).toHaveLength(2 * f.slos.length + 1);
+    expect(pixels.every((n) => n > 300)).toBe(true);
+    await page.screenshot({ path: `${SCREENSHOTS}/status-400.png`, fullPage: true, timeout: SCREENSHOT_MS });
+    await page.screenshot({ path: `${SCREENSHOTS}/status-400-first-screen.png`, timeout: SCREENSHOT_MS });
+    await page.context().close();
   });
 
   it('says how old the data is, and what the pipeline reports when it is not ok', async () => {
-    const page = await browser.newPage();
-    await page.goto(open.statusUrl);
-    await loaded(page);
+    const page = await openStatusPage(browser, open.statusUrl);
     expect(await page.isHidden('[data-testid=pipeline-notes]')).toBe(true);
     expect(await page.textContent('[data-testid=tile-data-age] .value')).toMatch(/^\d+[smhd]$/);
     expect(await page.getAttribute('[data-testid=tile-data-age] .value', 'class')).toBe('value');
     await page.goto(stale.statusUrl);
-    await loaded(page);
+    await loadedAt(page);
     expect(await page.textContent('[data-testid=pipeline-notes]')).toBe(
       'pipeline degraded, watermark 2026-11-02T23:59:00.000Z: stale: the newest event ingested occurred at 2026-11-02T23:59:52.128Z',
     );
     expect(await page.isVisible('[data-testid=pipeline-notes]')).toBe(true);
     expect(await page.getAttribute('[data-testid=tile-data-age] .value', 'class')).toBe('value warn');
-    await page.close();
+    await page.context().close();
   });
 
   it('shows the finance summary the P&L query gives, with the most expensive incidents first', async () => {
-    const page = await browser.newPage();
-    await page.goto(open.statusUrl);
-    await loaded(page);
+    const page = await openStatusPage(browser, open.statusUrl);
     const [total] = await queryPnl(f.t.wh, {});
     const months = await queryPnl(f.t.wh, { by: ['month'] });
     const tile = await page.textContent('[data-testid=tile-cost] .value');
@@ -334,13 +300,12 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
       .slice(0, 5)
       .map((i) => [i.incident_id, formatMinor(i.reporting.total_cost)]);
     expect(top).toEqual(expected);
-    await page.close();
+    await page.context().close();
   });
 
   it('refreshes itself, keeping its charts and giving them the new data', async () => {
-    const page = await browser.newPage();
-    await page.goto(refreshing.statusUrl);
-    const first = await loaded(page);
+    const page = await openStatusPage(browser, refreshing.statusUrl);
+    const first = await loadedAt(page);
     await page.evaluate(() => {
       const u = (globalThis as unknown as PageGlobals).statusCharts['cost'];
       if (u) u.mark = 'before';
@@ -355,7 +320,7 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
     });
     expect(kept).toEqual({ mark: 'before', attached: true });
     expect((await drawn(page))['cost']?.data).toEqual(expectedCharts()['cost']?.data);
-    await page.close();
+    await page.context().close();
   });
 
   it('asks for a key when the data is not public, and shows it with a read-only viewer key, failed notifications included', async () => {
@@ -365,16 +330,12 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
       { target: 'slack-ops', signal_id: 'sig-waiting', evaluated_at: '2026-01-01 00:01:00.000', body: '{}' },
     ]);
     await f.t.wh.insert('slo_webhook_deliveries', [{ target: 'slack-ops', signal_id: 'sig-refused', outcome: 'REJECTED', attempts: 1, detail: 'HTTP 400' }]);
-    const page = await browser.newPage();
-    await page.goto(locked.statusUrl);
-    await page.waitForSelector('#login:not([hidden])');
+    const page = await openStatusPage(browser, locked.statusUrl, { until: 'login' });
     expect(await page.$$('article[data-slo-id]')).toHaveLength(0);
     await page.fill('#key', 'wrong-key');
-    await page.click('button[type=submit]');
+    await page.click('#login button[type=submit]');
     await page.waitForSelector('#login-error:text-is("That key was not accepted.")');
-    await page.fill('#key', VIEWER_KEY);
-    await page.click('button[type=submit]');
-    await loaded(page);
+    await signIn(page, VIEWER_KEY);
     expect(await page.$$('article[data-slo-id]')).toHaveLength(f.slos.length);
     expect(Object.keys(await drawn(page))).toHaveLength(2 * f.slos.length + 1);
     expect(await page.isHidden('#login')).toBe(true);
@@ -389,7 +350,7 @@ describe('built-in status page in headless Chromium', { timeout: 300_000 }, () =
     // And per receiver in the Notifications section.
     const row = page.locator('[data-testid=outbox] tr[data-receiver=slack-ops]');
     expect(await row.locator('td').allTextContents()).toEqual(['slack-ops', '1', expect.stringMatching(/ UTC$/), '1', '0']);
-    await page.screenshot({ path: `${OUT}/status-viewer.png` });
-    await page.close();
+    await page.screenshot({ path: `${SCREENSHOTS}/status-viewer.png` });
+    await page.context().close();
   });
 });
