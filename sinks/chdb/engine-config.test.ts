@@ -26,6 +26,18 @@ describe('engine configuration of the embedded warehouse', () => {
     ]);
   });
 
+  it('keeps the parts cleaning and loading pools at 2 threads instead of up to 128, 64 and 32', async () => {
+    const rows = await t.wh.query<{ name: string; value: string }>(
+      `SELECT name, value FROM system.server_settings
+       WHERE name IN ('max_parts_cleaning_thread_pool_size', 'max_active_parts_loading_thread_pool_size', 'max_outdated_parts_loading_thread_pool_size') ORDER BY name`,
+    );
+    expect(rows).toEqual([
+      { name: 'max_active_parts_loading_thread_pool_size', value: '2' },
+      { name: 'max_outdated_parts_loading_thread_pool_size', value: '2' },
+      { name: 'max_parts_cleaning_thread_pool_size', value: '2' },
+    ]);
+  });
+
   it('writes the configuration file once per content and reuses it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'slo-engine-config-'));
     try {

@@ -15,11 +15,20 @@ import { join } from 'node:path';
  * about 120 parts and the allocations about flat (65-75 MB). The parts' lifetime itself is
  * already 0 in chdb (`old_parts_lifetime`).
  *
+ * `max_parts_cleaning_thread_pool_size` (and the two parts loading pools, used when a folder
+ * is opened): the cleanup above removes parts with up to 128 threads by default. Each thread
+ * stays alive with its stack and allocator caches once started, so a 1 GB file ingest grew
+ * from 35 to 161 threads, and its peak RSS fell by about 55 MB (599 -> 543 MB) with 2 threads
+ * per pool, at the same speed (a part's removal is a few file deletions).
+ *
  * chdb reads the settings of the `merge_tree` section from a configuration file only (given
  * as `--merge_tree.<name>=` connection arguments they are ignored).
  */
 export const ENGINE_CONFIG_XML =
   '<clickhouse>\n' +
+  '  <max_parts_cleaning_thread_pool_size>2</max_parts_cleaning_thread_pool_size>\n' +
+  '  <max_active_parts_loading_thread_pool_size>2</max_active_parts_loading_thread_pool_size>\n' +
+  '  <max_outdated_parts_loading_thread_pool_size>2</max_outdated_parts_loading_thread_pool_size>\n' +
   '  <merge_tree>\n' +
   '    <cleanup_delay_period>1</cleanup_delay_period>\n' +
   '    <max_cleanup_delay_period>2</max_cleanup_delay_period>\n' +
