@@ -27,7 +27,7 @@ const order = (a: SloBreachSignal, b: SloBreachSignal): number =>
   a.evaluated_at - b.evaluated_at || (a.slo_id < b.slo_id ? -1 : a.slo_id > b.slo_id ? 1 : 0) || (a.signal_id < b.signal_id ? -1 : 1);
 
 /**
- * Live (1x) traffic through a real broker, evaluated every 2 s at 1 s of live lateness (what
+ * Live (1x) traffic through a real broker, evaluated every 2 s at 1 s of live lateness, partitions idle after 1 s (what
  * `run` does): FIRING signals are on ops.slo.breach.v1 seconds after their events are
  * committed, not after their minute closes plus 30 s, and a replay of what was stored gives
  * the same signals with the same ids and instants.
@@ -58,7 +58,7 @@ describe('breach signals of live traffic through a real Kafka broker', () => {
       evaluator: {
         name: 'live-kafka',
         stepSeconds: 2,
-        watermark: { allowedLatenessMs: 30_000, liveLatenessMs: 1000, idleTimeoutMs: 3000 },
+        watermark: { allowedLatenessMs: 30_000, liveLatenessMs: 1000, idleTimeoutMs: 1000 },
         tickMs: 250,
         qualityEveryMinutes: 0,
       },
