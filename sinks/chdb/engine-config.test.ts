@@ -14,28 +14,23 @@ describe('engine configuration of the embedded warehouse', () => {
     await t.drop();
   });
 
+  /** Each setting's value as the engine reports it, by name. */
+  const settings = async (table: 'merge_tree_settings' | 'server_settings', names: string[]): Promise<Record<string, string>> => {
+    const rows = await t.wh.query<{ name: string; value: string }>(`SELECT name, value FROM system.${table} WHERE name IN {names:Array(String)}`, { names });
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  };
+
   it('cleans up parts replaced by merges every second or two instead of every 30-300 s', async () => {
-    const rows = await t.wh.query<{ name: string; value: string }>(
-      `SELECT name, value FROM system.merge_tree_settings
-       WHERE name IN ('cleanup_delay_period', 'max_cleanup_delay_period', 'old_parts_lifetime') ORDER BY name`,
-    );
-    expect(rows).toEqual([
-      { name: 'cleanup_delay_period', value: '1' },
-      { name: 'max_cleanup_delay_period', value: '2' },
-      { name: 'old_parts_lifetime', value: '0' },
-    ]);
+    expect(await settings('merge_tree_settings', ['cleanup_delay_period', 'max_cleanup_delay_period', 'old_parts_lifetime'])).toEqual({
+      cleanup_delay_period: '1',
+      max_cleanup_delay_period: '2',
+      old_parts_lifetime: '0',
+    });
   });
 
   it('keeps the parts cleaning and loading pools at 2 threads instead of up to 128, 64 and 32', async () => {
-    const rows = await t.wh.query<{ name: string; value: string }>(
-      `SELECT name, value FROM system.server_settings
-       WHERE name IN ('max_parts_cleaning_thread_pool_size', 'max_active_parts_loading_thread_pool_size', 'max_outdated_parts_loading_thread_pool_size') ORDER BY name`,
-    );
-    expect(rows).toEqual([
-      { name: 'max_active_parts_loading_thread_pool_size', value: '2' },
-      { name: 'max_outdated_parts_loading_thread_pool_size', value: '2' },
-      { name: 'max_parts_cleaning_thread_pool_size', value: '2' },
-    ]);
+    const pools = ['max_parts_cleaning_thread_pool_size', 'max_active_parts_loading_thread_pool_size', 'max_outdated_parts_loading_thread_pool_size'];
+    expect(await settings('server_settings', pools)).toEqual(Object.fromEntries(pools.map((p) => [p, '2'])));
   });
 
   it('writes the configuration file once per content and reuses it', () => {
