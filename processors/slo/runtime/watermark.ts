@@ -60,6 +60,9 @@ interface OffsetsView {
   lag: Map<string, number>;
 }
 
+/** A view of the broker this recent is fresh whatever the idle time (the idle time defaulted to 3 s before it was configurable). */
+const VIEW_FRESH_MIN_MS = 3000;
+
 const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export class WatermarkTracker {
@@ -186,13 +189,19 @@ export class WatermarkTracker {
     return now - base <= this.liveWithinMs ? this.liveLatenessMs : this.allowedLatenessMs;
   }
 
+  /**
+   * The broker's view is recent enough to rely on: newer than the idle time, and never required
+   * newer than VIEW_FRESH_MIN_MS, so a short idle time does not freeze the watermark while a
+   * busy evaluator reads the offsets less often than it would like.
+   */
   private fresh(now: number): boolean {
-    return this.view !== null && now - this.view.at < this.idleTimeoutMs;
+    return this.view !== null && now - this.view.at < Math.max(this.idleTimeoutMs, VIEW_FRESH_MIN_MS);
   }
 
+  /** Silent for the idle time and, per a view of the broker taken after its last commit, caught up. */
   private idle(key: string, p: PartitionClock, now: number): boolean {
     if (now - p.lastCommitAt < this.idleTimeoutMs) return false;
     if (!this.offsetAware) return true;
-    return this.view?.lag.get(key) === 0;
+    return this.view !== null && this.view.at >= p.lastCommitAt && this.view.lag.get(key) === 0;
   }
 }
