@@ -106,6 +106,21 @@ describe('event-time watermark', () => {
 });
 
 describe('event-time watermark with the broker\'s offsets', () => {
+  it('with a 1 s idle time, a view of the broker up to 3 s old still lets a caught-up partition idle; a view older than its last commit does not', () => {
+    const w = new WatermarkTracker({ allowedLatenessMs: 0, idleTimeoutMs: 1000 });
+    w.observe('t', 0, 100_000, 0);
+    w.observe('t', 1, 50_000, 0);
+    w.offsets([{ topic: 't', partition: 0, endOffset: 10, lag: 5 }, { topic: 't', partition: 1, endOffset: 10, lag: 0 }], 1500);
+    // 2.5 s after the view (older than the idle time): partition 1 is idle, partition 0 holds.
+    expect(w.watermark(4000)).toBe(100_000);
+    // Both caught up at 4 s, then both commit and fall silent: a view older than a partition's
+    // last commit cannot say it is caught up, so neither idles and the smaller one holds.
+    w.offsets([{ topic: 't', partition: 0, endOffset: 10, lag: 0 }, { topic: 't', partition: 1, endOffset: 10, lag: 0 }], 4000);
+    w.observe('t', 0, 130_000, 4100);
+    w.observe('t', 1, 125_000, 4100);
+    expect(w.watermark(5200)).toBe(125_000);
+  });
+
   const backlog = (lags: Record<number, number>, topic = 'journeys') =>
     Object.entries(lags).map(([p, lag]) => ({ topic, partition: Number(p), endOffset: 100, lag }));
 

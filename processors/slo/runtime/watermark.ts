@@ -110,7 +110,8 @@ export class WatermarkTracker {
   /**
    * What the broker holds beyond the group's commits, read at `at` (processing time), or
    * null when the broker could not be asked. From the first call on, only a partition the
-   * latest view (no older than `idleTimeoutMs`) shows caught up can be idle.
+   * latest view shows caught up can be idle, when that view is fresh (see `fresh`) and was
+   * taken after the partition's last commit.
    */
   offsets(backlog: readonly PartitionBacklog[] | null, at: number): void {
     this.offsetAware = true;
