@@ -338,7 +338,8 @@ export class SloEvaluator {
     if (!this.clock.settled(now) || now - this.storedReadAt < this.clock.idleTimeoutMs) return;
     this.storedReadAt = now;
     const newest = await this.retry('read the newest stored event time', () => newestStoredEvent(this.opts.warehouse, [...this.topics]));
-    if (newest !== null) this.clock.storedUpTo(newest);
+    // Taken when the answer came: it may hold commits made while it was read.
+    if (newest !== null) this.clock.storedUpTo(newest, this.now());
   }
 
   private async run(): Promise<void> {

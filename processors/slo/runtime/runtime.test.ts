@@ -121,6 +121,29 @@ describe('event-time watermark with the broker\'s offsets', () => {
     expect(w.watermark(5200)).toBe(125_000);
   });
 
+  it('while a partition idles, goes no further than what was stored before the view that says it is caught up', () => {
+    const w = new WatermarkTracker({ allowedLatenessMs: 0, idleTimeoutMs: 1000 });
+    w.observe('t', 0, 100_000, 0);
+    w.observe('t', 1, 100_000, 0);
+    // Both caught up at 1.5 s. Then the producer sends both partitions records up to 160 s;
+    // partition 0 commits them at 1.6 s, partition 1 has not yet, and the view does not know.
+    w.offsets([{ topic: 't', partition: 0, endOffset: 10, lag: 0 }, { topic: 't', partition: 1, endOffset: 10, lag: 0 }], 1500);
+    w.observe('t', 0, 160_000, 1600);
+    // Partition 1 is idle per that view: its new records may be as old as what was stored before it.
+    expect(w.watermark(2000)).toBe(100_000);
+    // A view taken after partition 0's commit lets the watermark follow it.
+    w.offsets([{ topic: 't', partition: 0, endOffset: 20, lag: 0 }, { topic: 't', partition: 1, endOffset: 20, lag: 3 }], 2100);
+    expect(w.watermark(2200)).toBe(100_000);
+    w.observe('t', 1, 160_000, 2300);
+    w.offsets([{ topic: 't', partition: 0, endOffset: 20, lag: 0 }, { topic: 't', partition: 1, endOffset: 20, lag: 0 }], 2400);
+    expect(w.watermark(3000)).toBe(160_000);
+    // The newest stored event counts only if it was read before the view.
+    w.storedUpTo(200_000, 4000);
+    expect(w.watermark(4100)).toBe(160_000);
+    w.offsets([{ topic: 't', partition: 0, endOffset: 20, lag: 0 }, { topic: 't', partition: 1, endOffset: 20, lag: 0 }], 4200);
+    expect(w.watermark(4300)).toBe(200_000);
+  });
+
   const backlog = (lags: Record<number, number>, topic = 'journeys') =>
     Object.entries(lags).map(([p, lag]) => ({ topic, partition: Number(p), endOffset: 100, lag }));
 
@@ -176,7 +199,7 @@ describe('event-time watermark with the broker\'s offsets', () => {
   it('once everything is caught up and quiet, goes as far as the newest stored event (a restart with no new record)', () => {
     const w = new WatermarkTracker({ allowedLatenessMs: 1000, idleTimeoutMs: 5000 });
     w.offsets(backlog({ 0: 0, 1: 0 }), 0);
-    w.storedUpTo(500_000);
+    w.storedUpTo(500_000, 0);
     expect(w.watermark(4000)).toBe(-Infinity);
     expect(w.settled(4000)).toBe(false);
     w.offsets(backlog({ 0: 0, 1: 0 }), 5000);
@@ -186,7 +209,7 @@ describe('event-time watermark with the broker\'s offsets', () => {
     const v = new WatermarkTracker({ allowedLatenessMs: 0, idleTimeoutMs: 5000 });
     v.offsets(backlog({ 0: 0, 1: 0 }), 0);
     v.observe('journeys', 1, 100_000, 0);
-    v.storedUpTo(500_000);
+    v.storedUpTo(500_000, 0);
     v.offsets(backlog({ 0: 0, 1: 7 }), 6000);
     expect(v.watermark(6000)).toBe(100_000);
   });

@@ -18,6 +18,14 @@
  * its end, and the watermark follows the newest event time stored (the largest committed, or
  * what the warehouse holds, for a restarted evaluator that has seen no commit yet). It never
  * moves backwards.
+ *
+ * A view of the broker says an idle partition was caught up when the view was taken, nothing
+ * about records sent to it since. So while any partition idles, the watermark goes no further
+ * than the newest event time stored before that view was taken (the view's frontier): a
+ * producer that sends in event-time order across partitions (up to the lateness) had reached
+ * at least that time then, so whatever it sends an idle partition afterwards is no older.
+ * Without this bound, one partition committing fresh records after the view would carry the
+ * watermark past records another partition received after the view and has not committed yet.
  */
 export interface WatermarkOptions {
   /**
@@ -58,6 +66,8 @@ interface PartitionClock {
 interface OffsetsView {
   at: number;
   lag: Map<string, number>;
+  /** The newest event time committed or read from the warehouse before `at`. */
+  frontier: number;
 }
 
 /** A view of the broker this recent is fresh whatever the idle time (the idle time defaulted to 3 s before it was configurable). */
@@ -76,6 +86,12 @@ export class WatermarkTracker {
   private offsetAware = false;
   private view: OffsetsView | null = null;
   private stored = -Infinity;
+  /** When the newest stored event time was read (processing time). */
+  private storedAt = -Infinity;
+  /** The newest event time committed up to each commit time newer than the last view (ascending), and before them. */
+  private frontierLog: Array<{ at: number; max: number }> = [];
+  private frontierBase = -Infinity;
+  private committedMax = -Infinity;
 
   constructor(options: WatermarkOptions = {}) {
     this.allowedLatenessMs = options.allowedLatenessMs ?? 30_000;
@@ -86,6 +102,10 @@ export class WatermarkTracker {
 
   /** Records a committed batch of a topic-partition (its largest event time, null when it held no valid event). */
   observe(topic: string, partition: number, maxOccurredAt: number | null, now: number): void {
+    if (maxOccurredAt !== null && maxOccurredAt > this.committedMax) {
+      this.committedMax = maxOccurredAt;
+      this.frontierLog.push({ at: now, max: maxOccurredAt });
+    }
     const key = keyOf(topic, partition);
     const p = this.partitions.get(key);
     if (!p) {
@@ -111,10 +131,11 @@ export class WatermarkTracker {
    * What the broker holds beyond the group's commits, read at `at` (processing time), or
    * null when the broker could not be asked. From the first call on, only a partition the
    * latest view shows caught up can be idle, when that view is fresh (see `fresh`) and was
-   * taken after the partition's last commit.
+   * taken after the partition's last commit. `at` is when the broker was asked, before its answer.
    */
   offsets(backlog: readonly PartitionBacklog[] | null, at: number): void {
     this.offsetAware = true;
+    const frontier = this.frontierAt(at);
     if (backlog === null) {
       this.view = null;
       return;
@@ -128,15 +149,28 @@ export class WatermarkTracker {
       if (!p) this.partitions.set(key, { maxEventTime: -Infinity, lastCommitAt: at, pending: b.lag > 0 });
       else if (p.pending && b.lag === 0) p.pending = false; // committed by another member, or before this process
     }
-    this.view = { at, lag };
+    this.view = { at, lag, frontier };
+  }
+
+  /** The newest event time stored before processing time `at`; forgets the commits before it. */
+  private frontierAt(at: number): number {
+    let i = 0;
+    while (i < this.frontierLog.length && (this.frontierLog[i] as { at: number }).at <= at) i++;
+    if (i > 0) this.frontierBase = Math.max(this.frontierBase, (this.frontierLog[i - 1] as { max: number }).max);
+    this.frontierLog = this.frontierLog.slice(i);
+    return Math.max(this.frontierBase, this.storedAt <= at ? this.stored : -Infinity);
   }
 
   /**
-   * The newest event time the warehouse holds for these topics: where the watermark goes
-   * once every partition is idle, when it is newer than any commit seen here.
+   * The newest event time the warehouse holds for these topics, read at processing time `at`:
+   * where the watermark goes once every partition is idle, when it is newer than any commit
+   * seen here (and the view of the broker was taken after it was read).
    */
-  storedUpTo(eventTime: number): void {
-    if (eventTime > this.stored) this.stored = eventTime;
+  storedUpTo(eventTime: number, at: number): void {
+    if (eventTime > this.stored) {
+      this.stored = eventTime;
+      this.storedAt = at;
+    }
   }
 
   /** A partition taken away from this consumer (rebalance) no longer holds the watermark. */
@@ -170,16 +204,20 @@ export class WatermarkTracker {
     let minActive = Infinity;
     let maxAll = -Infinity;
     let allIdle = true;
+    let anyIdle = false;
     for (const [key, p] of this.partitions) {
       const idle = this.idle(key, p, now);
       if (!idle) allIdle = false;
+      else anyIdle = true;
       if (p.pending && !idle) return this.current;
       if (p.maxEventTime === -Infinity) continue;
       if (p.maxEventTime > maxAll) maxAll = p.maxEventTime;
       if (!idle && p.maxEventTime < minActive) minActive = p.maxEventTime;
     }
     if (allIdle && this.offsetAware && this.stored > maxAll) maxAll = this.stored;
-    const base = minActive === Infinity ? maxAll : minActive;
+    let base = minActive === Infinity ? maxAll : minActive;
+    // An idle partition was caught up as of the view: no further than what was stored before it.
+    if (anyIdle && this.offsetAware && this.view !== null) base = Math.min(base, this.view.frontier);
     const candidate = base - this.latenessAt(base, now);
     if (candidate > this.current) this.current = candidate;
     return this.current;
