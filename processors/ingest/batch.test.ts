@@ -101,3 +101,38 @@ describe('a batch digest (the identity beside the offset range)', () => {
     expect(seen.size).toBe(variants.length + 1);
   });
 });
+
+describe('a prepared batch without some of its events', () => {
+  it('equals the batch prepared leaving them out: same block bytes, counts, keys and time range', async () => {
+    const transport = new MemoryTransport({ defaultPartitions: 1 });
+    await transport.ensureTopics(INPUT_TOPIC_LIST.map((topic) => ({ topic, partitions: 1 })));
+    // Duplicates and malformed records included: repeats inside the batch and dead letters interleave.
+    await publishRecords(simulateStream({ seed: 5, days: 1, journeysPerDay: 400, duplicateRate: 0.05, malformedRate: 0.03 }), await transport.producer(), defaultCodec());
+    const now = Date.now();
+    const preparer = new BatchPreparer(createDefaultDecoder(defaultCodec(), () => now), createNormalizer(createPiiHasher('k')));
+    let counted = 0;
+    for (const topic of INPUT_TOPIC_LIST) {
+      const msgs = transport.topic(topic)?.partitions[0] ?? [];
+      const whole = preparer.prepare({ topic, partition: 0 }, msgs);
+      if (!whole.keys) continue;
+      counted++;
+      const keys = whole.keys.keys;
+      const subsets = [new Set(keys.filter((_, i) => i % 3 === 0 || i === keys.length - 1)), new Set(keys), new Set<string>()];
+      for (const excluded of subsets) {
+        const reference = preparer.prepare({ topic, partition: 0 }, msgs);
+        const job = preparer.begin({ topic, partition: 0 }, msgs, excluded);
+        while (!job.step(1000));
+        const expected = job.finish();
+        const filtered = reference.without(excluded);
+        expect(bytes(filtered).equals(bytes(expected)), `${topic}, ${excluded.size} left out`).toBe(true);
+        expect(filtered.events).toBe(expected.events);
+        expect(filtered.duplicates).toBe(expected.duplicates);
+        expect(filtered.keys).toEqual(expected.keys);
+        expect([filtered.minOccurredAt, filtered.maxOccurredAt, filtered.digest]).toEqual([expected.minOccurredAt, expected.maxOccurredAt, expected.digest]);
+        expect(filtered.dead).toEqual(expected.dead);
+        filtered.release();
+      }
+    }
+    expect(counted).toBeGreaterThan(0);
+  });
+});

@@ -39,9 +39,20 @@ export interface PreparedBatch {
    * must not be used afterwards. A batch never released is collected as usual.
    */
   release(): void;
+  /**
+   * The same batch without the events whose keys `excluded` names (counted in `duplicates`):
+   * the block's rows are copied out, nothing is decoded again. This batch is released.
+   */
+  without(excluded: ReadonlySet<string>): PreparedBatch;
 }
 
 const NOTHING_TO_RELEASE = (): void => undefined;
+
+/** `without` of a batch that has no counted keys (or was filtered already: its keys are the block's). */
+function unfiltered(this: PreparedBatch, excluded: ReadonlySet<string>): PreparedBatch {
+  if (excluded.size > 0 && this.keys?.keys.some((k) => excluded.has(k))) throw new Error('a filtered batch cannot be filtered again');
+  return this;
+}
 
 const EMPTY: readonly Buffer[] = [];
 
@@ -158,9 +169,10 @@ export class PreparationJob {
         keys: null,
         duplicates: 0,
         release: NOTHING_TO_RELEASE,
+        without: unfiltered,
       };
     }
-    return {
+    const batch: PreparedBatch = {
       table: FACT_TABLE[family],
       columns: this.normalizer.columns(family),
       block: events > 0 ? out.finish() : EMPTY,
@@ -172,7 +184,33 @@ export class PreparationJob {
       keys: this.keys && events > 0 ? { keys: this.keys, ids: this.ids, minOccurredAt: this.minT, maxOccurredAt: this.maxT } : null,
       duplicates: this.duplicates,
       release: () => out.release(),
+      without(excluded) {
+        const keys = this.keys?.keys;
+        if (!keys || excluded.size === 0) return this;
+        const keep = new Uint8Array(keys.length);
+        const kept: string[] = [];
+        const ids: string[] = [];
+        for (let i = 0; i < keys.length; i++) {
+          const k = keys[i] as string;
+          if (excluded.has(k)) continue;
+          keep[i] = 1;
+          kept.push(k);
+          ids.push(this.keys?.ids[i] as string);
+        }
+        const block = kept.length > 0 ? out.filtered(keep) : EMPTY;
+        out.release();
+        return {
+          ...this,
+          block,
+          events: kept.length,
+          keys: kept.length > 0 ? { ...(this.keys as BatchKeys), keys: kept, ids } : null,
+          duplicates: this.duplicates + keys.length - kept.length,
+          release: NOTHING_TO_RELEASE,
+          without: unfiltered,
+        };
+      },
     };
+    return batch;
   }
 
   /** Length-prefixed, so no two different message sequences feed the hash the same bytes. */

@@ -337,8 +337,7 @@ export class IngestPipeline {
         claimed = keys;
       }
       if (excluded.size > 0) {
-        b.release();
-        b = await this.prepare(tp, msgs, excluded);
+        b = b.without(excluded);
       }
       if (recordIntent) {
         // Recorded before the insert, with what the insert leaves out: until committed, a retry

@@ -132,3 +132,63 @@ describe('BufferPool and released blocks', () => {
     expect(Buffer.concat(second.finish())).toEqual(Buffer.concat(build(fresh, 2).finish()));
   });
 });
+
+describe('a filtered block', () => {
+  interface Row {
+    s: string;
+    ns: string | null;
+    i: number;
+    ni: number | null;
+    f: number;
+    nf: number | null;
+    t: number;
+    xs: string[] | null;
+  }
+  const make = compileBlock<Row>('every_kind', [
+    { name: 's', kind: 'string', field: 's' },
+    { name: 'ns', kind: 'nstring', field: 'ns' },
+    { name: 'i', kind: 'int', field: 'i' },
+    { name: 'ni', kind: 'nint', field: 'ni' },
+    { name: 'f', kind: 'float', field: 'f' },
+    { name: 'nf', kind: 'nfloat', field: 'nf' },
+    { name: 't', kind: 'time', field: 't' },
+    { name: 'xs', kind: 'strings', field: 'xs' },
+  ], new BufferPool());
+  // Seeded rows of every kind: long and non-ASCII strings (multi-byte lengths), nulls, empty and long arrays.
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const text = (): string => ['', 'a', 'é€😀', 'x'.repeat(200 + rnd(300)), `id-${rnd(1e6)}`][rnd(5)] as string;
+  const rows: Row[] = Array.from({ length: 500 }, (_, k) => ({
+    s: text(),
+    ns: rnd(3) === 0 ? null : text(),
+    i: rnd(2) ? -rnd(1e9) * 1e4 : rnd(1e9),
+    ni: rnd(3) === 0 ? null : rnd(1e6),
+    f: rnd(1e6) / 7,
+    nf: rnd(3) === 0 ? null : -rnd(1e6) / 3,
+    t: 1_700_000_000_000 + k,
+    xs: rnd(4) === 0 ? null : Array.from({ length: rnd(6) }, text),
+  }));
+  const block = (keep: (k: number) => boolean): Buffer => {
+    const b = make('topic', 3, 16);
+    rows.forEach((r, k) => keep(k) && b.row(r, String(1000 + k)));
+    return Buffer.concat(b.finish());
+  };
+
+  it('is byte for byte the block built from the kept rows only, for every kind of column', () => {
+    const masks: Array<(k: number) => boolean> = [() => true, () => false, (k) => k % 3 !== 0, (k) => k === 0 || k === rows.length - 1, (k) => k > 250, () => rnd(2) === 1];
+    for (const keepRow of masks) {
+      const keep = Uint8Array.from(rows, (_, k) => (keepRow(k) ? 1 : 0));
+      const all = make('topic', 3, 16);
+      rows.forEach((r, k) => all.row(r, String(1000 + k)));
+      const filtered = Buffer.concat(all.filtered(keep));
+      all.release(); // the filtered block owns its buffers
+      expect(filtered.equals(block((k) => keep[k] === 1))).toBe(true);
+    }
+  });
+
+  it('refuses a mask of another length', () => {
+    const b = make('topic', 0, 4);
+    b.row(rows[0] as Row, '0');
+    expect(() => b.filtered(new Uint8Array(2))).toThrow('a row mask of 2 for a block of 1 rows');
+  });
+});

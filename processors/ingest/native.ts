@@ -271,7 +271,7 @@ export class NativeColumn {
   constructor(
     readonly name: string,
     readonly type: string,
-    kind: ColumnKind | 'u32' | 'u64',
+    readonly kind: ColumnKind | 'u32' | 'u64',
     rows: number,
     bytesPerRow: number,
     pool?: BufferPool,
@@ -330,14 +330,92 @@ export class NativeColumn {
 
   /** The column's part of the block: name, type, data. */
   chunks(): Buffer[] {
-    const head = new ColumnBuffer(this.name.length + this.type.length + 4);
-    head.str(this.name);
-    head.str(this.type);
-    const out = [head.bytes()];
+    const out = [this.head()];
     if (this.nulls) out.push(this.nulls.bytes());
     if (this.ends) out.push(this.ends.bytes());
     out.push(this.data.bytes());
     return out;
+  }
+
+  /**
+   * The column's part of a block of the rows `keep` marks (1 = kept), of `rows` rows: the
+   * bytes of every kept row copied in order, the array ends recomputed. Fresh buffers.
+   */
+  filteredChunks(keep: Uint8Array, rows: number, kept: number): Buffer[] {
+    const out = [this.head()];
+    const data = this.data.bytes();
+    if (this.nulls) {
+      const nulls = this.nulls.bytes();
+      const n = Buffer.allocUnsafe(kept);
+      let j = 0;
+      for (let i = 0; i < rows; i++) if (keep[i]) n[j++] = nulls[i] as number;
+      out.push(n);
+    }
+    const width = FIXED_WIDTH[this.kind];
+    if (width !== undefined) {
+      const d = Buffer.allocUnsafe(kept * width);
+      let j = 0;
+      for (let i = 0; i < rows; i++) {
+        if (!keep[i]) continue;
+        data.copy(d, j, i * width, (i + 1) * width);
+        j += width;
+      }
+      out.push(d);
+      return out;
+    }
+    // Strings, one per row; for arrays, ends[i] - ends[i - 1] strings per row.
+    const ends = this.ends ? this.ends.bytes() : null;
+    const newEnds = ends ? Buffer.allocUnsafe(kept * 8) : null;
+    const d = Buffer.allocUnsafe(data.length);
+    let from = 0;
+    let to = 0;
+    let prevEnd = 0;
+    let total = 0;
+    let k = 0;
+    for (let i = 0; i < rows; i++) {
+      let cells = 1;
+      if (ends) {
+        const end = ends.readUInt32LE(i * 8) + ends.readUInt32LE(i * 8 + 4) * TWO_32;
+        cells = end - prevEnd;
+        prevEnd = end;
+      }
+      const start = from;
+      for (let c = 0; c < cells; c++) from = skipString(data, from);
+      if (!keep[i]) continue;
+      to += data.copy(d, to, start, from);
+      if (newEnds) {
+        total += cells;
+        const hi = Math.floor(total / TWO_32);
+        newEnds.writeUInt32LE(total - hi * TWO_32, k * 8);
+        newEnds.writeUInt32LE(hi, k * 8 + 4);
+      }
+      k++;
+    }
+    if (newEnds) out.push(newEnds);
+    out.push(d.subarray(0, to));
+    return out;
+  }
+
+  private head(): Buffer {
+    const head = new ColumnBuffer(this.name.length + this.type.length + 4);
+    head.str(this.name);
+    head.str(this.type);
+    return head.bytes();
+  }
+}
+
+/** Bytes per row of the fixed-width kinds (Nullable ones after their null map). */
+const FIXED_WIDTH: Partial<Record<ColumnKind | 'u32' | 'u64', number>> = { int: 8, nint: 8, float: 8, nfloat: 8, time: 8, u32: 4, u64: 8 };
+
+/** The position after the String value (varUInt length, bytes) at `at`. */
+function skipString(b: Buffer, at: number): number {
+  let n = 0;
+  let shift = 1;
+  for (;;) {
+    const c = b[at++] as number;
+    n += (c & 0x7f) * shift;
+    if (c < 0x80) return at + n;
+    shift *= 0x80;
   }
 }
 
@@ -371,6 +449,11 @@ export interface BlockBuilder<E> {
   rows(): number;
   /** The block: header, then each column's name, type and data (chunks, in order). */
   finish(): Buffer[];
+  /**
+   * A block of the rows `keep` marks (1 = kept, one byte per row in order), in fresh buffers:
+   * it stays valid after `release`. Call after the last `row`.
+   */
+  filtered(keep: Uint8Array): Buffer[];
   /** Gives the columns' buffers back for the next blocks: the chunks must not be used afterwards. */
   release(): void;
 }
@@ -434,6 +517,18 @@ export function compileBlock<E>(
           if (count > 0) sizes.set(c.name, Math.ceil(c.data.length / count));
           out.push(...c.chunks());
         }
+        return out;
+      },
+      filtered: (keep) => {
+        const count = rowCount();
+        if (keep.length !== count) throw new Error(`a row mask of ${keep.length} for a block of ${count} rows`);
+        let kept = 0;
+        for (let i = 0; i < count; i++) if (keep[i]) kept++;
+        const head = new ColumnBuffer(16);
+        head.varUInt(cols.length);
+        head.varUInt(kept);
+        const out = [head.bytes()];
+        for (const c of cols) out.push(...c.filteredChunks(keep, count, kept));
         return out;
       },
       release: () => {
