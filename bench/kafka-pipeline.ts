@@ -42,7 +42,7 @@ import { releaseScratch, scratchDir } from './scratch.js';
 const PARTITIONS = 6;
 const PII_KEY = 'kafka-pipeline-bench-key';
 
-/** KAFKA_BENCH_CONCURRENCY overrides the transport's partitionsConsumedConcurrently (for tuning runs). */
+/** KAFKA_BENCH_CONCURRENCY, KAFKA_BENCH_MAX_BYTES and KAFKA_BENCH_MAX_BYTES_PER_PARTITION override the transport's partitionsConsumedConcurrently, maxBytes and maxBytesPerPartition (for tuning runs). */
 function transportFor(brokers: string, prefix: string): Transport {
   const concurrency = process.env['KAFKA_BENCH_CONCURRENCY'];
   return withTopicPrefix(
@@ -50,6 +50,8 @@ function transportFor(brokers: string, prefix: string): Transport {
       brokers: brokers.split(','),
       logLevel: 'error',
       ...(concurrency ? { partitionsConsumedConcurrently: Number(concurrency) } : {}),
+      ...(process.env['KAFKA_BENCH_MAX_BYTES'] ? { maxBytes: Number(process.env['KAFKA_BENCH_MAX_BYTES']) } : {}),
+      ...(process.env['KAFKA_BENCH_MAX_BYTES_PER_PARTITION'] ? { maxBytesPerPartition: Number(process.env['KAFKA_BENCH_MAX_BYTES_PER_PARTITION']) } : {}),
     }),
     prefix,
   );
