@@ -17,6 +17,7 @@
  *   node dist/bench/kafka-pipeline.js      (KAFKA_BROKERS, or a broker started from Maven)
  *   KAFKA_BENCH_JOURNEYS_PER_DAY=10000 node dist/bench/kafka-pipeline.js   (a smaller run)
  *   SLO_KAFKA_CLIENT=platformatic node dist/bench/kafka-pipeline.js       (the other client)
+ *   KAFKA_BENCH_FRESH_RATE=20000 node dist/bench/kafka-pipeline.js        (the freshness phase alone, at that rate)
  *
  * Each phase runs in its own process (its own peak RSS); figures, not timed tests.
  */
@@ -323,12 +324,36 @@ async function pacedProduce(t: Transport, rate: number, seconds: number, seed: n
   return sent;
 }
 
+/** The freshness phase: an ingest on new topics while traffic is paced in at `rate` records/s (KAFKA_BENCH_FRESH_SECONDS, default 20). */
+async function freshness(brokers: string, rate: number): Promise<ChildOut> {
+  const freshPrefix = `bench-${randomBytes(3).toString('hex')}.`;
+  const ft = transportFor(brokers, freshPrefix);
+  await ensureTopics(ft);
+  const seconds = Number(process.env['KAFKA_BENCH_FRESH_SECONDS'] ?? 20);
+  process.stderr.write(`kafka pipeline bench: freshness at ${rate} records/s for ${seconds} s ...\n`);
+  const fresh = await runChild('fresh', [brokers, freshPrefix], async (child) => {
+    await child.ready;
+    await pacedProduce(ft, rate, seconds, 9);
+    child.stop();
+  });
+  await ft.close();
+  return fresh;
+}
+
 async function main(): Promise<void> {
   const journeysPerDay = Number(process.env['KAFKA_BENCH_JOURNEYS_PER_DAY'] ?? 72_000);
   const days = Number(process.env['KAFKA_BENCH_DAYS'] ?? 2);
   let brokers = process.env['KAFKA_BROKERS'];
   const started = brokers ? null : await startKafkaBroker({ heapMb: 1024 });
   brokers ??= started!.brokers;
+  const freshOnly = process.env['KAFKA_BENCH_FRESH_RATE'];
+  if (freshOnly) {
+    // A tuning run of the freshness phase alone, at a given rate.
+    const fresh = await freshness(brokers, Number(freshOnly));
+    await started?.stop();
+    console.log(`freshness at ${freshOnly} records/s: p50 ${fresh.result['p50']} ms, p99 ${fresh.result['p99']} ms (${fresh.result['samples']} records), peak RSS ${Math.round(fresh.peakRssMb)} MB`);
+    return;
+  }
   const prefix = `bench-${randomBytes(3).toString('hex')}.`;
   const t = transportFor(brokers, prefix);
   await ensureTopics(t);
@@ -354,18 +379,8 @@ async function main(): Promise<void> {
   const workersSeconds = Math.max(...workers.map((w) => w.result['seconds'] ?? NaN));
   const workersRate = workers.reduce((sum, w) => sum + (w.result['records'] ?? 0), 0) / workersSeconds;
 
-  const freshPrefix = `bench-${randomBytes(3).toString('hex')}.`;
-  const ft = transportFor(brokers, freshPrefix);
-  await ensureTopics(ft);
   const rate = Math.round(ingestRate / 2);
-  const seconds = Number(process.env['KAFKA_BENCH_FRESH_SECONDS'] ?? 20);
-  process.stderr.write(`kafka pipeline bench: freshness at ${rate} records/s for ${seconds} s ...\n`);
-  const fresh = await runChild('fresh', [brokers, freshPrefix], async (child) => {
-    await child.ready;
-    await pacedProduce(ft, rate, seconds, 9);
-    child.stop();
-  });
-  await ft.close();
+  const fresh = await freshness(brokers, rate);
   await t.close();
   await started?.stop();
 
