@@ -144,6 +144,20 @@ describe('event-time watermark with the broker\'s offsets', () => {
     expect(w.watermark(4300)).toBe(200_000);
   });
 
+  it('keeps the commits a view may need for about a minute only, with or without views', () => {
+    const w = new WatermarkTracker({ allowedLatenessMs: 0, idleTimeoutMs: 1000 });
+    const logged = (): number => (w as unknown as { frontierLog: unknown[] }).frontierLog.length;
+    // Ten commits a second for an hour, no view of the broker at all (an evaluator without the group's offsets).
+    for (let i = 0; i < 36_000; i++) w.observe('t', i % 2, 1_000_000 + i, i * 100);
+    expect(logged()).toBeLessThanOrEqual(640);
+    // Both caught up per a view after the last of them; then partition 0 commits newer events.
+    // Partition 1 idles: the bound is the newest commit before the view, not the new one.
+    w.offsets([{ topic: 't', partition: 0, endOffset: 10, lag: 0 }, { topic: 't', partition: 1, endOffset: 10, lag: 0 }], 3_601_000);
+    w.observe('t', 0, 2_000_000, 3_601_500);
+    expect(w.watermark(3_602_000)).toBe(1_000_000 + 35_999);
+    expect(logged()).toBeLessThanOrEqual(2);
+  });
+
   const backlog = (lags: Record<number, number>, topic = 'journeys') =>
     Object.entries(lags).map(([p, lag]) => ({ topic, partition: Number(p), endOffset: 100, lag }));
 

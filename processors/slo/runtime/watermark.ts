@@ -72,6 +72,8 @@ interface OffsetsView {
 
 /** A view of the broker this recent is fresh whatever the idle time (the idle time defaulted to 3 s before it was configurable). */
 const VIEW_FRESH_MIN_MS = 3000;
+/** How much older than fresh a view may have been asked for (a slow answer) and still find the commits before it. */
+const FRONTIER_SLACK_MS = 60_000;
 
 const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
@@ -105,6 +107,10 @@ export class WatermarkTracker {
     if (maxOccurredAt !== null && maxOccurredAt > this.committedMax) {
       this.committedMax = maxOccurredAt;
       this.frontierLog.push({ at: now, max: maxOccurredAt });
+      // Only a view asked for within VIEW_FRESH_MIN_MS (or the idle time) is used: older commits
+      // need no place of their own, and the log stays bounded when no view ever comes.
+      const horizon = now - Math.max(this.idleTimeoutMs, VIEW_FRESH_MIN_MS) - FRONTIER_SLACK_MS;
+      if ((this.frontierLog[0] as { at: number }).at < horizon) this.frontierAt(horizon);
     }
     const key = keyOf(topic, partition);
     const p = this.partitions.get(key);
