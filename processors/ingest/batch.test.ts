@@ -128,11 +128,35 @@ describe('a prepared batch without some of its events', () => {
         expect(filtered.events).toBe(expected.events);
         expect(filtered.duplicates).toBe(expected.duplicates);
         expect(filtered.keys).toEqual(expected.keys);
-        expect([filtered.minOccurredAt, filtered.maxOccurredAt, filtered.digest]).toEqual([expected.minOccurredAt, expected.maxOccurredAt, expected.digest]);
+        expect([filtered.minOccurredAt, filtered.maxOccurredAt, filtered.minInsertedAt, filtered.digest]).toEqual([expected.minOccurredAt, expected.maxOccurredAt, expected.minInsertedAt, expected.digest]);
         expect(filtered.dead).toEqual(expected.dead);
         filtered.release();
       }
     }
     expect(counted).toBeGreaterThan(0);
+  });
+});
+
+describe('the earliest event a batch adds', () => {
+  it('leaves out repeats inside the batch and events stored already: they are not late data', async () => {
+    const transport = new MemoryTransport({ defaultPartitions: 1 });
+    const topic = 'tjm.journey.v1';
+    await transport.ensureTopics(INPUT_TOPIC_LIST.map((t) => ({ topic: t, partitions: 1 })));
+    await publishRecords(simulateStream({ seed: 8, days: 1, journeysPerDay: 200, duplicateRate: 0, malformedRate: 0 }), await transport.producer(), defaultCodec());
+    const msgs = transport.topic(topic)?.partitions[0] ?? [];
+    const preparer = new BatchPreparer(createDefaultDecoder(), createNormalizer(createPiiHasher('k')));
+    // The first message again at the end of a later run of messages: a repeat hours old.
+    const later = msgs.slice(msgs.length - 50);
+    const batch = preparer.prepare({ topic, partition: 0 }, [...later, msgs[0] as Message, msgs[0] as Message]);
+    const old = preparer.prepare({ topic, partition: 0 }, [msgs[0] as Message]);
+    const laterOnly = preparer.prepare({ topic, partition: 0 }, later);
+    expect(batch.minOccurredAt).toBe(old.minOccurredAt);
+    // The old event is in the block once (its repeat inside the batch is left out): it is added.
+    expect(batch.minInsertedAt).toBe(old.minOccurredAt);
+    // Stored already (the lookup names its key): the batch adds nothing older than the later run.
+    const filtered = batch.without(new Set(old.keys?.keys));
+    expect(filtered.minOccurredAt).toBe(old.minOccurredAt);
+    expect(filtered.minInsertedAt).toBe(laterOnly.minInsertedAt);
+    expect(filtered.minInsertedAt).toBeGreaterThan(old.minOccurredAt as number);
   });
 });

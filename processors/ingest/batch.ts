@@ -28,6 +28,12 @@ export interface PreparedBatch {
   minOccurredAt: number | null;
   maxOccurredAt: number | null;
   /**
+   * The earliest event time among the events the block adds (repeats and events left out are
+   * not in it); null when it adds none. What makes instants already evaluated change: a repeat
+   * of an event stored hours ago changes nothing and is not late data.
+   */
+  minInsertedAt: number | null;
+  /**
    * The (day, event_id) keys of the events in the block, for a table whose rows feed counting
    * rollups (event-keys.ts); null for other tables.
    */
@@ -95,6 +101,9 @@ export class PreparationJob {
   private events = 0;
   private minT = Infinity;
   private maxT = -Infinity;
+  private minIns = Infinity;
+  /** Event time of each row of the block (counted tables only, for `without`). */
+  private readonly times: number[] = [];
   /** Keys of the events in the block (counted tables only), in block order. */
   private readonly keys: string[] | null;
   private readonly ids: string[] = [];
@@ -144,6 +153,8 @@ export class PreparationJob {
         this.keys.push(k);
         this.ids.push(d.event.event_id);
       }
+      if (t < this.minIns) this.minIns = t;
+      if (this.keys) this.times.push(t);
       out.row(d.event, m.offset);
       this.events++;
     }
@@ -166,12 +177,14 @@ export class PreparationJob {
         digest,
         minOccurredAt: null,
         maxOccurredAt: null,
+        minInsertedAt: null,
         keys: null,
         duplicates: 0,
         release: NOTHING_TO_RELEASE,
         without: unfiltered,
       };
     }
+    const times = this.times;
     const batch: PreparedBatch = {
       table: FACT_TABLE[family],
       columns: this.normalizer.columns(family),
@@ -181,6 +194,7 @@ export class PreparationJob {
       digest,
       minOccurredAt: this.minT <= this.maxT ? this.minT : null,
       maxOccurredAt: this.minT <= this.maxT ? this.maxT : null,
+      minInsertedAt: events > 0 ? this.minIns : null,
       keys: this.keys && events > 0 ? { keys: this.keys, ids: this.ids, minOccurredAt: this.minT, maxOccurredAt: this.maxT } : null,
       duplicates: this.duplicates,
       release: () => out.release(),
@@ -190,12 +204,15 @@ export class PreparationJob {
         const keep = new Uint8Array(keys.length);
         const kept: string[] = [];
         const ids: string[] = [];
+        let minIns = Infinity;
         for (let i = 0; i < keys.length; i++) {
           const k = keys[i] as string;
           if (excluded.has(k)) continue;
           keep[i] = 1;
           kept.push(k);
           ids.push(this.keys?.ids[i] as string);
+          const t = times[i] as number;
+          if (t < minIns) minIns = t;
         }
         const block = kept.length > 0 ? out.filtered(keep) : EMPTY;
         out.release();
@@ -203,6 +220,7 @@ export class PreparationJob {
           ...this,
           block,
           events: kept.length,
+          minInsertedAt: kept.length > 0 ? minIns : null,
           keys: kept.length > 0 ? { ...(this.keys as BatchKeys), keys: kept, ids } : null,
           duplicates: this.duplicates + keys.length - kept.length,
           release: NOTHING_TO_RELEASE,

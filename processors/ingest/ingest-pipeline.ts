@@ -410,14 +410,14 @@ export class IngestPipeline {
       lastOffset: String(range.last),
       events: b.events,
       deadLettered: dead.length,
-      minOccurredAt: b.minOccurredAt,
+      minOccurredAt: b.minInsertedAt,
       maxOccurredAt: maxT,
       latencyMs: performance.now() - receivedAt,
     };
     this.log.debug({ topic, partition, first: info.firstOffset, last: info.lastOffset, events: b.events, deadLettered: dead.length }, 'batch committed');
     // Not awaited: the partition goes on; a lost row only holds an evaluator elsewhere back.
     this.progress
-      .record({ topic, partition, first: range.first, last: range.last, minEventTime: b.minOccurredAt, maxEventTime: maxT })
+      .record({ topic, partition, first: range.first, last: range.last, minEventTime: b.minInsertedAt, maxEventTime: maxT })
       .catch((e: unknown) => this.log.warn({ topic, partition, err: e instanceof Error ? e.message : String(e) }, 'ingest progress not recorded'));
     await this.opts.onCommitted?.(info);
   }

@@ -15,7 +15,7 @@ export interface BatchIntent extends Intent {
   digest?: string;
 }
 
-/** One committed batch as `ingest_progress` keeps it: its offsets and event-time range. */
+/** One committed batch as `ingest_progress` keeps it: its offsets, the earliest event time it added and the newest it carried (see CommittedBatch). */
 export interface Progress extends Intent {
   minEventTime: number | null;
   maxEventTime: number | null;

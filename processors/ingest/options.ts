@@ -16,8 +16,12 @@ export interface CommittedBatch {
   /** Valid events written (before event_id dedup, which the warehouse does). */
   events: number;
   deadLettered: number;
-  /** Event-time range of the valid events (epoch ms); null when there were none. */
+  /**
+   * The earliest event time the batch added to its table (epoch ms; repeats of events stored
+   * already are not added, so they are not late data); null when it added none.
+   */
   minOccurredAt: number | null;
+  /** The newest event time of the batch's valid events, repeats included (how far its partition has come); null when there were none. */
   maxOccurredAt: number | null;
   /** Milliseconds from the batch's delivery to the processor to its offset commit. */
   latencyMs: number;
