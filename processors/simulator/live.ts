@@ -70,6 +70,8 @@ export async function publishLive(o: LiveTrafficOptions, signal: AbortSignal): P
       days: 1,
       start: from,
       journeysPerDay: o.journeysPerDay ?? 100_000,
+      // The same traffic at any hour: the demo incident pages at night as by day.
+      load: 'flat',
       incidentsPerDay: 0,
       scheduledIncidents: incidents.filter((i) => Number(i.at) >= from && Number(i.at) < from + DAY),
       jitterMs: 0,

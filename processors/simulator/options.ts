@@ -22,6 +22,12 @@ export interface SimOptions {
   start?: string | number;
   /** Journeys per day over all product versions (the actual count varies with the seed). @default 10000 */
   journeysPerDay?: number;
+  /**
+   * Journeys through the day: `diurnal` follows each city's local day (quiet nights, lunch and
+   * evening peaks), `flat` keeps the daily mean at every hour (a live demo that shows the same
+   * at any time). @default 'diurnal'
+   */
+  load?: 'diurnal' | 'flat';
   /** Incidents per day (each on a different product version). @default 3 */
   incidentsPerDay?: number;
   /** Incidents at chosen times on chosen product versions, besides the `incidentsPerDay` planned ones. @default none */
@@ -79,6 +85,7 @@ const schema = z.strictObject({
       }),
     )
     .default([]),
+  load: z.enum(['diurnal', 'flat']).default('diurnal'),
   deliverySeed: seed.optional(),
   duplicateRate: rate.default(0.01),
   lateRate: rate.default(0.005),
@@ -115,6 +122,7 @@ export function resolveSimOptions(input: unknown): ResolvedSimOptions {
     days: o.days,
     start: parseStart(o.start),
     journeysPerDay: o.journeysPerDay,
+    load: o.load,
     incidentsPerDay: o.incidentsPerDay,
     scheduledIncidents: o.scheduledIncidents.map((i) => ({ ...i, at: parseStart(i.at) })),
     deliverySeed: o.deliverySeed ?? o.seed,

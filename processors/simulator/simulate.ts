@@ -42,7 +42,15 @@ function diurnal(localMinuteOfDay: number): number {
 /** The run tag in every id: a hash of the content options only, so delivery options do not change ids. */
 export function runIdOf(o: ResolvedSimOptions): string {
   // Scheduled incidents are content too; without them the tag (and every id) is as before they existed.
-  const content = JSON.stringify([o.seed, o.days, o.start, o.journeysPerDay, o.incidentsPerDay, ...(o.scheduledIncidents.length > 0 ? [o.scheduledIncidents] : [])]);
+  const content = JSON.stringify([
+    o.seed,
+    o.days,
+    o.start,
+    o.journeysPerDay,
+    o.incidentsPerDay,
+    ...(o.scheduledIncidents.length > 0 ? [o.scheduledIncidents] : []),
+    ...(o.load === 'flat' ? ['flat'] : []),
+  ]);
   return hash32(content).toString(16).padStart(8, '0');
 }
 
@@ -138,11 +146,12 @@ function* generate(
   let open: IncidentRuntime[] = [];
   const lem = new LemGenerator(ctx, plan.incidents, plan.coverage);
   const totalWeight = CATALOG.productVersions.reduce((s, p) => s + p.weight, 0);
-  // Expected journeys per minute = base x the local diurnal load (whose daily mean is 1).
+  // Expected journeys per minute = base x the local diurnal load (whose daily mean is 1), or the mean at every minute.
+  const flat = opts.load === 'flat';
   const load = CATALOG.productVersions.map((pv) => ({
     pv,
     offset: marketOf(pv.city_code).utc_offset_minutes * MINUTE,
-    base: (opts.journeysPerDay * pv.weight) / totalWeight / 1440 / HOURLY_MEAN,
+    base: (opts.journeysPerDay * pv.weight) / totalWeight / 1440 / (flat ? 1 : HOURLY_MEAN),
   }));
 
   let fxNext = 0;
@@ -158,7 +167,7 @@ function* generate(
     const active = open.filter((r) => r.plan.to > t);
     for (const { pv, offset, base } of load) {
       const local = (((t + offset) % DAY) + DAY) % DAY;
-      const count = ctx.rng.poisson(base * diurnal(local / MINUTE));
+      const count = ctx.rng.poisson(flat ? base : base * diurnal(local / MINUTE));
       for (let k = 0; k < count; k++) {
         const t0 = t + ctx.rng.int(0, MINUTE - 1);
         const route = ctx.rng.pick(pv.routes);

@@ -54,3 +54,29 @@ describe('simulate command-line flags', () => {
     expect(errorOf(() => parseSimulateArgs(['--speed', '3']))).toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringContaining('speed') });
   });
 });
+
+describe('the load through the day', () => {
+  // Journeys started per UTC hour of one simulated day (the catalog's cities, most of them at UTC+1).
+  const startsPerHour = (load?: 'diurnal' | 'flat'): number[] => {
+    const out = simulate({ seed: 4, days: 1, start: '2026-11-10T00:00:00Z', journeysPerDay: 20_000, incidentsPerDay: 0, duplicateRate: 0, malformedRate: 0, ...(load ? { load } : {}) });
+    const hours = new Array<number>(24).fill(0);
+    for (const r of out.records) {
+      const v = r.kind === 'event' ? (r.value as { event_type?: string; occurred_at?: number }) : null;
+      if (v?.event_type === 'JOURNEY_STARTED' && typeof v.occurred_at === 'number') (hours[new Date(v.occurred_at).getUTCHours()] as number)++;
+    }
+    return hours;
+  };
+
+  it('diurnal by default: a quiet night; flat: the same journeys a day at every hour (the live demo at night)', () => {
+    const diurnal = startsPerHour();
+    const flat = startsPerHour('flat');
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    // 02:00 UTC is night in Central Europe, 11:00 UTC its lunch peak.
+    expect(diurnal[2] as number).toBeLessThan((diurnal[11] as number) / 2);
+    expect(flat[2] as number).toBeGreaterThan((flat[11] as number) * 0.8);
+    expect(flat[2] as number).toBeLessThan((flat[11] as number) * 1.25);
+    expect(Math.abs(sum(flat) - sum(diurnal)) / sum(diurnal)).toBeLessThan(0.05);
+    // The default keeps every id of earlier runs; the flat load is another run.
+    expect(resolveSimOptions({ seed: 4 }).load).toBe('diurnal');
+  });
+});
