@@ -93,7 +93,6 @@ export class WatermarkTracker {
   /** The newest event time committed up to each commit time newer than the last view (ascending), and before them. */
   private frontierLog: Array<{ at: number; max: number }> = [];
   private frontierBase = -Infinity;
-  private committedMax = -Infinity;
 
   constructor(options: WatermarkOptions = {}) {
     this.allowedLatenessMs = options.allowedLatenessMs ?? 30_000;
@@ -104,8 +103,7 @@ export class WatermarkTracker {
 
   /** Records a committed batch of a topic-partition (its largest event time, null when it held no valid event). */
   observe(topic: string, partition: number, maxOccurredAt: number | null, now: number): void {
-    if (maxOccurredAt !== null && maxOccurredAt > this.committedMax) {
-      this.committedMax = maxOccurredAt;
+    if (maxOccurredAt !== null && maxOccurredAt > (this.frontierLog.at(-1)?.max ?? this.frontierBase)) {
       this.frontierLog.push({ at: now, max: maxOccurredAt });
       // Only a view asked for within VIEW_FRESH_MIN_MS (or the idle time) is used: older commits
       // need no place of their own, and the log stays bounded when no view ever comes.
