@@ -103,7 +103,7 @@ export const checks = {
 
 const orList = (xs: readonly string[]): string => (xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`);
 
-/** Flags every command accepts (CONTRACTS.md: `--data DIR` or `--clickhouse URL`). */
+/** Flags every command accepts (docs/interfaces.md: `--data DIR` or `--clickhouse URL`). */
 export const WAREHOUSE_FLAGS = {
   data: str('DIR', 'the embedded warehouse folder', { default: 'SLO_DATA_DIR, else ./.slo-data', check: checks.notEmpty }),
   clickhouse: str('URL', 'a ClickHouse server instead of the embedded warehouse (http[s]://host:port)', { default: 'CLICKHOUSE_URL' }),

@@ -62,7 +62,7 @@ export function checkDays(from: string | undefined, to: string | undefined): str
   return undefined;
 }
 
-/** An opaque identifier as CONTRACTS.md uses them (`OPS-INC-42`, `slo-vien-coffee`). */
+/** An opaque identifier as docs/interfaces.md uses them (`OPS-INC-42`, `slo-vien-coffee`). */
 export const identifier = z
   .string()
   .min(1, 'must not be empty')

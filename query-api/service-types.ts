@@ -158,7 +158,7 @@ export const backtestSchema = z.object({
 });
 export type { BacktestResult };
 
-/** P&L grouping dimensions (CONTRACTS.md "Incident cost"); the allow-list for `by`. */
+/** P&L grouping dimensions (docs/interfaces.md "Incident cost"); the allow-list for `by`. */
 export const PNL_DIMENSIONS = [
   'month',
   'product_version_id',

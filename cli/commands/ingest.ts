@@ -226,7 +226,7 @@ export const INGEST_SPEC = {
   summary: 'Process JSON Lines envelopes exactly as if they came from Kafka.',
   args: 'FILE...',
   description:
-    'Each line is {"topic": ..., "key": ..., "value": {...}} (CONTRACTS.md). A bad line or record is\n' +
+    'Each line is {"topic": ..., "key": ..., "value": {...}} (docs/interfaces.md). A bad line or record is\n' +
     'dead-lettered with its reason and the rest goes on; the exit is non-zero only when a file cannot be\n' +
     'read or the warehouse fails in a way a retry cannot fix. A terminal gets a progress line.',
   flags: {

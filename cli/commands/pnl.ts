@@ -23,7 +23,7 @@ export const PNL_SPEC = {
     by: str('DIM,...', `slice by these dimensions: ${PNL_DIMENSIONS.join(', ')}`, { default: 'none: one total row' }),
     from: str('DATE', 'first UTC day of money counted (YYYY-MM-DD, inclusive)', { default: 'no lower bound' }),
     to: str('DATE', 'last UTC day of money counted (YYYY-MM-DD, inclusive)', { default: 'no upper bound' }),
-    json: bool('a JSON array of rows (CONTRACTS.md); the same as --format json'),
+    json: bool('a JSON array of rows (docs/interfaces.md); the same as --format json'),
     format: str('FORMAT', 'json, csv (RFC 4180, CRLF line ends) or table', { default: 'table', check: checks.oneOf(['json', 'csv', 'table']) }),
     'reporting-currency': str('CUR', 'the ISO 4217 currency amounts are reported in', { default: 'SLO_REPORTING_CURRENCY, else EUR' }),
     'no-refresh': bool('report the costs as last computed, without refreshing them first'),
@@ -45,7 +45,7 @@ function formatOf(values: { json?: boolean | undefined; format?: string | undefi
 }
 
 /**
- * `slo-pipeline pnl [--by DIM,...] [--from DATE] [--to DATE] --json` (CONTRACTS.md), plus
+ * `slo-pipeline pnl [--by DIM,...] [--from DATE] [--to DATE] --json` (docs/interfaces.md), plus
  * `--format csv` for spreadsheets. Costs are brought up to date first (one refresh pass
  * over pending marks) unless `--no-refresh`; the reporting currency is
  * `--reporting-currency`, else SLO_REPORTING_CURRENCY, else EUR.

@@ -25,7 +25,7 @@ export const STATUS_SPEC = {
   flags: {
     slos: SLOS_FLAG,
     at: str('TIME', 'the evaluation time (ISO 8601 or epoch ms)', { default: 'the end of the last complete minute of stored data, as the API', check: checks.time }),
-    json: bool('a JSON array, one object per SLO (CONTRACTS.md)'),
+    json: bool('a JSON array, one object per SLO (docs/interfaces.md)'),
     ...WAREHOUSE_FLAGS,
   },
 } as const satisfies CommandSpec;

@@ -42,7 +42,7 @@ export const VERIFY_SPEC = {
 /** The migration creating `warehouse_repairs`, where a repair records what it does. */
 const REPAIR_LEDGER = '006_warehouse_repairs.sql';
 
-/** `slo-pipeline verify`: facts against the recorded batches; non-zero exit on a difference (CONTRACTS.md). */
+/** `slo-pipeline verify`: facts against the recorded batches; non-zero exit on a difference (docs/interfaces.md). */
 export async function verifyCommand(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCommand(VERIFY_SPEC, argv, io);
   if (!parsed) return 0;

@@ -1,4 +1,4 @@
--- Fact tables: one per input family, column names exactly the CONTRACTS.md field names.
+-- Fact tables: one per input family, column names exactly the docs/interfaces.md field names.
 --
 -- Idempotency, two layers:
 --  * Replayed insert batches: every fact table keeps a deduplication window, so an insert

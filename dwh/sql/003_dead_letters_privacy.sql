@@ -1,4 +1,4 @@
--- The warehouse copy of a dead letter never holds personal data in clear (CONTRACTS.md,
+-- The warehouse copy of a dead letter never holds personal data in clear (docs/interfaces.md,
 -- Privacy). `payload_base64` holds the payload only as far as it could be decoded and its
 -- `user_id` replaced by the keyed hash ('redacted-json'); a payload that cannot be decoded
 -- is not copied ('omitted'): its SHA-256 and size identify it, and the `<topic>.dlq` topic

@@ -21,7 +21,7 @@ import {
 /** What `decode` returns: the record name of the reader schema and the decoded value. */
 export interface DecodedRecord {
   recordName: string;
-  /** Plain object with the CONTRACTS.md field names; timestamps and longs as numbers, optionals null. */
+  /** Plain object with the docs/interfaces.md field names; timestamps and longs as numbers, optionals null. */
   value: unknown;
 }
 

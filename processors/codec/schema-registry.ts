@@ -158,7 +158,7 @@ export function makeRecordsPlain(type: Type, seen: Set<Type> = new Set()): void 
   }
 }
 
-/** Money amounts are the `*_minor` fields (CONTRACTS.md: `amount_minor`, `order_value_minor`). */
+/** Money amounts are the `*_minor` fields (docs/interfaces.md: `amount_minor`, `order_value_minor`). */
 function longKinds(schema: Record<string, unknown>): Map<string, LongKind> {
   const kinds = new Map<string, LongKind>();
   const fields = schema['fields'];

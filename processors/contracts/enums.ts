@@ -1,5 +1,5 @@
 /**
- * Enum symbols fixed by CONTRACTS.md. Each list is `as const` so the union type and the
+ * Enum symbols fixed by docs/interfaces.md. Each list is `as const` so the union type and the
  * runtime list (used by validation, Avro schemas and the simulator) can never drift apart.
  */
 export const JOURNEY_EVENT_TYPES = [

@@ -1,7 +1,7 @@
 import type * as E from './enums.js';
 
 /**
- * Decoded input events, exactly the CONTRACTS.md field names. `occurred_at` is epoch
+ * Decoded input events, exactly the docs/interfaces.md field names. `occurred_at` is epoch
  * milliseconds (Avro timestamp-millis). Optionals are `null` when absent, never undefined.
  */
 interface Base {
@@ -125,7 +125,7 @@ export interface SloBreachSignal {
   recommended_actions: string[];
   /**
    * The SLO's `metadata.labels` (list values joined with ","), plus the group keys of a grouped
-   * SLO. Not in CONTRACTS.md's table: an optional map (Avro default `{}`), so readers of the
+   * SLO. A later addition to the record: an optional map (Avro default `{}`), so readers of the
    * older schema skip it and records of older writers read as `{}`.
    */
   labels?: Record<string, string>;

@@ -1,4 +1,4 @@
-/** Topic names fixed by CONTRACTS.md. Other systems depend on these exact strings. */
+/** Topic names fixed by docs/interfaces.md. Other systems depend on these exact strings. */
 export const INPUT_TOPICS = {
   journey: 'tjm.journey.v1',
   lem: 'lem.signals.v1',
@@ -30,7 +30,7 @@ export const RECORD_OF_FAMILY: Record<Family, string> = {
   fx: 'FxRate',
 };
 
-/** Field that carries the Kafka message key of each family (CONTRACTS.md). */
+/** Field that carries the Kafka message key of each family (docs/interfaces.md). */
 export const KEY_FIELD_OF_FAMILY: Record<Family, string> = {
   journey: 'journey_instance_id',
   lem: 'scope_id',

@@ -65,7 +65,7 @@ type Unconverted = Omit<
 > & { invalid: boolean };
 
 /**
- * Incident costs as money facts (CONTRACTS.md "Incident cost (finance)"). Pure: the result
+ * Incident costs as money facts (docs/interfaces.md "Incident cost"). Pure: the result
  * depends only on the *sets* of events given (duplicates and arrival order do not matter).
  *
  * `incidentIds` selects the incidents to cost (default: every incident any event names).

@@ -4,7 +4,7 @@ import { addToTotals, emptyTotals } from './costs.js';
 import { formatMinor } from './money.js';
 import type { CostFact, CostTotals } from './types.js';
 
-/** Dimensions the P&L can be sliced by (CONTRACTS.md), plus `incident_id` for per-incident rows. */
+/** Dimensions the P&L can be sliced by (docs/interfaces.md), plus `incident_id` for per-incident rows. */
 export const PNL_DIMENSIONS = [
   'month',
   'incident_id',

@@ -7,7 +7,7 @@ import type {
 } from '../contracts/events.js';
 
 /**
- * The slices of the input events the cost join reads (CONTRACTS.md field names). Amounts
+ * The slices of the input events the cost join reads (docs/interfaces.md field names). Amounts
  * are numbers here because that is what decoding yields (validated <= 2^53 - 1); the core
  * moves them into bigint before any arithmetic.
  */

@@ -19,7 +19,7 @@ export type Envelope =
   | { ok: false; code: DeadLetterCode; reason: string; topic: string };
 
 /**
- * Splits one JSON Lines line (`{"topic": ..., "key"?: ..., "value": {...}}`, CONTRACTS.md) into
+ * Splits one JSON Lines line (`{"topic": ..., "key"?: ..., "value": {...}}`, docs/interfaces.md) into
  * a record for its topic, or an unroutable dead letter. Only the envelope is judged here; the
  * value goes on as JSON bytes and is decoded and validated like a JSON value from Kafka.
  *

@@ -13,7 +13,7 @@ export interface SourcePosition {
 }
 
 /**
- * Keyed hash of personal data (CONTRACTS.md, Privacy). HMAC-SHA256 so equal user_ids
+ * Keyed hash of personal data (docs/interfaces.md, Conventions). HMAC-SHA256 so equal user_ids
  * still join and count, while the clear value never reaches the warehouse. The key comes
  * from configuration (SLO_PII_HMAC_KEY); without it the hash cannot be reversed by
  * hashing guessed ids. Results are cached (users recur; HMAC is the costliest step per event).

@@ -37,7 +37,7 @@ export interface IngestOptions {
   hasher: PiiHasher;
   /** @default 'slo-pipeline' */
   groupId?: string;
-  /** @default all input topics of CONTRACTS.md */
+  /** @default all input topics of docs/interfaces.md */
   topics?: readonly string[];
   /** Partitions created for topics that do not exist yet. @default 6 */
   partitions?: number;

@@ -2,7 +2,7 @@ import { PERSONAL_FIELDS, mentionsPersonal } from '../validation/rules.js';
 import { MAX_JSON_DEPTH } from './json-guard.js';
 
 /**
- * Personal data out of a value of any shape (CONTRACTS.md, Privacy): what a dead letter keeps
+ * Personal data out of a value of any shape (docs/interfaces.md, Conventions): what a dead letter keeps
  * of a record that failed. Hostile records put `user_id` anywhere: at any depth, under other
  * fields, inside strings that hold JSON (a JSON Lines `value` sent as a string), behind `\u`
  * escapes. The walk is iterative, so no depth can overflow the stack, and nothing beyond

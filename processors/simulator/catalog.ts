@@ -8,7 +8,7 @@
 export const SIM_CURRENCIES = { EUR: 2, CZK: 2, HUF: 2, JPY: 0, USD: 2, GBP: 2 } as const;
 export type SimCurrency = keyof typeof SIM_CURRENCIES;
 
-/** The reporting currency of the ground truth (CONTRACTS.md default). */
+/** The reporting currency of the ground truth (docs/interfaces.md default). */
 export const REPORTING_CURRENCY: SimCurrency = 'EUR';
 
 export interface Market {

@@ -4,7 +4,7 @@ import { convertMinor, type FxTable } from './money.js';
 import type { CostFigures, MoneyItem, MoneyKind, ReportingFigures } from './types.js';
 
 /**
- * Incident cost exactly as CONTRACTS.md "Incident cost (finance)" defines it, over plain
+ * Incident cost exactly as docs/interfaces.md "Incident cost" defines it, over plain
  * data (no I/O), so it can be checked by hand on tiny cases. The simulator feeds it what it
  * constructed; it never calls the pipeline's economics code.
  *

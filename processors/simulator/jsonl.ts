@@ -3,7 +3,7 @@ import type { SimOutput, SimStream } from './simulate.js';
 import type { GroundTruth, SimRecord } from './types.js';
 
 /**
- * One JSON Lines line per record, exactly the CONTRACTS.md envelope
+ * One JSON Lines line per record, exactly the docs/interfaces.md envelope
  * `{"topic": ..., "key": ..., "value": {...}}`; malformed lines as they are. Raw bytes only
  * exist on byte transports, so they have no line (null).
  */

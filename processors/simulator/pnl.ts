@@ -2,7 +2,7 @@ import { emptyReporting, monthOf } from './cost.js';
 import { formatMinor } from './money.js';
 import type { GroundTruth, IncidentTruth, ReportingFigures } from './types.js';
 
-/** CONTRACTS.md P&L dimensions, plus `incident_id` for per-incident rows. */
+/** docs/interfaces.md P&L dimensions, plus `incident_id` for per-incident rows. */
 export const PNL_DIMENSIONS = ['month', 'incident_id', 'product_version_id', 'market_code', 'city_code', 'vendor_id', 'route_id', 'fault', 'severity', 'reason_code'] as const;
 export type PnlDimension = (typeof PNL_DIMENSIONS)[number];
 

@@ -2,7 +2,7 @@ import type { EventOfFamily } from '../contracts/events.js';
 import type { Family, InputTopic, INPUT_TOPICS } from '../contracts/topics.js';
 import type { DeadLetterCode } from '../errors/codes.js';
 
-/** A valid event as delivered: topic, Kafka key and the value with the CONTRACTS.md field names. */
+/** A valid event as delivered: topic, Kafka key and the value with the docs/interfaces.md field names. */
 export type EventRecord = {
   [F in Family]: { kind: 'event'; topic: (typeof INPUT_TOPICS)[F]; key: string; value: EventOfFamily[F] };
 }[Family];
@@ -156,6 +156,6 @@ export interface GroundTruth {
   journey_outcomes_per_minute: Record<string, MinuteOutcomes[]>;
   incidents: IncidentTruth[];
   fx_rates: Array<{ currency: string; occurred_at: number; rate_to_reporting: number }>;
-  /** How the figures above are defined where CONTRACTS.md leaves room. */
+  /** How the figures above are defined where docs/interfaces.md leaves room. */
   notes: string[];
 }

@@ -35,7 +35,7 @@ export const MIN_OCCURRED_AT = Date.UTC(2000, 0, 1);
 export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Fields holding personal data (CONTRACTS.md, Privacy). Their values never appear in a
+ * Fields holding personal data (docs/interfaces.md, Conventions). Their values never appear in a
  * message, a dead letter or the warehouse in clear, whatever the shape of the record.
  */
 export const PERSONAL_FIELDS: ReadonlySet<string> = new Set(['user_id']);

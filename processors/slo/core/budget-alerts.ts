@@ -112,7 +112,7 @@ export function budgetAlertTimeline(slo: SloDefinition, src: WindowSource, fromM
 }
 
 /**
- * A budget alert transition as a breach signal (ops.slo.breach.v1, CONTRACTS.md fields
+ * A budget alert transition as a breach signal (ops.slo.breach.v1, docs/interfaces.md fields
  * unchanged): the remaining budget is 1 minus the burn rate over the SLO's own window, so
  * "remaining below r" is that burn at or above 1 - r: `long_window` and `short_window` are
  * the SLO's window, `burn_rate_long` / `_short` its burn there, `burn_rate_threshold` 1 - r.

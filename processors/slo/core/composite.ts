@@ -15,7 +15,7 @@ import type { Sums } from './series.js';
  * A component without units in the window is left out of that window's average (it has
  * spent nothing and measured nothing); with none, the window is empty (total 0). The
  * window's units are the components' units added up (`total`), of which a fraction f is bad,
- * so every formula of CONTRACTS.md applies unchanged: sli = 1 - f, burn rate = B, error
+ * so every formula of docs/interfaces.md applies unchanged: sli = 1 - f, burn rate = B, error
  * budget remaining = 1 - B over the composite's window (f capped at 1: B up to
  * 1 / (1 - target)). The composite is therefore an ordinary `WindowSource`: its burn-rate
  * alerts, status, time to exhaustion and breach signals are the engine's own functions.

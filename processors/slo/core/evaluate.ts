@@ -5,7 +5,7 @@ import type { AlertRule, SloDefinition } from '../definitions/model.js';
 import type { Sums } from './series.js';
 
 /**
- * The SLI math of CONTRACTS.md, as pure functions over window sums. An evaluation at
+ * The SLI math of docs/interfaces.md, as pure functions over window sums. An evaluation at
  * time T looks at the whole minutes in [T - W, T). Alerting runs at minute boundaries,
  * where `toMinute` (an epoch minute) is T and every window is exactly W long.
  */

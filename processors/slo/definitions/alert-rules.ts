@@ -3,7 +3,7 @@ import { DAY_MIN, fixedMinutes, HOUR_MIN } from './duration.js';
 import type { AlertRule } from './model.js';
 
 /**
- * Multi-window, multi-burn-rate defaults (CONTRACTS.md), stated as the share of the error
+ * Multi-window, multi-burn-rate defaults (docs/interfaces.md), stated as the share of the error
  * budget each rule lets go before it fires, whatever the SLO's period:
  * page when 2% of the budget is spent in 1h (checked again over 5m) or 5% in 6h (30m);
  * ticket when 10% is spent in 1d (2h) or 10% in 3d (6h).

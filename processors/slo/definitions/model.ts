@@ -86,7 +86,7 @@ export interface AlertPolicy {
   keepFiringForMinutes: number;
 }
 
-/** Scope fields copied into breach signals (CONTRACTS.md: from the SLO's `where`). */
+/** Scope fields copied into breach signals (docs/interfaces.md: from the SLO's `where`). */
 export interface SignalScope {
   product_version_id: string | null;
   market_code: string | null;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isValidTimeZone, parseStartTime } from './calendar.js';
 
 /**
- * Zod schemas of the OpenSLO v1 kinds (CONTRACTS.md, "SLO definitions"): SLO, SLI,
+ * Zod schemas of the OpenSLO v1 kinds (docs/interfaces.md, "SLIs, error budgets and burn rates"): SLO, SLI,
  * Service, DataSource, AlertPolicy, AlertCondition, AlertNotificationTarget. Every object
  * is strict: an unknown field is an error naming it, so a typo never silently changes what
  * an SLO measures. What the documents mean together (references, metric sources, windows,

@@ -7,7 +7,7 @@ import { MINUTE_MS } from '../definitions/duration.js';
 import type { AlertPolicy, AlertRule, SloDefinition } from '../definitions/model.js';
 
 /**
- * Every rule firing at minute T, as `slo status` and the API list them (CONTRACTS.md: one
+ * Every rule firing at minute T, as `slo status` and the API list them (docs/interfaces.md: one
  * entry per firing rule, so two PAGE rules firing give two entries).
  *
  * Notifications stay one alert per SLO and severity (the machines of core/alert-machine.ts,

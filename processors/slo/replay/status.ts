@@ -31,7 +31,7 @@ export interface SloStatusDetail extends Evaluation {
 }
 
 /**
- * The `slo status --json` object: the CONTRACTS.md keys (`alerts` holds every rule firing
+ * The `slo status --json` object: the docs/interfaces.md keys (`alerts` holds every rule firing
  * at T, see firing.ts), the evaluation instant, and the time to exhaustion: seconds until
  * the remaining budget is spent if the burn of the last hour goes on (a burn rate of 1
  * spends the whole budget in one SLO period), 0 when the budget is spent, null when the
