@@ -8,6 +8,7 @@ import { resolvePiiKey } from '../../processors/ingest/pii-key.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import type { OutgoingMessage } from '../../processors/transport/types.js';
 import { openWarehouse, type Warehouse } from '../../sinks/warehouse/index.js';
+import { returnFreedEngineMemoryAtOnce } from '../../sinks/chdb/engine.js';
 import { bool, checks, parseCommand, parseIntFlag, str, WAREHOUSE_FLAGS, type CommandSpec } from '../args.js';
 import { retryPolicyFromEnv, warehouseOptions } from '../config.js';
 import type { CliIo } from '../io.js';
@@ -235,7 +236,9 @@ export const INGEST_SPEC = {
     partitions: str('N', 'partitions of each topic on the in-process transport', { default: String(FILE_PARTITIONS), check: checks.int(1) }),
     ...WAREHOUSE_FLAGS,
   },
-  notes: 'environment: SLO_PII_HMAC_KEY (personal-data key; embedded: kept in the folder), SLO_RETRY_FOR (default 10m)',
+  notes:
+    'environment: SLO_PII_HMAC_KEY (personal-data key; embedded: kept in the folder), SLO_RETRY_FOR (default 10m),\n' +
+    'JE_MALLOC_CONF (the embedded engine\'s allocator; default dirty_decay_ms:0, freed memory returned at once)',
 } as const satisfies CommandSpec;
 
 export async function ingestCommand(argv: string[], io: CliIo): Promise<number> {
@@ -252,6 +255,8 @@ export async function ingestCommand(argv: string[], io: CliIo): Promise<number> 
     if ((await stat(f)).isDirectory()) throw new PipelineError('FILE_UNREADABLE', `${f} is a folder; ingest reads JSON Lines files`, { file: f });
   }
   const whOpts = warehouseOptions(values, io.env);
+  // A batch job: the embedded engine's freed memory goes back at once (README, Performance).
+  returnFreedEngineMemoryAtOnce();
   const wh = await openWarehouse({ ...whOpts, access: 'write' }, io.env);
   // A terminal gets a progress line; --json output and pipes get nothing but the summary.
   const progress = values.json ? null : progressLine(process.stderr);
