@@ -255,7 +255,7 @@ export async function ingestCommand(argv: string[], io: CliIo): Promise<number> 
     if ((await stat(f)).isDirectory()) throw new PipelineError('FILE_UNREADABLE', `${f} is a folder; ingest reads JSON Lines files`, { file: f });
   }
   const whOpts = warehouseOptions(values, io.env);
-  // A batch job: the embedded engine's freed memory goes back at once (README, Performance).
+  // A batch job: the embedded engine's freed memory goes back at once (README, Benchmarks).
   returnFreedEngineMemoryAtOnce();
   const wh = await openWarehouse({ ...whOpts, access: 'write' }, io.env);
   // A terminal gets a progress line; --json output and pipes get nothing but the summary.

@@ -27,7 +27,7 @@ export function chdbEngine(): Engine {
  * The engine's allocator (jemalloc, linked into chdb) keeps freed pages for 5 s before it
  * returns them to the system (`dirty_decay_ms:5000`). A batch job whose memory bound matters
  * more than its CPU (`slo-pipeline ingest`) asks for them to be returned at once: on the 1 GB
- * simulator file its peak RSS went from 601 to 540 MB for 12% more CPU (README, Performance).
+ * simulator file its peak RSS went from 601 to 540 MB for 12% more CPU (README, Benchmarks).
  * Only before the engine is loaded (the allocator reads it once), and never over a
  * `JE_MALLOC_CONF` of the user's. Returns whether the setting applies to this process.
  */
