@@ -44,7 +44,7 @@ export async function publishRecords(
   records: Iterable<SimRecord>,
   producer: Producer,
   codec: AvroCodec,
-  onProgress?: (published: number) => void,
+  onProgress?: (published: number) => void | Promise<void>,
 ): Promise<number> {
   let n = 0;
   const pending = new Map<string, OutgoingMessage[]>();
@@ -63,10 +63,10 @@ export async function publishRecords(
     if (++buffered >= 20_000) {
       await flush();
       buffered = 0;
-      onProgress?.(n);
+      await onProgress?.(n);
     }
   }
   await flush();
-  onProgress?.(n);
+  await onProgress?.(n);
   return n;
 }

@@ -89,8 +89,15 @@ const STALE_AFTER_MS = 15 * 60_000;
 /** The same while live simulator traffic is expected: it publishes every few seconds. */
 const LIVE_STALE_AFTER_MS = 2 * 60_000;
 
+/**
+ * Records the embedded backfill publishes ahead of the ingest's commits, at most: the in-process
+ * transport lets committed records go (`releaseCommitted`), so memory holds this many input
+ * records whatever --days and --journeys-per-day ask for (the default 2 days are fewer).
+ */
+const EMBEDDED_AHEAD_MAX = 100_000;
+
 async function openTransport(kafka: string | undefined, partitions: number, env: NodeJS.ProcessEnv): Promise<Transport> {
-  if (!kafka) return new MemoryTransport({ defaultPartitions: partitions });
+  if (!kafka) return new MemoryTransport({ defaultPartitions: partitions, releaseCommitted: true });
   const { openKafkaTransport } = await import('../../processors/transport/kafka/index.js');
   return openKafkaTransport(kafka.split(',').map((b) => b.trim()).filter(Boolean), env);
 }
@@ -261,6 +268,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       });
       io.out(`metrics:     ${metricsServer.url}/metrics (health: ${metricsServer.url}/health)`);
     }
+    // From here: the embedded backfill below may wait for the ingest.
+    const deadline = durationMs !== undefined ? setTimeout(() => stop('duration elapsed'), durationMs) : undefined;
     if (useSimulator) {
       // Whole UTC days, each simulated on its own: a day's events (and ids) depend only on
       // the day and the seed, so running again tomorrow re-publishes yesterday identically
@@ -269,13 +278,21 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       const first = start ?? Math.floor(Date.now() / DAY) * DAY - days * DAY;
       const codec = defaultCodec();
       const producer = await transport.producer();
+      // In process, the backfill waits while the ingest is EMBEDDED_AHEAD_MAX records behind it.
+      const inputLag = async (): Promise<number> => (await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST])).reduce((n, p) => n + p.lag, 0);
+      const room = !kafka && ingest
+        ? async (): Promise<void> => {
+            // A failed role stops the job (the watchdog below): no wait for an ingest that is gone.
+            while (!stopping && !roles.some((r) => r.failure) && (await inputLag()) > EMBEDDED_AHEAD_MAX) await new Promise((r) => setTimeout(r, 100));
+          }
+        : undefined;
       let total = 0;
       for (let d = 0; d < days; d++) {
         const sim = simulateStream({
           seed, days: 1, start: first + d * DAY, ...(journeysPerDay ? { journeysPerDay } : {}),
           encodeAvro: (record, value) => codec.encode(record, value),
         });
-        total += await publishRecords(sim, producer, codec);
+        total += await publishRecords(sim, producer, codec, room);
       }
       io.out(`simulator: published ${total} records (${days} days from ${new Date(first).toISOString()}, seed ${seed})`);
       if (live) {
@@ -317,7 +334,6 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
             void ingest.pipeline.caughtUp().then((done) => done && stop('caught up'));
           }, 200)
         : undefined;
-    const deadline = durationMs !== undefined ? setTimeout(() => stop('duration elapsed'), durationMs) : undefined;
     await stopped;
     liveAbort.abort();
     await liveTraffic;
@@ -332,6 +348,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       await evaluator?.flush();
     }
     await report();
+    if (transport instanceof MemoryTransport) io.out(`in-process transport: at most ${transport.retainedHighWater} records held at once`);
     if (failed) throw failed.failure;
     return 0;
   } finally {

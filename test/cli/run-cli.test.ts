@@ -60,4 +60,36 @@ describe('slo-pipeline run (the built bin, embedded default)', () => {
       await wh.close();
     }
   });
+
+  it('keeps a backfill larger than its in-process bound to 100,000 records ahead of the ingest, and exact', async () => {
+    const data = join(mkdtempSync(join(tmpdir(), 'slo-run-')), 'data');
+    const opts = ['--seed', '4', '--days', '1', '--journeys-per-day', '40000', '--start', '2026-11-01T00:00:00Z', '--no-api'];
+    const r = spawnSync(process.execPath, [projectPath('dist', 'cli', 'main.js'), 'run', '--data', data, '--exit-when-idle', '--duration', '10m', ...opts], {
+      encoding: 'utf8',
+      env: { ...process.env, SLO_LOG_LEVEL: 'warn' },
+      timeout: 600_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const codec = defaultCodec();
+    const truth = simulate({ seed: 4, days: 1, journeysPerDay: 40_000, start: Date.parse('2026-11-01T00:00:00Z'), encodeAvro: (r, v) => codec.encode(r, v) }).truth;
+    const published = truth.deliveries.byte_messages;
+    expect(published).toBeGreaterThan(250_000);
+    expect(r.stdout).toContain(`simulator: published ${published} records`);
+    // Committed records are let go: the bound plus one publish of 20,000, the unread dead-letter
+    // topics and the signals, never the whole backfill.
+    const held = Number(/in-process transport: at most (\d+) records held at once/.exec(r.stdout)?.[1]);
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(140_000);
+    const wh = await ChdbWarehouse.open({ dataDir: data, database: 'slo' });
+    try {
+      for (const f of FAMILIES) {
+        const [row] = await wh.query<{ n: string }>(`SELECT count() AS n FROM ${FACT_TABLE[f]}_v`);
+        expect(Number(row?.n), f).toBe(truth.events.by_topic[INPUT_TOPICS[f]] ?? 0);
+      }
+      const dl = await wh.query<{ reason_code: string; n: string }>('SELECT reason_code, count() AS n FROM dead_letters FINAL GROUP BY reason_code');
+      expect(Object.fromEntries(dl.map((d) => [d.reason_code, Number(d.n)]))).toEqual(truth.dead_letters.bytes.by_code);
+    } finally {
+      await wh.close();
+    }
+  });
 });
