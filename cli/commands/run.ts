@@ -246,6 +246,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const api = has('api') && sloCatalog ? new ApiRole(ctx, { host: values.host ?? '127.0.0.1', port, catalog: sloCatalog, health, out: io.out }) : null;
   let metricsServer: MetricsServer | null = null;
 
+  let deadline: NodeJS.Timeout | undefined;
   try {
     for (const r of roles) await r.start();
     io.out(
@@ -269,7 +270,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       io.out(`metrics:     ${metricsServer.url}/metrics (health: ${metricsServer.url}/health)`);
     }
     // From here: the embedded backfill below may wait for the ingest.
-    const deadline = durationMs !== undefined ? setTimeout(() => stop('duration elapsed'), durationMs) : undefined;
+    if (durationMs !== undefined) deadline = setTimeout(() => stop('duration elapsed'), durationMs);
     if (useSimulator) {
       // Whole UTC days, each simulated on its own: a day's events (and ids) depend only on
       // the day and the seed, so running again tomorrow re-publishes yesterday identically
@@ -340,7 +341,6 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     clearInterval(timer);
     clearInterval(watchdog);
     if (idle) clearInterval(idle);
-    if (deadline) clearTimeout(deadline);
     const failed = roles.find((r) => r.failure);
     // A finished batch job evaluates its last minutes too (the watermark stays behind the newest events).
     if (values['exit-when-idle'] && !failed) {
@@ -352,6 +352,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (failed) throw failed.failure;
     return 0;
   } finally {
+    clearTimeout(deadline);
     liveAbort.abort();
     await liveTraffic;
     damage.stop();
