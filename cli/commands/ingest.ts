@@ -15,7 +15,7 @@ import type { CliIo } from '../io.js';
 import { FileDeadLetters, lineDeadLetter, topicNamedAt } from '../file-dead-letters.js';
 import { readFileLines } from '../line-reader.js';
 import { invalidUtf8, tooLarge } from '../../processors/ingest/json-guard.js';
-import type { RetryPolicy } from '../../processors/ingest/retry.js';
+import { retryBounded, type RetryPolicy } from '../../processors/ingest/retry.js';
 import { progressLine, type IngestProgress } from '../progress.js';
 
 export interface IngestSummary {
@@ -257,7 +257,10 @@ export async function ingestCommand(argv: string[], io: CliIo): Promise<number> 
   const whOpts = warehouseOptions(values, io.env);
   // A batch job: the embedded engine's freed memory goes back at once (README, Benchmarks).
   returnFreedEngineMemoryAtOnce();
-  const wh = await openWarehouse({ ...whOpts, access: 'write' }, io.env);
+  const retry = retryPolicyFromEnv(io.env, { initialMs: 100, maxMs: 30_000 });
+  // Opening migrates: a disk already full there (or a server not up yet) is retried like any
+  // statement of the ingest, for SLO_RETRY_FOR, and then ends with the same one-line reason.
+  const wh = await retryBounded('open the warehouse', () => openWarehouse({ ...whOpts, access: 'write' }, io.env), retry, { isStopped: () => false });
   // A terminal gets a progress line; --json output and pipes get nothing but the summary.
   const progress = values.json ? null : progressLine(process.stderr);
   try {
@@ -266,7 +269,7 @@ export async function ingestCommand(argv: string[], io: CliIo): Promise<number> 
       hmacKey,
       maxBatchSize: parseIntFlag('batch-size', values['batch-size'], DEFAULT_MAX_BATCH, 1),
       partitions: parseIntFlag('partitions', values.partitions, FILE_PARTITIONS, 1),
-      retry: retryPolicyFromEnv(io.env, { initialMs: 100, maxMs: 30_000 }),
+      retry,
       ...(progress ? { onProgress: (p: IngestProgress) => progress.update(p) } : {}),
     });
     progress?.done();

@@ -247,6 +247,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   let metricsServer: MetricsServer | null = null;
 
   let deadline: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let watchdog: NodeJS.Timeout | undefined;
   try {
     for (const r of roles) await r.start();
     io.out(
@@ -269,6 +271,19 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       });
       io.out(`metrics:     ${metricsServer.url}/metrics (health: ${metricsServer.url}/health)`);
     }
+    const report = async (): Promise<void> => {
+      if (!ingest) return;
+      const lag = await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST]).catch(() => undefined);
+      const totalLag = lag ? lag.reduce((s, p) => s + Number(p.lag), 0) : NaN;
+      const t = ingest.pipeline.totals;
+      io.out(`ingested ${t.records} records: ${t.events} events to facts, ${t.deadLettered} dead-lettered; lag ${Number.isNaN(totalLag) ? '?' : totalLag}`);
+    };
+    timer = setInterval(() => void report(), 5_000);
+    // A role that cannot heal stops the job (non-zero exit) rather than idling while doing nothing.
+    watchdog = setInterval(() => {
+      const failed = roles.find((r) => r.failure);
+      if (failed) stop(`fatal ${failed.name} error`);
+    }, 500);
     // From here: the embedded backfill below may wait for the ingest.
     if (durationMs !== undefined) deadline = setTimeout(() => stop('duration elapsed'), durationMs);
     if (useSimulator) {
@@ -283,12 +298,12 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       const inputLag = async (): Promise<number> => (await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST])).reduce((n, p) => n + p.lag, 0);
       const room = !kafka && ingest
         ? async (): Promise<void> => {
-            // A failed role stops the job (the watchdog below): no wait for an ingest that is gone.
+            // A failed role stops the job (the watchdog above): no wait for an ingest that is gone.
             while (!stopping && !roles.some((r) => r.failure) && (await inputLag()) > EMBEDDED_AHEAD_MAX) await new Promise((r) => setTimeout(r, 100));
           }
         : undefined;
       let total = 0;
-      for (let d = 0; d < days; d++) {
+      for (let d = 0; d < days && !stopping; d++) {
         const sim = simulateStream({
           seed, days: 1, start: first + d * DAY, ...(journeysPerDay ? { journeysPerDay } : {}),
           encodeAvro: (record, value) => codec.encode(record, value),
@@ -315,19 +330,6 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         await producer.close();
       }
     }
-    const report = async (): Promise<void> => {
-      if (!ingest) return;
-      const lag = await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST]).catch(() => undefined);
-      const totalLag = lag ? lag.reduce((s, p) => s + Number(p.lag), 0) : NaN;
-      const t = ingest.pipeline.totals;
-      io.out(`ingested ${t.records} records: ${t.events} events to facts, ${t.deadLettered} dead-lettered; lag ${Number.isNaN(totalLag) ? '?' : totalLag}`);
-    };
-    const timer = setInterval(() => void report(), 5_000);
-    // A role that cannot heal stops the job (non-zero exit) rather than idling while doing nothing.
-    const watchdog = setInterval(() => {
-      const failed = roles.find((r) => r.failure);
-      if (failed) stop(`fatal ${failed.name} error`);
-    }, 500);
     // --exit-when-idle: stop once everything published so far is committed (batch jobs, tests).
     const idle =
       values['exit-when-idle'] && ingest
@@ -353,6 +355,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return 0;
   } finally {
     clearTimeout(deadline);
+    clearInterval(timer);
+    clearInterval(watchdog);
     liveAbort.abort();
     await liveTraffic;
     damage.stop();

@@ -11,6 +11,18 @@ import { defaultCodec } from '../../processors/codec/avro-codec.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { ChdbWarehouse } from '../../sinks/chdb/index.js';
 
+type Truth = ReturnType<typeof simulate>['truth'];
+
+/** The facts of every family and the dead letters by reason equal the simulator's ground truth. */
+async function expectFactsOf(wh: ChdbWarehouse, truth: Truth): Promise<void> {
+  for (const f of FAMILIES) {
+    const [row] = await wh.query<{ n: string }>(`SELECT count() AS n FROM ${FACT_TABLE[f]}_v`);
+    expect(Number(row?.n), f).toBe(truth.events.by_topic[INPUT_TOPICS[f]] ?? 0);
+  }
+  const dl = await wh.query<{ reason_code: string; n: string }>('SELECT reason_code, count() AS n FROM dead_letters FINAL GROUP BY reason_code');
+  expect(Object.fromEntries(dl.map((d) => [d.reason_code, Number(d.n)]))).toEqual(truth.dead_letters.bytes.by_code);
+}
+
 describe('slo-pipeline run (the built bin, embedded default)', () => {
   it('refuses an evaluation step that does not divide a minute, before anything starts', () => {
     const data = join(mkdtempSync(join(tmpdir(), 'slo-run-')), 'data');
@@ -44,12 +56,7 @@ describe('slo-pipeline run (the built bin, embedded default)', () => {
 
     const wh = await ChdbWarehouse.open({ dataDir: data, database: 'slo' });
     try {
-      for (const f of FAMILIES) {
-        const [row] = await wh.query<{ n: string }>(`SELECT count() AS n FROM ${FACT_TABLE[f]}_v`);
-        expect(Number(row?.n), f).toBe(truth.events.by_topic[INPUT_TOPICS[f]] ?? 0);
-      }
-      const dl = await wh.query<{ reason_code: string; n: string }>('SELECT reason_code, count() AS n FROM dead_letters FINAL GROUP BY reason_code');
-      expect(Object.fromEntries(dl.map((d) => [d.reason_code, Number(d.n)]))).toEqual(truth.dead_letters.bytes.by_code);
+      await expectFactsOf(wh, truth);
       // The running job keeps incident costs current: the P&L equals the ground truth to the cent.
       const pnl = await queryPnl(wh, { by: ['month'] });
       expect(pnl.some((r) => r.total_cost !== '0.00')).toBe(true);
@@ -82,12 +89,7 @@ describe('slo-pipeline run (the built bin, embedded default)', () => {
     expect(held).toBeLessThan(140_000);
     const wh = await ChdbWarehouse.open({ dataDir: data, database: 'slo' });
     try {
-      for (const f of FAMILIES) {
-        const [row] = await wh.query<{ n: string }>(`SELECT count() AS n FROM ${FACT_TABLE[f]}_v`);
-        expect(Number(row?.n), f).toBe(truth.events.by_topic[INPUT_TOPICS[f]] ?? 0);
-      }
-      const dl = await wh.query<{ reason_code: string; n: string }>('SELECT reason_code, count() AS n FROM dead_letters FINAL GROUP BY reason_code');
-      expect(Object.fromEntries(dl.map((d) => [d.reason_code, Number(d.n)]))).toEqual(truth.dead_letters.bytes.by_code);
+      await expectFactsOf(wh, truth);
     } finally {
       await wh.close();
     }
