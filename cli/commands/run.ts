@@ -271,10 +271,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       });
       io.out(`metrics:     ${metricsServer.url}/metrics (health: ${metricsServer.url}/health)`);
     }
+    /** Input records published and not yet committed by the ingest group. */
+    const inputLag = async (): Promise<number> => (await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST])).reduce((n, p) => n + Number(p.lag), 0);
     const report = async (): Promise<void> => {
       if (!ingest) return;
-      const lag = await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST]).catch(() => undefined);
-      const totalLag = lag ? lag.reduce((s, p) => s + Number(p.lag), 0) : NaN;
+      const totalLag = await inputLag().catch(() => NaN);
       const t = ingest.pipeline.totals;
       io.out(`ingested ${t.records} records: ${t.events} events to facts, ${t.deadLettered} dead-lettered; lag ${Number.isNaN(totalLag) ? '?' : totalLag}`);
     };
@@ -295,8 +296,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       const codec = defaultCodec();
       const producer = await transport.producer();
       // In process, the backfill waits while the ingest is EMBEDDED_AHEAD_MAX records behind it.
-      const inputLag = async (): Promise<number> => (await consumerLag(transport, groupId, [...INPUT_TOPIC_LIST])).reduce((n, p) => n + p.lag, 0);
-      const room = !kafka && ingest
+      const room = transport instanceof MemoryTransport && ingest
         ? async (): Promise<void> => {
             // A failed role stops the job (the watchdog above): no wait for an ingest that is gone.
             while (!stopping && !roles.some((r) => r.failure) && (await inputLag()) > EMBEDDED_AHEAD_MAX) await new Promise((r) => setTimeout(r, 100));
