@@ -248,6 +248,41 @@ export function transportContract(name: string, newTransport: () => Promise<Tran
       expect((await t.committedOffsets(group, topic)).find((o) => o.partition === moved.partition)?.offset).toBe('5');
     });
 
+    it('stops while a rebalance waits for the batch in flight: both go on once the batch ends', async () => {
+      const t = await transport();
+      const topic = unique('stop-rejoin');
+      const group = unique('g');
+      await t.ensureTopics([{ topic, partitions: 2 }]);
+      await produce(t, topic, [0, 1].flatMap((partition) => range(0, 3).map((seq) => ({ key: null, value: json({ seq }), partition }))));
+      let release: () => void = () => {};
+      const held = new Promise<void>((r) => (release = r));
+      let inFlight = false;
+      const a = consumer(t, { groupId: group, topics: [topic] });
+      await a.start({
+        onBatch: async () => {
+          inFlight = true;
+          await held;
+        },
+      });
+      await until(() => inFlight, () => 'A to hold a batch');
+      // The stop waits for the batch; B's arrival makes A rejoin, which waits for it too.
+      const stopped = a.stop().then(() => 'stopped' as const);
+      const seen = new Set<string>();
+      const b = consumer(t, { groupId: group, topics: [topic] });
+      const bStarted = b.start({
+        onBatch: async (batch) => {
+          for (const m of batch.messages) seen.add(`${batch.partition}:${m.offset}`);
+          await b.commit([{ topic, partition: batch.partition, offset: String(Number(batch.messages.at(-1)!.offset) + 1) }]);
+        },
+      });
+      await new Promise((r) => setTimeout(r, 3_000));
+      release();
+      const outcome = await Promise.race([stopped, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+      expect(outcome).toBe('stopped');
+      await bStarted;
+      await until(() => seen.size === 6, () => `B to receive all 6 records (has ${seen.size})`);
+    });
+
     it('pauses and resumes one partition while the others flow', async () => {
       const t = await transport();
       const topic = unique('pause');

@@ -49,17 +49,28 @@ export function classifyPlatformaticError(e: unknown): KafkaFailure {
   return classifyKafkaError(normalize(e) ?? e);
 }
 
-/** The pipeline's error for a client failure, naming the operation (as kafkaError does for kafkajs). */
-export function platformaticError(e: unknown, what: string): Error {
+/** What a refusal of the login names beyond the broker's answer, e.g. `SASL SCRAM-SHA-512 as user ops` (never the password). */
+export interface FailureContext {
+  sasl?: string;
+}
+
+/**
+ * The pipeline's error for a client failure, naming the operation (as kafkaError does for
+ * kafkajs). @platformatic/kafka's refusal of a login says only "SASL authentication failed.":
+ * the mechanism and user from `context` are added, so the message says which login was refused.
+ */
+export function platformaticError(e: unknown, what: string, context: FailureContext = {}): Error {
   if (e instanceof PipelineError) return e;
-  return failureError(e, classifyPlatformaticError(e), what);
+  let f = classifyPlatformaticError(e);
+  if (context.sasl && f.kind === 'refused' && f.type === 'SASL_AUTHENTICATION_FAILED') f = { ...f, reason: `${f.reason.replace(/\.$/, '')} (${context.sasl})` };
+  return failureError(e, f, what);
 }
 
 /** Runs a client call, turning its failure into the pipeline's error. */
-export async function wrapPlatformatic<T>(op: () => Promise<T>, what: string): Promise<T> {
+export async function wrapPlatformatic<T>(op: () => Promise<T>, what: string, context: FailureContext = {}): Promise<T> {
   try {
     return await op();
   } catch (e) {
-    throw platformaticError(e, what);
+    throw platformaticError(e, what, context);
   }
 }

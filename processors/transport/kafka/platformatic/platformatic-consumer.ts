@@ -75,7 +75,8 @@ export class PlatformaticConsumer implements Consumer {
   private readonly delivering = new Map<string, number>();
   private gate: Promise<void> = Promise.resolve();
   private inFlight = 0;
-  private idle: (() => void) | null = null;
+  /** Who waits for the in-flight batches to finish: a stop and a rejoin may wait at the same time. */
+  private idleWaiters: Array<() => void> = [];
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private failed = false;
@@ -157,6 +158,14 @@ export class PlatformaticConsumer implements Consumer {
       if (f.kind === 'stale-member') {
         this.lostMembership();
         throw new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: commit refused by the broker (${f.type})`, {}, { cause: e });
+      }
+      // The member is rejoining (its JoinGroup waits for the batches in flight, see beforeJoin):
+      // a commit that fails now would be retried against a membership being replaced, and the
+      // rejoin would wait for that retry. After a broker restart the broker even closes the
+      // connection on such a commit, again and again. The partitions are being let go: the
+      // batch ends as one whose partition moved, and its owner re-forms the recorded range.
+      if (this.draining) {
+        throw new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: commit failed while the member rejoins its group (${f.type}: ${f.reason})`, {}, { cause: e });
       }
       throw platformaticError(e, 'commit');
     }
@@ -499,7 +508,7 @@ export class PlatformaticConsumer implements Consumer {
       s.busy = false;
       this.delivering.delete(s.key);
       this.inFlight--;
-      if (this.inFlight === 0) this.idle?.();
+      if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       this.wake();
       this.dispatch();
     }
@@ -530,7 +539,7 @@ export class PlatformaticConsumer implements Consumer {
 
   private drained(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => (this.idle = () => ((this.idle = null), resolve())));
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private sleep(ms: number): Promise<void> {

@@ -4,7 +4,7 @@ import { retryBounded } from '../../../ingest/retry.js';
 import { murmur2 } from '../../partitioner.js';
 import type { CommitOffset, Consumer, ConsumerOptions, OutgoingMessage, Producer, TopicSpec, Transport } from '../../types.js';
 import { type KafkaTransportOptions, type ResolvedKafkaTransportOptions, resolveKafkaTransportOptions } from '../options.js';
-import { wrapPlatformatic } from './errors.js';
+import { type FailureContext, wrapPlatformatic } from './errors.js';
 import { PlatformaticConsumer } from './platformatic-consumer.js';
 
 /** The options every @platformatic/kafka client of a transport is created with. */
@@ -87,7 +87,10 @@ export class PlatformaticTransport implements Transport {
       partitioner: javaCompatiblePartitioner(),
     };
     const producer = new PlatformaticProducer(options);
-    await this.setup('connecting a producer', () => producer.metadata({ topics: [] }));
+    // An idempotent producer retries without end (the client sets retries to the maximum), so
+    // a refused login or an untrusted certificate would never come back: the first contact is
+    // tried once per attempt here, and the transport's own policy decides what is retried.
+    await this.setup('connecting a producer', () => producer.metadata({ topics: [], retries: 0 }));
     const wrapped = new PlatformaticTransportProducer(producer, () => this.producers.delete(wrapped));
     this.producers.add(wrapped);
     return wrapped;
@@ -140,9 +143,15 @@ export class PlatformaticTransport implements Transport {
 
   /** @internal Runs a step nothing can go on without, retrying failures a retry can fix for `retryForMs`. */
   setup<T>(what: string, op: () => Promise<T>, isStopped: () => boolean = () => false): Promise<T> {
-    return retryBounded(what, () => wrapPlatformatic(op, what), { initialMs: 200, maxMs: 5_000, giveUpAfterMs: this.options.retryForMs }, {
+    return retryBounded(what, () => wrapPlatformatic(op, what, this.failureContext()), { initialMs: 200, maxMs: 5_000, giveUpAfterMs: this.options.retryForMs }, {
       isStopped: () => this.closed || isStopped(),
     });
+  }
+
+  /** @internal What a refused login names: the mechanism and user (see platformaticError). */
+  failureContext(): FailureContext {
+    const sasl = this.baseOptions().sasl;
+    return sasl ? { sasl: `SASL ${sasl.mechanism} as user ${String(sasl.username)}` } : {};
   }
 
   async close(): Promise<void> {
