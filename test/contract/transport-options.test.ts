@@ -50,8 +50,9 @@ describe('transport options are validated once, naming the field', () => {
   });
 
   it('kafka client: the option or SLO_KAFKA_CLIENT picks it, anything else names the variable', () => {
-    expect(kafkaClientFromEnv({})).toBe('kafkajs');
-    expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: '' })).toBe('kafkajs');
+    expect(kafkaClientFromEnv({})).toBe('platformatic');
+    expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: '' })).toBe('platformatic');
+    expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: 'kafkajs' })).toBe('kafkajs');
     expect(kafkaClientFromEnv({ SLO_KAFKA_CLIENT: 'platformatic' })).toBe('platformatic');
     const bad = invalid(() => kafkaClientFromEnv({ SLO_KAFKA_CLIENT: 'rdkafka' }));
     expect(bad.code).toBe('INVALID_CONFIG');
@@ -60,6 +61,14 @@ describe('transport options are validated once, naming the field', () => {
     expect(chosen).toBeInstanceOf(KafkaTransport);
     expect(chosen.options.client).toBe('kafkajs');
     expect(new PlatformaticTransport({ brokers: ['127.0.0.1:9092'] }).options.client).toBe('platformatic');
+    // Neither the option nor the variable: @platformatic/kafka (kafka/CLIENTS.md says why).
+    const saved = process.env['SLO_KAFKA_CLIENT'];
+    delete process.env['SLO_KAFKA_CLIENT'];
+    try {
+      expect(createKafkaTransport({ brokers: ['127.0.0.1:9092'] })).toBeInstanceOf(PlatformaticTransport);
+    } finally {
+      if (saved !== undefined) process.env['SLO_KAFKA_CLIENT'] = saved;
+    }
     expect(invalid(() => new PlatformaticTransport({ brokers: ['127.0.0.1:9092'], client: 'rdkafka' as never })).location.field).toBe('client');
   });
 });

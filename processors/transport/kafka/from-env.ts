@@ -7,12 +7,12 @@ import { PlatformaticTransport } from './platformatic/index.js';
 import { kafkaSecurityFromEnv } from './security.js';
 
 /**
- * The Kafka client `SLO_KAFKA_CLIENT` names (`platformatic` or `kafkajs`); kafkajs when unset
+ * The Kafka client `SLO_KAFKA_CLIENT` names (`platformatic` or `kafkajs`); platformatic when unset
  * or empty. Anything else is INVALID_CONFIG naming the variable.
  */
 export function kafkaClientFromEnv(env: NodeJS.ProcessEnv): KafkaClientName {
   const value = env['SLO_KAFKA_CLIENT'];
-  if (value === undefined || value === '') return 'kafkajs';
+  if (value === undefined || value === '') return 'platformatic';
   if ((KAFKA_CLIENTS as readonly string[]).includes(value)) return value as KafkaClientName;
   throw new PipelineError('INVALID_CONFIG', `SLO_KAFKA_CLIENT: must be one of ${KAFKA_CLIENTS.join(', ')} (got ${JSON.stringify(value)})`, {
     field: 'SLO_KAFKA_CLIENT',

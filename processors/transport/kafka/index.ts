@@ -11,7 +11,7 @@ import { KafkaTransport } from './kafka-transport.js';
 import type { KafkaTransportOptions, ResolvedKafkaTransportOptions } from './options.js';
 import { PlatformaticTransport } from './platformatic/index.js';
 
-/** The transport on Kafka, on the client `options.client` names (else SLO_KAFKA_CLIENT, else kafkajs). */
+/** The transport on Kafka, on the client `options.client` names (else SLO_KAFKA_CLIENT, else platformatic). */
 export function createKafkaTransport(options: KafkaTransportOptions): Transport & { readonly options: ResolvedKafkaTransportOptions } {
   const client = options.client ?? kafkaClientFromEnv(process.env);
   switch (client) {

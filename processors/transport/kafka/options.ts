@@ -12,9 +12,9 @@ export interface KafkaTransportOptions {
   brokers: string[];
   /**
    * The client library: `platformatic` (@platformatic/kafka) or `kafkajs`. Both pass the
-   * transport's contract suite; kafka/CLIENTS.md has the measurements (and why kafkajs is
-   * still the default).
-   * @default the `SLO_KAFKA_CLIENT` environment variable, else 'kafkajs'
+   * transport's contract suite; kafka/CLIENTS.md has the measurements and why @platformatic/kafka
+   * is the default.
+   * @default the `SLO_KAFKA_CLIENT` environment variable, else 'platformatic'
    */
   client?: KafkaClientName;
   /** Client id sent to the broker (shows in broker logs and quotas). @default 'slo-pipeline' */
@@ -81,7 +81,7 @@ export interface KafkaTransportOptions {
 
 const schema = z.strictObject({
   brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1),
-  client: z.enum(KAFKA_CLIENTS, { message: `must be one of ${KAFKA_CLIENTS.join(', ')}` }).default('kafkajs'),
+  client: z.enum(KAFKA_CLIENTS, { message: `must be one of ${KAFKA_CLIENTS.join(', ')}` }).default('platformatic'),
   clientId: z.string().min(1).default('slo-pipeline'),
   sessionTimeoutMs: z.number().int().min(1000).default(10_000),
   heartbeatIntervalMs: z.number().int().min(100).default(1_000),
