@@ -19,6 +19,8 @@ import { sliEventsOf } from '../slo/sim-events.js';
 import { readTopic } from '../slo/topics.js';
 import { embeddedReference, ensureInputTopics, newPrefix, outcome, PARTITIONS, publish, simulation, wireChunks, type Outcome } from './harness.js';
 import { PII_KEY } from './pipeline.js';
+import { PipelineError } from '../../processors/errors/index.js';
+import { retryBounded } from '../../processors/ingest/retry.js';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -233,6 +235,34 @@ describe('a stalled or restarted broker and a restarted evaluator', () => {
   it('stopped cleanly (SIGTERM) while ingesting, down 10 s, restarted: rejoins, facts and signals equal an uninterrupted run', async () => {
     await faultMidRun(8, () => broker.restart({ downMs: DOWN_MS }));
   }, 300_000);
+
+  it('a send while the broker is paused fails as TRANSPORT_UNAVAILABLE within a bounded time, and goes through once it is back', async () => {
+    const transport = withTopicPrefix(createKafkaTransport({ brokers: [broker.brokers], ...KAFKA }), newPrefix());
+    transports.push(transport);
+    await transport.ensureTopics([{ topic: 'stall.out', partitions: 1 }]);
+    const producer = await transport.producer();
+    await producer.send('stall.out', [{ key: 'a', value: Buffer.from('before') }]);
+    process.kill(broker.pid, 'SIGSTOP');
+    const started = Date.now();
+    let refused: unknown;
+    try {
+      await producer.send('stall.out', [{ key: 'a', value: Buffer.from('during') }]);
+    } catch (e) {
+      refused = e;
+    } finally {
+      process.kill(broker.pid, 'SIGCONT');
+    }
+    // The client's own attempts are bounded (the caller's policy retries after them), never endless.
+    expect(refused).toBeInstanceOf(PipelineError);
+    expect((refused as PipelineError).code).toBe('TRANSPORT_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(90_000);
+    await retryBounded('send after the stall', () => producer.send('stall.out', [{ key: 'a', value: Buffer.from('after') }]), { initialMs: 200, maxMs: 2_000, giveUpAfterMs: 60_000 }, { isStopped: () => false });
+    await producer.close();
+    // "before" and "after", and "during" if the paused broker read it before the client gave up.
+    const [end] = await transport.endOffsets('stall.out');
+    expect(Number(end?.offset)).toBeGreaterThanOrEqual(2);
+    expect(Number(end?.offset)).toBeLessThanOrEqual(3);
+  }, 150_000);
 
   it('an evaluator stopped while catching up and restarted with no new record finishes everything the warehouse holds', async () => {
     const { transport, wh, group } = await setup();

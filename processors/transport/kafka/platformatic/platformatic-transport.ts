@@ -81,6 +81,13 @@ export class PlatformaticTransport implements Transport {
     this.assertOpen();
     const options: ProducerOptions<Buffer, Buffer, Buffer, Buffer> = {
       ...this.baseOptions(),
+      ...this.requestDeadline(),
+      // Left unset, an idempotent producer of this client retries a send without end (it raises
+      // `retries` to the maximum), so a broker gone for good would hold the caller for ever. A
+      // few attempts here, as kafkajs makes; then the send fails with TRANSPORT_UNAVAILABLE and
+      // the caller's retry policy (SLO_RETRY_FOR) decides, and fails loudly once it is spent.
+      retries: SEND_RETRIES,
+      retryDelay: (_client, _operation, attempt) => Math.min(SEND_RETRY_FIRST_MS * 2 ** (attempt - 1), SEND_RETRY_MAX_MS),
       idempotent: true,
       acks: ProduceAcks.ALL,
       autocreateTopics: true,
@@ -148,6 +155,16 @@ export class PlatformaticTransport implements Transport {
     });
   }
 
+  /**
+   * Each request's own deadline on its connection, for producers and admin calls (`timeout`
+   * does not bound it; the client's default is 30 s): a broker paused after accepting the
+   * connection answers nothing. Not for the consumer, whose JoinGroup may rightly wait for the
+   * whole rebalance: it keeps the client's default.
+   */
+  private requestDeadline(): { requestTimeout: number } {
+    return { requestTimeout: this.options.requestTimeoutMs };
+  }
+
   /** @internal What a refused login names: the mechanism and user (see platformaticError). */
   failureContext(): FailureContext {
     const sasl = this.baseOptions().sasl;
@@ -164,7 +181,7 @@ export class PlatformaticTransport implements Transport {
 
   private adminClient(): Admin {
     this.assertOpen();
-    this.admin ??= new Admin(this.baseOptions());
+    this.admin ??= new Admin({ ...this.baseOptions(), ...this.requestDeadline() });
     return this.admin;
   }
 
@@ -172,6 +189,11 @@ export class PlatformaticTransport implements Transport {
     if (this.closed) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'the Kafka transport is closed');
   }
 }
+
+/** Attempts the client makes of a send after the first, and the waits between them (300 ms doubling, at most 5 s: about 10 s in all). */
+const SEND_RETRIES = 5;
+const SEND_RETRY_FIRST_MS = 300;
+const SEND_RETRY_MAX_MS = 5_000;
 
 /** Messages per produce request: bounds one request's size (and a retry's). */
 const SEND_SLICE = 5000;
