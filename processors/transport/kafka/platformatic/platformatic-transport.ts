@@ -156,10 +156,10 @@ export class PlatformaticTransport implements Transport {
   }
 
   /**
-   * Each request's own deadline on its connection, for producers and admin calls (`timeout`
-   * does not bound it; the client's default is 30 s): a broker paused after accepting the
-   * connection answers nothing. Not for the consumer, whose JoinGroup may rightly wait for the
-   * whole rebalance: it keeps the client's default.
+   * Each request's own deadline on its connection, for producers and admin calls: the
+   * transport's `requestTimeoutMs` (`timeout` does not bound a request; the client's own default
+   * is 30 s, which a send to a paused broker waited at each attempt). Not for the consumer,
+   * whose JoinGroup may rightly wait for the whole rebalance: it keeps the client's default.
    */
   private requestDeadline(): { requestTimeout: number } {
     return { requestTimeout: this.options.requestTimeoutMs };
