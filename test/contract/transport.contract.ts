@@ -248,6 +248,15 @@ export function transportContract(name: string, newTransport: () => Promise<Tran
       expect((await t.committedOffsets(group, topic)).find((o) => o.partition === moved.partition)?.offset).toBe('5');
     });
 
+    it('creates the same topics from several clients at once: each one succeeds', async () => {
+      const clients = await Promise.all([transport(), transport(), transport()]);
+      for (let round = 0; round < 3; round++) {
+        const specs = range(0, 6).map((i) => ({ topic: unique(`race${i}`), partitions: 2 }));
+        await Promise.all(clients.map((t) => t.ensureTopics(specs)));
+        for (const spec of specs) expect(await clients[0]!.endOffsets(spec.topic)).toHaveLength(2);
+      }
+    });
+
     it('stops while a rebalance waits for the batch in flight: both go on once the batch ends', async () => {
       const t = await transport();
       const topic = unique('stop-rejoin');

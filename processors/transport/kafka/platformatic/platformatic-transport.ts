@@ -4,7 +4,7 @@ import { retryBounded } from '../../../ingest/retry.js';
 import { murmur2 } from '../../partitioner.js';
 import type { CommitOffset, Consumer, ConsumerOptions, OutgoingMessage, Producer, TopicSpec, Transport } from '../../types.js';
 import { type KafkaTransportOptions, type ResolvedKafkaTransportOptions, resolveKafkaTransportOptions } from '../options.js';
-import { type FailureContext, wrapPlatformatic } from './errors.js';
+import { classifyPlatformaticError, type FailureContext, wrapPlatformatic } from './errors.js';
 import { PlatformaticConsumer } from './platformatic-consumer.js';
 
 /** The options every @platformatic/kafka client of a transport is created with. */
@@ -65,9 +65,22 @@ export class PlatformaticTransport implements Transport {
     const names = missing.map((t) => t.topic);
     await this.setup(`creating topics ${names.join(', ')}`, async () => {
       // Created by another process meanwhile (or by an attempt whose answer was lost): nothing to do.
-      const existing = new Set(await this.adminClient().listTopics());
-      const still = missing.filter((t) => !existing.has(t.topic));
-      if (still.length > 0) await this.adminClient().createTopics({ topics: still.map((t) => ({ topic: t.topic, partitions: t.partitions })) });
+      const stillMissing = async (): Promise<TopicSpec[]> => {
+        const existing = new Set(await this.adminClient().listTopics());
+        return missing.filter((t) => !existing.has(t.topic));
+      };
+      const still = await stillMissing();
+      if (still.length === 0) return;
+      try {
+        await this.adminClient().createTopics({ topics: still.map((t) => ({ topic: t.topic, partitions: t.partitions })) });
+      } catch (e) {
+        // Another process created one of them between the listing and the creation (several
+        // processes starting at once): not a refusal. The others of the request may be created
+        // or not; the next attempt creates what is still missing.
+        if (classifyPlatformaticError(e).type !== 'TOPIC_ALREADY_EXISTS') throw e;
+        const left = await stillMissing();
+        if (left.length > 0) throw new PipelineError('TRANSPORT_UNAVAILABLE', `topics ${left.map((t) => t.topic).join(', ')} not created yet (another process created the others)`);
+      }
     });
     // As kafkajs' waitForLeaders: a produce right after creation finds every partition led.
     await this.setup(`waiting for leaders of ${names.join(', ')}`, async () => {
