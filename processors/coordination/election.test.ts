@@ -47,6 +47,35 @@ describe('leader election through the transport', () => {
     await transport.close();
   });
 
+  it('a deposition found inside the leader\'s own work stops that work, and the candidate can lead again', async () => {
+    const transport = new MemoryTransport();
+    // As the evaluator: the work checks its leadership before each write, and standing down
+    // waits for the work under way to end.
+    let work: Promise<unknown> = Promise.resolve();
+    const changes: boolean[] = [];
+    const a: TransportElection = new TransportElection({
+      transport,
+      groupId: 'g3',
+      member: 'a',
+      onChange: async (s) => {
+        changes.push(s.leader);
+        if (!s.leader) await work;
+      },
+    });
+    await a.start();
+    await until(() => a.current.leader, 'a to lead');
+    const producer = await transport.producer();
+    await producer.send(coordinationTopic('g3'), [{ key: 'leader', partition: 0, value: Buffer.from('{"member":"elsewhere"}') }]);
+    work = a.assertLeader().catch((e: unknown) => e);
+    const outcome = await Promise.race([work, new Promise((r) => setTimeout(() => r('hung'), 3_000))]);
+    expect(String(outcome)).toMatch(/does not lead/);
+    await until(() => changes.length === 2, 'the stand-down to finish');
+    expect(changes).toEqual([true, false]);
+    await producer.close();
+    await a.stop();
+    await transport.close();
+  });
+
   it('keeps the elections of two groups on one transport apart', async () => {
     const transport = new MemoryTransport();
     const a = new TransportElection({ transport, groupId: 'one.evaluator', member: 'a', onChange: async () => {} });

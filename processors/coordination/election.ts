@@ -121,12 +121,22 @@ export class TransportElection {
     const token = this.state.token;
     if (!this.state.leader || token === null) return;
     const end = await this.endOffset();
-    if (end > token + 1n) return this.depose(`a later leader claimed (offset ${end - 1n})`);
+    if (end > token + 1n) return this.deposeNow(`a later leader claimed (offset ${end - 1n})`);
     if (this.suspendedAt !== null) {
       const owns = this.consumer?.assignment().some((tp) => tp.topic === this.topic && tp.partition === 0) ?? false;
       if (owns) this.suspendedAt = null;
-      else if (Date.now() - this.suspendedAt > SUSPENDED_LIMIT_MS) return this.depose('partition not given back after a rebalance');
+      else if (Date.now() - this.suspendedAt > SUSPENDED_LIMIT_MS) return this.deposeNow('partition not given back after a rebalance');
     }
+  }
+
+  /**
+   * Deposes without waiting for `onChange`: a check runs inside the leader's own work
+   * (`assertLeader` before each write), and the change stops that work and waits for it. The
+   * work learns of the deposition at once (NOT_LEADER) and ends; the change then finishes.
+   * Waiting here made each wait for the other, and the process never led again.
+   */
+  private deposeNow(why: string): void {
+    this.depose(why).catch((e: unknown) => this.log.error({ member: this.member, err: e instanceof Error ? e.message : String(e) }, 'standing down after a deposition failed'));
   }
 
   async stop(): Promise<void> {
