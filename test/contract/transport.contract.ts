@@ -278,10 +278,11 @@ export function transportContract(name: string, newTransport: () => Promise<Tran
       const stopped = a.stop().then(() => 'stopped' as const);
       const seen = new Set<string>();
       const b = consumer(t, { groupId: group, topics: [topic] });
+      const commit = commitEach(() => b);
       const bStarted = b.start({
         onBatch: async (batch) => {
           for (const m of batch.messages) seen.add(`${batch.partition}:${m.offset}`);
-          await b.commit([{ topic, partition: batch.partition, offset: String(Number(batch.messages.at(-1)!.offset) + 1) }]);
+          await commit(batch);
         },
       });
       await new Promise((r) => setTimeout(r, 3_000));
