@@ -18,12 +18,15 @@
  *   KAFKA_BENCH_JOURNEYS_PER_DAY=10000 node dist/bench/kafka-pipeline.js   (a smaller run)
  *   SLO_KAFKA_CLIENT=platformatic node dist/bench/kafka-pipeline.js       (the other client)
  *   KAFKA_BENCH_FRESH_RATE=20000 node dist/bench/kafka-pipeline.js        (the freshness phase alone, at that rate)
+ *   KAFKA_BENCH_INGEST_ONLY=1 node dist/bench/kafka-pipeline.js           (the backlog and the 1-worker ingest alone: a tuning run, no baselines)
  *
- * Each phase runs in its own process (its own peak RSS); figures, not timed tests.
+ * Each phase runs in its own process (its own peak RSS), with the Node flags of the CLI
+ * (NODE_FLAGS: a worker runs as `slo-pipeline run` does); figures, not timed tests.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../cli/node-flags.js';
 import { defaultCodec } from '../processors/codec/avro-codec.js';
 import { INPUT_TOPIC_LIST } from '../processors/contracts/topics.js';
 import { availableParallelism, loadavg } from 'node:os';
@@ -271,7 +274,7 @@ interface ChildOut {
 function runChild(phase: string, args: string[], pace?: (child: { ready: Promise<void>; stop(): void }) => Promise<void>): Promise<ChildOut> {
   const self = fileURLToPath(import.meta.url);
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [...process.execArgv, self, '--phase', phase, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [...NODE_FLAGS, ...process.execArgv, self, '--phase', phase, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     let markReady: () => void = () => {};
     const ready = new Promise<void>((r) => (markReady = r));
@@ -363,6 +366,15 @@ async function main(): Promise<void> {
   const backlog = await publishRecords(simulateStream({ seed: 5, days, journeysPerDay, encodeAvro: (r, v) => codec.encode(r, v) }), producer, codec);
   await producer.close();
 
+  if (process.env['KAFKA_BENCH_INGEST_ONLY'] === '1') {
+    // A tuning run: the ingest phase alone, without the baselines its ratio needs.
+    const only = await runChild('ingest', [brokers, prefix]);
+    await t.close();
+    await started?.stop();
+    const rate = (only.result['records'] ?? 0) / (only.result['seconds'] ?? NaN);
+    console.log(`ingest, exactly-once, 1 worker: ${Math.round(rate)} records/s over ${backlog} records, peak RSS ${Math.round(only.peakRssMb)} MB (no baselines: a tuning run)`);
+    return;
+  }
   process.stderr.write(`kafka pipeline bench: bare consume of ${backlog} records ...\n`);
   const bare = await runChild('bare', [brokers, prefix, String(backlog)]);
   process.stderr.write(`kafka pipeline bench: bare insert of the same ${backlog} records ...\n`);

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=50
 import { readFileSync } from 'node:fs';
 import { oneLine } from '../processors/errors/pipeline-error.js';
 import { projectPath } from '../processors/util/project-path.js';

@@ -28,6 +28,13 @@ describe('engine configuration of the embedded warehouse', () => {
     });
   });
 
+  it('merges parts column by column whatever their rows', async () => {
+    expect(await settings('merge_tree_settings', ['vertical_merge_algorithm_min_rows_to_activate', 'enable_vertical_merge_algorithm'])).toEqual({
+      vertical_merge_algorithm_min_rows_to_activate: '1',
+      enable_vertical_merge_algorithm: '1',
+    });
+  });
+
   it('keeps the parts cleaning and loading pools at 2 threads instead of up to 128, 64 and 32', async () => {
     const pools = ['max_parts_cleaning_thread_pool_size', 'max_active_parts_loading_thread_pool_size', 'max_outdated_parts_loading_thread_pool_size'];
     expect(await settings('server_settings', pools)).toEqual(Object.fromEntries(pools.map((p) => [p, '2'])));

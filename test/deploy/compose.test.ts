@@ -117,7 +117,7 @@ describe('docker-compose.yml', () => {
     const sources = [...docker.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => (m[1] ?? '').split(/\s+/));
     expect(sources.length).toBeGreaterThan(5);
     for (const src of sources) expect(existsSync(projectPath(src)), src).toBe(true);
-    expect(docker).toMatch(/^ENTRYPOINT \["node", "dist\/cli\/main.js"\]$/m);
+    expect(docker).toMatch(/^ENTRYPOINT \["node", (?:"--[\w-]+=\w+", )*"dist\/cli\/main.js"\]$/m);
     expect(docker).toMatch(/^HEALTHCHECK .*\n?.*\/livez/m);
   });
 
