@@ -38,7 +38,9 @@ import { simulateStream } from '../processors/simulator/index.js';
 import { createKafkaTransport, kafkaClientFromEnv } from '../processors/transport/kafka/index.js';
 import { waitForCaughtUp, withTopicPrefix } from '../processors/transport/index.js';
 import type { ConsumerHandlers, Message, OutgoingMessage, Transport } from '../processors/transport/types.js';
+import type { CommittedBatch } from '../processors/ingest/options.js';
 import { ChdbWarehouse } from '../sinks/chdb/index.js';
+import type { Warehouse } from '../sinks/warehouse/types.js';
 import { migrate } from '../sinks/warehouse/index.js';
 import { startKafkaBroker } from '../scripts/kafka-broker.js';
 import { releaseScratch, scratchDir } from './scratch.js';
@@ -128,10 +130,12 @@ async function openPipeline(
   prefix: string,
   onFresh?: (ms: number) => void,
   group?: string,
+  onBatch?: (b: CommittedBatch) => void,
 ): Promise<{ p: IngestPipeline; transport: Transport; groupId: string; close(): Promise<void> }> {
   const dir = scratchDir('kafka');
-  const wh = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
-  await migrate(wh);
+  const opened = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
+  await migrate(opened);
+  const wh = onBatch ? timedWarehouse(opened) : opened;
   const stamps = new Map<string, number>();
   const base = transportFor(brokers, prefix);
   const transport = onFresh ? stampingTransport(base, stamps) : base;
@@ -146,6 +150,7 @@ async function openPipeline(
     ...(onFresh
       ? {
           onCommitted: (b) => {
+            onBatch?.(b);
             const now = Date.now();
             for (let o = BigInt(b.firstOffset); o <= BigInt(b.lastOffset); o++) {
               const k = `${b.topic}|${b.partition}|${o}`;
@@ -170,6 +175,32 @@ async function openPipeline(
       await wh.close();
       releaseScratch(dir);
     },
+  };
+}
+
+/** Milliseconds spent in the warehouse's statements of a freshness run, by kind and table. */
+const statementMs = new Map<string, number>();
+
+/** The warehouse, timing each statement into statementMs (the freshness phase: where a batch's time goes). */
+function timedWarehouse(wh: Warehouse): Warehouse {
+  const time = async <R>(what: string, run: Promise<R>): Promise<R> => {
+    const t0 = performance.now();
+    try {
+      return await run;
+    } finally {
+      statementMs.set(what, (statementMs.get(what) ?? 0) + performance.now() - t0);
+    }
+  };
+  const words = (sql: string): string => sql.trim().split(/\s+/).slice(0, 3).join(' ');
+  return {
+    kind: wh.kind,
+    database: wh.database,
+    exec: (sql, params) => time(`exec ${words(sql)}`, wh.exec(sql, params)),
+    query: <T>(sql: string, params?: Parameters<Warehouse['exec']>[1]) => time(`query ${/FROM\s+(\w+)/i.exec(sql)?.[1] ?? '?'}`, wh.query<T>(sql, params)),
+    insert: (table, rows, o) => time(`insert ${table}`, wh.insert(table, rows, o)),
+    insertJsonEachRow: (table, payload, o) => time(`insert ${table}`, wh.insertJsonEachRow(table, payload, o)),
+    insertNative: (table, cols, block, o) => time(`insertNative ${table}`, wh.insertNative(table, cols, block, o)),
+    close: () => wh.close(),
   };
 }
 
@@ -256,14 +287,33 @@ async function phaseInsert(brokers: string, prefix: string, expected: number): P
 /** Phase: the pipeline running while the parent paces traffic in; stops at "stop" on stdin. */
 async function phaseFresh(brokers: string, prefix: string): Promise<Record<string, number>> {
   const samples: number[] = [];
-  const run = await openPipeline(brokers, prefix, (ms) => samples.push(ms));
+  // Where a record's time goes: each batch's records and its time from delivery to commit.
+  const batchRecords: number[] = [];
+  const batchMs: number[] = [];
+  const run = await openPipeline(brokers, prefix, (ms) => samples.push(ms), undefined, (b) => {
+    batchRecords.push(Number(BigInt(b.lastOffset) - BigInt(b.firstOffset)) + 1);
+    batchMs.push(b.latencyMs);
+  });
   process.stdout.write('ready\n');
   await new Promise<void>((resolve) => process.stdin.on('data', (d: Buffer) => d.toString().includes('stop') && resolve()));
   while (!(await run.p.caughtUp())) await new Promise((r) => setTimeout(r, 50));
   await run.close();
-  samples.sort((a, b) => a - b);
-  const q = (p: number): number => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? NaN;
-  return { samples: samples.length, p50: q(0.5), p99: q(0.99), max: samples.at(-1) ?? NaN };
+  const quantile = (xs: number[], p: number): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+  };
+  const q = (p: number): number => quantile(samples, p);
+  return {
+    samples: samples.length,
+    p50: q(0.5),
+    p99: q(0.99),
+    max: samples.reduce((a, b) => Math.max(a, b), -Infinity),
+    batches: batchMs.length,
+    batchRecordsP50: quantile(batchRecords, 0.5),
+    batchMsP50: quantile(batchMs, 0.5),
+    batchMsP99: quantile(batchMs, 0.99),
+    ...Object.fromEntries([...statementMs].map(([k, ms]) => [`ms ${k}`, Math.round(ms)])),
+  };
 }
 
 interface ChildOut {
@@ -354,7 +404,13 @@ async function main(): Promise<void> {
     // A tuning run of the freshness phase alone, at a given rate.
     const fresh = await freshness(brokers, Number(freshOnly));
     await started?.stop();
-    console.log(`freshness at ${freshOnly} records/s: p50 ${fresh.result['p50']} ms, p99 ${fresh.result['p99']} ms (${fresh.result['samples']} records), peak RSS ${Math.round(fresh.peakRssMb)} MB`);
+    const r = fresh.result;
+    console.log(
+      `freshness at ${freshOnly} records/s: p50 ${r['p50']} ms, p99 ${r['p99']} ms (${r['samples']} records), peak RSS ${Math.round(fresh.peakRssMb)} MB; ` +
+        `${r['batches']} batches, ${r['batchRecordsP50']} records each (p50), delivery to commit p50 ${Math.round(r['batchMsP50'] ?? NaN)} ms, p99 ${Math.round(r['batchMsP99'] ?? NaN)} ms`,
+    );
+    const statements = Object.entries(r).filter(([k]) => k.startsWith('ms '));
+    console.log(`  time in warehouse statements (ms, summed over concurrent ones): ${statements.sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k.slice(3)} ${ms}`).join('; ')}`);
     return;
   }
   const prefix = `bench-${randomBytes(3).toString('hex')}.`;

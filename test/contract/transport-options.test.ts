@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PipelineError } from '../../processors/errors/index.js';
-import { createKafkaTransport, KafkaTransport, kafkaClientFromEnv, PlatformaticTransport } from '../../processors/transport/kafka/index.js';
+import { createKafkaTransport, KafkaTransport, kafkaClientFromEnv, kafkaFetchFromEnv, openKafkaTransport, PlatformaticTransport } from '../../processors/transport/kafka/index.js';
 import { MemoryTransport, murmur2, partitionForKey } from '../../processors/transport/index.js';
 
 describe('Kafka key partitioning', () => {
@@ -47,6 +47,33 @@ describe('transport options are validated once, naming the field', () => {
     const slow = invalid(() => createKafkaTransport({ brokers: ['127.0.0.1:9092'], sessionTimeoutMs: 6000, heartbeatIntervalMs: 3000 }));
     expect(slow.location.field).toBe('heartbeatIntervalMs');
     expect(invalid(() => createKafkaTransport({ brokers: ['127.0.0.1:9092'], autoCommit: true } as never)).message).toContain('autoCommit');
+  });
+
+  it('kafka fetch sizes and concurrency: from the environment, each variable checked and named', async () => {
+    expect(kafkaFetchFromEnv({})).toEqual({});
+    expect(kafkaFetchFromEnv({ KAFKA_FETCH_MAX_BYTES: '8388608', KAFKA_FETCH_MAX_PARTITION_BYTES: ' 2097152 ', KAFKA_PARTITIONS_CONCURRENTLY: '2' })).toEqual({
+      maxBytes: 8388608,
+      maxBytesPerPartition: 2097152,
+      partitionsConsumedConcurrently: 2,
+    });
+    for (const [name, value] of [
+      ['KAFKA_FETCH_MAX_BYTES', '8MB'],
+      ['KAFKA_FETCH_MAX_BYTES', '100'],
+      ['KAFKA_FETCH_MAX_PARTITION_BYTES', '-1'],
+      ['KAFKA_PARTITIONS_CONCURRENTLY', '0'],
+      ['KAFKA_PARTITIONS_CONCURRENTLY', '2.5'],
+    ] as const) {
+      const bad = invalid(() => kafkaFetchFromEnv({ [name]: value }));
+      expect(bad.code).toBe('INVALID_CONFIG');
+      expect(bad.location.field).toBe(name);
+      expect(bad.message).toContain(`${name}: must be a whole number`);
+      expect(bad.message).toContain(JSON.stringify(value));
+    }
+    // The transport a role opens takes them; an option given in code wins.
+    const env = { SLO_KAFKA_CLIENT: 'platformatic', KAFKA_FETCH_MAX_BYTES: '4194304', KAFKA_PARTITIONS_CONCURRENTLY: '3' };
+    const t = (await openKafkaTransport(['127.0.0.1:9092'], env, { partitionsConsumedConcurrently: 5 })) as PlatformaticTransport;
+    expect([t.options.maxBytes, t.options.maxBytesPerPartition, t.options.partitionsConsumedConcurrently]).toEqual([4194304, 8 * 1024 * 1024, 5]);
+    await t.close();
   });
 
   it('kafka client: the option or SLO_KAFKA_CLIENT picks it, anything else names the variable', () => {

@@ -1,6 +1,6 @@
 export { KafkaTransport } from './kafka-transport.js';
 export { KAFKA_CLIENTS, type KafkaClientName, type KafkaTransportOptions } from './options.js';
-export { kafkaClientFromEnv, openKafkaTransport } from './from-env.js';
+export { kafkaClientFromEnv, kafkaFetchFromEnv, openKafkaTransport, type KafkaFetchOptions } from './from-env.js';
 export { describeKafkaSecurity, kafkaSecurityFromEnv, KAFKA_SECURITY_ENV, SASL_MECHANISMS, type KafkaSecurity, type SaslMechanism } from './security.js';
 export { PlatformaticTransport } from './platformatic/index.js';
 

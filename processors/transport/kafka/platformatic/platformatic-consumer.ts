@@ -606,7 +606,11 @@ function decode(topic: string, p: FetchedPartition, from: bigint): { messages: M
   return { messages, next };
 }
 
+/** The headers of every message that has none: one object, never written, instead of one per message. */
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 function headers(h: Array<[Buffer | null, Buffer | null]>): Record<string, string> {
+  if (h.length === 0) return NO_HEADERS;
   const out: Record<string, string> = {};
   for (const [name, value] of h) {
     if (name && value && !(name.toString() in out)) out[name.toString()] = value.toString();
