@@ -393,17 +393,25 @@ async function freshness(brokers: string, rate: number): Promise<ChildOut> {
   return fresh;
 }
 
+/** The bench on KAFKA_BROKERS, or on a broker of its own, which it stops however the run ends. */
 async function main(): Promise<void> {
+  const given = process.env['KAFKA_BROKERS'];
+  if (given) return bench(given);
+  const started = await startKafkaBroker({ heapMb: 1024 });
+  try {
+    await bench(started.brokers);
+  } finally {
+    await started.stop();
+  }
+}
+
+async function bench(brokers: string): Promise<void> {
   const journeysPerDay = Number(process.env['KAFKA_BENCH_JOURNEYS_PER_DAY'] ?? 72_000);
   const days = Number(process.env['KAFKA_BENCH_DAYS'] ?? 2);
-  let brokers = process.env['KAFKA_BROKERS'];
-  const started = brokers ? null : await startKafkaBroker({ heapMb: 1024 });
-  brokers ??= started!.brokers;
   const freshOnly = process.env['KAFKA_BENCH_FRESH_RATE'];
   if (freshOnly) {
     // A tuning run of the freshness phase alone, at a given rate.
     const fresh = await freshness(brokers, Number(freshOnly));
-    await started?.stop();
     const r = fresh.result;
     console.log(
       `freshness at ${freshOnly} records/s: p50 ${r['p50']} ms, p99 ${r['p99']} ms (${r['samples']} records), peak RSS ${Math.round(fresh.peakRssMb)} MB; ` +
@@ -426,7 +434,6 @@ async function main(): Promise<void> {
     // A tuning run: the ingest phase alone, without the baselines its ratio needs.
     const only = await runChild('ingest', [brokers, prefix]);
     await t.close();
-    await started?.stop();
     const rate = (only.result['records'] ?? 0) / (only.result['seconds'] ?? NaN);
     console.log(`ingest, exactly-once, 1 worker: ${Math.round(rate)} records/s over ${backlog} records, peak RSS ${Math.round(only.peakRssMb)} MB (no baselines: a tuning run)`);
     return;
@@ -450,7 +457,6 @@ async function main(): Promise<void> {
   const rate = Math.round(ingestRate / 2);
   const fresh = await freshness(brokers, rate);
   await t.close();
-  await started?.stop();
 
   const fmt = (n: number | undefined, d = 0): string => (n === undefined || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
   const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');

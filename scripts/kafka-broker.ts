@@ -161,7 +161,8 @@ export async function startKafkaBroker(options: BrokerOptions = {}): Promise<Run
   const scram = (options.security?.users ?? []).flatMap((u) =>
     ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.name},password=${u.password}]`]),
   );
-  const format = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId()}`, '-c', props, ...scram], {
+  const cluster = clusterId();
+  const format = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${cluster}`, '-c', props, ...scram], {
     encoding: 'utf8',
   });
   if (format.status !== 0) throw new Error(`formatting the KRaft storage failed:\n${format.stdout}${format.stderr}`);
@@ -187,7 +188,7 @@ export async function startKafkaBroker(options: BrokerOptions = {}): Promise<Run
   const startTimeoutMs = options.startTimeoutMs ?? 120_000;
   const serving = async (): Promise<void> => {
     try {
-      await waitUntilServing(brokers, jvmProcess.child, startTimeoutMs);
+      await waitUntilServing(brokers, jvmProcess.child, startTimeoutMs, cluster);
     } catch (e) {
       const tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-20).join('\n');
       await broker.stop().catch(() => {});
@@ -359,20 +360,29 @@ function clusterId(): string {
 
 /**
  * Resolves once a broker at `brokers` serves metadata and group-coordinator requests.
- * With `child`, fails early when that process exits.
+ * With `child`, fails early when that process exits; with `clusterId`, only that cluster's
+ * broker counts (another one answering on the port is not the one started).
  */
-export async function waitUntilServing(brokers: string, child: ChildProcess | null, timeoutMs: number): Promise<void> {
+export async function waitUntilServing(brokers: string, child: ChildProcess | null, timeoutMs: number, clusterId?: string): Promise<void> {
   let exited: number | null = null;
+  let other: string | null = null;
   child?.once('exit', (code) => (exited = code ?? -1));
   const deadline = Date.now() + timeoutMs;
   const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2_000 });
   for (;;) {
     if (exited !== null) throw new Error(`the Kafka broker exited with code ${exited} while starting`);
-    if (Date.now() > deadline) throw new Error(`the Kafka broker did not answer on ${brokers} within ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const whose = other === null ? '' : ` (a broker of another cluster, ${other}, answers there)`;
+      throw new Error(`the Kafka broker did not answer on ${brokers} within ${timeoutMs} ms${whose}`);
+    }
     const admin = kafka.admin();
     try {
       await admin.connect();
-      await admin.describeCluster();
+      const cluster = await admin.describeCluster();
+      if (clusterId !== undefined && cluster.clusterId !== clusterId) {
+        other = cluster.clusterId;
+        throw new Error('another broker');
+      }
       // Finding a group coordinator creates __consumer_offsets; doing it here makes the
       // first consumer group of a test join without waiting for that.
       await admin.fetchOffsets({ groupId: 'slo-pipeline-readiness', topics: [] });
@@ -419,14 +429,48 @@ function alive(pid: number): boolean {
   }
 }
 
-function freePort(): Promise<number> {
+/**
+ * A free port on loopback below the kernel's ephemeral range (`ip_local_port_range`). A broker
+ * restarted on its ports must find them free after being down for seconds: a port of the
+ * ephemeral range can meanwhile become another process's port 0 (another broker of a test run
+ * in parallel took one, and the restarted broker's clients talked to that broker instead).
+ */
+async function freePort(): Promise<number> {
+  const ephemeralStart = Number(/^(\d+)/.exec(readProcFile('/proc/sys/net/ipv4/ip_local_port_range'))?.[1] ?? 32768);
+  const low = 10_000;
+  const high = Math.max(low + 1_000, ephemeralStart) - 1;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await canListen(port)) return port;
+  }
+  return listenOn(0);
+}
+
+function readProcFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function canListen(port: number): Promise<boolean> {
+  try {
+    return (await listenOn(port)) === port;
+  } catch {
+    return false;
+  }
+}
+
+/** Listens on `port` of 127.0.0.1 (0: any), closes, and says which port it was. */
+function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
 }

@@ -11,7 +11,7 @@ import { consumerLag, withTopicPrefix } from '../../processors/transport/index.j
 import type { Transport } from '../../processors/transport/types.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import type { Warehouse } from '../../sinks/warehouse/index.js';
-import { type RunningBroker, startKafkaBroker } from '../../scripts/kafka-broker.js';
+import { type RunningBroker, startKafkaBroker, waitUntilServing } from '../../scripts/kafka-broker.js';
 import { uniqueKafkaName } from '../support/kafka.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { expectedSignals } from '../slo/expected-signals.js';
@@ -263,6 +263,11 @@ describe('a stalled or restarted broker and a restarted evaluator', () => {
     expect(Number(end?.offset)).toBeGreaterThanOrEqual(2);
     expect(Number(end?.offset)).toBeLessThanOrEqual(3);
   }, 150_000);
+
+  it('the harness takes only its own broker for started: another cluster answering on the port is not it', async () => {
+    // A restarted broker whose port another process took meanwhile must fail, not test that one.
+    await expect(waitUntilServing(broker.brokers, null, 2_000, 'not-this-cluster')).rejects.toThrow(/within 2000 ms \(a broker of another cluster, \S+, answers there\)/);
+  }, 30_000);
 
   it('an evaluator stopped while catching up and restarted with no new record finishes everything the warehouse holds', async () => {
     const { transport, wh, group } = await setup();
