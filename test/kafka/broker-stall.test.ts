@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SloBreachSignal } from '../../processors/contracts/events.js';
 import { INPUT_TOPIC_LIST, OUTPUT_TOPICS } from '../../processors/contracts/topics.js';
@@ -47,6 +48,53 @@ const signalOf = (s: Signal): Signal => ({ signal_id: s.signal_id, status: s.sta
 const byTime = (a: Signal, b: Signal): number => a.evaluated_at - b.evaluated_at || (a.signal_id < b.signal_id ? -1 : 1);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The scheduler states of every thread of `pid` ('T' stopped), from /proc/PID/task/TID/stat. */
+function threadStates(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch {
+      return 'T'; // the thread is gone
+    }
+  });
+}
+
+const allStopped = (pid: number): boolean => threadStates(pid).every((st) => st === 'T' || st === 't');
+
+/** Resolves once every thread of `pid` is stopped, within 5 s. */
+async function allThreadsStopped(pid: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!allStopped(pid)) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop: thread states ${[...new Set(threadStates(pid))].join('')}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * Runs `during` with `pid` stopped, stopping it again at once whenever it is found running
+ * (something outside the test resumed the JVM in CI: a send then went through in 170 ms).
+ * Says how often it had to.
+ */
+async function whileStopped<T>(pid: number, during: () => Promise<T>): Promise<{ result: PromiseSettledResult<T>; resumed: number }> {
+  process.kill(pid, 'SIGSTOP');
+  await allThreadsStopped(pid);
+  let resumed = 0;
+  const guard = setInterval(() => {
+    if (!allStopped(pid)) {
+      resumed++;
+      process.kill(pid, 'SIGSTOP');
+    }
+  }, 2);
+  try {
+    const [result] = await Promise.allSettled([during()]);
+    return { result: result!, resumed };
+  } finally {
+    clearInterval(guard);
+    process.kill(pid, 'SIGCONT');
+  }
+}
 
 async function until(cond: () => boolean | Promise<boolean>, what: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -242,27 +290,27 @@ describe('a stalled or restarted broker and a restarted evaluator', () => {
     await transport.ensureTopics([{ topic: 'stall.out', partitions: 1 }]);
     const producer = await transport.producer();
     await producer.send('stall.out', [{ key: 'a', value: Buffer.from('before') }]);
-    process.kill(broker.pid, 'SIGSTOP');
     const started = Date.now();
-    let refused: unknown;
-    try {
-      await producer.send('stall.out', [{ key: 'a', value: Buffer.from('during') }]);
-    } catch (e) {
-      refused = e;
-    } finally {
-      process.kill(broker.pid, 'SIGCONT');
+    let attempts = 1;
+    let paused = await whileStopped(broker.pid, () => producer.send('stall.out', [{ key: 'a', value: Buffer.from('during') }]));
+    // A send can only go through a stopped broker if it was resumed meanwhile: then once more.
+    if (paused.result.status === 'fulfilled' && paused.resumed > 0) {
+      attempts++;
+      console.log(`broker-stall: the paused broker was resumed ${paused.resumed} time(s) from outside during the send; paused again`);
+      paused = await whileStopped(broker.pid, () => producer.send('stall.out', [{ key: 'a', value: Buffer.from('during') }]));
     }
+    const refused = paused.result.status === 'rejected' ? (paused.result.reason as unknown) : undefined;
     // The client's own attempts are bounded (the caller's policy retries after them), never endless.
     expect(refused).toBeInstanceOf(PipelineError);
     expect((refused as PipelineError).code).toBe('TRANSPORT_UNAVAILABLE');
-    expect(Date.now() - started).toBeLessThan(90_000);
+    expect(Date.now() - started).toBeLessThan(90_000 * attempts);
     await retryBounded('send after the stall', () => producer.send('stall.out', [{ key: 'a', value: Buffer.from('after') }]), { initialMs: 200, maxMs: 2_000, giveUpAfterMs: 60_000 }, { isStopped: () => false });
     await producer.close();
-    // "before" and "after", and "during" if the paused broker read it before the client gave up.
+    // "before" and "after", and "during" (once or twice) if the paused broker read it before the client gave up.
     const [end] = await transport.endOffsets('stall.out');
     expect(Number(end?.offset)).toBeGreaterThanOrEqual(2);
-    expect(Number(end?.offset)).toBeLessThanOrEqual(3);
-  }, 150_000);
+    expect(Number(end?.offset)).toBeLessThanOrEqual(4);
+  }, 240_000);
 
   it('the harness takes only its own broker for started: another cluster answering on the port is not it', async () => {
     // A restarted broker whose port another process took meanwhile must fail, not test that one.
