@@ -298,20 +298,19 @@ async function phaseFresh(brokers: string, prefix: string): Promise<Record<strin
   await new Promise<void>((resolve) => process.stdin.on('data', (d: Buffer) => d.toString().includes('stop') && resolve()));
   while (!(await run.p.caughtUp())) await new Promise((r) => setTimeout(r, 50));
   await run.close();
-  const quantile = (xs: number[], p: number): number => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-  };
-  const q = (p: number): number => quantile(samples, p);
+  // Each list sorted once; the rank at or below p.
+  const ascending = (xs: number[]): number[] => xs.sort((a, b) => a - b);
+  const at = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+  const [fresh, sizes, times] = [ascending(samples), ascending(batchRecords), ascending(batchMs)];
   return {
-    samples: samples.length,
-    p50: q(0.5),
-    p99: q(0.99),
-    max: samples.reduce((a, b) => Math.max(a, b), -Infinity),
+    samples: fresh.length,
+    p50: at(fresh, 0.5),
+    p99: at(fresh, 0.99),
+    max: fresh.at(-1) ?? NaN,
     batches: batchMs.length,
-    batchRecordsP50: quantile(batchRecords, 0.5),
-    batchMsP50: quantile(batchMs, 0.5),
-    batchMsP99: quantile(batchMs, 0.99),
+    batchRecordsP50: at(sizes, 0.5),
+    batchMsP50: at(times, 0.5),
+    batchMsP99: at(times, 0.99),
     ...Object.fromEntries([...statementMs].map(([k, ms]) => [`ms ${k}`, Math.round(ms)])),
   };
 }

@@ -2,7 +2,7 @@ import { PipelineError } from '../../errors/index.js';
 import { schemaRegistryFromEnv } from '../../codec/registry/index.js';
 import type { Transport } from '../types.js';
 import { KafkaTransport } from './kafka-transport.js';
-import { KAFKA_CLIENTS, type KafkaClientName, type KafkaTransportOptions } from './options.js';
+import { CONCURRENCY_MAX, FETCH_BYTES_MIN, KAFKA_CLIENTS, type KafkaClientName, type KafkaTransportOptions } from './options.js';
 import { PlatformaticTransport } from './platformatic/index.js';
 import { kafkaSecurityFromEnv } from './security.js';
 
@@ -22,9 +22,9 @@ export function kafkaClientFromEnv(env: NodeJS.ProcessEnv): KafkaClientName {
 
 /** The variables that size what a consumer fetches and works on at once, and the option each sets. */
 const FETCH_ENV = {
-  KAFKA_FETCH_MAX_BYTES: { option: 'maxBytes', min: 1024, max: 2 ** 31 - 1 },
-  KAFKA_FETCH_MAX_PARTITION_BYTES: { option: 'maxBytesPerPartition', min: 1024, max: 2 ** 31 - 1 },
-  KAFKA_PARTITIONS_CONCURRENTLY: { option: 'partitionsConsumedConcurrently', min: 1, max: 1000 },
+  KAFKA_FETCH_MAX_BYTES: { option: 'maxBytes', min: FETCH_BYTES_MIN, max: 2 ** 31 - 1 },
+  KAFKA_FETCH_MAX_PARTITION_BYTES: { option: 'maxBytesPerPartition', min: FETCH_BYTES_MIN, max: 2 ** 31 - 1 },
+  KAFKA_PARTITIONS_CONCURRENTLY: { option: 'partitionsConsumedConcurrently', min: 1, max: CONCURRENCY_MAX },
 } as const;
 
 export type KafkaFetchOptions = Partial<Pick<KafkaTransportOptions, 'maxBytes' | 'maxBytesPerPartition' | 'partitionsConsumedConcurrently'>>;

@@ -79,6 +79,10 @@ export interface KafkaTransportOptions {
   security?: KafkaSecurity;
 }
 
+/** The least fetch size in bytes (a response, a partition's share) and the most partitions worked on at once. */
+export const FETCH_BYTES_MIN = 1024;
+export const CONCURRENCY_MAX = 1000;
+
 const schema = z.strictObject({
   brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1),
   client: z.enum(KAFKA_CLIENTS, { message: `must be one of ${KAFKA_CLIENTS.join(', ')}` }).default('platformatic'),
@@ -87,9 +91,9 @@ const schema = z.strictObject({
   heartbeatIntervalMs: z.number().int().min(100).default(1_000),
   rebalanceTimeoutMs: z.number().int().min(1000).default(60_000),
   maxWaitTimeMs: z.number().int().min(0).default(100),
-  maxBytesPerPartition: z.number().int().min(1024).default(8 * 1024 * 1024),
-  maxBytes: z.number().int().min(1024).default(32 * 1024 * 1024),
-  partitionsConsumedConcurrently: z.number().int().min(1).max(1000).default(4),
+  maxBytesPerPartition: z.number().int().min(FETCH_BYTES_MIN).default(8 * 1024 * 1024),
+  maxBytes: z.number().int().min(FETCH_BYTES_MIN).default(32 * 1024 * 1024),
+  partitionsConsumedConcurrently: z.number().int().min(1).max(CONCURRENCY_MAX).default(4),
   connectionTimeoutMs: z.number().int().min(100).default(3_000),
   requestTimeoutMs: z.number().int().min(1000).default(30_000),
   retryForMs: z.number().int().min(0).default(600_000),
