@@ -135,7 +135,8 @@ async function openPipeline(
   const dir = scratchDir('kafka');
   const opened = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
   await migrate(opened);
-  const wh = onBatch ? timedWarehouse(opened) : opened;
+  // Statements are timed in the freshness phase and the ingest tuning run (where the time goes).
+  const wh = onBatch || process.env['KAFKA_BENCH_INGEST_ONLY'] === '1' ? timedWarehouse(opened) : opened;
   const stamps = new Map<string, number>();
   const base = transportFor(brokers, prefix);
   const transport = onFresh ? stampingTransport(base, stamps) : base;
@@ -180,6 +181,13 @@ async function openPipeline(
 
 /** Milliseconds spent in the warehouse's statements of a freshness run, by kind and table. */
 const statementMs = new Map<string, number>();
+/** How many statements of each kind statementMs sums. */
+const statementCount = new Map<string, number>();
+/** statementMs and statementCount as a phase's figures: `ms KIND` and `n KIND`. */
+const statementFigures = (): Record<string, number> => ({
+  ...Object.fromEntries([...statementMs].map(([k, ms]) => [`ms ${k}`, Math.round(ms)])),
+  ...Object.fromEntries([...statementCount].map(([k, n]) => [`n ${k}`, n])),
+});
 
 /** The warehouse, timing each statement into statementMs (the freshness phase: where a batch's time goes). */
 function timedWarehouse(wh: Warehouse): Warehouse {
@@ -189,6 +197,7 @@ function timedWarehouse(wh: Warehouse): Warehouse {
       return await run;
     } finally {
       statementMs.set(what, (statementMs.get(what) ?? 0) + performance.now() - t0);
+      statementCount.set(what, (statementCount.get(what) ?? 0) + 1);
     }
   };
   const words = (sql: string): string => sql.trim().split(/\s+/).slice(0, 3).join(' ');
@@ -211,9 +220,9 @@ async function phaseIngest(brokers: string, prefix: string): Promise<Record<stri
   // The group id is internal to openPipeline; caught up = the pipeline's own view.
   while (!(await run.p.caughtUp())) await new Promise((r) => setTimeout(r, 50));
   const seconds = (performance.now() - t0) / 1000;
-  const { records, events } = run.p.totals;
+  const { records, events, batches } = run.p.totals;
   await run.close();
-  return { records, events, seconds };
+  return { records, events, seconds, batches, ...statementFigures() };
 }
 
 /** Phase: one of several ingest workers of one group; ends when the group has committed the whole backlog. */
@@ -311,7 +320,7 @@ async function phaseFresh(brokers: string, prefix: string): Promise<Record<strin
     batchRecordsP50: at(sizes, 0.5),
     batchMsP50: at(times, 0.5),
     batchMsP99: at(times, 0.99),
-    ...Object.fromEntries([...statementMs].map(([k, ms]) => [`ms ${k}`, Math.round(ms)])),
+    ...statementFigures(),
   };
 }
 
@@ -392,6 +401,15 @@ async function freshness(brokers: string, rate: number): Promise<ChildOut> {
   return fresh;
 }
 
+/** The time a phase spent in each kind of warehouse statement (its `ms ...` figures). */
+function printStatementTimes(r: Record<string, number>): void {
+  const statements = Object.entries(r).filter(([k]) => k.startsWith('ms '));
+  const total = Object.entries(r).filter(([k]) => k.startsWith('n ')).reduce((n, [, v]) => n + v, 0);
+  console.log(
+    `  time in warehouse statements (ms, summed over concurrent ones; how many): ${statements.sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k.slice(3)} ${ms} (${r[`n ${k.slice(3)}`] ?? 0})`).join('; ')}; ${total} statements in all`,
+  );
+}
+
 /** The bench on KAFKA_BROKERS, or on a broker of its own, which it stops however the run ends. */
 async function main(): Promise<void> {
   const given = process.env['KAFKA_BROKERS'];
@@ -416,8 +434,7 @@ async function bench(brokers: string): Promise<void> {
       `freshness at ${freshOnly} records/s: p50 ${r['p50']} ms, p99 ${r['p99']} ms (${r['samples']} records), peak RSS ${Math.round(fresh.peakRssMb)} MB; ` +
         `${r['batches']} batches, ${r['batchRecordsP50']} records each (p50), delivery to commit p50 ${Math.round(r['batchMsP50'] ?? NaN)} ms, p99 ${Math.round(r['batchMsP99'] ?? NaN)} ms`,
     );
-    const statements = Object.entries(r).filter(([k]) => k.startsWith('ms '));
-    console.log(`  time in warehouse statements (ms, summed over concurrent ones): ${statements.sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k.slice(3)} ${ms}`).join('; ')}`);
+    printStatementTimes(r);
     return;
   }
   const prefix = `bench-${randomBytes(3).toString('hex')}.`;
@@ -434,7 +451,8 @@ async function bench(brokers: string): Promise<void> {
     const only = await runChild('ingest', [brokers, prefix]);
     await t.close();
     const rate = (only.result['records'] ?? 0) / (only.result['seconds'] ?? NaN);
-    console.log(`ingest, exactly-once, 1 worker: ${Math.round(rate)} records/s over ${backlog} records, peak RSS ${Math.round(only.peakRssMb)} MB (no baselines: a tuning run)`);
+    console.log(`ingest, exactly-once, 1 worker: ${Math.round(rate)} records/s over ${backlog} records in ${only.result['batches']} batches, peak RSS ${Math.round(only.peakRssMb)} MB (no baselines: a tuning run)`);
+    printStatementTimes(only.result);
     return;
   }
   process.stderr.write(`kafka pipeline bench: bare consume of ${backlog} records ...\n`);

@@ -58,3 +58,17 @@ export function settingsClause(settings: Readonly<Record<string, string | number
   });
   return parts.length > 0 ? `SETTINGS ${parts.join(', ')}` : '';
 }
+
+/**
+ * `IN` over an array parameter that may be long (event ids of a batch, journeys of a refresh):
+ * `IN (SELECT arrayJoin({name:Array(type)}))`. Bound as a constant list
+ * (`IN {name:Array(type)}`), a long list made the engine fall off a cliff when the column is in
+ * the table's sorting key: over 200,000 rows, 22,000 UUIDs took 0.09 s and 24,000 more than
+ * 15 s, 60,000 short ids likewise, with two query threads busy all along. Through the
+ * subquery 100,000 UUIDs take 0.4 s, and the primary key still prunes by the set.
+ */
+export function inArrayParam(name: string, type = 'String'): string {
+  assertIdentifier(name, 'parameter');
+  if (!/^[A-Za-z][A-Za-z0-9]*(\([A-Za-z0-9, ']*\))?$/.test(type)) throw new Error(`invalid parameter type ${JSON.stringify(type)}`);
+  return `IN (SELECT arrayJoin({${name}:Array(${type})}))`;
+}

@@ -128,6 +128,13 @@ describe('SLI rollups sized by cells', () => {
     const other = eventKey(e.occurred_at + 86_400_000, e.event_id);
     const found = await storedEventKeys(t.wh, 'journey_events', { keys: [k, other], ids: [e.event_id], minOccurredAt: e.occurred_at, maxOccurredAt: e.occurred_at + 86_400_000 });
     expect([...found]).toEqual([k]);
+    // A batch of 60,000 UUID-like ids (2.3 MB of ids): every stored key is found. Bound as a
+    // constant IN list, the engine spent minutes on such a list (event-keys.ts).
+    const many = Array.from({ length: 60_000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const ids = [...many.slice(0, 30_003), e.event_id, ...many.slice(30_003)];
+    const keys = ids.map((id) => eventKey(e.occurred_at, id));
+    const long = await storedEventKeys(t.wh, 'journey_events', { keys, ids, minOccurredAt: e.occurred_at, maxOccurredAt: e.occurred_at });
+    expect([...long]).toEqual([k]);
     const inFlight = new InFlightKeys();
     expect(inFlight.claim(['a', 'b']).size).toBe(0);
     expect([...inFlight.claim(['b', 'c'])]).toEqual(['b']);

@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import { inArrayParam } from '../../../sinks/warehouse/sql-util.js';
 import { latestIncidentEvent, groupUnique, journeyState } from '../state.js';
 import type {
   CompensationEventIn,
@@ -8,6 +9,9 @@ import type {
   JourneyEventIn,
   RefundEventIn,
 } from '../types.js';
+
+/** `IN` over the `ids` parameter, however long the list (sql-util.ts). */
+const IN_IDS = inArrayParam('ids');
 
 /*
  * Reads, by primary key, every stored event the cost of some incidents depends on
@@ -27,17 +31,17 @@ export async function loadCostInputs(wh: Warehouse, incidentIds: readonly string
     wh.query<Row>(
       `SELECT incident_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, severity, source,
               reason_code, fault, product_version_id, market_code, city_code, vendor_id, route_id, journey_instance_ids
-       FROM econ_incident_events WHERE incident_id IN {ids:Array(String)}`,
+       FROM econ_incident_events WHERE incident_id ${IN_IDS}`,
       { ids },
     ),
     wh.query<Row>(
       `SELECT incident_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, compensation_id,
               amount_minor, currency
-       FROM econ_compensation_events WHERE incident_id IN {ids:Array(String)}`,
+       FROM econ_compensation_events WHERE incident_id ${IN_IDS}`,
       { ids },
     ),
     wh.query<{ order_id: string }>(
-      'SELECT DISTINCT order_id FROM econ_incident_refunds WHERE incident_id IN {ids:Array(String)}',
+      `SELECT DISTINCT order_id FROM econ_incident_refunds WHERE incident_id ${IN_IDS}`,
       { ids },
     ),
   ]);
@@ -79,7 +83,7 @@ export async function loadCostInputs(wh: Warehouse, incidentIds: readonly string
           await wh.query<Row>(
             `SELECT journey_instance_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, order_id,
                     order_value_minor, currency
-             FROM econ_journey_events WHERE journey_instance_id IN {ids:Array(String)}`,
+             FROM econ_journey_events WHERE journey_instance_id ${IN_IDS}`,
             { ids: [...journeyIds] },
           )
         ).map((r) => ({
@@ -104,7 +108,7 @@ export async function loadCostInputs(wh: Warehouse, incidentIds: readonly string
           await wh.query<Row>(
             `SELECT order_id, refund_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, incident_id,
                     amount_minor, currency
-             FROM econ_refund_events WHERE order_id IN {ids:Array(String)}`,
+             FROM econ_refund_events WHERE order_id ${IN_IDS}`,
             { ids: [...orders] },
           )
         ).map((r) => ({

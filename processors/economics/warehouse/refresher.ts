@@ -1,6 +1,10 @@
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
+import { inArrayParam } from '../../../sinks/warehouse/sql-util.js';
 import { recostAll, recostIncidents } from './recost.js';
 import { resolveEconomicsOptions, type EconomicsOptions, type ResolvedEconomicsOptions } from './options.js';
+
+/** `IN` over the `ids` parameter, however long the list (sql-util.ts). */
+const IN_IDS = inArrayParam('ids');
 
 /*
  * Keeps incident costs current: turns the marks left by fact inserts
@@ -47,7 +51,7 @@ export async function incidentsForMarks(wh: Warehouse, marks: readonly Mark[], r
   if (journeys.size > 0) {
     add(
       await wh.query(
-        'SELECT DISTINCT incident_id FROM econ_journey_incidents WHERE journey_instance_id IN {ids:Array(String)}',
+        `SELECT DISTINCT incident_id FROM econ_journey_incidents WHERE journey_instance_id ${IN_IDS}`,
         { ids: [...journeys] },
       ),
     );
@@ -56,7 +60,7 @@ export async function incidentsForMarks(wh: Warehouse, marks: readonly Mark[], r
     add(
       await wh.query(
         `SELECT DISTINCT incident_id FROM econ_journey_incidents WHERE journey_instance_id IN
-           (SELECT journey_instance_id FROM econ_journey_events WHERE order_id IN {ids:Array(String)})`,
+           (SELECT journey_instance_id FROM econ_journey_events WHERE order_id ${IN_IDS})`,
         { ids: [...orders] },
       ),
     );
