@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunksOf, eventKey, LOOKUP_ID_BYTES, storedEventKeys } from '../../processors/ingest/event-keys.js';
 import { ColumnBuffer, NativeColumn } from '../../processors/ingest/native.js';
 import type { TestWarehouse, WarehouseKind } from '../support/warehouse.js';
 import { openTestWarehouse } from '../support/warehouse.js';
@@ -41,6 +42,17 @@ export function warehouseContract(target: WarehouseKind | ContractTarget): void 
         ks: ['plain', evil],
       });
       expect(inList[0]?.n).toBe('2');
+    });
+
+    it('finds the stored events of a batch of 50,000 UUID ids (1.9 MB of ids): the lookup fits each statement in a request', async () => {
+      const at = Date.UTC(2026, 10, 3, 12, 0, 0);
+      const uuid = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+      const ids = Array.from({ length: 50_000 }, (_, i) => uuid(i));
+      const stored = [7, 25_001, 49_999].map((i) => ids[i] as string);
+      await t.wh.insert('journey_events', stored.map((event_id) => ({ event_id, event_type: 'NODE_COMPLETED', occurred_at: at, journey_instance_id: 'J' })));
+      const found = await storedEventKeys(t.wh, 'journey_events', { keys: ids.map((id) => eventKey(at, id)), ids, minOccurredAt: at, maxOccurredAt: at });
+      expect([...found].sort()).toEqual(stored.map((id) => eventKey(at, id)).sort());
+      expect(chunksOf(ids, LOOKUP_ID_BYTES).length).toBeGreaterThan(1);
     });
 
     it('returns 64-bit integers as exact strings', async () => {
