@@ -11,6 +11,8 @@
  *     bare insert) and RSS <= 512 MB;
  *   - two workers: two ingest processes in one group over the same backlog (a warehouse each:
  *     the embedded engine is per process), each one's peak RSS;
+ *   - a worker writing through the warehouse endpoint another process serves (the engine out of
+ *     the worker, as with a ClickHouse server): the worker's peak RSS and the endpoint's;
  *   - freshness: record produced → committed (queryable) latency, p50/p99, with traffic
  *     paced at half of the ingest rate just measured (target p99 <= 1 s).
  *
@@ -19,6 +21,7 @@
  *   SLO_KAFKA_CLIENT=platformatic node dist/bench/kafka-pipeline.js       (the other client)
  *   KAFKA_BENCH_FRESH_RATE=20000 node dist/bench/kafka-pipeline.js        (the freshness phase alone, at that rate)
  *   KAFKA_BENCH_INGEST_ONLY=1 node dist/bench/kafka-pipeline.js           (the backlog and the 1-worker ingest alone: a tuning run, no baselines)
+ *   KAFKA_BENCH_SERVED_ONLY=1 node dist/bench/kafka-pipeline.js           (the same, the worker writing through the warehouse endpoint of another process)
  *
  * Each phase runs in its own process (its own peak RSS), with the Node flags of the CLI
  * (NODE_FLAGS: a worker runs as `slo-pipeline run` does); figures, not timed tests.
@@ -39,7 +42,8 @@ import { createKafkaTransport, kafkaClientFromEnv } from '../processors/transpor
 import { waitForCaughtUp, withTopicPrefix } from '../processors/transport/index.js';
 import type { ConsumerHandlers, Message, OutgoingMessage, Transport } from '../processors/transport/types.js';
 import type { CommittedBatch } from '../processors/ingest/options.js';
-import { ChdbWarehouse } from '../sinks/chdb/index.js';
+import { advertisedEndpoint, ChdbWarehouse, serveWarehouse } from '../sinks/chdb/index.js';
+import { ClickHouseWarehouse } from '../sinks/clickhouse/index.js';
 import type { Warehouse } from '../sinks/warehouse/types.js';
 import { migrate } from '../sinks/warehouse/index.js';
 import { startKafkaBroker } from '../scripts/kafka-broker.js';
@@ -131,12 +135,15 @@ async function openPipeline(
   onFresh?: (ms: number) => void,
   group?: string,
   onBatch?: (b: CommittedBatch) => void,
+  served?: string,
 ): Promise<{ p: IngestPipeline; transport: Transport; groupId: string; close(): Promise<void> }> {
-  const dir = scratchDir('kafka');
-  const opened = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
-  await migrate(opened);
+  // Served: the folder another process holds and serves over HTTP (phaseEndpoint); this
+  // process then holds no engine, as an ingest worker writing to a ClickHouse server.
+  const dir = served ?? scratchDir('kafka');
+  const opened = served ? await servedWarehouse(served) : await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
+  if (!served) await migrate(opened);
   // Statements are timed in the freshness phase and the ingest tuning run (where the time goes).
-  const wh = onBatch || process.env['KAFKA_BENCH_INGEST_ONLY'] === '1' ? timedWarehouse(opened) : opened;
+  const wh = onBatch || process.env['KAFKA_BENCH_INGEST_ONLY'] === '1' || process.env['KAFKA_BENCH_SERVED_ONLY'] === '1' ? timedWarehouse(opened) : opened;
   const stamps = new Map<string, number>();
   const base = transportFor(brokers, prefix);
   const transport = onFresh ? stampingTransport(base, stamps) : base;
@@ -174,9 +181,61 @@ async function openPipeline(
       await p.stop();
       await transport.close();
       await wh.close();
-      releaseScratch(dir);
+      if (!served) releaseScratch(dir);
     },
   };
+}
+
+/** The warehouse a phaseEndpoint process serves for `dir`, through the server adapter. */
+async function servedWarehouse(dir: string): Promise<Warehouse> {
+  const endpoint = advertisedEndpoint(dir);
+  if (!endpoint) throw new Error(`no warehouse endpoint advertised in ${dir}`);
+  return ClickHouseWarehouse.open({ url: endpoint.url, username: endpoint.user, password: endpoint.password, database: 'bench' });
+}
+
+/**
+ * Phase: the process that holds a warehouse folder (migrated) and serves it over HTTP, writable,
+ * as `slo-pipeline run` serves its folder; until "stop" on stdin. Its own peak RSS is the
+ * engine's side of a worker that writes through it.
+ */
+async function phaseEndpoint(dir: string): Promise<Record<string, number>> {
+  const wh = await ChdbWarehouse.open({ dataDir: dir, database: 'bench' });
+  await migrate(wh);
+  const served = await serveWarehouse(wh, dir, { readonly: false, command: 'the Kafka bench' });
+  const stop = new Promise<void>((resolve) => process.stdin.on('data', (d: Buffer) => d.toString().includes('stop') && resolve()));
+  process.stdout.write('ready\n');
+  await stop;
+  await served.close();
+  await wh.close();
+  return {};
+}
+
+/** Phase: the 1-worker ingest over the backlog, writing through the endpoint that serves `dir`. */
+async function phaseIngestServed(brokers: string, prefix: string, dir: string): Promise<Record<string, number>> {
+  const run = await openPipeline(brokers, prefix, undefined, undefined, undefined, dir);
+  const t0 = performance.now();
+  while (!(await run.p.caughtUp())) await new Promise((r) => setTimeout(r, 50));
+  const seconds = (performance.now() - t0) / 1000;
+  const { records, events, batches } = run.p.totals;
+  await run.close();
+  return { records, events, seconds, batches, ...statementFigures() };
+}
+
+/** The ingest worker writing through a warehouse endpoint in another process: the worker's figures, and the endpoint's peak RSS. */
+async function servedIngest(brokers: string, prefix: string): Promise<{ worker: ChildOut; endpointRssMb: number }> {
+  const dir = scratchDir('served');
+  let worker: ChildOut | undefined;
+  const endpoint = await runChild('endpoint', [dir], async (child) => {
+    await child.ready;
+    try {
+      worker = await runChild('ingest-served', [brokers, prefix, dir]);
+    } finally {
+      child.stop();
+    }
+  });
+  releaseScratch(dir);
+  if (!worker) throw new Error('the served ingest phase gave no figures');
+  return { worker, endpointRssMb: endpoint.peakRssMb };
 }
 
 /** Milliseconds spent in the warehouse's statements of a freshness run, by kind and table. */
@@ -446,6 +505,18 @@ async function bench(brokers: string): Promise<void> {
   const backlog = await publishRecords(simulateStream({ seed: 5, days, journeysPerDay, encodeAvro: (r, v) => codec.encode(r, v) }), producer, codec);
   await producer.close();
 
+  if (process.env['KAFKA_BENCH_SERVED_ONLY'] === '1') {
+    // A tuning run: the 1-worker ingest writing through the warehouse endpoint, alone.
+    const served = await servedIngest(brokers, prefix);
+    await t.close();
+    const r = served.worker.result;
+    console.log(
+      `ingest, exactly-once, 1 worker through the warehouse endpoint: ${Math.round((r['records'] ?? 0) / (r['seconds'] ?? NaN))} records/s over ${backlog} records, ` +
+        `worker peak RSS ${Math.round(served.worker.peakRssMb)} MB, endpoint process ${Math.round(served.endpointRssMb)} MB (no baselines: a tuning run)`,
+    );
+    printStatementTimes(r);
+    return;
+  }
   if (process.env['KAFKA_BENCH_INGEST_ONLY'] === '1') {
     // A tuning run: the ingest phase alone, without the baselines its ratio needs.
     const only = await runChild('ingest', [brokers, prefix]);
@@ -470,6 +541,10 @@ async function bench(brokers: string): Promise<void> {
   const workers = await Promise.all([0, 1].map(() => runChild('worker', [brokers, prefix, group])));
   const workersSeconds = Math.max(...workers.map((w) => w.result['seconds'] ?? NaN));
   const workersRate = workers.reduce((sum, w) => sum + (w.result['records'] ?? 0), 0) / workersSeconds;
+
+  process.stderr.write('kafka pipeline bench: 1 worker writing through the warehouse endpoint of another process ...\n');
+  const served = await servedIngest(brokers, prefix);
+  const servedRate = (served.worker.result['records'] ?? 0) / (served.worker.result['seconds'] ?? NaN);
 
   const rate = Math.round(ingestRate / 2);
   const fresh = await freshness(brokers, rate);
@@ -498,6 +573,10 @@ async function bench(brokers: string): Promise<void> {
       `RSS <= 512 each: ${met(workers.every((w) => rssOk(w.peakRssMb)))} | ${workers.map((w) => fmt(w.peakRssMb)).join(' / ')} |`,
   );
   console.log(
+    `| ingest, exactly-once, 1 worker writing through the warehouse endpoint of another process (the engine out of the worker, as with a ClickHouse server) | ${fmt(servedRate)} records/s | ${fmt(servedRate / floor, 2)} x min | ` +
+      `RSS <= 512 (worker): ${met(rssOk(served.worker.peakRssMb))} | worker ${fmt(served.worker.peakRssMb)}, endpoint process ${fmt(served.endpointRssMb)} |`,
+  );
+  console.log(
     `| freshness at ${fmt(rate)} records/s (half the ingest rate; produced → committed), p50 / p99 | ${fmt(fresh.result['p50'])} ms / ${fmt(p99)} ms (${fmt(fresh.result['samples'])} records) | | ` +
       `p99 <= 1000 ms: ${met(p99 <= 1000)} | ${fmt(fresh.peakRssMb)} |`,
   );
@@ -515,6 +594,8 @@ async function child(phase: string, args: string[]): Promise<void> {
     ingest: () => phaseIngest(brokers, prefix),
     worker: () => phaseWorker(brokers, prefix, extra),
     fresh: () => phaseFresh(brokers, prefix),
+    endpoint: () => phaseEndpoint(brokers),
+    'ingest-served': () => phaseIngestServed(brokers, prefix, extra),
   };
   const run = phases[phase];
   if (!run) throw new Error(`unknown phase ${phase}`);
