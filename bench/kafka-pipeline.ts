@@ -210,17 +210,6 @@ async function phaseEndpoint(dir: string): Promise<Record<string, number>> {
   return {};
 }
 
-/** Phase: the 1-worker ingest over the backlog, writing through the endpoint that serves `dir`. */
-async function phaseIngestServed(brokers: string, prefix: string, dir: string): Promise<Record<string, number>> {
-  const run = await openPipeline(brokers, prefix, undefined, undefined, undefined, dir);
-  const t0 = performance.now();
-  while (!(await run.p.caughtUp())) await new Promise((r) => setTimeout(r, 50));
-  const seconds = (performance.now() - t0) / 1000;
-  const { records, events, batches } = run.p.totals;
-  await run.close();
-  return { records, events, seconds, batches, ...statementFigures() };
-}
-
 /** The ingest worker writing through a warehouse endpoint in another process: the worker's figures, and the endpoint's peak RSS. */
 async function servedIngest(brokers: string, prefix: string): Promise<{ worker: ChildOut; endpointRssMb: number }> {
   const dir = scratchDir('served');
@@ -272,9 +261,9 @@ function timedWarehouse(wh: Warehouse): Warehouse {
   };
 }
 
-/** Phase: the ingest pipeline, exactly-once on, over the whole backlog. */
-async function phaseIngest(brokers: string, prefix: string): Promise<Record<string, number>> {
-  const run = await openPipeline(brokers, prefix);
+/** Phase: the ingest pipeline, exactly-once on, over the whole backlog (writing through the endpoint that serves `served`, if given). */
+async function phaseIngest(brokers: string, prefix: string, served?: string): Promise<Record<string, number>> {
+  const run = await openPipeline(brokers, prefix, undefined, undefined, undefined, served);
   const t0 = performance.now();
   // The group id is internal to openPipeline; caught up = the pipeline's own view.
   while (!(await run.p.caughtUp())) await new Promise((r) => setTimeout(r, 50));
@@ -595,7 +584,7 @@ async function child(phase: string, args: string[]): Promise<void> {
     worker: () => phaseWorker(brokers, prefix, extra),
     fresh: () => phaseFresh(brokers, prefix),
     endpoint: () => phaseEndpoint(brokers),
-    'ingest-served': () => phaseIngestServed(brokers, prefix, extra),
+    'ingest-served': () => phaseIngest(brokers, prefix, extra),
   };
   const run = phases[phase];
   if (!run) throw new Error(`unknown phase ${phase}`);
