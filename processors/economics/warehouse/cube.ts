@@ -2,9 +2,6 @@ import type { Warehouse } from '../../../sinks/warehouse/types.js';
 import { inArrayParam } from '../../../sinks/warehouse/sql-util.js';
 import { nextVersion } from './recost-version.js';
 
-/** `IN` over the `ids` parameter, however long the list (sql-util.ts). */
-const IN_IDS = inArrayParam('ids');
-
 /*
  * The P&L cube (dwh/sql/013_economics_cube.sql): whole months recomputed from
  * incident_cost_monthly, never patched with deltas, so overlapping recomputations of a
@@ -17,7 +14,7 @@ const DIMS = 'product_version_id, market_code, city_code, vendor_id, route_id, f
 export async function monthsOf(wh: Warehouse, incidentIds: readonly string[]): Promise<string[]> {
   if (incidentIds.length === 0) return [];
   const rows = await wh.query<{ m: string }>(
-    `SELECT DISTINCT toString(cost_month) AS m FROM incident_cost_monthly WHERE incident_id ${IN_IDS}`,
+    `SELECT DISTINCT toString(cost_month) AS m FROM incident_cost_monthly WHERE incident_id ${inArrayParam('ids')}`,
     { ids: [...incidentIds] },
   );
   return rows.map((r) => r.m).sort();

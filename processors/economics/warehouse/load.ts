@@ -10,9 +10,6 @@ import type {
   RefundEventIn,
 } from '../types.js';
 
-/** `IN` over the `ids` parameter, however long the list (sql-util.ts). */
-const IN_IDS = inArrayParam('ids');
-
 /*
  * Reads, by primary key, every stored event the cost of some incidents depends on
  * (dwh/sql/010_economics_keyed.sql). Duplicates are returned as stored; the core dedups.
@@ -31,17 +28,17 @@ export async function loadCostInputs(wh: Warehouse, incidentIds: readonly string
     wh.query<Row>(
       `SELECT incident_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, severity, source,
               reason_code, fault, product_version_id, market_code, city_code, vendor_id, route_id, journey_instance_ids
-       FROM econ_incident_events WHERE incident_id ${IN_IDS}`,
+       FROM econ_incident_events WHERE incident_id ${inArrayParam('ids')}`,
       { ids },
     ),
     wh.query<Row>(
       `SELECT incident_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, compensation_id,
               amount_minor, currency
-       FROM econ_compensation_events WHERE incident_id ${IN_IDS}`,
+       FROM econ_compensation_events WHERE incident_id ${inArrayParam('ids')}`,
       { ids },
     ),
     wh.query<{ order_id: string }>(
-      `SELECT DISTINCT order_id FROM econ_incident_refunds WHERE incident_id ${IN_IDS}`,
+      `SELECT DISTINCT order_id FROM econ_incident_refunds WHERE incident_id ${inArrayParam('ids')}`,
       { ids },
     ),
   ]);
@@ -83,7 +80,7 @@ export async function loadCostInputs(wh: Warehouse, incidentIds: readonly string
           await wh.query<Row>(
             `SELECT journey_instance_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, order_id,
                     order_value_minor, currency
-             FROM econ_journey_events WHERE journey_instance_id ${IN_IDS}`,
+             FROM econ_journey_events WHERE journey_instance_id ${inArrayParam('ids')}`,
             { ids: [...journeyIds] },
           )
         ).map((r) => ({
@@ -108,7 +105,7 @@ export async function loadCostInputs(wh: Warehouse, incidentIds: readonly string
           await wh.query<Row>(
             `SELECT order_id, refund_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, incident_id,
                     amount_minor, currency
-             FROM econ_refund_events WHERE order_id ${IN_IDS}`,
+             FROM econ_refund_events WHERE order_id ${inArrayParam('ids')}`,
             { ids: [...orders] },
           )
         ).map((r) => ({

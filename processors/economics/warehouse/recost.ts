@@ -8,9 +8,6 @@ import { loadCostInputs } from './load.js';
 import { nextVersion } from './recost-version.js';
 import { resolveEconomicsOptions, type EconomicsOptions } from './options.js';
 
-/** `IN` over the `ids` parameter, however long the list (sql-util.ts). */
-const IN_IDS = inArrayParam('ids');
-
 /*
  * Re-costing: the write side of the incident-cost join (see dwh/sql/011_economics_costs.sql
  * for why it is materialized this way). For a chunk of incidents:
@@ -85,7 +82,7 @@ export async function rollupMonthly(
   wh: Warehouse,
   o: { version: number; reportingCurrency: string; ids?: readonly string[] },
 ): Promise<void> {
-  const only = o.ids ? `AND incident_id ${IN_IDS}` : '';
+  const only = o.ids ? `AND incident_id ${inArrayParam('ids')}` : '';
   await wh.exec(
     `INSERT INTO incident_cost_monthly (incident_id, cost_month, version, is_deleted, reporting_currency,
        compensation_minor, redeemed_minor, refund_minor, lost_revenue_minor, unconverted, facts, ${DIMS})
@@ -107,9 +104,9 @@ async function retireStale(wh: Warehouse, table: 'incident_cost_facts' | 'incide
     `INSERT INTO ${table} (incident_id, ${key}, version, is_deleted, reporting_currency${extra})
      SELECT t.incident_id, t.${key}, v.version, 1, t.reporting_currency${extra.replaceAll(', ', ', t.')}
      FROM (SELECT incident_id, ${key}, version, reporting_currency${extra} FROM ${table} FINAL
-           WHERE incident_id ${IN_IDS}) AS t
+           WHERE incident_id ${inArrayParam('ids')}) AS t
      INNER JOIN (SELECT incident_id, max(version) AS version FROM econ_incident_versions
-                 WHERE incident_id ${IN_IDS} GROUP BY incident_id) AS v
+                 WHERE incident_id ${inArrayParam('ids')} GROUP BY incident_id) AS v
        ON t.incident_id = v.incident_id
      WHERE t.version < v.version`,
     { ids: [...ids] },

@@ -3,9 +3,6 @@ import { inArrayParam } from '../../../sinks/warehouse/sql-util.js';
 import { recostAll, recostIncidents } from './recost.js';
 import { resolveEconomicsOptions, type EconomicsOptions, type ResolvedEconomicsOptions } from './options.js';
 
-/** `IN` over the `ids` parameter, however long the list (sql-util.ts). */
-const IN_IDS = inArrayParam('ids');
-
 /*
  * Keeps incident costs current: turns the marks left by fact inserts
  * (dwh/sql/012_economics_marks.sql) into the incidents they can affect, re-costs those,
@@ -51,7 +48,7 @@ export async function incidentsForMarks(wh: Warehouse, marks: readonly Mark[], r
   if (journeys.size > 0) {
     add(
       await wh.query(
-        `SELECT DISTINCT incident_id FROM econ_journey_incidents WHERE journey_instance_id ${IN_IDS}`,
+        `SELECT DISTINCT incident_id FROM econ_journey_incidents WHERE journey_instance_id ${inArrayParam('ids')}`,
         { ids: [...journeys] },
       ),
     );
@@ -60,7 +57,7 @@ export async function incidentsForMarks(wh: Warehouse, marks: readonly Mark[], r
     add(
       await wh.query(
         `SELECT DISTINCT incident_id FROM econ_journey_incidents WHERE journey_instance_id IN
-           (SELECT journey_instance_id FROM econ_journey_events WHERE order_id ${IN_IDS})`,
+           (SELECT journey_instance_id FROM econ_journey_events WHERE order_id ${inArrayParam('ids')})`,
         { ids: [...orders] },
       ),
     );
