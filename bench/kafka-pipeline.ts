@@ -48,6 +48,7 @@ import type { Warehouse } from '../sinks/warehouse/types.js';
 import { migrate } from '../sinks/warehouse/index.js';
 import { startKafkaBroker } from '../scripts/kafka-broker.js';
 import { releaseScratch, scratchDir } from './scratch.js';
+import { formatMemory, memoryPeakTracker } from './memory-breakdown.js';
 
 const PARTITIONS = 6;
 const PII_KEY = 'kafka-pipeline-bench-key';
@@ -95,6 +96,7 @@ function stampingTransport(inner: Transport, stamps: Map<string, number>): Trans
             },
           }),
         commit: (o) => c.commit(o),
+        commitWith: (o, r) => c.commitWith(o, r),
         committed: (tps) => c.committed(tps),
         seek: (tp, off) => c.seek(tp, off),
         pause: (tps) => c.pause(tps),
@@ -588,8 +590,11 @@ async function child(phase: string, args: string[]): Promise<void> {
   };
   const run = phases[phase];
   if (!run) throw new Error(`unknown phase ${phase}`);
+  const breakdown = process.env['KAFKA_BENCH_MEMORY'] === '1' ? memoryPeakTracker() : null;
   const result = await run();
   clearInterval(sampler);
+  const atPeak = breakdown?.stop();
+  if (atPeak) process.stderr.write(`kafka pipeline bench: ${phase} phase, at its highest sampled RSS: ${formatMemory(atPeak)}\n`);
   peak = Math.max(peak, process.memoryUsage.rss());
   process.stdout.write(`${JSON.stringify({ result, peakRssMb: peak / 2 ** 20 })}\n`);
 }

@@ -4,7 +4,7 @@ import { dlqTopic, INPUT_TOPIC_LIST } from '../contracts/topics.js';
 import { PipelineError, isPipelineError, oneLine } from '../errors/pipeline-error.js';
 import { silentLogger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
-import type { Consumer, Message, MessageBatch, Producer, TopicPartition } from '../transport/types.js';
+import type { Consumer, Message, MessageBatch, OutgoingBatch, TopicPartition } from '../transport/types.js';
 import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow, payloadReader, type PayloadReader } from './dead-letters.js';
 import { defaultCodec } from '../codec/avro-codec.js';
 import { BatchPreparer, type PreparedBatch } from './batch.js';
@@ -76,7 +76,6 @@ export class IngestPipeline {
   private readonly progress: ProgressLog;
   private readonly inserts: Limiter;
   private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
   private stopped = false;
   private defaultDlqEncoder: ReturnType<typeof avroDeadLetterEncoder> | undefined;
   private failure: unknown;
@@ -106,7 +105,6 @@ export class IngestPipeline {
         { topic: dlqTopic(t), partitions },
       ]),
     );
-    this.producer = await this.opts.transport.producer();
     this.consumer = this.opts.transport.consumer({
       groupId: this.groupId,
       topics: [...this.topics],
@@ -132,7 +130,6 @@ export class IngestPipeline {
     this.stopped = true;
     await this.consumer?.stop();
     await this.progress.idle();
-    await this.producer?.close();
   }
 
   /** Resolves once the progress of every batch committed so far is recorded (`ingest_progress`). */
@@ -371,14 +368,11 @@ export class IngestPipeline {
     if (duplicates > 0 && b.table) this.metrics?.duplicatesDropped.inc({ table: b.table }, duplicates);
     b.release(); // inserted (or empty): the block's buffers serve the next batches
     const dead = b.dead;
+    const dlq: OutgoingBatch[] = [];
     if (dead.length > 0) {
       await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map((d) => deadLetterRow(d, this.opts.hasher, this.readPayload)), { dedupToken: `${token}-dlq` }));
       const enc = this.opts.deadLetterEncoder ?? (this.defaultDlqEncoder ??= avroDeadLetterEncoder(defaultCodec(), Date.now, { hasher: this.opts.hasher }));
-      const producer = this.producer;
-      if (!producer) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'producer not started');
-      const out = dead.map((d) => deadLetterMessage(d, enc));
-      await retry('produce dead letters', () => producer.send(dlqTopic(topic), out.map((o) => o.message)));
-      for (const d of dead) this.metrics?.deadLetters.inc({ topic, reason: d.reason_code });
+      dlq.push({ topic: dlqTopic(topic), messages: dead.map((d) => deadLetterMessage(d, enc).message) });
     }
 
     const next = range.last + 1n;
@@ -386,8 +380,12 @@ export class IngestPipeline {
     if (!consumer) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'consumer not started');
     // A commit the broker could not take (a stall, a coordinator moving) is retried while the
     // partition stays this member's; once it moved, the commit is COMMIT_REJECTED, never
-    // retried, and the new owner re-forms this range.
-    await retry('commit offsets', () => consumer.commit([{ topic, partition, offset: String(next) }]));
+    // retried, and the new owner re-forms this range. The batch's dead letters go to their
+    // topic in the same step (a Kafka transaction): produced once, and only with the offsets
+    // that move past them, whatever is retried or replayed.
+    const offsets = [{ topic, partition, offset: String(next) }];
+    await retry('commit offsets', () => (dlq.length > 0 ? consumer.commitWith(offsets, dlq) : consumer.commit(offsets)));
+    for (const d of dead) this.metrics?.deadLetters.inc({ topic, reason: d.reason_code });
     const st = this.state(tp);
     st.committed = next;
     if (st.pending && st.pending.first === range.first && st.pending.last === range.last) st.pending = null;

@@ -4,6 +4,7 @@ import type {
   ConsumerHandlers,
   ConsumerOptions,
   MessageBatch,
+  OutgoingBatch,
   OutgoingMessage,
   Producer,
   TopicPartition,
@@ -34,7 +35,7 @@ export function withTopicPrefix(inner: Transport, prefix: string): Transport {
         close: () => p.close(),
       };
     },
-    consumer: (options: ConsumerOptions): Consumer => prefixedConsumer(inner.consumer({ ...options, topics: options.topics.map(add) }), addTp, stripTp, strip),
+    consumer: (options: ConsumerOptions): Consumer => prefixedConsumer(inner.consumer({ ...options, topics: options.topics.map(add) }), add, addTp, stripTp, strip),
     endOffsets: (topic: string) => inner.endOffsets(add(topic)),
     committedOffsets: async (groupId: string, topic: string) => (await inner.committedOffsets(groupId, add(topic))).map(stripTp),
     close: () => inner.close(),
@@ -43,6 +44,7 @@ export function withTopicPrefix(inner: Transport, prefix: string): Transport {
 
 function prefixedConsumer(
   c: Consumer,
+  add: (topic: string) => string,
   addTp: <T extends TopicPartition>(tp: T) => T,
   stripTp: <T extends TopicPartition>(tp: T) => T,
   strip: (topic: string) => string,
@@ -60,6 +62,11 @@ function prefixedConsumer(
         ...(h.onError ? { onError: h.onError } : {}),
       }),
     commit: (offsets: CommitOffset[]) => c.commit(offsets.map(addTp)),
+    commitWith: (offsets: CommitOffset[], records: OutgoingBatch[]) =>
+      c.commitWith(
+        offsets.map(addTp),
+        records.map((r) => ({ ...r, topic: add(r.topic) })),
+      ),
     committed: async (tps: TopicPartition[]) => (await c.committed(tps.map(addTp))).map(stripTp),
     seek: (tp: TopicPartition, offset: string) => c.seek(addTp(tp), offset),
     pause: (tps: TopicPartition[]) => c.pause(tps.map(addTp)),

@@ -37,6 +37,12 @@ export interface OutgoingMessage {
   partition?: number;
 }
 
+/** Records for one topic, produced together with a commit (Consumer.commitWith). */
+export interface OutgoingBatch {
+  topic: string;
+  messages: OutgoingMessage[];
+}
+
 export interface CommitOffset extends TopicPartition {
   /** The next offset to consume (last processed + 1), as Kafka commits. */
   offset: string;
@@ -85,6 +91,15 @@ export interface Consumer {
   start(handlers: ConsumerHandlers): Promise<void>;
   /** Commits offsets for the group. Only called after the warehouse accepted the batch. */
   commit(offsets: CommitOffset[]): Promise<void>;
+  /**
+   * Commits `offsets` and produces `records` as one step: the records become visible to
+   * readers of committed records (Kafka's `read_committed`, the default of every client the
+   * transport uses) if and only if the offsets are committed. A step that failed left nothing
+   * visible and may be retried; one whose outcome is unknown (its answer was lost) is
+   * recognised by the retry, which then produces nothing again. On Kafka this is a transaction
+   * (the consumer group's offsets sent to it, fenced by the group's generation).
+   */
+  commitWith(offsets: CommitOffset[], records: OutgoingBatch[]): Promise<void>;
   /** Committed offsets of the group for the given partitions (null when none). */
   committed(partitions: TopicPartition[]): Promise<Array<CommitOffset | { topic: string; partition: number; offset: null }>>;
   /**

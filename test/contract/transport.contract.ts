@@ -368,6 +368,63 @@ export function transportContract(name: string, newTransport: () => Promise<Tran
       expect(dead.all().map((m) => m.key).sort()).toEqual(expected);
       expect(dead.all().every((m) => m.headers['reason'] === 'INVALID_FIELD' && /\[\d\]@\d+$/.test(m.headers['source'] ?? ''))).toBe(true);
     });
+
+    it('commits with records in one step: each record once, and the group resumes after the batch', async () => {
+      const t = await transport();
+      const topic = unique('in');
+      const dlq = `${topic}.dlq`;
+      await t.ensureTopics([{ topic, partitions: 2 }, { topic: dlq, partitions: 2 }]);
+      const input = range(0, 40).map((seq) => ({ key: `K${seq}`, value: json({ seq, bad: seq % 5 === 2 }) }));
+      await produce(t, topic, input);
+      const group = unique('g');
+      const c = consumer(t, { groupId: group, topics: [topic], maxBatchSize: 6 });
+      let steps = 0;
+      await c.start({
+        onBatch: async (b) => {
+          const bad = b.messages.filter((m) => (JSON.parse(m.value!.toString()) as { bad: boolean }).bad);
+          const records = [{ topic: dlq, messages: bad.map((m) => ({ key: m.key, value: m.value!, headers: { source: `${m.partition}@${m.offset}` } })) }];
+          await c.commitWith([{ topic, partition: b.partition, offset: String(Number(b.messages.at(-1)!.offset) + 1) }], records);
+          steps++;
+        },
+      });
+      await waitForCaughtUp(t, group, [topic]);
+      expect(steps).toBeGreaterThan(2);
+      const dead = new Recorder();
+      await consumer(t, { groupId: unique('g'), topics: [dlq] }).start(dead.handlers());
+      const expected = input.filter((_, seq) => seq % 5 === 2).map((m) => m.key).sort();
+      await until(() => dead.count() === expected.length, () => `records ${dead.count()} of ${expected.length}`);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(dead.all().map((m) => m.key).sort()).toEqual(expected);
+      expect(new Set(dead.all().map((m) => m.headers['source'])).size).toBe(expected.length);
+      const ends = await t.endOffsets(topic);
+      expect(await t.committedOffsets(group, topic)).toEqual(ends.map((e) => ({ topic, partition: e.partition, offset: e.offset })));
+    });
+
+    it('refuses commitWith for a partition that moved, and none of its records becomes visible', async () => {
+      const t = await transport();
+      const topic = unique('moved');
+      const out = `${topic}.out`;
+      const group = unique('g');
+      await t.ensureTopics([{ topic, partitions: 2 }, { topic: out, partitions: 1 }]);
+      await produce(t, topic, [0, 1].map((partition) => ({ key: null, value: json({ seq: partition }), partition })));
+      const b = consumer(t, { groupId: group, topics: [topic] });
+      await b.start({ onBatch: async () => {} });
+      const c = consumer(t, { groupId: group, topics: [topic] });
+      await c.start({ onBatch: async () => {} });
+      await until(() => b.assignment().length === 1 && c.assignment().length === 1, () => 'B and C to share the partitions');
+      const moved = c.assignment()[0]!;
+      await expect(b.commitWith([{ ...moved, offset: '1' }], [{ topic: out, messages: [{ key: 'zombie', value: json({ seq: 99 }) }] }])).rejects.toSatisfy(
+        (e: unknown) => e instanceof PipelineError && e.code === 'COMMIT_REJECTED',
+      );
+      // A marker produced after the refused step: once it is read, anything before it would have been too.
+      await produce(t, out, [{ key: 'marker', value: json({ seq: 100 }) }]);
+      const seen = new Recorder();
+      await consumer(t, { groupId: unique('g'), topics: [out] }).start(seen.handlers());
+      await until(() => seen.count() >= 1, () => 'the marker');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen.all().map((m) => m.key)).toEqual(['marker']);
+      expect((await t.committedOffsets(group, topic)).find((o) => o.partition === moved.partition)).toBeUndefined();
+    });
   });
 }
 

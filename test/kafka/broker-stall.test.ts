@@ -1,3 +1,4 @@
+import { tracingChannel } from 'node:diagnostics_channel';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SloBreachSignal } from '../../processors/contracts/events.js';
@@ -18,7 +19,7 @@ import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import { expectedSignals } from '../slo/expected-signals.js';
 import { sliEventsOf } from '../slo/sim-events.js';
 import { readTopic } from '../slo/topics.js';
-import { embeddedReference, ensureInputTopics, newPrefix, outcome, PARTITIONS, publish, simulation, wireChunks, type Outcome } from './harness.js';
+import { embeddedReference, ensureInputTopics, newPrefix, outcome, PARTITIONS, publish, readDeadLetters, simulation, wireChunks, type Outcome } from './harness.js';
 import { PII_KEY } from './pipeline.js';
 import { PipelineError } from '../../processors/errors/index.js';
 import { retryBounded } from '../../processors/ingest/retry.js';
@@ -310,6 +311,53 @@ describe('a stalled or restarted broker and a restarted evaluator', () => {
     const [end] = await transport.endOffsets('stall.out');
     expect(Number(end?.offset)).toBeGreaterThanOrEqual(2);
     expect(Number(end?.offset)).toBeLessThanOrEqual(4);
+  }, 240_000);
+
+  it('paused while a batch with dead letters commits its transaction, longer than the client retries: each dead letter once, facts exact', async () => {
+    const { transport, wh, group } = await setup();
+    const expected = Object.values(sim.truth.dead_letters.bytes.by_code).reduce((s, n) => s + n, 0);
+    // The broker stops as the first transaction's commit (EndTxn) is asked for, and stays
+    // stopped past the client's own attempts (5 s each, ~40 s in all): the pipeline gets a
+    // failure whose outcome it cannot know, as the stopped broker may yet take the request.
+    let stalled: Promise<void> | undefined;
+    const hooks = {
+      start: (ctx: object) => {
+        if ((ctx as { operation?: string }).operation !== 'commit' || stalled) return;
+        process.kill(broker.pid, 'SIGSTOP');
+        stalled = sleep(45_000).then(() => void process.kill(broker.pid, 'SIGCONT'));
+      },
+      end: () => {},
+      asyncStart: () => {},
+      asyncEnd: () => {},
+      error: () => {},
+    };
+    const channel = tracingChannel<unknown, object>('plt:kafka:producer:transactions');
+    channel.subscribe(hooks);
+    try {
+      const ingest = new IngestPipeline({
+        transport,
+        warehouse: wh,
+        decoder: createDefaultDecoder(),
+        hasher: createPiiHasher(PII_KEY),
+        groupId: group,
+        partitions: PARTITIONS,
+        maxBatchSize: 400,
+      });
+      await ingest.start();
+      stoppers.push(() => ingest.stop());
+      await until(() => stalled !== undefined, () => 'a transaction to commit');
+      await stalled;
+      await caughtUpOrStopped(transport, group, ingest);
+      expect(ingest.error).toBeUndefined();
+      expect(factsOnly(await outcome(wh))).toEqual(factsOnly(reference));
+      const letters = await readDeadLetters(transport, expected);
+      expect(new Set(letters.map((m) => m.headers['x-source'])).size).toBe(expected);
+      expect(letters).toHaveLength(expected);
+      await ingest.stop();
+    } finally {
+      channel.unsubscribe(hooks);
+      process.kill(broker.pid, 'SIGCONT');
+    }
   }, 240_000);
 
   it('the harness takes only its own broker for started: another cluster answering on the port is not it', async () => {

@@ -1,10 +1,10 @@
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
-import { INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
+import { INPUT_TOPIC_LIST, dlqTopic } from '../../processors/contracts/topics.js';
 import { toWireMessage } from '../../processors/simulator-source.js';
 import { simulate, type SimOutput } from '../../processors/simulator/index.js';
 import { createKafkaTransport } from '../../processors/transport/kafka/index.js';
 import { MemoryTransport, waitForCaughtUp, withTopicPrefix } from '../../processors/transport/index.js';
-import type { OutgoingMessage, Transport } from '../../processors/transport/types.js';
+import type { Message, OutgoingMessage, Transport } from '../../processors/transport/types.js';
 import { getKafkaBrokers, uniqueKafkaName } from '../support/kafka.js';
 import { openTestWarehouse } from '../support/warehouse.js';
 import { outcome, PARTITIONS, pipeline, type Outcome } from './pipeline.js';
@@ -75,4 +75,33 @@ export async function embeddedReference(sim: SimOutput): Promise<Outcome> {
   } finally {
     await t.drop();
   }
+}
+
+/**
+ * Every record of `topics` a reader of committed records sees, once `expected` arrived and
+ * nothing more came for `quietMs` (end offsets cannot say when all is read on a topic written
+ * in transactions: they count aborted records and transaction markers too).
+ */
+export async function readCommitted(transport: Transport, topics: string[], expected: number, quietMs = 3_000): Promise<Message[]> {
+  const got: Message[] = [];
+  let last = Date.now();
+  const c = transport.consumer({ groupId: uniqueKafkaName('reader'), topics });
+  await c.start({
+    onBatch: async (b) => {
+      got.push(...b.messages);
+      last = Date.now();
+    },
+  });
+  const deadline = Date.now() + 120_000;
+  while (!(got.length >= expected && Date.now() - last >= quietMs)) {
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await c.stop();
+  return got.sort((x, y) => (x.topic < y.topic ? -1 : x.topic > y.topic ? 1 : x.partition - y.partition || Number(x.offset) - Number(y.offset)));
+}
+
+/** Every record of the input topics' dead-letter topics (readCommitted). */
+export function readDeadLetters(transport: Transport, expected: number): Promise<Message[]> {
+  return readCommitted(transport, INPUT_TOPIC_LIST.map(dlqTopic), expected);
 }

@@ -5,6 +5,7 @@
  *
  *   node --import tsx test/kafka/ingest-child.ts '<json ChildConfig>'
  */
+import { tracingChannel } from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
 import { INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
 import { createKafkaTransport } from '../../processors/transport/kafka/index.js';
@@ -23,14 +24,45 @@ export interface ChildConfig {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   resultFile?: string;
+  /**
+   * Kill -9 this process as soon as the broker acknowledged its first send to a dead-letter
+   * topic (@platformatic/kafka's `producer:sends` tracing channel): after the dead letters are
+   * in the log, before the batch's offsets are committed.
+   */
+  killAfterDeadLetterSend?: boolean;
+  /** The Kafka client; by default the one the environment selects. */
+  client?: 'platformatic' | 'kafkajs';
+}
+
+/** Sends of @platformatic/kafka's producers, as its diagnostics publish them. */
+interface SendContext {
+  options?: { messages?: Array<{ topic?: string }> };
+  error?: unknown;
+}
+
+function killAfterDeadLetterSend(): void {
+  tracingChannel<unknown, SendContext>('plt:kafka:producer:sends').subscribe({
+    start: () => {},
+    end: () => {},
+    asyncStart: () => {},
+    asyncEnd: (ctx) => {
+      if (ctx.error === undefined && ctx.options?.messages?.some((m) => m.topic?.endsWith('.dlq'))) {
+        process.stderr.write('dead letters sent: killed\n');
+        process.kill(process.pid, 'SIGKILL');
+      }
+    },
+    error: () => {},
+  });
 }
 
 async function main(config: ChildConfig): Promise<void> {
+  if (config.killAfterDeadLetterSend) killAfterDeadLetterSend();
   const wh = await ChdbWarehouse.open({ dataDir: config.dataDir, database: config.database });
   await migrate(wh);
   const transport = withTopicPrefix(
     createKafkaTransport({
       brokers: config.brokers,
+      ...(config.client ? { client: config.client } : {}),
       sessionTimeoutMs: config.sessionTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       logLevel: 'error',

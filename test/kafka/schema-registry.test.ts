@@ -15,8 +15,7 @@ import type { Transport } from '../../processors/transport/types.js';
 import { projectPath } from '../../processors/util/project-path.js';
 import { getKafkaBrokers, uniqueKafkaName } from '../support/kafka.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
-import { readTopic } from '../slo/topics.js';
-import { ensureInputTopics, newPrefix, pipeline, TEST_KAFKA } from './harness.js';
+import { ensureInputTopics, newPrefix, pipeline, readCommitted, TEST_KAFKA } from './harness.js';
 
 /**
  * A test double of the Confluent Schema Registry: a real HTTP server answering the three
@@ -237,26 +236,9 @@ describe('Confluent Schema Registry on Kafka: ingest resolves ids, dead-letters 
     expect(lookups.sort()).toEqual([`GET /schemas/ids/${v0Id}`, 'GET /schemas/ids/4242'].sort());
 
     // The dead letters went out in Confluent framing with the registry's DeadLetter id.
-    const onDlq = await readTopic<{ reason_code: string; message: string }>(transport, `${INPUT_TOPICS.journey}.dlq`);
-    expect(onDlq.map((m) => m.value.reason_code)).toEqual(['UNKNOWN_SCHEMA', 'UNKNOWN_SCHEMA']);
-    expect(await headersOn(transport, `${INPUT_TOPICS.journey}.dlq`)).toEqual([confluentHeader(dlqId), confluentHeader(dlqId)]);
+    const onDlq = await readCommitted(transport, [`${INPUT_TOPICS.journey}.dlq`], 2);
+    expect(onDlq.map((m) => (defaultCodec().decode(m.value!).value as { reason_code: string }).reason_code)).toEqual(['UNKNOWN_SCHEMA', 'UNKNOWN_SCHEMA']);
+    expect(onDlq.map((m) => Buffer.from(m.value!.subarray(0, 5)))).toEqual([confluentHeader(dlqId), confluentHeader(dlqId)]);
   });
 });
 
-/** The first five bytes of every value on a topic. */
-async function headersOn(transport: Transport, topic: string): Promise<Buffer[]> {
-  const expected = (await transport.endOffsets(topic)).reduce((n, p) => n + Number(p.offset), 0);
-  const out: Buffer[] = [];
-  const consumer = transport.consumer({ groupId: uniqueKafkaName('raw'), topics: [topic], fromBeginning: true });
-  let done: () => void = () => {};
-  const all = new Promise<void>((r) => (done = r));
-  await consumer.start({
-    onBatch: async (batch) => {
-      for (const m of batch.messages) if (m.value) out.push(Buffer.from(m.value.subarray(0, 5)));
-      if (out.length >= expected) done();
-    },
-  });
-  await all;
-  await consumer.stop();
-  return out;
-}

@@ -169,6 +169,7 @@ export function withRegistryResolution(inner: Transport, binding: Pick<SchemaReg
             },
           }),
         commit: (offsets) => c.commit(offsets),
+        commitWith: (offsets, records) => c.commitWith(offsets, records),
         committed: (tps) => c.committed(tps),
         seek: (tp, offset) => c.seek(tp, offset),
         pause: (tps) => c.pause(tps),

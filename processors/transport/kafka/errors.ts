@@ -33,6 +33,25 @@ export interface KafkaFailure {
 const STALE_MEMBER = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
 
 /**
+ * Answers that end a transaction (aborted by the broker when it timed out, its producer fenced
+ * or its epoch bumped), not the member: Consumer.commitWith replaces its producer after any
+ * failure, and the new one does the step again.
+ */
+export const TRANSACTION_ENDED = new Set([
+  'PRODUCER_FENCED',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_TXN_STATE',
+  'INVALID_PRODUCER_ID_MAPPING',
+  'UNKNOWN_PRODUCER_ID',
+  'TRANSACTION_ABORTABLE',
+]);
+
+/** The pipeline's error for a transaction the broker ended (TRANSACTION_ENDED): retried with a new producer. */
+export function transactionEnded(e: unknown, f: KafkaFailure, what: string): PipelineError {
+  return new PipelineError('TRANSPORT_UNAVAILABLE', `Kafka: ${what}: the broker ended the transaction (${f.type}: ${f.reason}); it is done again with a new producer`, {}, { cause: e });
+}
+
+/**
  * Broker answers kafkajs marks as not retriable but that heal by themselves: a coordinator
  * or a leader moving (a broker restart) is answered with these while the cluster settles.
  */

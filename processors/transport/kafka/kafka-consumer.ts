@@ -1,4 +1,5 @@
-import type { ConsumerRunConfig, EachBatchPayload, IHeaders, Consumer as KafkajsConsumer, KafkaMessage } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import type { ConsumerRunConfig, EachBatchPayload, IHeaders, Consumer as KafkajsConsumer, KafkaMessage, Producer as KafkajsProducer } from 'kafkajs';
 import { PipelineError } from '../../errors/index.js';
 import { retryBounded } from '../../ingest/retry.js';
 import type {
@@ -7,11 +8,12 @@ import type {
   ConsumerHandlers,
   ConsumerOptions,
   Message,
+  OutgoingBatch,
   TopicPartition,
 } from '../types.js';
-import { classifyKafkaError, isAuthFailure, type KafkaFailure } from './errors.js';
+import { classifyKafkaError, isAuthFailure, TRANSACTION_ENDED, transactionEnded, type KafkaFailure } from './errors.js';
 import type { KafkaTransport } from './kafka-transport.js';
-import { kafkaError } from './kafka-transport.js';
+import { javaCompatiblePartitioner, kafkaError, toKafkajsMessage, wrap as wrapKafka } from './kafka-transport.js';
 
 const DEFAULT_MAX_BATCH_SIZE = 5000;
 /** Backoff of a rejoin this consumer starts itself (after a crash kafkajs does not restart from). */
@@ -69,6 +71,10 @@ export class KafkaConsumer implements Consumer {
   private rejoinTimer: NodeJS.Timeout | null = null;
   private rejoinDelayMs = REJOIN_FIRST_MS;
   private firstJoin: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
+  /** This member's transactional producer (commitWith), as on the other adapter: one id for the member's life, one transaction at a time. */
+  private txn: { id: string; producer: KafkajsProducer | null; chain: Promise<void> } = { id: '', producer: null, chain: Promise.resolve() };
+  /** Offsets whose commitWith failed at its end: a retry first asks the group whether they landed. */
+  private readonly unsure = new Map<string, string>();
 
   constructor(
     private readonly transport: KafkaTransport,
@@ -126,6 +132,81 @@ export class KafkaConsumer implements Consumer {
   }
 
   async commit(offsets: CommitOffset[]): Promise<void> {
+    const { consumer, handing } = this.checkCommit(offsets);
+    try {
+      await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
+    } catch (e) {
+      throw this.commitFailure(e, 'commit');
+    }
+    this.checkStillRunning(handing);
+  }
+
+  /**
+   * One Kafka transaction: the records, the offsets sent to it (kafkajs's TxnOffsetCommit
+   * carries no group generation: the ownership check above is the only fence), its commit.
+   */
+  commitWith(offsets: CommitOffset[], records: OutgoingBatch[]): Promise<void> {
+    if (records.every((r) => r.messages.length === 0)) return this.commit(offsets);
+    const run = this.txn.chain.then(() => this.commitInTransaction(offsets, records));
+    this.txn.chain = run.catch(() => {});
+    return run;
+  }
+
+  private async commitInTransaction(offsets: CommitOffset[], records: OutgoingBatch[]): Promise<void> {
+    const { handing } = this.checkCommit(offsets);
+    let producer = this.txn.producer;
+    if (producer === null) {
+      this.txn.id ||= `${this.options.groupId}-${randomUUID()}`;
+      producer = this.transport.client.producer({ transactionalId: this.txn.id, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true, createPartitioner: javaCompatiblePartitioner });
+      // Connecting takes the id's producer epoch: a transaction the one before left open is
+      // ended first (aborted, or committed if its commit was under way), so the offsets read
+      // next are settled.
+      await wrapKafka(() => producer!.connect(), 'connecting a transactional producer');
+      this.txn.producer = producer;
+    }
+    if (offsets.some((o) => this.unsure.get(key(o.topic, o.partition)) === o.offset) && (await this.landed(offsets))) {
+      for (const o of offsets) this.unsure.delete(key(o.topic, o.partition));
+      return;
+    }
+    let ending = false;
+    try {
+      const tx = await producer.transaction();
+      try {
+        for (const r of records) {
+          if (r.messages.length === 0) continue;
+          await tx.send({ topic: r.topic, acks: -1, messages: r.messages.map(toKafkajsMessage) });
+        }
+        const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
+          topic,
+          partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })),
+        }));
+        await tx.sendOffsets({ consumerGroupId: this.options.groupId, topics });
+      } catch (e) {
+        await tx.abort().catch(() => {});
+        throw e;
+      }
+      ending = true;
+      await tx.commit();
+      for (const o of offsets) this.unsure.delete(key(o.topic, o.partition));
+    } catch (e) {
+      if (ending) for (const o of offsets) this.unsure.set(key(o.topic, o.partition), o.offset);
+      this.txn.producer = null;
+      void producer.disconnect().catch(() => {});
+      throw this.commitFailure(e, 'commit with records', true);
+    }
+    this.checkStillRunning(handing);
+  }
+
+  /** Whether the group's committed offsets are at `offsets` (read after the producer's epoch settled its last transaction). */
+  private async landed(offsets: CommitOffset[]): Promise<boolean> {
+    for (const topic of new Set(offsets.map((o) => o.topic))) {
+      const at = new Map((await this.transport.committedOffsets(this.options.groupId, topic)).map((c) => [c.partition, BigInt(c.offset)]));
+      for (const o of offsets.filter((x) => x.topic === topic)) if ((at.get(o.partition) ?? -1n) < BigInt(o.offset)) return false;
+    }
+    return true;
+  }
+
+  private checkCommit(offsets: CommitOffset[]): { consumer: KafkajsConsumer; handing: Array<{ epoch: number; running: () => boolean } | undefined> } {
     const handing = offsets.map((o) => this.delivering.get(key(o.topic, o.partition)));
     offsets.forEach((o, i) => {
       const k = key(o.topic, o.partition);
@@ -141,18 +222,24 @@ export class KafkaConsumer implements Consumer {
     });
     const consumer = this.consumer;
     if (!consumer) throw new PipelineError('COMMIT_REJECTED', 'the consumer is not running');
-    try {
-      await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
-    } catch (e) {
-      const f = classifyKafkaError(e);
-      if (f.kind === 'stale-member') {
-        this.lostMembership();
-        throw new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: commit refused by the broker (${f.type})`, {}, { cause: e });
-      }
-      throw kafkaError(e, 'commit');
+    return { consumer, handing };
+  }
+
+  private commitFailure(e: unknown, what: string, inTransaction = false): Error {
+    const f = classifyKafkaError(e);
+    if (inTransaction && TRANSACTION_ENDED.has(f.type)) return transactionEnded(e, f, what);
+    if (f.kind === 'stale-member') {
+      this.lostMembership();
+      return new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: ${what} refused by the broker (${f.type})`, {}, { cause: e });
     }
-    // kafkajs answers a commit with nothing, committed or not, once its runner stopped
-    // (a crash being handled): the outcome is unknown, and the next owner re-forms the range.
+    return kafkaError(e, what);
+  }
+
+  /**
+   * kafkajs answers a commit with nothing, committed or not, once its runner stopped (a crash
+   * being handled): the outcome is unknown, and the next owner re-forms the range.
+   */
+  private checkStillRunning(handing: Array<{ running: () => boolean } | undefined>): void {
     if (handing.some((d) => d && !d.running())) {
       throw new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: the member left the group while committing`);
     }
@@ -202,6 +289,10 @@ export class KafkaConsumer implements Consumer {
         await this.gate;
         await consumer.disconnect().catch(() => {});
       }
+      await this.txn.chain;
+      const producer = this.txn.producer;
+      this.txn.producer = null;
+      await producer?.disconnect().catch(() => {});
       this.firstJoin.reject(new PipelineError('TRANSPORT_UNAVAILABLE', 'the consumer stopped before it joined its group'));
       this.onGone();
     })();

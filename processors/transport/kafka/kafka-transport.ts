@@ -133,6 +133,16 @@ export class KafkaTransport implements Transport {
 
 const SEND_SLICE = 2000;
 
+/** The transport's outgoing message as kafkajs's. */
+export function toKafkajsMessage(m: OutgoingMessage): { key: string | Buffer | null; value: Buffer; headers?: Record<string, string>; partition?: number } {
+  return {
+    key: m.key,
+    value: m.value,
+    ...(m.headers ? { headers: m.headers } : {}),
+    ...(m.partition !== undefined ? { partition: m.partition } : {}),
+  };
+}
+
 class KafkaTransportProducer implements Producer {
   constructor(
     private readonly producer: KafkaProducer,
@@ -151,12 +161,7 @@ class KafkaTransportProducer implements Producer {
         this.producer.send({
           topic,
           acks: -1,
-          messages: messages.map((m) => ({
-            key: m.key,
-            value: m.value,
-            ...(m.headers ? { headers: m.headers } : {}),
-            ...(m.partition !== undefined ? { partition: m.partition } : {}),
-          })),
+          messages: messages.map(toKafkajsMessage),
         }),
       `producing to ${topic}`,
     );
@@ -173,7 +178,7 @@ class KafkaTransportProducer implements Producer {
  * here rather than trusting the client library's default, so memory and Kafka transports
  * agree by construction. Records without a key go round-robin.
  */
-function javaCompatiblePartitioner(): (args: {
+export function javaCompatiblePartitioner(): (args: {
   topic: string;
   partitionMetadata: Array<{ partitionId: number }>;
   message: { key?: Buffer | string | null; partition?: number };

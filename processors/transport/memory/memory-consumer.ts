@@ -5,6 +5,7 @@ import type {
   ConsumerHandlers,
   ConsumerOptions,
   MessageBatch,
+  OutgoingBatch,
   TopicPartition,
 } from '../types.js';
 import { type MemoryGroup, tpKey } from './memory-group.js';
@@ -37,6 +38,8 @@ export class MemoryConsumer implements Consumer {
   private lost = false;
   private started = false;
   private stopping: Promise<void> | null = null;
+  /** Round-robin cursor per topic for records without a key that commitWith produces. */
+  private readonly cursor = new Map<string, number>();
 
   constructor(
     private readonly transport: MemoryTransport,
@@ -61,6 +64,18 @@ export class MemoryConsumer implements Consumer {
   }
 
   async commit(offsets: CommitOffset[]): Promise<void> {
+    this.checkCommit(offsets);
+    this.group.commit(offsets);
+  }
+
+  /** Atomic by construction: the records are appended and the offsets committed with no await between them. */
+  async commitWith(offsets: CommitOffset[], records: OutgoingBatch[]): Promise<void> {
+    this.checkCommit(offsets);
+    for (const r of records) this.transport.produceNow(r.topic, r.messages, this.cursor);
+    this.group.commit(offsets);
+  }
+
+  private checkCommit(offsets: CommitOffset[]): void {
     for (const o of offsets) {
       if (this.lost || !this.assigned.has(tpKey(o.topic, o.partition))) {
         throw new PipelineError(
@@ -71,7 +86,6 @@ export class MemoryConsumer implements Consumer {
       }
       if (!/^\d+$/.test(o.offset)) throw new PipelineError('INVALID_CONFIG', `bad commit offset ${o.offset}`, { value: o.offset });
     }
-    this.group.commit(offsets);
   }
 
   async committed(

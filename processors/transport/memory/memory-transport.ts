@@ -117,6 +117,32 @@ export class MemoryTransport implements Transport {
    * `keep` set (a topic no group reads, under releaseCommitted) the partition keeps at most
    * that many messages.
    */
+  /**
+   * @internal Appends `messages` to their partitions at once (by key, murmur2 like Kafka, or
+   * round-robin over `cursor` without one): no partition of a bad request gets any of them.
+   */
+  produceNow(topicName: string, messages: OutgoingMessage[], cursor: Map<string, number>): void {
+    const topic = this.topicForProduce(topicName);
+    const n = topic.partitions.length;
+    const keep = this.keepOnProduce(topicName);
+    const placed = messages.map((m) => {
+      let partition = m.partition;
+      if (partition === undefined) {
+        if (m.key !== null) partition = partitionForKey(m.key, n);
+        else {
+          partition = (cursor.get(topicName) ?? 0) % n;
+          cursor.set(topicName, partition + 1);
+        }
+      }
+      if (!Number.isInteger(partition) || partition < 0 || partition >= n) {
+        throw new PipelineError('TRANSPORT_UNAVAILABLE', `topic ${topicName} has no partition ${partition}`);
+      }
+      return partition;
+    });
+    messages.forEach((m, i) => this.append(topicName, m, placed[i]!, keep));
+    if (messages.length > 0) this.notify(topicName);
+  }
+
   append(topicName: string, outgoing: OutgoingMessage, partition: number, keep = Infinity): void {
     const topic = this.topics.get(topicName);
     if (!topic) throw unknownTopic(topicName);
@@ -233,24 +259,7 @@ class MemoryProducer implements Producer {
 
   async send(topicName: string, messages: OutgoingMessage[]): Promise<void> {
     if (this.closed) throw new PipelineError('TRANSPORT_UNAVAILABLE', 'the producer is closed');
-    const topic = this.transport.topicForProduce(topicName);
-    const n = topic.partitions.length;
-    const keep = this.transport.keepOnProduce(topicName);
-    for (const m of messages) {
-      let partition = m.partition;
-      if (partition === undefined) {
-        if (m.key !== null) partition = partitionForKey(m.key, n);
-        else {
-          partition = (this.cursor.get(topicName) ?? 0) % n;
-          this.cursor.set(topicName, partition + 1);
-        }
-      }
-      if (!Number.isInteger(partition) || partition < 0 || partition >= n) {
-        throw new PipelineError('TRANSPORT_UNAVAILABLE', `topic ${topicName} has no partition ${partition}`);
-      }
-      this.transport.append(topicName, m, partition, keep);
-    }
-    if (messages.length > 0) this.transport.notify(topicName);
+    this.transport.produceNow(topicName, messages, this.cursor);
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,11 @@
-import { Consumer as PlatformaticClient, IS_CONTROL, type ClusterMetadata, type GroupAssignment } from '@platformatic/kafka';
+import { randomUUID } from 'node:crypto';
+import { Consumer as PlatformaticClient, IS_CONTROL, type ClusterMetadata, type GroupAssignment, type Message as PlatformaticMessage, type Producer as PlatformaticProducer } from '@platformatic/kafka';
 import { PipelineError } from '../../../errors/index.js';
 import { retryBounded } from '../../../ingest/retry.js';
-import type { CommitOffset, Consumer, ConsumerHandlers, ConsumerOptions, Message, MessageBatch, TopicPartition } from '../../types.js';
-import { isAuthFailure, type KafkaFailure } from '../errors.js';
+import type { CommitOffset, Consumer, ConsumerHandlers, ConsumerOptions, Message, MessageBatch, OutgoingBatch, TopicPartition } from '../../types.js';
+import { isAuthFailure, TRANSACTION_ENDED, transactionEnded, type KafkaFailure } from '../errors.js';
 import { classifyPlatformaticError, platformaticError } from './errors.js';
-import type { PlatformaticTransport } from './platformatic-transport.js';
+import { toPlatformaticMessages, type PlatformaticTransport } from './platformatic-transport.js';
 
 type FetchResponse = Awaited<ReturnType<PlatformaticClient['fetch']>>;
 type FetchedPartition = FetchResponse['responses'][number]['partitions'][number];
@@ -88,6 +89,17 @@ export class PlatformaticConsumer implements Consumer {
   /** Where the next round-robin look for a partition to hand out starts. */
   private turn = 0;
   private readonly firstJoin: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
+  /**
+   * This member's transactional producer (commitWith), made at its first use and again after a
+   * transaction failed, each time with a new transactional id: @platformatic/kafka 2.12 asks
+   * for a producer id with producer id 0 and epoch 0 instead of -1, which the broker refuses
+   * (PRODUCER_FENCED) for an id that has a producer already. A transaction the replaced one
+   * left open is therefore aborted by the broker when it times out (the request timeout), and
+   * a retry whose outcome is unsure reads the group's offsets as stable (landed) until then.
+   */
+  private txn: { producer: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer> | null; chain: Promise<void> } = { producer: null, chain: Promise.resolve() };
+  /** Offsets whose commitWith failed at its end (the answer to the transaction's commit was lost): a retry first asks the group whether they landed. */
+  private readonly unsure = new Map<string, string>();
 
   constructor(
     private readonly transport: PlatformaticTransport,
@@ -139,6 +151,73 @@ export class PlatformaticConsumer implements Consumer {
   }
 
   async commit(offsets: CommitOffset[]): Promise<void> {
+    const client = this.checkCommit(offsets);
+    try {
+      await client.commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) });
+    } catch (e) {
+      throw this.commitFailure(e, 'commit');
+    }
+  }
+
+  /**
+   * One Kafka transaction: the records, then the offsets sent to it with this member's group
+   * generation (TxnOffsetCommit, so a member that lost its partitions is fenced), then its
+   * commit. Transactions of one member run one at a time.
+   */
+  commitWith(offsets: CommitOffset[], records: OutgoingBatch[]): Promise<void> {
+    if (records.every((r) => r.messages.length === 0)) return this.commit(offsets);
+    const run = this.txn.chain.then(() => this.commitInTransaction(offsets, records));
+    this.txn.chain = run.catch(() => {});
+    return run;
+  }
+
+  private async commitInTransaction(offsets: CommitOffset[], records: OutgoingBatch[]): Promise<void> {
+    const client = this.checkCommit(offsets);
+    if (offsets.some((o) => this.unsure.get(key(o.topic, o.partition)) === o.offset) && (await this.landed(offsets))) {
+      for (const o of offsets) this.unsure.delete(key(o.topic, o.partition));
+      return;
+    }
+    this.txn.producer ??= this.transport.transactionalProducer(`${this.options.groupId}-${randomUUID()}`);
+    const producer = this.txn.producer;
+    let ending = false;
+    try {
+      const tx = await producer.beginTransaction();
+      try {
+        for (const r of records) if (r.messages.length > 0) await tx.send({ messages: toPlatformaticMessages(r.topic, r.messages) });
+        await tx.addConsumer(client);
+        const consumer = { groupId: this.options.groupId, generationId: client.generationId, memberId: client.memberId, coordinatorId: client.coordinatorId };
+        // addOffset commits the offset after the message's: the last processed one.
+        for (const o of offsets) {
+          await tx.addOffset({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) - 1n, metadata: { consumer } } as unknown as PlatformaticMessage<Buffer, Buffer, Buffer, Buffer>);
+        }
+      } catch (e) {
+        await tx.abort().catch(() => {});
+        throw e;
+      }
+      ending = true;
+      await tx.commit();
+      for (const o of offsets) this.unsure.delete(key(o.topic, o.partition));
+    } catch (e) {
+      // The answer to the commit may be lost while the broker committed: the retry asks first.
+      if (ending) for (const o of offsets) this.unsure.set(key(o.topic, o.partition), o.offset);
+      // A producer whose transaction could not end is replaced (see txn).
+      this.txn.producer = null;
+      void producer.close().catch(() => producer.close(true).catch(() => {}));
+      throw this.commitFailure(e, 'commit with records', true);
+    }
+  }
+
+  /** Whether the group's committed offsets (stable: a transaction still ending is waited for) are at `offsets`. */
+  private async landed(offsets: CommitOffset[]): Promise<boolean> {
+    for (const topic of new Set(offsets.map((o) => o.topic))) {
+      const at = new Map((await this.transport.committedOffsets(this.options.groupId, topic, true)).map((c) => [c.partition, BigInt(c.offset)]));
+      for (const o of offsets.filter((x) => x.topic === topic)) if ((at.get(o.partition) ?? -1n) < BigInt(o.offset)) return false;
+    }
+    return true;
+  }
+
+  /** The client to commit with, once every partition of `offsets` is this member's to commit. */
+  private checkCommit(offsets: CommitOffset[]): PlatformaticClient {
     for (const o of offsets) {
       const k = key(o.topic, o.partition);
       const handedOutIn = this.delivering.get(k);
@@ -151,24 +230,25 @@ export class PlatformaticConsumer implements Consumer {
     }
     const client = this.client;
     if (!client) throw new PipelineError('COMMIT_REJECTED', 'the consumer is not running');
-    try {
-      await client.commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) });
-    } catch (e) {
-      const f = classifyPlatformaticError(e);
-      if (f.kind === 'stale-member') {
-        this.lostMembership();
-        throw new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: commit refused by the broker (${f.type})`, {}, { cause: e });
-      }
-      // The member is rejoining (its JoinGroup waits for the batches in flight, see beforeJoin):
-      // a commit that fails now would be retried against a membership being replaced, and the
-      // rejoin would wait for that retry. After a broker restart the broker even closes the
-      // connection on such a commit, again and again. The partitions are being let go: the
-      // batch ends as one whose partition moved, and its owner re-forms the recorded range.
-      if (this.draining) {
-        throw new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: commit failed while the member rejoins its group (${f.type}: ${f.reason})`, {}, { cause: e });
-      }
-      throw platformaticError(e, 'commit');
+    return client;
+  }
+
+  private commitFailure(e: unknown, what: string, inTransaction = false): Error {
+    const f = classifyPlatformaticError(e);
+    if (inTransaction && TRANSACTION_ENDED.has(f.type)) return transactionEnded(e, f, what);
+    if (f.kind === 'stale-member') {
+      this.lostMembership();
+      return new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: ${what} refused by the broker (${f.type})`, {}, { cause: e });
     }
+    // The member is rejoining (its JoinGroup waits for the batches in flight, see beforeJoin):
+    // a commit that fails now would be retried against a membership being replaced, and the
+    // rejoin would wait for that retry. After a broker restart the broker even closes the
+    // connection on such a commit, again and again. The partitions are being let go: the
+    // batch ends as one whose partition moved, and its owner re-forms the recorded range.
+    if (this.draining) {
+      return new PipelineError('COMMIT_REJECTED', `group ${this.options.groupId}: ${what} failed while the member rejoins its group (${f.type}: ${f.reason})`, {}, { cause: e });
+    }
+    return platformaticError(e, what);
   }
 
   async committed(partitions: TopicPartition[]): Promise<Array<CommitOffset | { topic: string; partition: number; offset: null }>> {
@@ -223,6 +303,10 @@ export class PlatformaticConsumer implements Consumer {
         await this.loop?.catch(() => {});
         await client.close().catch(() => client.close(true).catch(() => {}));
       }
+      await this.txn.chain;
+      const producer = this.txn.producer;
+      this.txn.producer = null;
+      await producer?.close().catch(() => producer.close(true).catch(() => {}));
       this.firstJoin.reject(new PipelineError('TRANSPORT_UNAVAILABLE', 'the consumer stopped before it joined its group'));
       this.onGone();
     })();

@@ -1,4 +1,4 @@
-import { Admin, ProduceAcks, Producer as PlatformaticProducer, type ProducerOptions, type SASLOptions } from '@platformatic/kafka';
+import { Admin, ProduceAcks, Producer as PlatformaticProducer, type MessageToProduce, type ProducerOptions, type SASLOptions } from '@platformatic/kafka';
 import { PipelineError } from '../../../errors/index.js';
 import { retryBounded } from '../../../ingest/retry.js';
 import { murmur2 } from '../../partitioner.js';
@@ -116,6 +116,26 @@ export class PlatformaticTransport implements Transport {
     return wrapped;
   }
 
+  /**
+   * @internal A transactional producer (a consumer's commitWith). The transaction's timeout is
+   * the request timeout: a transaction its member left open (killed mid-way) is aborted by the
+   * broker after it, and readers of committed records wait for it until then.
+   */
+  transactionalProducer(transactionalId: string): PlatformaticProducer<Buffer, Buffer, Buffer, Buffer> {
+    this.assertOpen();
+    return new PlatformaticProducer({
+      ...this.baseOptions(),
+      ...this.requestDeadline(),
+      retries: SEND_RETRIES,
+      retryDelay: (_client, _operation, attempt) => Math.min(SEND_RETRY_FIRST_MS * 2 ** (attempt - 1), SEND_RETRY_MAX_MS),
+      idempotent: true,
+      transactionalId,
+      acks: ProduceAcks.ALL,
+      autocreateTopics: true,
+      partitioner: javaCompatiblePartitioner(),
+    });
+  }
+
   consumer(options: ConsumerOptions): Consumer {
     this.assertOpen();
     const consumer = new PlatformaticConsumer(this, options, () => this.consumers.delete(consumer));
@@ -145,9 +165,10 @@ export class PlatformaticTransport implements Transport {
     return new Map(listed.flatMap((t) => t.partitions.map((p) => [p.partitionIndex, p.offset] as const)));
   }
 
-  async committedOffsets(groupId: string, topic: string): Promise<CommitOffset[]> {
+  /** `stable`: offsets a transaction is still committing are waited for (the broker answers UNSTABLE_OFFSET_COMMIT, which is retried). */
+  async committedOffsets(groupId: string, topic: string, stable = false): Promise<CommitOffset[]> {
     const admin = this.adminClient();
-    const groups = await wrapPlatformatic(() => admin.listConsumerGroupOffsets({ groups: [groupId] }), `reading offsets of group ${groupId}`);
+    const groups = await wrapPlatformatic(() => admin.listConsumerGroupOffsets({ groups: [groupId], requireStable: stable }), `reading offsets of group ${groupId}`);
     return groups
       .flatMap((g) => g.topics.filter((t) => t.name === topic))
       .flatMap((t) => t.partitions.map((p) => ({ topic, partition: p.partitionIndex, offset: p.committedOffset.toString() })))
@@ -219,13 +240,7 @@ class PlatformaticTransportProducer implements Producer {
 
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     for (let i = 0; i < messages.length; i += SEND_SLICE) {
-      const slice = messages.slice(i, i + SEND_SLICE).map((m) => ({
-        topic,
-        key: m.key === null ? undefined : typeof m.key === 'string' ? Buffer.from(m.key) : m.key,
-        value: m.value,
-        ...(m.headers ? { headers: new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) } : {}),
-        ...(m.partition !== undefined ? { partition: m.partition } : {}),
-      }));
+      const slice = toPlatformaticMessages(topic, messages.slice(i, i + SEND_SLICE));
       await wrapPlatformatic(() => this.producer.send({ messages: slice }), `producing to ${topic}`);
     }
   }
@@ -234,6 +249,17 @@ class PlatformaticTransportProducer implements Producer {
     this.onClose();
     await this.producer.close();
   }
+}
+
+/** The transport's outgoing messages as @platformatic/kafka's. */
+export function toPlatformaticMessages(topic: string, messages: OutgoingMessage[]): MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] {
+  return messages.map((m) => ({
+    topic,
+    key: m.key === null ? undefined : typeof m.key === 'string' ? Buffer.from(m.key) : m.key,
+    value: m.value,
+    ...(m.headers ? { headers: new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) } : {}),
+    ...(m.partition !== undefined ? { partition: m.partition } : {}),
+  }));
 }
 
 /**
