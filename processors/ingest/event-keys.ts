@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { inArrayParam } from '../../sinks/warehouse/sql-util.js';
+import { inArrayParam, queryByIds } from '../../sinks/warehouse/sql-util.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 
 /**
@@ -40,53 +40,27 @@ export interface BatchKeys {
 }
 
 /**
- * Bytes of event ids per lookup statement. A ClickHouse server reads query parameters from the
- * request's URL, at most 1 MiB of it (`http_max_uri_size`), and URL encoding can triple a byte:
- * a batch of 50,000 UUIDs (1.9 MB) goes in eight statements.
- */
-export const LOOKUP_ID_BYTES = 256 * 1024;
-
-/**
  * Of `batch`, the keys `table` holds already. The ids go as array parameters through
  * inArrayParam (a batch of 50,000 events with UUID ids is far past the length at which a
- * constant `IN` list made the engine take minutes), LOOKUP_ID_BYTES at a time.
+ * constant `IN` list made the engine take minutes), ARRAY_PARAM_BYTES at a time (queryByIds).
  */
 export async function storedEventKeys(wh: Warehouse, table: string, batch: BatchKeys): Promise<Set<string>> {
   if (batch.keys.length === 0) return new Set();
   if (!COUNTED_FACT_TABLES.has(table)) throw new Error(`no event-key lookup for table ${table}`);
   const wanted = new Set(batch.keys);
+  const rows = await queryByIds<{ t: string | number; event_id: string }>(
+    wh,
+    `SELECT toUnixTimestamp64Milli(occurred_at) AS t, event_id FROM ${table}
+     WHERE occurred_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND occurred_at <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+       AND event_id ${inArrayParam('ids')}`,
+    [...new Set(batch.ids)],
+    { from: batch.minOccurredAt, to: batch.maxOccurredAt },
+  );
   const out = new Set<string>();
-  for (const ids of chunksOf([...new Set(batch.ids)], LOOKUP_ID_BYTES)) {
-    const rows = await wh.query<{ t: string | number; event_id: string }>(
-      `SELECT toUnixTimestamp64Milli(occurred_at) AS t, event_id FROM ${table}
-       WHERE occurred_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND occurred_at <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-         AND event_id ${inArrayParam('ids')}`,
-      { from: batch.minOccurredAt, to: batch.maxOccurredAt, ids },
-    );
-    for (const r of rows) {
-      const k = eventKey(Number(r.t), r.event_id);
-      if (wanted.has(k)) out.add(k);
-    }
+  for (const r of rows) {
+    const k = eventKey(Number(r.t), r.event_id);
+    if (wanted.has(k)) out.add(k);
   }
-  return out;
-}
-
-/** `ids` in runs of at most `maxBytes` (UTF-8, plus quotes and a comma each); an id longer than that is a run of its own. */
-export function chunksOf(ids: readonly string[], maxBytes: number): string[][] {
-  const out: string[][] = [];
-  let run: string[] = [];
-  let bytes = 0;
-  for (const id of ids) {
-    const n = Buffer.byteLength(id, 'utf8') + 3;
-    if (run.length > 0 && bytes + n > maxBytes) {
-      out.push(run);
-      run = [];
-      bytes = 0;
-    }
-    run.push(id);
-    bytes += n;
-  }
-  if (run.length > 0) out.push(run);
   return out;
 }
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunksOf, eventKey, LOOKUP_ID_BYTES, storedEventKeys } from '../../processors/ingest/event-keys.js';
+import { eventKey, storedEventKeys } from '../../processors/ingest/event-keys.js';
+import { chunksOf } from '../../sinks/warehouse/sql-util.js';
+import { incidentsForMarks, monthsOf } from '../../processors/economics/warehouse/index.js';
 import { ColumnBuffer, NativeColumn } from '../../processors/ingest/native.js';
 import type { TestWarehouse, WarehouseKind } from '../support/warehouse.js';
 import { openTestWarehouse } from '../support/warehouse.js';
@@ -52,7 +54,26 @@ export function warehouseContract(target: WarehouseKind | ContractTarget): void 
       await t.wh.insert('journey_events', stored.map((event_id) => ({ event_id, event_type: 'NODE_COMPLETED', occurred_at: at, journey_instance_id: 'J' })));
       const found = await storedEventKeys(t.wh, 'journey_events', { keys: ids.map((id) => eventKey(at, id)), ids, minOccurredAt: at, maxOccurredAt: at });
       expect([...found].sort()).toEqual(stored.map((id) => eventKey(at, id)).sort());
-      expect(chunksOf(ids, LOOKUP_ID_BYTES).length).toBeGreaterThan(1);
+      expect(chunksOf(ids).length).toBeGreaterThan(1);
+    });
+
+    it('reads the economics refresh\'s long id lists in statements that each fit a request: 60,000 journeys, 40,000 incidents', async () => {
+      const uuid = (p: string, i: number): string => `${p}0000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+      const journeys = Array.from({ length: 60_000 }, (_, i) => uuid('a', i));
+      const linked = [3, 30_003, 59_999].map((i) => journeys[i] as string);
+      await t.wh.insert('econ_journey_incidents', linked.map((j, i) => ({ journey_instance_id: j, incident_id: `INC-${i}` })));
+      const marks = journeys.map((key, i) => ({ mark_time: '2026-11-01 00:00:00', mark_uuid: String(i), kind: 'journey', key, at_ms: null }));
+      expect([...(await incidentsForMarks(t.wh, marks, 'EUR'))].sort()).toEqual(['INC-0', 'INC-1', 'INC-2']);
+
+      const incidents = Array.from({ length: 40_000 }, (_, i) => uuid('b', i));
+      const months = ['2026-09-01', '2026-10-01', '2026-11-01'];
+      await t.wh.insert(
+        'incident_cost_monthly',
+        [5, 20_005, 39_995].map((i, k) => ({ incident_id: incidents[i], cost_month: months[k], version: 1, reporting_currency: 'EUR', compensation_minor: '0', redeemed_minor: '0', refund_minor: '0', lost_revenue_minor: '0', unconverted: 0, facts: 1 })),
+      );
+      expect(await monthsOf(t.wh, incidents)).toEqual(months);
+      expect(chunksOf(journeys).length).toBeGreaterThan(1);
+      expect(chunksOf(incidents).length).toBeGreaterThan(1);
     });
 
     it('returns 64-bit integers as exact strings', async () => {

@@ -1,11 +1,14 @@
+import { Producer as PlatformaticProducer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
 import { PipelineError } from '../../processors/errors/index.js';
 import type { SimOutput } from '../../processors/simulator/index.js';
-import { consumerLag } from '../../processors/transport/index.js';
-import type { Transport } from '../../processors/transport/types.js';
+import { createKafkaTransport } from '../../processors/transport/kafka/index.js';
+import { toPlatformaticMessages } from '../../processors/transport/kafka/platformatic/platformatic-transport.js';
+import { consumerLag, withTopicPrefix } from '../../processors/transport/index.js';
+import type { OutgoingMessage, Transport } from '../../processors/transport/types.js';
 import type { Warehouse } from '../../sinks/warehouse/index.js';
-import { uniqueKafkaName } from '../support/kafka.js';
+import { getKafkaBrokers, uniqueKafkaName } from '../support/kafka.js';
 import { openTestWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import {
   caughtUp,
@@ -17,6 +20,7 @@ import {
   pipeline,
   publish,
   readDeadLetters,
+  TEST_KAFKA,
   simulation,
   wireChunks,
   type Outcome,
@@ -64,6 +68,47 @@ describe('ingest on a real Kafka broker', () => {
     for (const t of transports) await t.close();
     for (const t of open) await t.drop();
   });
+
+  it('input written in transactions, one aborted: the group catches up to the end offsets (markers included), the aborted records count nowhere', async () => {
+    const prefix = newPrefix();
+    const transport = withTopicPrefix(createKafkaTransport({ client: 'platformatic', brokers: (await getKafkaBrokers()).split(','), ...TEST_KAFKA }), prefix);
+    transports.push(transport);
+    await ensureInputTopics(transport);
+    // An upstream producer that writes in transactions of 500 records; one more transaction,
+    // with records that are not in the simulation (new event ids), is aborted.
+    const producer = new PlatformaticProducer({ clientId: 'upstream', bootstrapBrokers: (await getKafkaBrokers()).split(','), idempotent: true, transactionalId: uniqueKafkaName('upstream') });
+    try {
+      const all = wireChunks(sim, 1)[0]!;
+      for (let i = 0; i < all.length; i += 500) {
+        const tx = await producer.beginTransaction();
+        for (const [topic, msgs] of groupByTopic(all.slice(i, i + 500))) await tx.send({ messages: toPlatformaticMessages(`${prefix}${topic}`, msgs) });
+        await tx.commit();
+        if (i === 1000) {
+          const aborted = await producer.beginTransaction();
+          const forged = all.slice(0, 200).map(({ topic, message }) => ({ topic, message: { ...message, value: forgeEventId(message.value) } }));
+          for (const [topic, msgs] of groupByTopic(forged)) await aborted.send({ messages: toPlatformaticMessages(`${prefix}${topic}`, msgs) });
+          await aborted.abort();
+        }
+      }
+    } finally {
+      await producer.close();
+    }
+    const t = await openTestWarehouse();
+    open.push(t);
+    const group = uniqueKafkaName('tx-input');
+    const p = pipeline(transport, t.wh, group);
+    await p.start();
+    await caughtUp(transport, group);
+    await p.stop();
+    expect(p.error).toBeUndefined();
+    const lag = await consumerLag(transport, group, INPUT_TOPIC_LIST);
+    expect(lag.filter((l) => l.endOffset > 0).length).toBeGreaterThan(0);
+    expect(lag.every((l) => l.lag === 0)).toBe(true);
+    const got = await outcome(t.wh);
+    expect(got.factsByTopic).toEqual(sim.truth.events.by_topic);
+    expect(got.deadLettersByCode).toEqual(sim.truth.dead_letters.bytes.by_code);
+    expect(got.snapshot).toEqual(reference.snapshot);
+  }, 300_000);
 
   it('simulator traffic through Kafka leaves exactly the ground-truth facts, identical to the embedded run', async () => {
     expect(reference.factsByTopic).toEqual(sim.truth.events.by_topic);
@@ -125,3 +170,14 @@ describe('ingest on a real Kafka broker', () => {
     expect(got.snapshot).toEqual(reference.snapshot);
   }, 300_000);
 });
+
+function groupByTopic(messages: Array<{ topic: string; message: OutgoingMessage }>): Map<string, OutgoingMessage[]> {
+  const out = new Map<string, OutgoingMessage[]>();
+  for (const { topic, message } of messages) out.set(topic, [...(out.get(topic) ?? []), message]);
+  return out;
+}
+
+/** The same record with other event ids (`EV-` becomes `FV-`, the same length in JSON or Avro), so each would count as a new event. */
+function forgeEventId(value: Buffer): Buffer {
+  return Buffer.from(value.toString('latin1').replace(/EV-/g, 'FV-'), 'latin1');
+}

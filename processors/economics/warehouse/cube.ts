@@ -1,5 +1,5 @@
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
-import { inArrayParam } from '../../../sinks/warehouse/sql-util.js';
+import { inArrayParam, queryByIds } from '../../../sinks/warehouse/sql-util.js';
 import { nextVersion } from './recost-version.js';
 
 /*
@@ -13,11 +13,8 @@ const DIMS = 'product_version_id, market_code, city_code, vendor_id, route_id, f
 /** Months (YYYY-MM-DD, first day) holding any row, current or retired, of the given incidents. */
 export async function monthsOf(wh: Warehouse, incidentIds: readonly string[]): Promise<string[]> {
   if (incidentIds.length === 0) return [];
-  const rows = await wh.query<{ m: string }>(
-    `SELECT DISTINCT toString(cost_month) AS m FROM incident_cost_monthly WHERE incident_id ${inArrayParam('ids')}`,
-    { ids: [...incidentIds] },
-  );
-  return rows.map((r) => r.m).sort();
+  const rows = await queryByIds<{ m: string }>(wh, `SELECT DISTINCT toString(cost_month) AS m FROM incident_cost_monthly WHERE incident_id ${inArrayParam('ids')}`, incidentIds);
+  return [...new Set(rows.map((r) => r.m))].sort();
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
-import { inArrayParam } from '../../../sinks/warehouse/sql-util.js';
+import { inArrayParam, queryByIds } from '../../../sinks/warehouse/sql-util.js';
 import { latestIncidentEvent, groupUnique, journeyState } from '../state.js';
 import type {
   CompensationEventIn,
@@ -25,22 +25,21 @@ const optNum = (v: unknown): number | null => (v == null ? null : Number(v));
 export async function loadCostInputs(wh: Warehouse, incidentIds: readonly string[], reportingCurrency: string): Promise<CostInputs> {
   const ids = [...incidentIds];
   const [incRows, compRows, linkRows] = await Promise.all([
-    wh.query<Row>(
+    queryByIds<Row>(
+      wh,
       `SELECT incident_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, severity, source,
               reason_code, fault, product_version_id, market_code, city_code, vendor_id, route_id, journey_instance_ids
        FROM econ_incident_events WHERE incident_id ${inArrayParam('ids')}`,
-      { ids },
+      ids,
     ),
-    wh.query<Row>(
+    queryByIds<Row>(
+      wh,
       `SELECT incident_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, compensation_id,
               amount_minor, currency
        FROM econ_compensation_events WHERE incident_id ${inArrayParam('ids')}`,
-      { ids },
+      ids,
     ),
-    wh.query<{ order_id: string }>(
-      `SELECT DISTINCT order_id FROM econ_incident_refunds WHERE incident_id ${inArrayParam('ids')}`,
-      { ids },
-    ),
+    queryByIds<{ order_id: string }>(wh, `SELECT DISTINCT order_id FROM econ_incident_refunds WHERE incident_id ${inArrayParam('ids')}`, ids),
   ]);
   const incidents: IncidentEventIn[] = incRows.map((r) => ({
     incident_id: str(r['incident_id']),
@@ -77,11 +76,12 @@ export async function loadCostInputs(wh: Warehouse, incidentIds: readonly string
     journeyIds.size === 0
       ? []
       : (
-          await wh.query<Row>(
+          await queryByIds<Row>(
+            wh,
             `SELECT journey_instance_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, order_id,
                     order_value_minor, currency
              FROM econ_journey_events WHERE journey_instance_id ${inArrayParam('ids')}`,
-            { ids: [...journeyIds] },
+            [...journeyIds],
           )
         ).map((r) => ({
           journey_instance_id: str(r['journey_instance_id']),
@@ -102,11 +102,12 @@ export async function loadCostInputs(wh: Warehouse, incidentIds: readonly string
     orders.size === 0
       ? []
       : (
-          await wh.query<Row>(
+          await queryByIds<Row>(
+            wh,
             `SELECT order_id, refund_id, event_id, event_type, toUnixTimestamp64Milli(occurred_at) AS occurred_ms, incident_id,
                     amount_minor, currency
              FROM econ_refund_events WHERE order_id ${inArrayParam('ids')}`,
-            { ids: [...orders] },
+            [...orders],
           )
         ).map((r) => ({
           order_id: str(r['order_id']),

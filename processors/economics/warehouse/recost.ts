@@ -1,5 +1,5 @@
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
-import { inArrayParam } from '../../../sinks/warehouse/sql-util.js';
+import { chunksOf, inArrayParam } from '../../../sinks/warehouse/sql-util.js';
 import { computeIncidentCosts } from '../costs.js';
 import { INT64_MAX } from '../money.js';
 import type { CostFact } from '../types.js';
@@ -123,8 +123,10 @@ export async function recostIncidents(
   const o = resolveEconomicsOptions(options);
   const all = [...new Set(incidentIds)].sort();
   const report: RecostReport = { incidents: 0, facts: 0 };
-  for (let i = 0; i < all.length; i += o.chunkSize) {
-    const ids = all.slice(i, i + o.chunkSize);
+  // At most chunkSize incidents, and at most ARRAY_PARAM_BYTES of their ids: the statements
+  // below bind the chunk's ids as one parameter, which a ClickHouse server reads from the URL.
+  const chunks = chunksOf(all).flatMap((run) => Array.from({ length: Math.ceil(run.length / o.chunkSize) }, (_, i) => run.slice(i * o.chunkSize, (i + 1) * o.chunkSize)));
+  for (const ids of chunks) {
     const version = await nextVersion(wh);
     const inputs = await loadCostInputs(wh, ids, o.reportingCurrency);
     const facts = computeIncidentCosts(inputs, { reportingCurrency: o.reportingCurrency }, ids);

@@ -1,5 +1,5 @@
 import type { Warehouse } from '../../../sinks/warehouse/types.js';
-import { inArrayParam } from '../../../sinks/warehouse/sql-util.js';
+import { inArrayParam, queryByIds } from '../../../sinks/warehouse/sql-util.js';
 import { recostAll, recostIncidents } from './recost.js';
 import { resolveEconomicsOptions, type EconomicsOptions, type ResolvedEconomicsOptions } from './options.js';
 
@@ -46,19 +46,15 @@ export async function incidentsForMarks(wh: Warehouse, marks: readonly Mark[], r
   }
   const add = (rows: { incident_id: string }[]): void => rows.forEach((r) => out.add(r.incident_id));
   if (journeys.size > 0) {
-    add(
-      await wh.query(
-        `SELECT DISTINCT incident_id FROM econ_journey_incidents WHERE journey_instance_id ${inArrayParam('ids')}`,
-        { ids: [...journeys] },
-      ),
-    );
+    add(await queryByIds(wh, `SELECT DISTINCT incident_id FROM econ_journey_incidents WHERE journey_instance_id ${inArrayParam('ids')}`, [...journeys]));
   }
   if (orders.size > 0) {
     add(
-      await wh.query(
+      await queryByIds(
+        wh,
         `SELECT DISTINCT incident_id FROM econ_journey_incidents WHERE journey_instance_id IN
            (SELECT journey_instance_id FROM econ_journey_events WHERE order_id ${inArrayParam('ids')})`,
-        { ids: [...orders] },
+        [...orders],
       ),
     );
   }

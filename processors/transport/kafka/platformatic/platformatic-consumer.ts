@@ -34,6 +34,15 @@ interface PartitionState {
   busy: boolean;
   /** Bumped by a seek or a rewind: a fetch or a delivery begun before it no longer moves the position. */
   version: number;
+  /** The group's committed offset as this member last committed it (or found it when assigned); null when unknown. */
+  committed: bigint | null;
+  /**
+   * Offsets [from, to) that hold nothing a reader of committed records receives: transaction
+   * markers (and records of aborted transactions). A commit at `from` moves on to `to`, so the
+   * group's lag reaches 0 on a topic written in transactions (else the end offset stays one
+   * marker ahead of every commit, and whatever waits for the lag, a watermark, waits for ever).
+   */
+  skip: { from: bigint; to: bigint } | null;
 }
 
 /**
@@ -152,11 +161,13 @@ export class PlatformaticConsumer implements Consumer {
 
   async commit(offsets: CommitOffset[]): Promise<void> {
     const client = this.checkCommit(offsets);
+    const to = this.extended(offsets);
     try {
-      await client.commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) });
+      await client.commit({ offsets: offsets.map((o, i) => ({ topic: o.topic, partition: o.partition, offset: to[i]!.offset, leaderEpoch: -1 })) });
     } catch (e) {
       throw this.commitFailure(e, 'commit');
     }
+    this.committedAt(to);
   }
 
   /**
@@ -179,6 +190,7 @@ export class PlatformaticConsumer implements Consumer {
     }
     this.txn.producer ??= this.transport.transactionalProducer(`${this.options.groupId}-${randomUUID()}`);
     const producer = this.txn.producer;
+    const to = this.extended(offsets);
     let ending = false;
     try {
       const tx = await producer.beginTransaction();
@@ -187,8 +199,8 @@ export class PlatformaticConsumer implements Consumer {
         await tx.addConsumer(client);
         const consumer = { groupId: this.options.groupId, generationId: client.generationId, memberId: client.memberId, coordinatorId: client.coordinatorId };
         // addOffset commits the offset after the message's: the last processed one.
-        for (const o of offsets) {
-          await tx.addOffset({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) - 1n, metadata: { consumer } } as unknown as PlatformaticMessage<Buffer, Buffer, Buffer, Buffer>);
+        for (const [i, o] of offsets.entries()) {
+          await tx.addOffset({ topic: o.topic, partition: o.partition, offset: to[i]!.offset - 1n, metadata: { consumer } } as unknown as PlatformaticMessage<Buffer, Buffer, Buffer, Buffer>);
         }
       } catch (e) {
         await tx.abort().catch(() => {});
@@ -197,6 +209,7 @@ export class PlatformaticConsumer implements Consumer {
       ending = true;
       await tx.commit();
       for (const o of offsets) this.unsure.delete(key(o.topic, o.partition));
+      this.committedAt(to);
     } catch (e) {
       // The answer to the commit may be lost while the broker committed: the retry asks first.
       if (ending) for (const o of offsets) this.unsure.set(key(o.topic, o.partition), o.offset);
@@ -416,6 +429,7 @@ export class PlatformaticConsumer implements Consumer {
         const s = this.parts.get(key(tp.topic, tp.partition));
         const at = committed.get(tp.partition) ?? reset.get(tp.partition);
         if (!s || at === undefined || s.position !== null) continue;
+        s.committed = committed.get(tp.partition) ?? null;
         s.position = at;
         s.fetchOffset = at;
       }
@@ -494,9 +508,59 @@ export class PlatformaticConsumer implements Consumer {
         const { messages, next } = decode(topic, p, r.from);
         if (next !== null) s.fetchOffset = next;
         if (messages.length > 0) this.buffer(s, messages);
+        if (next !== null) this.noteSkip(s, messages.length > 0 ? BigInt(messages.at(-1)!.offset) + 1n : r.from, next);
       }
     }
     this.dispatch();
+  }
+
+  /** Records that [from, to) delivers nothing (see PartitionState.skip), and commits past it if the group's commit is at its start. */
+  private noteSkip(s: PartitionState, from: bigint, to: bigint): void {
+    if (to <= from) {
+      if (from > (s.skip?.to ?? -1n)) s.skip = null;
+      return;
+    }
+    s.skip = s.skip !== null && s.skip.to === from ? { from: s.skip.from, to } : { from, to };
+    this.commitSkip(s);
+  }
+
+  /**
+   * Commits past a stretch that delivers nothing when the group's commit is exactly at its
+   * start: nothing is left uncommitted before it, so nothing is skipped. Not while a batch of
+   * the partition is in flight (its own commit takes the stretch along, see extended()).
+   */
+  private commitSkip(s: PartitionState): void {
+    const skip = s.skip;
+    if (skip === null || s.busy || s.committed !== skip.from || this.parts.get(s.key) !== s || this.failed || this.stopping || this.draining) return;
+    const client = this.client;
+    if (!client) return;
+    s.skip = null;
+    const offsets = [{ topic: s.tp.topic, partition: s.tp.partition, offset: skip.to, leaderEpoch: -1 }];
+    client.commit({ offsets }).then(
+      () => {
+        if (s.committed === skip.from) s.committed = skip.to;
+      },
+      // Done again when the next stretch or batch comes; a member that lost the partition leaves it to the next owner.
+      () => {},
+    );
+  }
+
+  /** The offsets to commit for `offsets`: each one at the start of a stretch that delivers nothing moves to its end. */
+  private extended(offsets: CommitOffset[]): Array<{ tp: PartitionState | undefined; offset: bigint }> {
+    return offsets.map((o) => {
+      const st = this.parts.get(key(o.topic, o.partition));
+      const at = BigInt(o.offset);
+      return { tp: st, offset: st?.skip && st.skip.from === at ? st.skip.to : at };
+    });
+  }
+
+  /** After a commit of `done` went through: what the group now holds, and stretches behind it are gone. */
+  private committedAt(done: Array<{ tp: PartitionState | undefined; offset: bigint }>): void {
+    for (const d of done) {
+      if (!d.tp) continue;
+      d.tp.committed = d.offset;
+      if (d.tp.skip && d.tp.skip.to <= d.offset) d.tp.skip = null;
+    }
   }
 
   /** A position the log no longer holds (retention removed it): start again where the group would start. */
@@ -590,6 +654,7 @@ export class PlatformaticConsumer implements Consumer {
       if (done < messages.length && mine()) this.rewind(s);
     } finally {
       s.busy = false;
+      this.commitSkip(s);
       this.delivering.delete(s.key);
       this.inFlight--;
       if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
@@ -660,7 +725,7 @@ export class PlatformaticConsumer implements Consumer {
 const OFFSET_OUT_OF_RANGE_CODE = 1;
 
 function newState(tp: TopicPartition): PartitionState {
-  return { tp, key: key(tp.topic, tp.partition), position: null, fetchOffset: null, buffered: null, bufferedBytes: 0, highWatermark: undefined, busy: false, version: 0 };
+  return { tp, key: key(tp.topic, tp.partition), position: null, fetchOffset: null, buffered: null, bufferedBytes: 0, highWatermark: undefined, busy: false, version: 0, committed: null, skip: null };
 }
 
 /** The messages of one partition's fetched record batches from `from` on, and the offset after the last batch. */
