@@ -12,6 +12,7 @@ import type {
   TopicPartition,
 } from '../types.js';
 import { classifyKafkaError, isAuthFailure, TRANSACTION_ENDED, transactionEnded, type KafkaFailure } from './errors.js';
+import { TransactionLane } from './transaction-lane.js';
 import type { KafkaTransport } from './kafka-transport.js';
 import { javaCompatiblePartitioner, kafkaError, toKafkajsMessage, wrap as wrapKafka } from './kafka-transport.js';
 
@@ -72,9 +73,9 @@ export class KafkaConsumer implements Consumer {
   private rejoinDelayMs = REJOIN_FIRST_MS;
   private firstJoin: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
   /** This member's transactional producer (commitWith), as on the other adapter: one id for the member's life, one transaction at a time. */
-  private txn: { id: string; producer: KafkajsProducer | null; chain: Promise<void> } = { id: '', producer: null, chain: Promise.resolve() };
-  /** Offsets whose commitWith failed at its end: a retry first asks the group whether they landed. */
-  private readonly unsure = new Map<string, string>();
+  private txn: { id: string; producer: KafkajsProducer | null } = { id: '', producer: null };
+  /** Reads after the producer's epoch settled its last transaction (see commitInTransaction). */
+  private readonly lane = new TransactionLane((topic) => this.transport.committedOffsets(this.options.groupId, topic));
 
   constructor(
     private readonly transport: KafkaTransport,
@@ -147,9 +148,7 @@ export class KafkaConsumer implements Consumer {
    */
   commitWith(offsets: CommitOffset[], records: OutgoingBatch[]): Promise<void> {
     if (records.every((r) => r.messages.length === 0)) return this.commit(offsets);
-    const run = this.txn.chain.then(() => this.commitInTransaction(offsets, records));
-    this.txn.chain = run.catch(() => {});
-    return run;
+    return this.lane.run(() => this.commitInTransaction(offsets, records));
   }
 
   private async commitInTransaction(offsets: CommitOffset[], records: OutgoingBatch[]): Promise<void> {
@@ -164,10 +163,7 @@ export class KafkaConsumer implements Consumer {
       await wrapKafka(() => producer!.connect(), 'connecting a transactional producer');
       this.txn.producer = producer;
     }
-    if (offsets.some((o) => this.unsure.get(key(o.topic, o.partition)) === o.offset) && (await this.landed(offsets))) {
-      for (const o of offsets) this.unsure.delete(key(o.topic, o.partition));
-      return;
-    }
+    if (await this.lane.landed(offsets)) return;
     let ending = false;
     try {
       const tx = await producer.transaction();
@@ -187,23 +183,14 @@ export class KafkaConsumer implements Consumer {
       }
       ending = true;
       await tx.commit();
-      for (const o of offsets) this.unsure.delete(key(o.topic, o.partition));
+      this.lane.settled(offsets, false);
     } catch (e) {
-      if (ending) for (const o of offsets) this.unsure.set(key(o.topic, o.partition), o.offset);
+      if (ending) this.lane.settled(offsets, true);
       this.txn.producer = null;
       void producer.disconnect().catch(() => {});
       throw this.commitFailure(e, 'commit with records', true);
     }
     this.checkStillRunning(handing);
-  }
-
-  /** Whether the group's committed offsets are at `offsets` (read after the producer's epoch settled its last transaction). */
-  private async landed(offsets: CommitOffset[]): Promise<boolean> {
-    for (const topic of new Set(offsets.map((o) => o.topic))) {
-      const at = new Map((await this.transport.committedOffsets(this.options.groupId, topic)).map((c) => [c.partition, BigInt(c.offset)]));
-      for (const o of offsets.filter((x) => x.topic === topic)) if ((at.get(o.partition) ?? -1n) < BigInt(o.offset)) return false;
-    }
-    return true;
   }
 
   private checkCommit(offsets: CommitOffset[]): { consumer: KafkajsConsumer; handing: Array<{ epoch: number; running: () => boolean } | undefined> } {
@@ -289,7 +276,7 @@ export class KafkaConsumer implements Consumer {
         await this.gate;
         await consumer.disconnect().catch(() => {});
       }
-      await this.txn.chain;
+      await this.lane.idle();
       const producer = this.txn.producer;
       this.txn.producer = null;
       await producer?.disconnect().catch(() => {});

@@ -4,6 +4,7 @@ import { PipelineError } from '../../../errors/index.js';
 import { retryBounded } from '../../../ingest/retry.js';
 import type { CommitOffset, Consumer, ConsumerHandlers, ConsumerOptions, Message, MessageBatch, OutgoingBatch, TopicPartition } from '../../types.js';
 import { isAuthFailure, TRANSACTION_ENDED, transactionEnded, type KafkaFailure } from '../errors.js';
+import { TransactionLane } from '../transaction-lane.js';
 import { classifyPlatformaticError, platformaticError } from './errors.js';
 import { toPlatformaticMessages, type PlatformaticTransport } from './platformatic-transport.js';
 
@@ -106,9 +107,9 @@ export class PlatformaticConsumer implements Consumer {
    * left open is therefore aborted by the broker when it times out (the request timeout), and
    * a retry whose outcome is unsure reads the group's offsets as stable (landed) until then.
    */
-  private txn: { producer: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer> | null; chain: Promise<void> } = { producer: null, chain: Promise.resolve() };
-  /** Offsets whose commitWith failed at its end (the answer to the transaction's commit was lost): a retry first asks the group whether they landed. */
-  private readonly unsure = new Map<string, string>();
+  private txnProducer: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer> | null = null;
+  /** Stable reads: a transaction still ending is waited for (the broker answers UNSTABLE_OFFSET_COMMIT, retried). */
+  private readonly lane = new TransactionLane((topic) => this.transport.committedOffsets(this.options.groupId, topic, true));
 
   constructor(
     private readonly transport: PlatformaticTransport,
@@ -177,19 +178,14 @@ export class PlatformaticConsumer implements Consumer {
    */
   commitWith(offsets: CommitOffset[], records: OutgoingBatch[]): Promise<void> {
     if (records.every((r) => r.messages.length === 0)) return this.commit(offsets);
-    const run = this.txn.chain.then(() => this.commitInTransaction(offsets, records));
-    this.txn.chain = run.catch(() => {});
-    return run;
+    return this.lane.run(() => this.commitInTransaction(offsets, records));
   }
 
   private async commitInTransaction(offsets: CommitOffset[], records: OutgoingBatch[]): Promise<void> {
     const client = this.checkCommit(offsets);
-    if (offsets.some((o) => this.unsure.get(key(o.topic, o.partition)) === o.offset) && (await this.landed(offsets))) {
-      for (const o of offsets) this.unsure.delete(key(o.topic, o.partition));
-      return;
-    }
-    this.txn.producer ??= this.transport.transactionalProducer(`${this.options.groupId}-${randomUUID()}`);
-    const producer = this.txn.producer;
+    if (await this.lane.landed(offsets)) return;
+    this.txnProducer ??= this.transport.transactionalProducer(`${this.options.groupId}-${randomUUID()}`);
+    const producer = this.txnProducer;
     const to = this.extended(offsets);
     let ending = false;
     try {
@@ -208,25 +204,16 @@ export class PlatformaticConsumer implements Consumer {
       }
       ending = true;
       await tx.commit();
-      for (const o of offsets) this.unsure.delete(key(o.topic, o.partition));
+      this.lane.settled(offsets, false);
       this.committedAt(to);
     } catch (e) {
       // The answer to the commit may be lost while the broker committed: the retry asks first.
-      if (ending) for (const o of offsets) this.unsure.set(key(o.topic, o.partition), o.offset);
-      // A producer whose transaction could not end is replaced (see txn).
-      this.txn.producer = null;
+      if (ending) this.lane.settled(offsets, true);
+      // A producer whose transaction could not end is replaced (see txnProducer).
+      this.txnProducer = null;
       void producer.close().catch(() => producer.close(true).catch(() => {}));
       throw this.commitFailure(e, 'commit with records', true);
     }
-  }
-
-  /** Whether the group's committed offsets (stable: a transaction still ending is waited for) are at `offsets`. */
-  private async landed(offsets: CommitOffset[]): Promise<boolean> {
-    for (const topic of new Set(offsets.map((o) => o.topic))) {
-      const at = new Map((await this.transport.committedOffsets(this.options.groupId, topic, true)).map((c) => [c.partition, BigInt(c.offset)]));
-      for (const o of offsets.filter((x) => x.topic === topic)) if ((at.get(o.partition) ?? -1n) < BigInt(o.offset)) return false;
-    }
-    return true;
   }
 
   /** The client to commit with, once every partition of `offsets` is this member's to commit. */
@@ -316,9 +303,9 @@ export class PlatformaticConsumer implements Consumer {
         await this.loop?.catch(() => {});
         await client.close().catch(() => client.close(true).catch(() => {}));
       }
-      await this.txn.chain;
-      const producer = this.txn.producer;
-      this.txn.producer = null;
+      await this.lane.idle();
+      const producer = this.txnProducer;
+      this.txnProducer = null;
       await producer?.close().catch(() => producer.close(true).catch(() => {}));
       this.firstJoin.reject(new PipelineError('TRANSPORT_UNAVAILABLE', 'the consumer stopped before it joined its group'));
       this.onGone();

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { CommitOffset } from '../types.js';
+import { TransactionLane } from './transaction-lane.js';
+
+describe('TransactionLane', () => {
+  const at = (partition: number, offset: string): CommitOffset => ({ topic: 't', partition, offset });
+
+  it('asks the group only after a transaction ended unsure, and says landed only when every offset is committed', async () => {
+    let group: CommitOffset[] = [];
+    let asked = 0;
+    const lane = new TransactionLane(async () => {
+      asked++;
+      return group;
+    });
+    const step = [at(0, '10'), at(1, '5')];
+    expect(await lane.landed(step)).toBe(false);
+    expect(asked).toBe(0);
+    lane.settled(step, true);
+    group = [at(0, '10'), at(1, '4')];
+    expect(await lane.landed(step)).toBe(false);
+    group = [at(0, '12'), at(1, '5')];
+    expect(await lane.landed(step)).toBe(true);
+    // Landed once: the offsets are settled, the next step for them is a new one.
+    expect(await lane.landed(step)).toBe(false);
+    expect(asked).toBe(2);
+  });
+
+  it('runs steps one at a time, a failed one not stopping the next', async () => {
+    const lane = new TransactionLane(async () => []);
+    const order: string[] = [];
+    const slow = lane.run(async () => {
+      order.push('a start');
+      await new Promise((r) => setTimeout(r, 20));
+      order.push('a end');
+      throw new Error('a failed');
+    });
+    const next = lane.run(async () => void order.push('b'));
+    await expect(slow).rejects.toThrow('a failed');
+    await next;
+    expect(order).toEqual(['a start', 'a end', 'b']);
+  });
+});
