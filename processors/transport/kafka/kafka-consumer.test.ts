@@ -57,7 +57,7 @@ class ScriptedClient {
   async fetch(topic: string, partition: number, offsets: number[], resolved: string[] = []): Promise<void> {
     const messages = offsets.map((o) => ({ offset: String(o), key: null, value: Buffer.from(String(o)), timestamp: '0', headers: {} }) as unknown as KafkaMessage);
     const payload = {
-      batch: { topic, partition, messages, highWatermark: String(offsets.at(-1)! + 1) },
+      batch: { topic, partition, messages, highWatermark: String(offsets.at(-1)! + 1), lastOffset: () => String(offsets.at(-1)!) },
       resolveOffset: (o: string) => void resolved.push(o),
       heartbeat: async () => {},
       isRunning: () => true,

@@ -12,6 +12,7 @@ import type {
   TopicPartition,
 } from '../types.js';
 import { classifyKafkaError, isAuthFailure, TRANSACTION_ENDED, transactionEnded, type KafkaFailure } from './errors.js';
+import { MarkerSkip } from './marker-skip.js';
 import { TransactionLane } from './transaction-lane.js';
 import type { KafkaTransport } from './kafka-transport.js';
 import { javaCompatiblePartitioner, kafkaError, toKafkajsMessage, wrap as wrapKafka } from './kafka-transport.js';
@@ -76,6 +77,8 @@ export class KafkaConsumer implements Consumer {
   private txn: { id: string; producer: KafkajsProducer | null } = { id: '', producer: null };
   /** Reads after the producer's epoch settled its last transaction (see commitInTransaction). */
   private readonly lane = new TransactionLane((topic) => this.transport.committedOffsets(this.options.groupId, topic));
+  /** Per assigned partition: the group's commit and the run of markers after the last record (marker-skip.ts). */
+  private skips = new Map<string, MarkerSkip>();
 
   constructor(
     private readonly transport: KafkaTransport,
@@ -116,6 +119,13 @@ export class KafkaConsumer implements Consumer {
     consumer.on(consumer.events.REBALANCING, () => this.revoke());
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.joined(e.payload.memberAssignment));
     consumer.on(consumer.events.CRASH, (e) => this.crashed(e.payload.error, e.payload.restart));
+    // A fetch that found only markers or aborted records is not handed to eachBatch.
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+      const b = e.payload;
+      if (b.batchSize !== 0 || b.firstOffset === null) return;
+      this.skips.get(key(b.topic, b.partition))?.nothingIn(BigInt(b.firstOffset), BigInt(b.lastOffset) + 1n);
+      this.commitSkip(b.topic, b.partition);
+    });
     const group = this.options.groupId;
     const stopped = (): boolean => this.failed || this.stopping !== null;
     await this.transport.setup(`connecting consumer of group ${group}`, () => consumer.connect(), stopped);
@@ -134,11 +144,13 @@ export class KafkaConsumer implements Consumer {
 
   async commit(offsets: CommitOffset[]): Promise<void> {
     const { consumer, handing } = this.checkCommit(offsets);
+    const to = this.extended(offsets);
     try {
-      await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
+      await consumer.commitOffsets(offsets.map((o, i) => ({ topic: o.topic, partition: o.partition, offset: String(to[i]!.offset) })));
     } catch (e) {
       throw this.commitFailure(e, 'commit');
     }
+    for (const d of to) d.skip?.done(d.offset);
     this.checkStillRunning(handing);
   }
 
@@ -164,6 +176,7 @@ export class KafkaConsumer implements Consumer {
       this.txn.producer = producer;
     }
     if (await this.lane.landed(offsets)) return;
+    const to = this.extended(offsets);
     let ending = false;
     try {
       const tx = await producer.transaction();
@@ -174,7 +187,7 @@ export class KafkaConsumer implements Consumer {
         }
         const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
           topic,
-          partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })),
+          partitions: offsets.flatMap((o, i) => (o.topic === topic ? [{ partition: o.partition, offset: String(to[i]!.offset) }] : [])),
         }));
         await tx.sendOffsets({ consumerGroupId: this.options.groupId, topics });
       } catch (e) {
@@ -184,6 +197,7 @@ export class KafkaConsumer implements Consumer {
       ending = true;
       await tx.commit();
       this.lane.settled(offsets, false);
+      for (const d of to) d.skip?.done(d.offset);
     } catch (e) {
       if (ending) this.lane.settled(offsets, true);
       this.txn.producer = null;
@@ -191,6 +205,30 @@ export class KafkaConsumer implements Consumer {
       throw this.commitFailure(e, 'commit with records', true);
     }
     this.checkStillRunning(handing);
+  }
+
+  /** The offsets to commit for `offsets`: each one at the start of a run that delivers nothing moves to its end. */
+  private extended(offsets: CommitOffset[]): Array<{ skip: MarkerSkip | undefined; offset: bigint }> {
+    return offsets.map((o) => {
+      const skip = this.skips.get(key(o.topic, o.partition));
+      const at = BigInt(o.offset);
+      return { skip, offset: skip ? skip.extend(at) : at };
+    });
+  }
+
+  /** Commits past a run that delivers nothing, if the group's commit is at its start and no batch of the partition is in flight. */
+  private commitSkip(topic: string, partition: number): void {
+    const k = key(topic, partition);
+    const skip = this.skips.get(k);
+    const consumer = this.consumer;
+    if (!skip || !consumer || this.delivering.has(k) || !this.assignedKeys.has(k) || this.failed || this.stopping) return;
+    const to = skip.take();
+    if (to === null) return;
+    // Done again when the next run or batch comes; a member that lost the partition leaves it to the next owner.
+    consumer.commitOffsets([{ topic, partition, offset: String(to) }]).then(
+      () => skip.done(to),
+      () => {},
+    );
   }
 
   private checkCommit(offsets: CommitOffset[]): { consumer: KafkajsConsumer; handing: Array<{ epoch: number; running: () => boolean } | undefined> } {
@@ -332,6 +370,7 @@ export class KafkaConsumer implements Consumer {
       if (this.failed || this.stopping || epoch !== this.epoch) return;
       this.assigned = partitions;
       this.assignedKeys = new Set(partitions.map((tp) => key(tp.topic, tp.partition)));
+      this.skips = await this.commitsOf(partitions);
       // Eager rebalancing: every partition is newly assigned, so none starts paused.
       if (partitions.length > 0 && this.consumer) resumeQuietly(this.consumer, partitions);
       try {
@@ -455,13 +494,28 @@ export class KafkaConsumer implements Consumer {
         // Taken away during the slice: its position is not this member's to move.
         if (epoch !== this.epoch) return;
         payload.resolveOffset(slice.at(-1)!.offset);
+        // The whole fetch handed out: markers after its last record are a run that delivers nothing.
+        if (i + this.maxBatchSize >= batch.messages.length) {
+          this.skips.get(k)?.nothingIn(BigInt(slice.at(-1)!.offset) + 1n, BigInt(batch.lastOffset()) + 1n);
+        }
       }
     } finally {
       clearInterval(beat);
       this.delivering.delete(k);
+      if (epoch === this.epoch) this.commitSkip(batch.topic, batch.partition);
       this.inFlight--;
       if (this.inFlight === 0) this.idle?.();
     }
+  }
+
+  /** A MarkerSkip per partition, at the group's commits (unknown when they cannot be read now: a run is then committed past with the next batch). */
+  private async commitsOf(partitions: TopicPartition[]): Promise<Map<string, MarkerSkip>> {
+    const out = new Map<string, MarkerSkip>();
+    for (const topic of new Set(partitions.map((tp) => tp.topic))) {
+      const at = new Map((await this.transport.committedOffsets(this.options.groupId, topic).catch(() => [])).map((c) => [c.partition, BigInt(c.offset)]));
+      for (const tp of partitions.filter((p) => p.topic === topic)) out.set(key(tp.topic, tp.partition), new MarkerSkip(at.get(tp.partition) ?? null));
+    }
+    return out;
   }
 
   private drained(): Promise<void> {

@@ -4,6 +4,7 @@ import { PipelineError } from '../../../errors/index.js';
 import { retryBounded } from '../../../ingest/retry.js';
 import type { CommitOffset, Consumer, ConsumerHandlers, ConsumerOptions, Message, MessageBatch, OutgoingBatch, TopicPartition } from '../../types.js';
 import { isAuthFailure, TRANSACTION_ENDED, transactionEnded, type KafkaFailure } from '../errors.js';
+import { MarkerSkip } from '../marker-skip.js';
 import { TransactionLane } from '../transaction-lane.js';
 import { classifyPlatformaticError, platformaticError } from './errors.js';
 import { toPlatformaticMessages, type PlatformaticTransport } from './platformatic-transport.js';
@@ -35,15 +36,8 @@ interface PartitionState {
   busy: boolean;
   /** Bumped by a seek or a rewind: a fetch or a delivery begun before it no longer moves the position. */
   version: number;
-  /** The group's committed offset as this member last committed it (or found it when assigned); null when unknown. */
-  committed: bigint | null;
-  /**
-   * Offsets [from, to) that hold nothing a reader of committed records receives: transaction
-   * markers (and records of aborted transactions). A commit at `from` moves on to `to`, so the
-   * group's lag reaches 0 on a topic written in transactions (else the end offset stays one
-   * marker ahead of every commit, and whatever waits for the lag, a watermark, waits for ever).
-   */
-  skip: { from: bigint; to: bigint } | null;
+  /** The group's commit and the run of markers after the last record (marker-skip.ts); null until positioned. */
+  skip: MarkerSkip | null;
 }
 
 /**
@@ -416,7 +410,7 @@ export class PlatformaticConsumer implements Consumer {
         const s = this.parts.get(key(tp.topic, tp.partition));
         const at = committed.get(tp.partition) ?? reset.get(tp.partition);
         if (!s || at === undefined || s.position !== null) continue;
-        s.committed = committed.get(tp.partition) ?? null;
+        s.skip = new MarkerSkip(committed.get(tp.partition) ?? null);
         s.position = at;
         s.fetchOffset = at;
       }
@@ -501,53 +495,35 @@ export class PlatformaticConsumer implements Consumer {
     this.dispatch();
   }
 
-  /** Records that [from, to) delivers nothing (see PartitionState.skip), and commits past it if the group's commit is at its start. */
+  /** Records that [from, to) delivers nothing (marker-skip.ts), and commits past it if the group's commit is at its start. */
   private noteSkip(s: PartitionState, from: bigint, to: bigint): void {
-    if (to <= from) {
-      if (from > (s.skip?.to ?? -1n)) s.skip = null;
-      return;
-    }
-    s.skip = s.skip !== null && s.skip.to === from ? { from: s.skip.from, to } : { from, to };
+    s.skip?.nothingIn(from, to);
     this.commitSkip(s);
   }
 
-  /**
-   * Commits past a stretch that delivers nothing when the group's commit is exactly at its
-   * start: nothing is left uncommitted before it, so nothing is skipped. Not while a batch of
-   * the partition is in flight (its own commit takes the stretch along, see extended()).
-   */
+  /** Commits past a run that delivers nothing, if the group's commit is at its start; never while a batch of the partition is in flight (its own commit takes the run along). */
   private commitSkip(s: PartitionState): void {
-    const skip = s.skip;
-    if (skip === null || s.busy || s.committed !== skip.from || this.parts.get(s.key) !== s || this.failed || this.stopping || this.draining) return;
     const client = this.client;
-    if (!client) return;
-    s.skip = null;
-    const offsets = [{ topic: s.tp.topic, partition: s.tp.partition, offset: skip.to, leaderEpoch: -1 }];
-    client.commit({ offsets }).then(
-      () => {
-        if (s.committed === skip.from) s.committed = skip.to;
-      },
-      // Done again when the next stretch or batch comes; a member that lost the partition leaves it to the next owner.
-      () => {},
-    );
+    if (!client || s.skip === null || s.busy || this.parts.get(s.key) !== s || this.failed || this.stopping || this.draining) return;
+    const skip = s.skip;
+    const to = skip.take();
+    if (to === null) return;
+    // Done again when the next run or batch comes; a member that lost the partition leaves it to the next owner.
+    client.commit({ offsets: [{ topic: s.tp.topic, partition: s.tp.partition, offset: to, leaderEpoch: -1 }] }).then(() => skip.done(to), () => {});
   }
 
-  /** The offsets to commit for `offsets`: each one at the start of a stretch that delivers nothing moves to its end. */
-  private extended(offsets: CommitOffset[]): Array<{ tp: PartitionState | undefined; offset: bigint }> {
+  /** The offsets to commit for `offsets`: each one at the start of a run that delivers nothing moves to its end. */
+  private extended(offsets: CommitOffset[]): Array<{ skip: MarkerSkip | null; offset: bigint }> {
     return offsets.map((o) => {
-      const st = this.parts.get(key(o.topic, o.partition));
+      const skip = this.parts.get(key(o.topic, o.partition))?.skip ?? null;
       const at = BigInt(o.offset);
-      return { tp: st, offset: st?.skip && st.skip.from === at ? st.skip.to : at };
+      return { skip, offset: skip ? skip.extend(at) : at };
     });
   }
 
-  /** After a commit of `done` went through: what the group now holds, and stretches behind it are gone. */
-  private committedAt(done: Array<{ tp: PartitionState | undefined; offset: bigint }>): void {
-    for (const d of done) {
-      if (!d.tp) continue;
-      d.tp.committed = d.offset;
-      if (d.tp.skip && d.tp.skip.to <= d.offset) d.tp.skip = null;
-    }
+  /** After a commit of `done` went through. */
+  private committedAt(done: Array<{ skip: MarkerSkip | null; offset: bigint }>): void {
+    for (const d of done) d.skip?.done(d.offset);
   }
 
   /** A position the log no longer holds (retention removed it): start again where the group would start. */
@@ -712,7 +688,7 @@ export class PlatformaticConsumer implements Consumer {
 const OFFSET_OUT_OF_RANGE_CODE = 1;
 
 function newState(tp: TopicPartition): PartitionState {
-  return { tp, key: key(tp.topic, tp.partition), position: null, fetchOffset: null, buffered: null, bufferedBytes: 0, highWatermark: undefined, busy: false, version: 0, committed: null, skip: null };
+  return { tp, key: key(tp.topic, tp.partition), position: null, fetchOffset: null, buffered: null, bufferedBytes: 0, highWatermark: undefined, busy: false, version: 0, skip: null };
 }
 
 /** The messages of one partition's fetched record batches from `from` on, and the offset after the last batch. */
