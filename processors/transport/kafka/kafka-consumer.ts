@@ -177,10 +177,9 @@ export class KafkaConsumer implements Consumer {
     }
     if (await this.lane.landed(offsets)) return;
     const to = this.extended(offsets);
-    let ending = false;
     try {
       const tx = await producer.transaction();
-      try {
+      await this.lane.transact(offsets, tx, async () => {
         for (const r of records) {
           if (r.messages.length === 0) continue;
           await tx.send({ topic: r.topic, acks: -1, messages: r.messages.map(toKafkajsMessage) });
@@ -190,16 +189,9 @@ export class KafkaConsumer implements Consumer {
           partitions: offsets.flatMap((o, i) => (o.topic === topic ? [{ partition: o.partition, offset: String(to[i]!.offset) }] : [])),
         }));
         await tx.sendOffsets({ consumerGroupId: this.options.groupId, topics });
-      } catch (e) {
-        await tx.abort().catch(() => {});
-        throw e;
-      }
-      ending = true;
-      await tx.commit();
-      this.lane.settled(offsets, false);
+      });
       for (const d of to) d.skip?.done(d.offset);
     } catch (e) {
-      if (ending) this.lane.settled(offsets, true);
       this.txn.producer = null;
       void producer.disconnect().catch(() => {});
       throw this.commitFailure(e, 'commit with records', true);

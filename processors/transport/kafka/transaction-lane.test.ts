@@ -39,4 +39,29 @@ describe('TransactionLane', () => {
     await next;
     expect(order).toEqual(['a start', 'a end', 'b']);
   });
+
+  it('aborts a transaction that failed while filling (nothing unsure), and leaves a failed commit unsure', async () => {
+    const group: CommitOffset[] = [at(0, '3')];
+    let asked = 0;
+    const lane = new TransactionLane(async () => {
+      asked++;
+      return group;
+    });
+    const ended: string[] = [];
+    const tx = (commitFails: boolean) => ({
+      abort: async () => void ended.push('abort'),
+      commit: async () => {
+        ended.push('commit');
+        if (commitFails) throw new Error('answer lost');
+      },
+    });
+    await expect(lane.transact([at(0, '3')], tx(false), async () => Promise.reject(new Error('send failed')))).rejects.toThrow('send failed');
+    expect(ended).toEqual(['abort']);
+    expect(await lane.landed([at(0, '3')])).toBe(false);
+    expect(asked).toBe(0);
+    await expect(lane.transact([at(0, '3')], tx(true), async () => {})).rejects.toThrow('answer lost');
+    expect(ended).toEqual(['abort', 'commit']);
+    expect(await lane.landed([at(0, '3')])).toBe(true);
+    expect(asked).toBe(1);
+  });
 });

@@ -38,6 +38,27 @@ export class TransactionLane {
     return true;
   }
 
+  /**
+   * One transaction for `offsets`: `fill` adds its records and offsets, then it commits. A
+   * failure while filling aborts it; a failed commit leaves the offsets unsure, as the broker
+   * may have committed all the same (see landed).
+   */
+  async transact(offsets: CommitOffset[], tx: { abort(): Promise<unknown>; commit(): Promise<unknown> }, fill: () => Promise<void>): Promise<void> {
+    try {
+      await fill();
+    } catch (e) {
+      await tx.abort().catch(() => {});
+      throw e;
+    }
+    try {
+      await tx.commit();
+    } catch (e) {
+      this.settled(offsets, true);
+      throw e;
+    }
+    this.settled(offsets, false);
+  }
+
   /** The transaction for `offsets` committed (`unsure` false), or failed at its commit (`unsure` true). */
   settled(offsets: CommitOffset[], unsure: boolean): void {
     for (const o of offsets) {

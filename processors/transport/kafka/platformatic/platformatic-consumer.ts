@@ -181,10 +181,9 @@ export class PlatformaticConsumer implements Consumer {
     this.txnProducer ??= this.transport.transactionalProducer(`${this.options.groupId}-${randomUUID()}`);
     const producer = this.txnProducer;
     const to = this.extended(offsets);
-    let ending = false;
     try {
       const tx = await producer.beginTransaction();
-      try {
+      await this.lane.transact(offsets, tx, async () => {
         for (const r of records) if (r.messages.length > 0) await tx.send({ messages: toPlatformaticMessages(r.topic, r.messages) });
         await tx.addConsumer(client);
         const consumer = { groupId: this.options.groupId, generationId: client.generationId, memberId: client.memberId, coordinatorId: client.coordinatorId };
@@ -192,18 +191,10 @@ export class PlatformaticConsumer implements Consumer {
         for (const [i, o] of offsets.entries()) {
           await tx.addOffset({ topic: o.topic, partition: o.partition, offset: to[i]!.offset - 1n, metadata: { consumer } } as unknown as PlatformaticMessage<Buffer, Buffer, Buffer, Buffer>);
         }
-      } catch (e) {
-        await tx.abort().catch(() => {});
-        throw e;
-      }
-      ending = true;
-      await tx.commit();
-      this.lane.settled(offsets, false);
+      });
       this.committedAt(to);
     } catch (e) {
-      // The answer to the commit may be lost while the broker committed: the retry asks first.
-      if (ending) this.lane.settled(offsets, true);
-      // A producer whose transaction could not end is replaced (see txnProducer).
+      // A producer whose transaction failed is replaced (see txnProducer).
       this.txnProducer = null;
       void producer.close().catch(() => producer.close(true).catch(() => {}));
       throw this.commitFailure(e, 'commit with records', true);
