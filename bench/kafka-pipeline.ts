@@ -18,10 +18,11 @@
  *
  *   node dist/bench/kafka-pipeline.js      (KAFKA_BROKERS, or a broker started from Maven)
  *   KAFKA_BENCH_JOURNEYS_PER_DAY=10000 node dist/bench/kafka-pipeline.js   (a smaller run)
- *   SLO_KAFKA_CLIENT=platformatic node dist/bench/kafka-pipeline.js       (the other client)
+ *   SLO_KAFKA_CLIENT=kafkajs node dist/bench/kafka-pipeline.js            (the other client)
  *   KAFKA_BENCH_FRESH_RATE=20000 node dist/bench/kafka-pipeline.js        (the freshness phase alone, at that rate)
  *   KAFKA_BENCH_INGEST_ONLY=1 node dist/bench/kafka-pipeline.js           (the backlog and the 1-worker ingest alone: a tuning run, no baselines)
  *   KAFKA_BENCH_SERVED_ONLY=1 node dist/bench/kafka-pipeline.js           (the same, the worker writing through the warehouse endpoint of another process)
+ *   KAFKA_BENCH_MEMORY=1 ...                                                (each phase also prints what its peak RSS is made of: memory-breakdown.ts)
  *
  * Each phase runs in its own process (its own peak RSS), with the Node flags of the CLI
  * (NODE_FLAGS: a worker runs as `slo-pipeline run` does); figures, not timed tests.
