@@ -214,11 +214,11 @@ export class KafkaConsumer implements Consumer {
     const skip = this.skips.get(k);
     const consumer = this.consumer;
     if (!skip || !consumer || this.delivering.has(k) || !this.assignedKeys.has(k) || this.failed || this.stopping) return;
-    const to = skip.take();
-    if (to === null) return;
+    const taken = skip.take();
+    if (taken === null) return;
     // Done again when the next run or batch comes; a member that lost the partition leaves it to the next owner.
-    consumer.commitOffsets([{ topic, partition, offset: String(to) }]).then(
-      () => skip.done(to),
+    consumer.commitOffsets([{ topic, partition, offset: String(taken.to) }]).then(
+      () => skip.doneTaken(taken),
       () => {},
     );
   }

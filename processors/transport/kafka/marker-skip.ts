@@ -11,6 +11,8 @@ export class MarkerSkip {
   /** The group's committed offset as this member last committed it (or found it when assigned); null when unknown. */
   committed: bigint | null;
   private run: { from: bigint; to: bigint } | null = null;
+  /** Commits that went through so far: the member's own commit of a run counts only if none came between. */
+  private commits = 0;
 
   constructor(committed: bigint | null) {
     this.committed = committed;
@@ -34,16 +36,22 @@ export class MarkerSkip {
    * The offset to commit without a batch, when the group's commit is exactly at the run's
    * start (the caller makes sure no batch of the partition is in flight); the run is taken.
    */
-  take(): bigint | null {
+  take(): { to: bigint; seq: number } | null {
     const run = this.run;
     if (run === null || this.committed !== run.from) return null;
     this.run = null;
-    return run.to;
+    return { to: run.to, seq: this.commits };
   }
 
-  /** A commit of `offset` went through. */
+  /** A commit of `offset` by a batch went through: the group holds it now, lower or higher. */
   done(offset: bigint): void {
-    if (this.committed === null || offset > this.committed) this.committed = offset;
+    this.commits++;
+    this.committed = offset;
     if (this.run !== null && this.run.to <= offset) this.run = null;
+  }
+
+  /** The member's own commit of a taken run went through; an answer arriving after another commit changes nothing. */
+  doneTaken(taken: { to: bigint; seq: number }): void {
+    if (this.commits === taken.seq) this.done(taken.to);
   }
 }

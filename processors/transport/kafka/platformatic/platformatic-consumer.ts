@@ -497,10 +497,13 @@ export class PlatformaticConsumer implements Consumer {
     const client = this.client;
     if (!client || s.skip === null || s.busy || this.parts.get(s.key) !== s || this.failed || this.stopping || this.draining) return;
     const skip = s.skip;
-    const to = skip.take();
-    if (to === null) return;
+    const taken = skip.take();
+    if (taken === null) return;
     // Done again when the next run or batch comes; a member that lost the partition leaves it to the next owner.
-    client.commit({ offsets: [{ topic: s.tp.topic, partition: s.tp.partition, offset: to, leaderEpoch: -1 }] }).then(() => skip.done(to), () => {});
+    client.commit({ offsets: [{ topic: s.tp.topic, partition: s.tp.partition, offset: taken.to, leaderEpoch: -1 }] }).then(
+      () => skip.doneTaken(taken),
+      () => {},
+    );
   }
 
   /** The offsets to commit for `offsets`: each one at the start of a run that delivers nothing moves to its end. */
