@@ -1,10 +1,13 @@
 import { access, constants, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { PipelineError, isPipelineError } from '../../processors/errors/pipeline-error.js';
 import { silentLogger } from '../../processors/observability/logger.js';
 import { DEFAULT_MAX_BATCH, IngestPipeline, createPiiHasher, parseEnvelope, payloadReader, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from '../../processors/ingest/index.js';
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
 import { resolvePiiKey } from '../../processors/ingest/pii-key.js';
+import { completeAbandoned } from '../../processors/ingest/orphans.js';
+import { createNormalizer } from '../../processors/ingest/normalize.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import type { OutgoingMessage } from '../../processors/transport/types.js';
 import { openWarehouse, type Warehouse } from '../../sinks/warehouse/index.js';
@@ -21,6 +24,33 @@ import { progressLine, type IngestProgress } from '../progress.js';
 export interface IngestSummary {
   read: number;
   dead_lettered: number;
+}
+
+/** Groups of the `ingestFiles` calls of this process still running. */
+const running = new Set<string>();
+let runs = 0;
+const GROUP_PREFIX = 'ingest-';
+/** `ingest-<pid>-<ms>-<run>-<host>` (runs before the host was named: `ingest-<pid>-<ms>`). */
+const GROUP = /^ingest-(\d+)-\d+(?:-\d+-(.+))?$/;
+
+/**
+ * Whether no process consumes through `group` any more: a group of a run on this host whose
+ * process is gone, or of an earlier run of this process. Groups of other hosts are theirs to
+ * complete (their next run on that host does).
+ */
+export function abandonedGroup(group: string, self: { pid: number; host: string; running: ReadonlySet<string> } = { pid: process.pid, host: hostname(), running }): boolean {
+  if (self.running.has(group)) return false;
+  const m = GROUP.exec(group);
+  if (!m) return false;
+  if (m[2] !== undefined && m[2] !== self.host) return false;
+  const pid = Number(m[1]);
+  if (pid === self.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** Records published to the transport in one send (fewer wake-ups of the consumer). */
@@ -107,14 +137,21 @@ export async function ingestFilesWithStats(
     throw new PipelineError('INVALID_CONFIG', 'maxInFlight must be a positive integer', { field: 'maxInFlight', value: maxInFlight });
   }
   const publishAt = Math.min(PUBLISH_RECORDS, maxInFlight);
+  // Each run reads through a group of its own (a file's offsets start at 0 again): a batch a
+  // crashed run left unfinished is completed here, before this run's records go in (orphans.ts).
+  const hasher = createPiiHasher(options.hmacKey);
+  const normalizer = createNormalizer(hasher);
+  await retryBounded('complete batches of crashed runs', () => completeAbandoned(wh, { groupPrefix: GROUP_PREFIX, isAbandoned: (g) => abandonedGroup(g), columnsOf: (f) => normalizer.columns(f) }), options.retry ?? { initialMs: 100, maxMs: 30_000 }, { isStopped: () => false });
+  const groupId = `${GROUP_PREFIX}${process.pid}-${Date.now()}-${++runs}-${hostname()}`;
+  running.add(groupId);
   const transport = new MemoryTransport({ defaultPartitions: partitions, releaseCommitted: true, unreadRetention: 0 });
   let wake: (() => void) | null = null;
   const pipeline = new IngestPipeline({
     transport,
     warehouse: wh,
     decoder: createDefaultDecoder(),
-    hasher: createPiiHasher(options.hmacKey),
-    groupId: `ingest-${process.pid}-${Date.now()}`,
+    hasher,
+    groupId,
     partitions,
     maxBatchSize,
     logger: silentLogger(),
@@ -215,6 +252,7 @@ export async function ingestFilesWithStats(
     await producer.close();
     await pipeline.stop();
     await transport.close();
+    running.delete(groupId);
   }
   return {
     summary: { read, dead_lettered: deadLetters.count + pipeline.totals.deadLettered },

@@ -1344,3 +1344,65 @@ ORDER BY name;
 -- [create-distributed-table]
 CREATE TABLE IF NOT EXISTS slo_maintenance_windows ON CLUSTER slo_cluster AS slo_maintenance_windows_local
 ENGINE = Distributed(slo_cluster, slo, slo_maintenance_windows_local, cityHash64(name));
+
+-- 033_batch_rows.sql
+
+-- [alter-local]
+ALTER TABLE journey_events_local ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-distributed]
+ALTER TABLE journey_events ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-local]
+ALTER TABLE journey_events_local ON CLUSTER slo_cluster MATERIALIZE COLUMN _batch SETTINGS mutations_sync = 2;
+
+-- [alter-local]
+ALTER TABLE lem_signals_local ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-distributed]
+ALTER TABLE lem_signals ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-local]
+ALTER TABLE lem_signals_local ON CLUSTER slo_cluster MATERIALIZE COLUMN _batch SETTINGS mutations_sync = 2;
+
+-- [alter-local]
+ALTER TABLE incident_events_local ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-distributed]
+ALTER TABLE incident_events ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-local]
+ALTER TABLE incident_events_local ON CLUSTER slo_cluster MATERIALIZE COLUMN _batch SETTINGS mutations_sync = 2;
+
+-- [alter-local]
+ALTER TABLE compensation_events_local ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-distributed]
+ALTER TABLE compensation_events ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-local]
+ALTER TABLE compensation_events_local ON CLUSTER slo_cluster MATERIALIZE COLUMN _batch SETTINGS mutations_sync = 2;
+
+-- [alter-local]
+ALTER TABLE refund_events_local ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-distributed]
+ALTER TABLE refund_events ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-local]
+ALTER TABLE refund_events_local ON CLUSTER slo_cluster MATERIALIZE COLUMN _batch SETTINGS mutations_sync = 2;
+
+-- [alter-local]
+ALTER TABLE fx_rates_local ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-distributed]
+ALTER TABLE fx_rates ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS _batch UInt64 DEFAULT cityHash64(getSetting('insert_deduplication_token'));
+
+-- [alter-local]
+ALTER TABLE fx_rates_local ON CLUSTER slo_cluster MATERIALIZE COLUMN _batch SETTINGS mutations_sync = 2;
+
+-- [alter-local]
+ALTER TABLE ingest_state_local ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS done UInt8 DEFAULT 0;
+
+-- [alter-distributed]
+ALTER TABLE ingest_state ON CLUSTER slo_cluster ADD COLUMN IF NOT EXISTS done UInt8 DEFAULT 0;

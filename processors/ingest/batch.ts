@@ -73,6 +73,11 @@ export class BatchPreparer {
     private readonly normalizer: Normalizer,
   ) {}
 
+  /** The fact table columns a family's blocks fill (the columns of its inserts). */
+  columns(family: Family): readonly string[] {
+    return this.normalizer.columns(family);
+  }
+
   /** The whole batch at once. */
   prepare(tp: TopicPartition, msgs: readonly Message[]): PreparedBatch {
     const job = this.begin(tp, msgs);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
-import { dlqTopic, INPUT_TOPIC_LIST } from '../contracts/topics.js';
+import { dlqTopic, FACT_TABLE, familyOfTopic, INPUT_TOPIC_LIST } from '../contracts/topics.js';
 import { PipelineError, isPipelineError, oneLine } from '../errors/pipeline-error.js';
 import { silentLogger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
@@ -8,8 +8,9 @@ import type { Consumer, Message, MessageBatch, OutgoingBatch, TopicPartition } f
 import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow, payloadReader, type PayloadReader } from './dead-letters.js';
 import { defaultCodec } from '../codec/avro-codec.js';
 import { BatchPreparer, type PreparedBatch } from './batch.js';
-import { exclusionTag, InFlightKeys, storedEventKeys } from './event-keys.js';
+import { InFlightKeys, storedEventKeys } from './event-keys.js';
 import { IntentLog, ProgressLog } from './intent-log.js';
+import { batchToken, completeFromFacts, type RecordedBatch } from './orphans.js';
 import { Limiter } from './limiter.js';
 import { createNormalizer } from './normalize.js';
 import { DEFAULT_MAX_BATCH, type CommittedBatch, type IngestOptions } from './options.js';
@@ -49,11 +50,12 @@ const off = (m: Message): bigint => BigInt(m.offset);
  *  1. record the batch's offset range (the intent) in `ingest_state`;
  *  2. insert its facts with insert_deduplication_token = topic-partition-first-last-digest,
  *     leaving out events the fact table holds already (event-keys.ts);
- *  3. commit the offset after the last record.
+ *  3. commit the offset after the last record, then mark the intent done.
  * A crash after 2 and before 3 leaves an intent at or beyond the committed offset; on
  * reassignment the same range is re-formed exactly (held until complete), so the retry
  * carries the same token and the warehouse drops it (or finds every event stored and inserts
- * nothing). Duplicated events (same event_id at other offsets) are left out before the insert,
+ * nothing). An unfinished intent whose records the log does not hold (a log that started
+ * again, other records at its offsets) is completed from its own fact rows (orphans.ts). Duplicated events (same event_id at other offsets) are left out before the insert,
  * so the counting SLI rollups count each event once.
  *
  * Throughput: the CPU part (batch.ts) runs before step 1, so the main thread prepares one
@@ -129,12 +131,12 @@ export class IngestPipeline {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.consumer?.stop();
-    await this.progress.idle();
+    await this.settled();
   }
 
-  /** Resolves once the progress of every batch committed so far is recorded (`ingest_progress`). */
-  settled(): Promise<void> {
-    return this.progress.idle();
+  /** Resolves once every batch committed so far is marked done (`ingest_state`) and its progress recorded (`ingest_progress`). */
+  async settled(): Promise<void> {
+    await Promise.all([this.intents.idle(), this.progress.idle()]);
   }
 
   /** The partitions this member consumes now (empty before the first assignment). */
@@ -168,8 +170,17 @@ export class IngestPipeline {
   private async onAssigned(tps: TopicPartition[]): Promise<void> {
     if (tps.length === 0 || !this.consumer) return;
     const committed = await this.consumer.committed(tps);
-    const intents = await this.wh.query<{ topic: string; partition: number; first_offset: string; last_offset: string; excluded: string[]; digest: string }>(
-      `SELECT topic, partition, first_offset, last_offset, excluded, digest FROM ingest_state FINAL
+    const intents = await this.wh.query<{
+      topic: string;
+      partition: number;
+      first_offset: string;
+      last_offset: string;
+      excluded: string[];
+      digest: string;
+      done: number;
+      version: string;
+    }>(
+      `SELECT topic, partition, first_offset, last_offset, excluded, digest, done, version FROM ingest_state FINAL
        WHERE consumer_group = {g:String} AND topic IN {topics:Array(String)}`,
       { g: this.groupId, topics: [...new Set(tps.map((t) => t.topic))] },
     );
@@ -177,6 +188,7 @@ export class IngestPipeline {
     for (const topic of new Set(tps.map((t) => t.topic))) {
       for (const e of await this.opts.transport.endOffsets(topic)) ends.set(key({ topic, partition: e.partition }), BigInt(e.offset));
     }
+    const orphans: Array<{ tp: TopicPartition; range: Range }> = [];
     for (const tp of tps) {
       const c = committed.find((x) => x.topic === tp.topic && x.partition === tp.partition)?.offset ?? null;
       const intent = intents.find((i) => i.topic === tp.topic && Number(i.partition) === tp.partition);
@@ -192,13 +204,48 @@ export class IngestPipeline {
       }
       let pending: Range | null = null;
       if (intent) {
+        this.intents.observe(BigInt(intent.version));
         const r = { first: BigInt(intent.first_offset), last: BigInt(intent.last_offset), excluded: intent.excluded ?? [], digest: intent.digest ?? '' };
-        // The intent is unfinished when its last record is not covered by the commit.
-        if ((cb === null || r.last >= cb) && r.last < end) pending = r;
+        // Unfinished: not marked done, and its last record not covered by the commit. Its
+        // records are re-formed from this log when it holds them; otherwise the batch is
+        // completed from its fact rows before this partition goes on.
+        if (Number(intent.done) !== 1 && (cb === null || r.last >= cb)) {
+          if (r.last < end) pending = r;
+          else orphans.push({ tp, range: r });
+        }
       }
       this.states.set(key(tp), { committed: cb, pending, held: [] });
       if (pending) this.log.info({ ...tp, first: String(pending.first), last: String(pending.last) }, 're-forming unfinished batch');
     }
+    for (const o of orphans) await this.completeOrphan(o.tp, o.range);
+  }
+
+  /**
+   * A recorded batch whose records this log does not hold (orphans.ts): completed from its fact
+   * rows, then marked done, so a later start does not complete it again.
+   */
+  private async completeOrphan(tp: TopicPartition, range: Range): Promise<void> {
+    const family = familyOfTopic(tp.topic);
+    const batch: RecordedBatch = { ...tp, first: range.first, last: range.last, digest: range.digest ?? '', excluded: range.excluded ?? [] };
+    if (family) {
+      const table = FACT_TABLE[family];
+      const rows = await this.retrying(`complete an unfinished batch of ${table}`, () => completeFromFacts(this.wh, table, this.preparer.columns(family), batch));
+      this.log.info({ ...tp, first: String(range.first), last: String(range.last), rows }, 'unfinished batch of an earlier log completed from its fact rows');
+    }
+    await this.retrying('mark a batch done', () => this.intents.done(batch));
+  }
+
+  /**
+   * A warehouse outage holds the partition here, retrying with backoff for a bounded time: lag
+   * grows, memory stays bounded by one batch per partition, nothing is skipped. A failure no
+   * retry can fix stops the pipeline at once with its own code.
+   */
+  private retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return retryBounded(what, fn, this.retry, {
+      logger: this.log,
+      isStopped: () => this.stopped,
+      onRetry: (code) => this.metrics?.insertRetries.inc({ code }),
+    });
   }
 
   /**
@@ -261,50 +308,48 @@ export class IngestPipeline {
       const hw = BigInt(batch.highWatermark);
       if ((st.committed !== null && hw < st.committed) || (st.pending && hw <= st.pending.last)) {
         this.log.warn({ topic: batch.topic, partition: batch.partition, end: String(hw) }, 'partition log restarted below its committed offset: reading it from its beginning');
+        const orphan = st.pending;
         st.committed = null;
         st.pending = null;
         st.held = [];
+        if (orphan) await this.completeOrphan(batch, orphan);
       }
     }
     if (st.committed !== null && msgs.length > 0 && off(msgs[0] as Message) < st.committed) {
       const c = st.committed;
       msgs = msgs.filter((m) => off(m) >= c);
     }
-    if (st.pending) {
-      const p = st.pending;
+    if (st.pending && msgs.length > 0 && off(msgs[0] as Message) < st.pending.first) {
       // Uncommitted records before the recorded range exist only when the range came from an
       // earlier log under the same name (on one log an unfinished range starts at the commit):
-      // they are a batch of their own, never skipped.
-      const early = msgs.filter((m) => off(m) < p.first);
-      if (early.length > 0) {
-        await this.writeBatch(batch, early, { first: off(early[0] as Message), last: off(early[early.length - 1] as Message) }, false, receivedAt);
-      }
-      st.held.push(...msgs.filter((m) => off(m) >= p.first));
+      // its records are not these, so it is completed from its fact rows and this log's
+      // records are batches of their own, never skipped.
+      const orphan = st.pending;
+      st.pending = null;
+      st.held = [];
+      await this.completeOrphan(batch, orphan);
+    }
+    if (st.pending) {
+      const p = st.pending;
+      st.held.push(...msgs);
       const top = st.held.length > 0 ? off(st.held[st.held.length - 1] as Message) : -1n;
       if (top < p.last) return; // keep holding until the whole recorded range is here
       const unit = st.held.filter((m) => off(m) <= p.last);
       msgs = st.held.filter((m) => off(m) > p.last);
       st.held = [];
-      await this.writeBatch(batch, unit, p, false, receivedAt);
+      await this.writeBatch(batch, unit, p, receivedAt);
       st.pending = null;
     }
     if (msgs.length > 0) {
       const range = { first: off(msgs[0] as Message), last: off(msgs[msgs.length - 1] as Message) };
-      await this.writeBatch(batch, msgs, range, true, receivedAt);
+      await this.writeBatch(batch, msgs, range, receivedAt);
     }
   }
 
-  private async writeBatch(tp: TopicPartition, msgs: Message[], range: Range, recordIntent: boolean, receivedAt: number): Promise<void> {
+  /** Writes one batch: `range` is its offsets, with what was recorded when it is a recorded batch re-formed. */
+  private async writeBatch(tp: TopicPartition, msgs: Message[], range: Range, receivedAt: number): Promise<void> {
     const { topic, partition } = tp;
-    // A warehouse outage holds the partition here, retrying with backoff for a bounded time:
-    // lag grows, memory stays bounded by one batch per partition, nothing is skipped. A
-    // failure no retry can fix stops the pipeline at once with its own code.
-    const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
-      retryBounded(what, fn, this.retry, {
-        logger: this.log,
-        isStopped: () => this.stopped,
-        onRetry: (code) => this.metrics?.insertRetries.inc({ code }),
-      });
+    const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => this.retrying(what, fn);
 
     let b = await this.prepare(tp, msgs);
     // Each event once in the tables feeding counting rollups (event-keys.ts): keys another
@@ -317,6 +362,11 @@ export class IngestPipeline {
     // Replayed as recorded only over the same records (a range of an earlier log under the
     // same name is other records: looked up afresh).
     const replay = range.excluded !== undefined && range.digest === b.digest;
+    if (range.excluded !== undefined && !replay) {
+      // Other records at the recorded offsets: the recorded batch is completed from its fact
+      // rows, and these records are a batch of their own, with an intent of their own.
+      await this.completeOrphan(tp, range);
+    }
     let excluded: ReadonlySet<string> = new Set(replay ? (range.excluded ?? []) : []);
     let claimed: readonly string[] = [];
     const counted = b.keys !== null && b.table !== undefined;
@@ -336,7 +386,7 @@ export class IngestPipeline {
       if (excluded.size > 0) {
         b = b.without(excluded);
       }
-      if (recordIntent) {
+      if (!replay) {
         // Recorded before the insert, with what the insert leaves out: until committed, a retry
         // must re-form exactly this range and block. Intents of batches ready together share
         // one statement.
@@ -351,7 +401,7 @@ export class IngestPipeline {
     // Offsets and content together: a replay of these bytes is dropped by the warehouse,
     // other events at the same offsets (another file, a re-created topic) never are; the tag
     // names the events left out, which makes the block another one.
-    const token = `${topic}-${partition}-${range.first}-${range.last}-${b.digest}${exclusionTag(excluded)}`;
+    const token = batchToken({ topic, partition, first: range.first, last: range.last, digest: b.digest }, excluded);
     try {
       if (b.events > 0 && b.table) {
         const table = b.table;
@@ -389,6 +439,11 @@ export class IngestPipeline {
     const st = this.state(tp);
     st.committed = next;
     if (st.pending && st.pending.first === range.first && st.pending.last === range.last) st.pending = null;
+    // Not awaited: a mark lost in a crash leaves an intent that looks unfinished, whose
+    // completion then finds everything in place (orphans.ts).
+    this.intents
+      .done({ topic, partition, first: range.first, last: range.last, excluded: counted ? [...excluded].sort() : [], digest: b.digest })
+      .catch((e: unknown) => this.log.warn({ topic, partition, err: e instanceof Error ? e.message : String(e) }, 'batch not marked done'));
 
     this.totals.records += msgs.length;
     this.totals.events += b.events;

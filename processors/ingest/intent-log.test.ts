@@ -29,13 +29,11 @@ describe('IntentLog (group commit of batch intents)', () => {
     const asks = Array.from({ length: 6 }, (_, p) => log.record({ topic: 'tjm.journey.v1', partition: p, first: 10n * BigInt(p), last: 10n * BigInt(p) + 9n }));
     await Promise.all(asks);
     expect(c.statements()).toBe(2); // the first alone, the five that queued behind it together
-    const rows = await t.wh.query<{ partition: number; first_offset: string; last_offset: string; version: string }>(
-      'SELECT partition, first_offset, last_offset, version FROM ingest_state FINAL WHERE consumer_group = {g:String} ORDER BY partition',
+    const rows = await t.wh.query<{ partition: number; first_offset: string; last_offset: string; done: number }>(
+      'SELECT partition, first_offset, last_offset, done FROM ingest_state FINAL WHERE consumer_group = {g:String} ORDER BY partition',
       { g: 'g' },
     );
-    expect(rows).toEqual(
-      Array.from({ length: 6 }, (_, p) => ({ partition: p, first_offset: String(10 * p), last_offset: String(10 * p + 9), version: String(10 * p + 10) })),
-    );
+    expect(rows).toEqual(Array.from({ length: 6 }, (_, p) => ({ partition: p, first_offset: String(10 * p), last_offset: String(10 * p + 9), done: 0 })));
   });
 
   it('a failed statement rejects every intent in it, and the next one is written again', async () => {
@@ -52,5 +50,29 @@ describe('IntentLog (group commit of batch intents)', () => {
     await expect(log.record({ topic: 't', partition: 0, first: 0n, last: 4n })).rejects.toThrow('warehouse down');
     await log.record({ topic: 't', partition: 0, first: 0n, last: 4n });
     expect(await t.wh.query('SELECT last_offset FROM ingest_state FINAL')).toEqual([{ last_offset: '4' }]);
+  });
+
+  it('the latest write of a partition is the one read back, whatever its offsets: a log that started again at 0 included', async () => {
+    const log = new IntentLog(t.wh, 'g');
+    const latest = async (): Promise<unknown> =>
+      (await t.wh.query('SELECT first_offset, last_offset, done FROM ingest_state FINAL WHERE consumer_group = {g:String}', { g: 'g' }))[0];
+    await log.record({ topic: 't', partition: 0, first: 5000n, last: 5999n });
+    await log.done({ topic: 't', partition: 0, first: 5000n, last: 5999n });
+    expect(await latest()).toEqual({ first_offset: '5000', last_offset: '5999', done: 1 });
+    // The next log's first batch, below the earlier one's offsets.
+    await log.record({ topic: 't', partition: 0, first: 0n, last: 99n });
+    expect(await latest()).toEqual({ first_offset: '0', last_offset: '99', done: 0 });
+    // A member with a clock far behind writes above the version it read at assignment.
+    const [row] = await t.wh.query<{ version: string }>('SELECT version FROM ingest_state FINAL');
+    const behind = new IntentLog(t.wh, 'g');
+    const real = Date.now;
+    Date.now = () => real() - 3_600_000;
+    try {
+      behind.observe(BigInt(row?.version ?? '0'));
+      await behind.record({ topic: 't', partition: 0, first: 100n, last: 199n });
+    } finally {
+      Date.now = real;
+    }
+    expect(await latest()).toEqual({ first_offset: '100', last_offset: '199', done: 0 });
   });
 });

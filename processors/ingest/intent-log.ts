@@ -79,9 +79,20 @@ class GroupInsert {
   }
 }
 
-/** Writes batch intents to `ingest_state`, before each batch's facts are inserted (see IngestPipeline). */
+/**
+ * Writes batch intents to `ingest_state`, before each batch's facts are inserted, and marks
+ * each one done after its offsets were committed (see IngestPipeline).
+ *
+ * A row's version orders the writes of one partition in time, not by offset: a log that starts
+ * again at offset 0 (a restarted in-process transport, a re-created topic) records intents
+ * below an earlier log's, and the latest must still be the one read back. Versions are
+ * microseconds of the wall clock, kept above every version this process wrote or read
+ * (`observe`), so a member that takes a partition over writes above its previous owner
+ * whatever their clocks say, once it has read the owner's last row.
+ */
 export class IntentLog {
   private readonly writer: GroupInsert;
+  private lastVersion = 0n;
 
   constructor(
     wh: Warehouse,
@@ -90,17 +101,43 @@ export class IntentLog {
     this.writer = new GroupInsert(wh, 'ingest_state');
   }
 
+  /** A version read back from `ingest_state`: later writes of this process go above it. */
+  observe(version: bigint): void {
+    if (version > this.lastVersion) this.lastVersion = version;
+  }
+
+  /** Records a batch's intent (resolves once it is stored). */
   record(intent: BatchIntent): Promise<void> {
-    return this.writer.insert({
+    return this.writer.insert(this.row(intent, 0));
+  }
+
+  /**
+   * Marks a committed batch's intent done. Not awaited by the pipeline: a mark lost in a crash
+   * leaves an intent that looks unfinished, whose completion then finds everything stored.
+   */
+  done(intent: BatchIntent): Promise<void> {
+    return this.writer.insert(this.row(intent, 1));
+  }
+
+  /** Resolves once every row asked for so far was written or refused. */
+  idle(): Promise<void> {
+    return this.writer.idle();
+  }
+
+  private row(intent: BatchIntent, done: 0 | 1): Record<string, unknown> {
+    const now = BigInt(Date.now()) * 1000n;
+    this.lastVersion = now > this.lastVersion ? now : this.lastVersion + 1n;
+    return {
       consumer_group: this.groupId,
       topic: intent.topic,
       partition: intent.partition,
       first_offset: String(intent.first),
       last_offset: String(intent.last),
-      version: String(intent.last + 1n),
+      version: String(this.lastVersion),
       excluded: [...(intent.excluded ?? [])],
       digest: intent.digest ?? '',
-    });
+      done,
+    };
   }
 }
 

@@ -6,6 +6,8 @@ import { ColumnBuffer, NativeColumn } from '../../processors/ingest/native.js';
 import type { TestWarehouse, WarehouseKind } from '../support/warehouse.js';
 import { openTestWarehouse } from '../support/warehouse.js';
 import { loadMigrations, migrate } from '../../sinks/warehouse/index.js';
+import { batchToken, completeFromFacts, type RecordedBatch } from '../../processors/ingest/orphans.js';
+import { createNormalizer, createPiiHasher } from '../../processors/ingest/index.js';
 
 /** A warehouse the contract runs on: a name, and how to open one (migrated, in a database of its own). */
 export interface ContractTarget {
@@ -137,6 +139,46 @@ export function warehouseContract(target: WarehouseKind | ContractTarget): void 
         { id: 'c', v: '1', tag: 'ü', _offset: '0' },
       ]);
       expect(await t.wh.query('SELECT sum(c) AS n, sum(s) AS s FROM nagg')).toEqual([{ n: '3', s: '-1' }]);
+    });
+
+    it('fact rows carry their insert token; a batch completed from them reaches a view that lost its part, once', async () => {
+      const topic = 'tjm.journey.v1';
+      const rows = (first: number): Array<Record<string, unknown>> =>
+        Array.from({ length: 10 }, (_, i) => ({
+          event_id: `orphan-${first + i}`, event_type: 'NODE_COMPLETED', occurred_at: '2026-11-01T10:00:00.000Z', journey_instance_id: 'J-ORPHAN',
+          journey_blueprint_id: 'JRNY-ORPHAN', product_version_id: 'PRDV-ORPHAN', market_code: 'AT', city_code: 'VIE', duration_ms: 120,
+          _topic: topic, _partition: 7, _offset: first + i,
+        }));
+      const landed: RecordedBatch = { topic, partition: 7, first: 0n, last: 9n, digest: 'd0', excluded: [] };
+      const cut: RecordedBatch = { topic, partition: 7, first: 10n, last: 19n, digest: 'd1', excluded: ['2026-11-01\u0000orphan-x'] };
+      // A view of its own beside the schema's: it gets every part, and must count each batch once.
+      await t.wh.exec(`CREATE TABLE orphan_counts (product_version_id String, c UInt64) ENGINE = SummingMergeTree ORDER BY product_version_id
+        SETTINGS non_replicated_deduplication_window = 100`);
+      await t.wh.exec(`CREATE MATERIALIZED VIEW orphan_counts_mv TO orphan_counts AS
+        SELECT product_version_id, count() AS c FROM journey_events WHERE product_version_id = 'PRDV-ORPHAN' GROUP BY product_version_id`);
+      await t.wh.insert('journey_events', rows(0), { dedupToken: batchToken(landed, new Set()) });
+      // As a crash between the fact table's part and one view's part.
+      await t.wh.exec('DETACH TABLE sli_journey_minute_mv');
+      try {
+        await t.wh.insert('journey_events', rows(10), { dedupToken: batchToken(cut, new Set(cut.excluded)) });
+      } finally {
+        await t.wh.exec('ATTACH TABLE sli_journey_minute_mv');
+      }
+      const figures = async (): Promise<unknown> => ({
+        facts: (await t.wh.query<{ n: string }>("SELECT count() AS n FROM journey_events WHERE product_version_id = 'PRDV-ORPHAN'"))[0]?.n,
+        minute: (await t.wh.query<{ n: string }>("SELECT sum(events) AS n FROM sli_journey_minute WHERE product_version_id = 'PRDV-ORPHAN'"))[0]?.n,
+        other: (await t.wh.query<{ n: string }>('SELECT sum(c) AS n FROM orphan_counts'))[0]?.n,
+      });
+      expect(await figures()).toEqual({ facts: '20', minute: '10', other: '20' });
+      const byToken = await t.wh.query<{ n: string }>('SELECT count() AS n FROM journey_events WHERE _batch = cityHash64({t:String})', { t: batchToken(cut, new Set(cut.excluded)) });
+      expect(byToken).toEqual([{ n: '10' }]);
+      const columns = createNormalizer(createPiiHasher('contract-key-0123456789abcdef')).columns('journey');
+      expect(await completeFromFacts(t.wh, 'journey_events', columns, landed)).toBe(10);
+      expect(await completeFromFacts(t.wh, 'journey_events', columns, cut)).toBe(10);
+      expect(await completeFromFacts(t.wh, 'journey_events', columns, cut)).toBe(10);
+      expect(await completeFromFacts(t.wh, 'journey_events', columns, { ...cut, first: 20n, last: 29n })).toBe(0);
+      expect(await figures()).toEqual({ facts: '20', minute: '20', other: '20' });
+      await t.wh.exec('DROP VIEW orphan_counts_mv');
     });
 
     it('reports a failing statement as a typed error naming the problem', async () => {

@@ -5,7 +5,7 @@ import type { Warehouse } from '../../sinks/warehouse/index.js';
  * Columns that record how/when a row arrived or was computed, not what it says (`version`
  * and `costed_at` are the warehouse clock at a re-costing; FINAL has already kept the latest).
  */
-const DELIVERY_COLUMNS = new Set(['_topic', '_partition', '_offset', '_ingested_at', 'dead_lettered_at', 'applied_at', 'updated_at', 'computed_at_wall', 'inserted_at', 'version', 'costed_at']);
+const DELIVERY_COLUMNS = new Set(['_topic', '_partition', '_offset', '_ingested_at', '_batch', 'dead_lettered_at', 'applied_at', 'updated_at', 'computed_at_wall', 'inserted_at', 'version', 'costed_at']);
 /**
  * Bookkeeping tables whose content depends on delivery (offsets, group ids) or on when
  * work ran (the economics re-costing queue): not facts, not rollups.
