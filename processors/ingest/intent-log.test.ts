@@ -75,4 +75,27 @@ describe('IntentLog (group commit of batch intents)', () => {
     }
     expect(await latest()).toEqual({ first_offset: '100', last_offset: '199', done: 0 });
   });
+
+  it('a done mark starts no statement of its own: it rides with the next intent, or is written a second later, or at idle()', async () => {
+    const c = counting(t.wh);
+    const log = new IntentLog(c.wh, 'g');
+    const b = (p: number, first: bigint): { topic: string; partition: number; first: bigint; last: bigint } => ({ topic: 't', partition: p, first, last: first + 9n });
+    const marked = log.done(b(0, 0n));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.statements()).toBe(0);
+    await log.record(b(1, 0n));
+    await marked;
+    expect(c.statements()).toBe(1); // the mark went with the intent
+    const alone = log.done(b(1, 0n));
+    await alone; // nothing else comes: written after its wait
+    expect(c.statements()).toBe(2);
+    void log.done(b(0, 10n));
+    await log.idle();
+    expect(c.statements()).toBe(3);
+    const rows = await t.wh.query('SELECT partition, first_offset, done FROM ingest_state FINAL ORDER BY partition');
+    expect(rows).toEqual([
+      { partition: 0, first_offset: '10', done: 1 },
+      { partition: 1, first_offset: '0', done: 1 },
+    ]);
+  });
 });

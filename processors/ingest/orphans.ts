@@ -86,8 +86,10 @@ export async function completeAbandoned(
     digest: string;
     version: string;
   }>(
-    `SELECT consumer_group, topic, partition, first_offset, last_offset, excluded, digest, version FROM ingest_state FINAL
-     WHERE startsWith(consumer_group, {prefix:String}) AND done = 0 ORDER BY consumer_group, topic, partition`,
+    // `done` is filtered after FINAL has kept each partition's latest row (outside the subquery).
+    `SELECT consumer_group, topic, partition, first_offset, last_offset, excluded, digest, version
+     FROM (SELECT * FROM ingest_state FINAL WHERE startsWith(consumer_group, {prefix:String}))
+     WHERE done = 0 ORDER BY consumer_group, topic, partition`,
     { prefix: options.groupPrefix },
   );
   const out: AbandonedBatch[] = [];
