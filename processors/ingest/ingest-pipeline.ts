@@ -9,7 +9,7 @@ import { avroDeadLetterEncoder, deadLetterMessage, deadLetterRow, payloadReader,
 import { defaultCodec } from '../codec/avro-codec.js';
 import { BatchPreparer, type PreparedBatch } from './batch.js';
 import { InFlightKeys, storedEventKeys } from './event-keys.js';
-import { IntentLog, ProgressLog } from './intent-log.js';
+import { IntentLog, ProgressLog, readIntents } from './intent-log.js';
 import { batchToken, completeFromFacts, type RecordedBatch } from './orphans.js';
 import { Limiter } from './limiter.js';
 import { createNormalizer } from './normalize.js';
@@ -170,20 +170,10 @@ export class IngestPipeline {
   private async onAssigned(tps: TopicPartition[]): Promise<void> {
     if (tps.length === 0 || !this.consumer) return;
     const committed = await this.consumer.committed(tps);
-    const intents = await this.wh.query<{
-      topic: string;
-      partition: number;
-      first_offset: string;
-      last_offset: string;
-      excluded: string[];
-      digest: string;
-      done: number;
-      version: string;
-    }>(
-      `SELECT topic, partition, first_offset, last_offset, excluded, digest, done, version FROM ingest_state FINAL
-       WHERE consumer_group = {g:String} AND topic IN {topics:Array(String)}`,
-      { g: this.groupId, topics: [...new Set(tps.map((t) => t.topic))] },
-    );
+    const intents = await readIntents(this.wh, 'consumer_group = {g:String} AND topic IN {topics:Array(String)}', {
+      g: this.groupId,
+      topics: [...new Set(tps.map((t) => t.topic))],
+    });
     const ends = new Map<string, bigint>();
     for (const topic of new Set(tps.map((t) => t.topic))) {
       for (const e of await this.opts.transport.endOffsets(topic)) ends.set(key({ topic, partition: e.partition }), BigInt(e.offset));
@@ -191,7 +181,7 @@ export class IngestPipeline {
     const orphans: Array<{ tp: TopicPartition; range: Range }> = [];
     for (const tp of tps) {
       const c = committed.find((x) => x.topic === tp.topic && x.partition === tp.partition)?.offset ?? null;
-      const intent = intents.find((i) => i.topic === tp.topic && Number(i.partition) === tp.partition);
+      const intent = intents.find((i) => i.topic === tp.topic && i.partition === tp.partition);
       const end = ends.get(key(tp)) ?? 0n;
       let cb = c === null ? null : BigInt(c);
       // Offsets never move back on one log. A commit or an intent beyond the partition's end
@@ -204,12 +194,12 @@ export class IngestPipeline {
       }
       let pending: Range | null = null;
       if (intent) {
-        this.intents.observe(BigInt(intent.version));
-        const r = { first: BigInt(intent.first_offset), last: BigInt(intent.last_offset), excluded: intent.excluded ?? [], digest: intent.digest ?? '' };
+        this.intents.observe(intent.version);
+        const r = { first: intent.first, last: intent.last, excluded: intent.excluded, digest: intent.digest };
         // Unfinished: not marked done, and its last record not covered by the commit. Its
         // records are re-formed from this log when it holds them; otherwise the batch is
         // completed from its fact rows before this partition goes on.
-        if (Number(intent.done) !== 1 && (cb === null || r.last >= cb)) {
+        if (!intent.done && (cb === null || r.last >= cb)) {
           if (r.last < end) pending = r;
           else orphans.push({ tp, range: r });
         }

@@ -1,4 +1,4 @@
-import type { Warehouse } from '../../sinks/warehouse/types.js';
+import type { Params, Warehouse } from '../../sinks/warehouse/types.js';
 
 /** One batch's intent: its offset range, recorded before its facts are inserted. */
 export interface Intent {
@@ -13,6 +13,54 @@ export interface BatchIntent extends Intent {
   excluded?: readonly string[];
   /** The batch's digest (batch.ts): a re-formed range replays its exclusions only over the same records. */
   digest?: string;
+}
+
+/** A batch as recorded: its offsets, the digest of its records and the event keys its insert left out. */
+export interface RecordedBatch extends Intent {
+  digest: string;
+  excluded: readonly string[];
+}
+
+/** The latest row `ingest_state` keeps for a group's partition. */
+export interface StoredIntent extends RecordedBatch {
+  group: string;
+  /** Its offsets were committed. */
+  done: boolean;
+  version: bigint;
+}
+
+/**
+ * The latest intent of each partition that `where` selects. `where` names sorting-key columns
+ * only (consumer_group, topic, partition), so it selects rows before FINAL keeps the latest of
+ * each; a filter on another column (`done`) would select before it, and is the caller's to apply.
+ */
+export async function readIntents(wh: Warehouse, where: string, params: Params): Promise<StoredIntent[]> {
+  const rows = await wh.query<{
+    consumer_group: string;
+    topic: string;
+    partition: number;
+    first_offset: string;
+    last_offset: string;
+    excluded: string[];
+    digest: string;
+    done: number;
+    version: string;
+  }>(
+    `SELECT consumer_group, topic, partition, first_offset, last_offset, excluded, digest, done, version
+     FROM ingest_state FINAL WHERE ${where} ORDER BY consumer_group, topic, partition`,
+    params,
+  );
+  return rows.map((r) => ({
+    group: r.consumer_group,
+    topic: r.topic,
+    partition: Number(r.partition),
+    first: BigInt(r.first_offset),
+    last: BigInt(r.last_offset),
+    excluded: r.excluded ?? [],
+    digest: r.digest ?? '',
+    done: Number(r.done) === 1,
+    version: BigInt(r.version),
+  }));
 }
 
 /** One committed batch as `ingest_progress` keeps it: its offsets, the earliest event time it added and the newest it carried (see CommittedBatch). */

@@ -3,16 +3,9 @@ import { insertSettings } from '../../sinks/warehouse/raw-insert.js';
 import { assertIdentifier, settingsClause } from '../../sinks/warehouse/sql-util.js';
 import { FACT_TABLE, familyOfTopic, type Family } from '../contracts/topics.js';
 import { exclusionTag } from './event-keys.js';
+import { readIntents, type RecordedBatch } from './intent-log.js';
 
-/** A recorded batch: its offsets, the digest of its records and the event keys its insert left out. */
-export interface RecordedBatch {
-  topic: string;
-  partition: number;
-  first: bigint;
-  last: bigint;
-  digest: string;
-  excluded: readonly string[];
-}
+export type { RecordedBatch } from './intent-log.js';
 
 /**
  * A batch's insert token (dwh/sql/004_batch_identity.sql): its offsets and the digest of its
@@ -76,49 +69,27 @@ export async function completeAbandoned(
   wh: Warehouse,
   options: { groupPrefix: string; isAbandoned: (group: string) => boolean; columnsOf: (family: Family) => readonly string[] },
 ): Promise<AbandonedBatch[]> {
-  const rows = await wh.query<{
-    consumer_group: string;
-    topic: string;
-    partition: number;
-    first_offset: string;
-    last_offset: string;
-    excluded: string[];
-    digest: string;
-    version: string;
-  }>(
-    // `done` is filtered after FINAL has kept each partition's latest row (outside the subquery).
-    `SELECT consumer_group, topic, partition, first_offset, last_offset, excluded, digest, version
-     FROM (SELECT * FROM ingest_state FINAL WHERE startsWith(consumer_group, {prefix:String}))
-     WHERE done = 0 ORDER BY consumer_group, topic, partition`,
-    { prefix: options.groupPrefix },
-  );
+  const intents = await readIntents(wh, 'startsWith(consumer_group, {prefix:String})', { prefix: options.groupPrefix });
   const out: AbandonedBatch[] = [];
-  for (const r of rows) {
-    if (!options.isAbandoned(r.consumer_group)) continue;
-    const batch: RecordedBatch = {
-      topic: r.topic,
-      partition: Number(r.partition),
-      first: BigInt(r.first_offset),
-      last: BigInt(r.last_offset),
-      digest: r.digest,
-      excluded: r.excluded,
-    };
-    const family = familyOfTopic(r.topic);
+  for (const i of intents) {
+    if (i.done || !options.isAbandoned(i.group)) continue;
+    const batch: RecordedBatch = { topic: i.topic, partition: i.partition, first: i.first, last: i.last, digest: i.digest, excluded: i.excluded };
+    const family = familyOfTopic(i.topic);
     const sent = family ? await completeFromFacts(wh, FACT_TABLE[family], options.columnsOf(family), batch) : 0;
     await wh.insert('ingest_state', [
       {
-        consumer_group: r.consumer_group,
-        topic: r.topic,
-        partition: batch.partition,
-        first_offset: r.first_offset,
-        last_offset: r.last_offset,
-        version: String(BigInt(r.version) + 1n),
-        excluded: r.excluded,
-        digest: r.digest,
+        consumer_group: i.group,
+        topic: i.topic,
+        partition: i.partition,
+        first_offset: String(i.first),
+        last_offset: String(i.last),
+        version: String(i.version + 1n),
+        excluded: [...i.excluded],
+        digest: i.digest,
         done: 1,
       },
     ]);
-    out.push({ ...batch, group: r.consumer_group, rows: sent });
+    out.push({ ...batch, group: i.group, rows: sent });
   }
   return out;
 }

@@ -107,6 +107,13 @@ function crashBetweenParts(wh: Warehouse, table: string, n: number): { wh: Wareh
   return { wh: wrapped, crashed: () => crashed, kill: () => kill(), lost: () => lost };
 }
 
+/** The crash left the journey rollups short of the facts: the batch's fact part landed, some views' did not. */
+async function expectRollupsShort(wh: Warehouse): Promise<void> {
+  const [facts] = await wh.query<{ n: string }>('SELECT count() AS n FROM journey_events_v');
+  const [minute] = await wh.query<{ n: string }>('SELECT sum(events) AS n FROM sli_journey_minute');
+  expect(Number(minute?.n)).toBeLessThan(Number(facts?.n));
+}
+
 async function untilCaughtUp(p: IngestPipeline): Promise<void> {
   for (let i = 0; i < 6000 && !(await p.caughtUp()); i++) await new Promise((r) => setTimeout(r, 10));
   expect(await p.caughtUp()).toBe(true);
@@ -200,22 +207,41 @@ describe('ingest across runs equals one pass', () => {
     const half = Math.ceil(sim.records.length / 2);
     // The second run publishes fewer records, then more: its offsets restart at 0 under the
     // first run's recorded batches, below and beyond their ranges.
-    for (const records of [sim.records.slice(0, half), sim.records.slice(half, half + 100), sim.records.slice(half + 100)]) {
-      const transport = new MemoryTransport({ defaultPartitions: 2 });
-      await publishRecords(records, await transport.producer(), defaultCodec());
-      const p = new IngestPipeline({ transport, warehouse: wh, decoder: createDefaultDecoder(), hasher: createPiiHasher(KEY), groupId: 'slo-pipeline', partitions: 2, maxBatchSize: 250 });
-      await p.start();
-      for (let i = 0; i < 6000 && !(await p.caughtUp()); i++) await new Promise((r) => setTimeout(r, 10));
-      await p.stop();
-      await transport.close();
-      expect(p.error).toBeUndefined();
-    }
+    for (const records of [sim.records.slice(0, half), sim.records.slice(half, half + 100), sim.records.slice(half + 100)]) await runOnce(wh, records);
     const got = await figures(wh, from, to);
     expect(got.facts).toEqual(onePass.facts);
     expect(got.snapshot).toEqual(onePass.snapshot);
     expect(got.pnl).toEqual(onePass.pnl);
     expect(got.signals).toEqual(onePass.signals);
   });
+  /**
+   * One run of the ingest under the usual group on a fresh in-process log: the records published
+   * before it starts, or, as `slo-pipeline run` does, after (in chunks, while it consumes).
+   */
+  async function runOnce(wh: Warehouse, records: SimOutput['records'], publishAfterStart = false): Promise<void> {
+    const transport = new MemoryTransport({ defaultPartitions: 2 });
+    const producer = await transport.producer();
+    if (!publishAfterStart) await publishRecords(records, producer, defaultCodec());
+    const p = new IngestPipeline({ transport, warehouse: wh, decoder: createDefaultDecoder(), hasher: createPiiHasher(KEY), groupId: 'slo-pipeline', partitions: 2, maxBatchSize: 250 });
+    await p.start();
+    for (let i = 0; publishAfterStart && i < records.length; i += 1000) {
+      await publishRecords(records.slice(i, i + 1000), producer, defaultCodec());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await untilCaughtUp(p);
+    await p.stop();
+    await transport.close();
+    expect(p.error).toBeUndefined();
+  }
+
+  /** Facts, every table and the signals equal one clean pass. */
+  async function expectOnePass(wh: Warehouse): Promise<void> {
+    const got = await figures(wh, from, to);
+    expect(got.facts).toEqual(onePass.facts);
+    expect(got.snapshot).toEqual(onePass.snapshot);
+    expect(got.signals).toEqual(onePass.signals);
+  }
+
   /** Ingests every record, then crashes between the parts of the 3rd journey batch's insert. */
   async function crashMidInsert(wh: Warehouse): Promise<{ lost: string[] }> {
     const transport = new MemoryTransport({ defaultPartitions: 2 });
@@ -233,10 +259,7 @@ describe('ingest across runs equals one pass', () => {
     faulty.kill();
     await stopping.catch(() => {});
     await transport.close();
-    // The crash left the journey rollups short of the facts: the batch's fact part landed, the views' did not.
-    const [facts] = await wh.query<{ n: string }>('SELECT count() AS n FROM journey_events_v');
-    const [minute] = await wh.query<{ n: string }>('SELECT sum(events) AS n FROM sli_journey_minute');
-    expect(Number(minute?.n)).toBeLessThan(Number(facts?.n));
+    await expectRollupsShort(wh);
     expect(faulty.lost()).toContain('sli_journey_minute_mv');
     return { lost: faulty.lost() };
   }
@@ -246,22 +269,8 @@ describe('ingest across runs equals one pass', () => {
     const { lost } = await crashMidInsert(wh);
     expect(lost.length).toBeLessThan((await viewsOf(wh, 'journey_events')).length); // one view got its part: it must not count it twice
     // As `slo-pipeline run` does: the roles start on an empty log, then the simulator publishes.
-    const transport = new MemoryTransport({ defaultPartitions: 2 });
-    const p = new IngestPipeline({ transport, warehouse: wh, decoder: createDefaultDecoder(), hasher: createPiiHasher(KEY), groupId: 'slo-pipeline', partitions: 2, maxBatchSize: 250 });
-    await p.start();
-    const producer = await transport.producer();
-    for (let i = 0; i < sim.records.length; i += 1000) {
-      await publishRecords(sim.records.slice(i, i + 1000), producer, defaultCodec());
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await untilCaughtUp(p);
-    await p.stop();
-    await transport.close();
-    expect(p.error).toBeUndefined();
-    const got = await figures(wh, from, to);
-    expect(got.facts).toEqual(onePass.facts);
-    expect(got.snapshot).toEqual(onePass.snapshot);
-    expect(got.signals).toEqual(onePass.signals);
+    await runOnce(wh, sim.records, true);
+    await expectOnePass(wh);
     // Every batch is marked done: a next start completes nothing again.
     expect(await wh.query('SELECT DISTINCT done FROM ingest_state FINAL')).toEqual([{ done: 1 }]);
   });
@@ -272,21 +281,11 @@ describe('ingest across runs equals one pass', () => {
     // A log with other records under the recorded batches' offsets and beyond (the second half
     // first), published before the start: the unfinished range is within its end, its digest differs.
     const half = Math.ceil(sim.records.length / 2);
-    for (const records of [sim.records.slice(half), sim.records]) {
-      const transport = new MemoryTransport({ defaultPartitions: 2 });
-      await publishRecords(records, await transport.producer(), defaultCodec());
-      const p = new IngestPipeline({ transport, warehouse: wh, decoder: createDefaultDecoder(), hasher: createPiiHasher(KEY), groupId: 'slo-pipeline', partitions: 2, maxBatchSize: 250 });
-      await p.start();
-      await untilCaughtUp(p);
-      await p.stop();
-      await transport.close();
-      expect(p.error).toBeUndefined();
-    }
-    const got = await figures(wh, from, to);
-    expect(got.facts).toEqual(onePass.facts);
-    expect(got.snapshot).toEqual(onePass.snapshot);
-    expect(got.signals).toEqual(onePass.signals);
+    await runOnce(wh, sim.records.slice(half));
+    await runOnce(wh, sim.records);
+    await expectOnePass(wh);
   });
+
   it('a crashed `ingest FILE` run left a batch between the fact part and the views\' parts: the next run (a group of its own) completes it once', async () => {
     const wh = await open();
     const faulty = crashBetweenParts(wh, 'journey_events', 3);
@@ -295,14 +294,9 @@ describe('ingest across runs equals one pass', () => {
     expect(faulty.crashed()).toBe(true);
     faulty.kill();
     await expect(run).rejects.toThrow('killed between the fact part');
-    const [facts] = await wh.query<{ n: string }>('SELECT count() AS n FROM journey_events_v');
-    const [minute] = await wh.query<{ n: string }>('SELECT sum(events) AS n FROM sli_journey_minute');
-    expect(Number(minute?.n)).toBeLessThan(Number(facts?.n));
+    await expectRollupsShort(wh);
     await ingestFiles([all], wh, { hmacKey: KEY, maxBatchSize: 333 });
-    const got = await figures(wh, from, to);
-    expect(got.facts).toEqual(onePass.facts);
-    expect(got.snapshot).toEqual(onePass.snapshot);
-    expect(got.signals).toEqual(onePass.signals);
+    await expectOnePass(wh);
     // Completed once: a third run finds nothing left to complete and changes nothing.
     expect(await wh.query('SELECT count() AS n FROM ingest_state FINAL WHERE done = 0')).toEqual([{ n: '0' }]);
     await ingestFiles([parts[0] as string], wh, { hmacKey: KEY });
