@@ -1,7 +1,7 @@
 import { defaultCodec } from '../processors/codec/avro-codec.js';
-import { INPUT_TOPIC_LIST } from '../processors/contracts/topics.js';
+import { FACT_TABLE, INPUT_TOPIC_LIST } from '../processors/contracts/topics.js';
 import { createDefaultDecoder } from '../processors/ingest/default-decoder.js';
-import { BatchPreparer } from '../processors/ingest/batch.js';
+import { BatchPreparer, type PreparedBatch } from '../processors/ingest/batch.js';
 import { createNormalizer, createPiiHasher, DEFAULT_MAX_BATCH, IngestPipeline, type CommittedBatch } from '../processors/ingest/index.js';
 import { silentLogger } from '../processors/observability/logger.js';
 import { publishRecords, toWireMessage } from '../processors/simulator-source.js';
@@ -126,46 +126,135 @@ export async function phaseDecode(journeysPerDay: number): Promise<PhaseResult> 
 /**
  * Baseline: the same batches, pre-serialized, inserted into chdb with the same deduplication
  * tokens and nothing else: one statement at a time, and `PARTITIONS` in flight (the pipeline
- * has one per busy partition; the engine runs them in parallel on its own threads).
+ * has one per busy partition; the engine runs them in parallel on its own threads). Then once
+ * more one at a time into the fact tables alone, their materialized views dropped: the insert
+ * the ingest would cost without the rollups and economics copies its views fill.
  */
 export async function phaseBareInsert(journeysPerDay: number): Promise<PhaseResult[]> {
+  const payloads = await backlogPayloads(journeysPerDay);
+  const out: PhaseResult[] = [];
+  for (const { concurrency, views } of [
+    { concurrency: 1, views: true },
+    { concurrency: PARTITIONS, views: true },
+    { concurrency: 1, views: false },
+  ]) {
+    const wh = await benchWarehouse(`bare${concurrency}${views ? '' : '-facts'}`);
+    await migrate(wh);
+    if (!views) await keepViews(wh, () => false);
+    const r = await timedInserts(wh, payloads, concurrency);
+    await closeWarehouse(wh);
+    out.push({
+      ...r,
+      phase: views
+        ? `baseline: bare chdb insert, same batches, ${concurrency === 1 ? 'one at a time' : `${concurrency} in flight`}`
+        : 'baseline: bare chdb insert into the fact tables alone (views dropped), one at a time',
+      extra: { views: views ? 1 : 0 },
+    });
+  }
+  return out;
+}
+
+/** The batches of the backlog as the ingest inserts them (Native blocks, per-batch tokens). */
+async function backlogPayloads(journeysPerDay: number): Promise<Array<PreparedBatch & { table: string; token: string }>> {
   const { transport } = await publishedTraffic(journeysPerDay);
   const preparer = new BatchPreparer(createDefaultDecoder(), createNormalizer(createPiiHasher(KEY)));
-  const payloads = backlogBatches(transport).flatMap((b) => {
+  return backlogBatches(transport).flatMap((b) => {
     const p = preparer.prepare(b, b.messages);
     const token = `${b.topic}-${b.partition}-${b.messages[0]?.offset}-${b.messages[b.messages.length - 1]?.offset}`;
     return p.table && p.events > 0 ? [{ ...p, table: p.table, token }] : [];
   });
-  const out: PhaseResult[] = [];
-  for (const concurrency of [1, PARTITIONS]) {
-    const wh = await benchWarehouse(`bare${concurrency}`);
-    await migrate(wh);
-    const latencies: number[] = [];
-    let n = 0;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let p = payloads[next++]; p; p = payloads[next++]) {
-        const t0 = performance.now();
-        await wh.insertNative(p.table, p.columns, p.block, { dedupToken: p.token });
-        latencies.push(performance.now() - t0);
-        n += p.events;
+}
+
+/** Inserts every payload, `concurrency` statements at a time: the rate and each statement's latency. */
+async function timedInserts(
+  wh: ChdbWarehouse,
+  payloads: ReadonlyArray<PreparedBatch & { table: string; token: string }>,
+  concurrency: number,
+): Promise<Omit<PhaseResult, 'phase'>> {
+  const latencies: number[] = [];
+  let n = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let p = payloads[next++]; p; p = payloads[next++]) {
+      const t0 = performance.now();
+      await wh.insertNative(p.table, p.columns, p.block, { dedupToken: p.token });
+      latencies.push(performance.now() - t0);
+      n += p.events;
+    }
+  };
+  const stop = timer();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const t = stop();
+  latencies.sort((a, b) => a - b);
+  return {
+    events: n,
+    ...t,
+    eventsPerSec: n / t.seconds,
+    batches: latencies.length,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    latencyOf: 'insert statement',
+  };
+}
+
+/** Materialized views of the database: name, the table it reads, the table it writes. */
+async function viewsOf(wh: ChdbWarehouse): Promise<Array<{ name: string; from: string; to: string }>> {
+  const tables = await wh.query<{ name: string; deps: string[]; q: string; engine: string }>(
+    "SELECT name, dependencies_table AS deps, create_table_query AS q, engine FROM system.tables WHERE database = currentDatabase()",
+  );
+  const from = new Map<string, string>();
+  for (const t of tables) for (const d of t.deps) from.set(d, t.name);
+  return tables
+    .filter((t) => t.engine === 'MaterializedView')
+    .map((t) => ({ name: t.name, from: from.get(t.name) ?? '', to: /\bTO\s+(?:`?\w+`?\.)?`?(\w+)`?/.exec(t.q)?.[1] ?? '' }));
+}
+
+/** Drops every materialized view `keep` refuses (views fed by a kept one's table are kept with it). */
+async function keepViews(wh: ChdbWarehouse, keep: (view: string) => boolean): Promise<void> {
+  const views = await viewsOf(wh);
+  const kept = new Set(views.filter((v) => keep(v.name)).map((v) => v.name));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const v of views) {
+      if (kept.has(v.name)) continue;
+      if (views.some((k) => kept.has(k.name) && k.to === v.from)) {
+        kept.add(v.name);
+        grew = true;
       }
-    };
-    const stop = timer();
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    const t = stop();
+    }
+  }
+  for (const v of views) if (!kept.has(v.name)) await wh.exec(`DROP VIEW \`${v.name}\``);
+}
+
+/**
+ * What each materialized view on a fact table costs the insert: the backlog's batches inserted
+ * one at a time into the fact tables with that view alone (and the views its table feeds), beside
+ * the fact tables alone and with every view. Each view's share is the time it adds per event.
+ */
+export async function phaseViewCost(journeysPerDay: number): Promise<PhaseResult[]> {
+  const payloads = await backlogPayloads(journeysPerDay);
+  const probe = await benchWarehouse('views-probe');
+  await migrate(probe);
+  const facts = new Set(Object.values(FACT_TABLE));
+  const direct = (await viewsOf(probe)).filter((v) => facts.has(v.from)).map((v) => v.name).sort();
+  await closeWarehouse(probe);
+  const out: PhaseResult[] = [];
+  const configs: Array<{ label: string; keep: (v: string) => boolean }> = [
+    { label: 'fact tables alone', keep: () => false },
+    ...direct.map((d) => ({ label: `+ ${d} only`, keep: (v: string) => v === d })),
+    { label: 'every view', keep: () => true },
+  ];
+  for (const c of configs) {
+    const wh = await benchWarehouse(`views-${out.length}`);
+    await migrate(wh);
+    await keepViews(wh, c.keep);
+    const r = await timedInserts(wh, payloads, 1);
     await closeWarehouse(wh);
-    latencies.sort((a, b) => a - b);
-    out.push({
-      phase: `baseline: bare chdb insert, same batches, ${concurrency === 1 ? 'one at a time' : `${concurrency} in flight`}`,
-      events: n,
-      ...t,
-      eventsPerSec: n / t.seconds,
-      batches: latencies.length,
-      p50Ms: percentile(latencies, 50),
-      p99Ms: percentile(latencies, 99),
-      latencyOf: 'insert statement',
-    });
+    out.push({ ...r, phase: `view cost: bare insert, ${c.label}` });
+  }
+  const base = out[0];
+  if (base) {
+    for (const r of out.slice(1)) r.extra = { addedUsPerEvent: Math.round(((r.seconds - base.seconds) / Math.max(1, r.events)) * 1e6 * 100) / 100 };
   }
   return out;
 }
