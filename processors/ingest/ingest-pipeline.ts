@@ -55,8 +55,9 @@ const off = (m: Message): bigint => BigInt(m.offset);
  * reassignment the same range is re-formed exactly (held until complete), so the retry
  * carries the same token and the warehouse drops it (or finds every event stored and inserts
  * nothing). An unfinished intent whose records the log does not hold (a log that started
- * again, other records at its offsets) is completed from its own fact rows (orphans.ts). Duplicated events (same event_id at other offsets) are left out before the insert,
- * so the counting SLI rollups count each event once.
+ * again, other records at its offsets) is completed from its own fact rows (orphans.ts).
+ * Duplicated events (same event_id at other offsets) are left out before the insert, so the
+ * counting SLI rollups count each event once.
  *
  * Throughput: the CPU part (batch.ts) runs before step 1, so the main thread prepares one
  * partition's batch while the engine inserts another's; intents of partitions that are ready
@@ -222,7 +223,7 @@ export class IngestPipeline {
       const rows = await this.retrying(`complete an unfinished batch of ${table}`, () => completeFromFacts(this.wh, table, this.preparer.columns(family), batch));
       this.log.info({ ...tp, first: String(range.first), last: String(range.last), rows }, 'unfinished batch of an earlier log completed from its fact rows');
     }
-    await this.retrying('mark a batch done', () => this.intents.done(batch));
+    await this.retrying('mark a batch done', () => this.intents.done(batch, { now: true }));
   }
 
   /**

@@ -92,10 +92,15 @@ describe('IntentLog (group commit of batch intents)', () => {
     void log.done(b(0, 10n));
     await log.idle();
     expect(c.statements()).toBe(3);
+    // A mark asked for now (a batch completed at assignment) starts its statement at once.
+    const now = log.done(b(2, 0n), { now: true });
+    expect(c.statements()).toBe(4);
+    await now;
     const rows = await t.wh.query('SELECT partition, first_offset, done FROM ingest_state FINAL ORDER BY partition');
     expect(rows).toEqual([
       { partition: 0, first_offset: '10', done: 1 },
       { partition: 1, first_offset: '0', done: 1 },
+      { partition: 2, first_offset: '0', done: 1 },
     ]);
   });
 });

@@ -195,10 +195,10 @@ export class IntentLog {
    * Marks a committed batch's intent done. The mark rides with the next intent's statement
    * (written within a second when none comes), so it adds no statement under load. Not awaited
    * by the pipeline: a mark lost in a crash leaves an intent that looks unfinished, whose
-   * completion then finds everything in place.
+   * completion then finds everything in place. `now`: in a statement of its own at once.
    */
-  done(intent: BatchIntent): Promise<void> {
-    return this.writer.insert(this.row(intent, 1), { wait: true });
+  done(intent: BatchIntent, options: { now?: boolean } = {}): Promise<void> {
+    return this.writer.insert(this.row(intent, 1), { wait: options.now !== true });
   }
 
   /** Resolves once every row asked for so far was written or refused. */
