@@ -70,4 +70,37 @@ describe('dead letters on Kafka are produced exactly once', () => {
     for (const m of letters) byCode[m.headers['x-dlq-reason'] ?? ''] = (byCode[m.headers['x-dlq-reason'] ?? ''] ?? 0) + 1;
     expect(byCode).toEqual(sim.truth.dead_letters.bytes.by_code);
   }, 300_000);
+
+  it('a transaction that committed though its answer was lost: the retry finds its offsets committed and produces nothing again', async () => {
+    const sim = simulation(41);
+    const expected = Object.values(sim.truth.dead_letters.bytes.by_code).reduce((s, n) => s + n, 0);
+    expect(expected).toBeGreaterThanOrEqual(10);
+    const prefix = newPrefix();
+    const observer = await kafkaTransport(prefix);
+    transports.push(observer);
+    await ensureInputTopics(observer);
+    await publish(observer, wireChunks(sim, 1)[0]!);
+    const resultFile = join(dataDir, 'lost-answer.json');
+    const run = startProcessor({
+      brokers: (await getKafkaBrokers()).split(','),
+      prefix,
+      group: uniqueKafkaName('dlq-lost'),
+      dataDir,
+      database: 'dlq_lost_answer',
+      maxBatchSize: 300,
+      sessionTimeoutMs: TEST_KAFKA.sessionTimeoutMs,
+      heartbeatIntervalMs: TEST_KAFKA.heartbeatIntervalMs,
+      client: 'platformatic',
+      loseFirstCommitAnswer: true,
+      resultFile,
+    });
+    expect((await run.exited).code, run.stderr()).toBe(0);
+    expect(run.stderr()).toContain('transaction committed, its answer lost');
+    const got = JSON.parse(readFileSync(resultFile, 'utf8')) as Outcome;
+    expect(got.factsByTopic).toEqual(sim.truth.events.by_topic);
+    expect(got.deadLettersByCode).toEqual(sim.truth.dead_letters.bytes.by_code);
+    const letters = await readDeadLetters(observer, expected);
+    expect(letters).toHaveLength(expected);
+    expect(new Set(letters.map((m) => m.headers['x-source'] ?? '')).size).toBe(expected);
+  }, 300_000);
 });

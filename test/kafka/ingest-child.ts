@@ -7,6 +7,9 @@
  */
 import { tracingChannel } from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NetworkError } from '@platformatic/kafka';
 import { INPUT_TOPIC_LIST } from '../../processors/contracts/topics.js';
 import { createKafkaTransport } from '../../processors/transport/kafka/index.js';
 import { waitForCaughtUp, withTopicPrefix } from '../../processors/transport/index.js';
@@ -30,6 +33,11 @@ export interface ChildConfig {
    * in the log, before the batch's offsets are committed.
    */
   killAfterDeadLetterSend?: boolean;
+  /**
+   * The first transaction's commit lands on the broker and its answer is lost: the client call
+   * fails with a network error after the broker committed (@platformatic/kafka's Transaction).
+   */
+  loseFirstCommitAnswer?: boolean;
   /** The Kafka client; by default the one the environment selects. */
   client?: 'platformatic' | 'kafkajs';
 }
@@ -55,8 +63,27 @@ function killAfterDeadLetterSend(): void {
   });
 }
 
+/** Transaction#commit of the @platformatic/kafka module the transport loaded (its own file: the package exports its index only). */
+async function loseFirstCommitAnswer(): Promise<void> {
+  const index = fileURLToPath(import.meta.resolve('@platformatic/kafka'));
+  const { Transaction } = (await import(pathToFileURL(join(dirname(index), 'clients', 'producer', 'transaction.js')).href)) as {
+    Transaction: { prototype: { commit(callback?: unknown): Promise<unknown> } };
+  };
+  const commit = Transaction.prototype.commit;
+  let lost = false;
+  Transaction.prototype.commit = function (this: unknown, callback?: unknown): Promise<unknown> {
+    if (callback !== undefined || lost) return commit.call(this, callback);
+    return commit.call(this).then(() => {
+      lost = true;
+      process.stderr.write('transaction committed, its answer lost\n');
+      throw new NetworkError('Connection closed');
+    });
+  };
+}
+
 async function main(config: ChildConfig): Promise<void> {
   if (config.killAfterDeadLetterSend) killAfterDeadLetterSend();
+  if (config.loseFirstCommitAnswer) await loseFirstCommitAnswer();
   const wh = await ChdbWarehouse.open({ dataDir: config.dataDir, database: config.database });
   await migrate(wh);
   const transport = withTopicPrefix(
