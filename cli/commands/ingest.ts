@@ -6,8 +6,6 @@ import { DEFAULT_MAX_BATCH, IngestPipeline, createPiiHasher, parseEnvelope, payl
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
 import { resolvePiiKey } from '../../processors/ingest/pii-key.js';
-import { completeAbandoned } from '../../processors/ingest/orphans.js';
-import { createNormalizer } from '../../processors/ingest/normalize.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
 import type { OutgoingMessage } from '../../processors/transport/types.js';
 import { openWarehouse, type Warehouse } from '../../sinks/warehouse/index.js';
@@ -137,11 +135,7 @@ export async function ingestFilesWithStats(
     throw new PipelineError('INVALID_CONFIG', 'maxInFlight must be a positive integer', { field: 'maxInFlight', value: maxInFlight });
   }
   const publishAt = Math.min(PUBLISH_RECORDS, maxInFlight);
-  // Each run reads through a group of its own (a file's offsets start at 0 again): a batch a
-  // crashed run left unfinished is completed here, before this run's records go in (orphans.ts).
   const hasher = createPiiHasher(options.hmacKey);
-  const normalizer = createNormalizer(hasher);
-  await retryBounded('complete batches of crashed runs', () => completeAbandoned(wh, { groupPrefix: GROUP_PREFIX, isAbandoned: (g) => abandonedGroup(g), columnsOf: (f) => normalizer.columns(f) }), options.retry ?? { initialMs: 100, maxMs: 30_000 }, { isStopped: () => false });
   const groupId = `${GROUP_PREFIX}${process.pid}-${Date.now()}-${++runs}-${hostname()}`;
   running.add(groupId);
   const transport = new MemoryTransport({ defaultPartitions: partitions, releaseCommitted: true, unreadRetention: 0 });
@@ -183,6 +177,9 @@ export async function ingestFilesWithStats(
     if (pipeline.error) throw pipeline.error;
   };
 
+  // Each run reads through a group of its own (a file's offsets start at 0 again): a batch a
+  // crashed run left unfinished is completed here, before this run's records go in (orphans.ts).
+  await pipeline.completeAbandoned(GROUP_PREFIX, (g) => abandonedGroup(g));
   await pipeline.start();
   const producer = await transport.producer();
   const pending = new Map<string, OutgoingMessage[]>();

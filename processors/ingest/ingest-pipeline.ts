@@ -10,7 +10,7 @@ import { defaultCodec } from '../codec/avro-codec.js';
 import { BatchPreparer, type PreparedBatch } from './batch.js';
 import { InFlightKeys, storedEventKeys } from './event-keys.js';
 import { IntentLog, ProgressLog, readIntents } from './intent-log.js';
-import { batchToken, completeFromFacts, type RecordedBatch } from './orphans.js';
+import { batchToken, completeAbandoned, completeFromFacts, type AbandonedBatch, type RecordedBatch } from './orphans.js';
 import { Limiter } from './limiter.js';
 import { createNormalizer } from './normalize.js';
 import { DEFAULT_MAX_BATCH, type CommittedBatch, type IngestOptions } from './options.js';
@@ -212,6 +212,17 @@ export class IngestPipeline {
   }
 
   /**
+   * Completes the unfinished batches other groups of `groupPrefix` left, those `isAbandoned`
+   * names (orphans.ts, completeAbandoned): before `start`, by a job that reads through a group of
+   * its own each run.
+   */
+  completeAbandoned(groupPrefix: string, isAbandoned: (group: string) => boolean): Promise<AbandonedBatch[]> {
+    return this.retrying('complete batches of crashed runs', () =>
+      completeAbandoned(this.wh, { groupPrefix, isAbandoned, columnsOf: (f) => this.preparer.columns(f) }),
+    );
+  }
+
+  /**
    * A recorded batch whose records this log does not hold (orphans.ts): completed from its fact
    * rows, then marked done, so a later start does not complete it again.
    */
@@ -340,8 +351,6 @@ export class IngestPipeline {
   /** Writes one batch: `range` is its offsets, with what was recorded when it is a recorded batch re-formed. */
   private async writeBatch(tp: TopicPartition, msgs: Message[], range: Range, receivedAt: number): Promise<void> {
     const { topic, partition } = tp;
-    const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => this.retrying(what, fn);
-
     let b = await this.prepare(tp, msgs);
     // Each event once in the tables feeding counting rollups (event-keys.ts): keys another
     // batch of this process is inserting, then keys the table holds, are left out. Claimed
@@ -360,6 +369,7 @@ export class IngestPipeline {
     }
     let excluded: ReadonlySet<string> = new Set(replay ? (range.excluded ?? []) : []);
     let claimed: readonly string[] = [];
+    let recorded: RecordedBatch | undefined;
     const counted = b.keys !== null && b.table !== undefined;
     try {
       if (b.keys && b.table && !replay) {
@@ -367,7 +377,7 @@ export class IngestPipeline {
         const keys = b.keys;
         const busy = this.inFlight.claim(keys.keys);
         claimed = busy.size === 0 ? keys.keys : keys.keys.filter((k) => !busy.has(k));
-        const stored = await retry(`look up stored events of ${table}`, () => storedEventKeys(this.wh, table, keys));
+        const stored = await this.retrying(`look up stored events of ${table}`, () => storedEventKeys(this.wh, table, keys));
         excluded = new Set([...busy, ...stored]);
       } else if (b.keys && excluded.size < b.keys.keys.length) {
         const keys = b.keys.keys.filter((k) => !excluded.has(k));
@@ -377,13 +387,15 @@ export class IngestPipeline {
       if (excluded.size > 0) {
         b = b.without(excluded);
       }
+      // What the intent records (and the done mark repeats): the keys the insert leaves out, sorted.
+      recorded = { topic, partition, first: range.first, last: range.last, excluded: counted ? [...excluded].sort() : [], digest: b.digest };
       if (!replay) {
         // Recorded before the insert, with what the insert leaves out: until committed, a retry
         // must re-form exactly this range and block. Intents of batches ready together share
         // one statement.
-        const recorded: Range = { first: range.first, last: range.last, excluded: counted ? [...excluded].sort() : [], digest: b.digest };
-        await retry('record batch intent', () => this.intents.record({ topic, partition, first: range.first, last: range.last, excluded: recorded.excluded ?? [], digest: b.digest }));
-        this.state(tp).pending = recorded;
+        const intent = recorded;
+        await this.retrying('record batch intent', () => this.intents.record(intent));
+        this.state(tp).pending = { first: range.first, last: range.last, excluded: intent.excluded, digest: intent.digest };
       }
     } catch (e) {
       this.inFlight.release(claimed);
@@ -398,7 +410,7 @@ export class IngestPipeline {
         const table = b.table;
         const block = b;
         const end = this.metrics?.insertSeconds.startTimer();
-        await retry(`insert ${table}`, () => this.inserts.run(() => this.wh.insertNative(table, block.columns, block.block, { dedupToken: token })));
+        await this.retrying(`insert ${table}`, () => this.inserts.run(() => this.wh.insertNative(table, block.columns, block.block, { dedupToken: token })));
         end?.();
         this.metrics?.factsOut.inc({ table }, b.events);
       }
@@ -411,7 +423,7 @@ export class IngestPipeline {
     const dead = b.dead;
     const dlq: OutgoingBatch[] = [];
     if (dead.length > 0) {
-      await retry('insert dead letters', () => this.wh.insert('dead_letters', dead.map((d) => deadLetterRow(d, this.opts.hasher, this.readPayload)), { dedupToken: `${token}-dlq` }));
+      await this.retrying('insert dead letters', () => this.wh.insert('dead_letters', dead.map((d) => deadLetterRow(d, this.opts.hasher, this.readPayload)), { dedupToken: `${token}-dlq` }));
       const enc = this.opts.deadLetterEncoder ?? (this.defaultDlqEncoder ??= avroDeadLetterEncoder(defaultCodec(), Date.now, { hasher: this.opts.hasher }));
       dlq.push({ topic: dlqTopic(topic), messages: dead.map((d) => deadLetterMessage(d, enc).message) });
     }
@@ -425,16 +437,18 @@ export class IngestPipeline {
     // topic in the same step (a Kafka transaction): produced once, and only with the offsets
     // that move past them, whatever is retried or replayed.
     const offsets = [{ topic, partition, offset: String(next) }];
-    await retry('commit offsets', () => (dlq.length > 0 ? consumer.commitWith(offsets, dlq) : consumer.commit(offsets)));
+    await this.retrying('commit offsets', () => (dlq.length > 0 ? consumer.commitWith(offsets, dlq) : consumer.commit(offsets)));
     for (const d of dead) this.metrics?.deadLetters.inc({ topic, reason: d.reason_code });
     const st = this.state(tp);
     st.committed = next;
     if (st.pending && st.pending.first === range.first && st.pending.last === range.last) st.pending = null;
     // Not awaited: a mark lost in a crash leaves an intent that looks unfinished, whose
     // completion then finds everything in place (orphans.ts).
-    this.intents
-      .done({ topic, partition, first: range.first, last: range.last, excluded: counted ? [...excluded].sort() : [], digest: b.digest })
-      .catch((e: unknown) => this.log.warn({ topic, partition, err: e instanceof Error ? e.message : String(e) }, 'batch not marked done'));
+    if (recorded) {
+      this.intents
+        .done(recorded)
+        .catch((e: unknown) => this.log.warn({ topic, partition, err: e instanceof Error ? e.message : String(e) }, 'batch not marked done'));
+    }
 
     this.totals.records += msgs.length;
     this.totals.events += b.events;

@@ -209,18 +209,23 @@ export class IntentLog {
   private row(intent: BatchIntent, done: 0 | 1): Record<string, unknown> {
     const now = BigInt(Date.now()) * 1000n;
     this.lastVersion = now > this.lastVersion ? now : this.lastVersion + 1n;
-    return {
-      consumer_group: this.groupId,
-      topic: intent.topic,
-      partition: intent.partition,
-      first_offset: String(intent.first),
-      last_offset: String(intent.last),
-      version: String(this.lastVersion),
-      excluded: [...(intent.excluded ?? [])],
-      digest: intent.digest ?? '',
-      done,
-    };
+    return intentRow(this.groupId, intent, this.lastVersion, done);
   }
+}
+
+/** An `ingest_state` row: `done` 0 for an intent, 1 for its mark. */
+export function intentRow(group: string, intent: BatchIntent, version: bigint, done: 0 | 1): Record<string, unknown> {
+  return {
+    consumer_group: group,
+    topic: intent.topic,
+    partition: intent.partition,
+    first_offset: String(intent.first),
+    last_offset: String(intent.last),
+    version: String(version),
+    excluded: [...(intent.excluded ?? [])],
+    digest: intent.digest ?? '',
+    done,
+  };
 }
 
 /**

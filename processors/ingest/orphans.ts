@@ -3,7 +3,7 @@ import { insertSettings } from '../../sinks/warehouse/raw-insert.js';
 import { assertIdentifier, settingsClause } from '../../sinks/warehouse/sql-util.js';
 import { FACT_TABLE, familyOfTopic, type Family } from '../contracts/topics.js';
 import { exclusionTag } from './event-keys.js';
-import { readIntents, type RecordedBatch } from './intent-log.js';
+import { intentRow, readIntents, type RecordedBatch } from './intent-log.js';
 
 export type { RecordedBatch } from './intent-log.js';
 
@@ -76,19 +76,7 @@ export async function completeAbandoned(
     const batch: RecordedBatch = { topic: i.topic, partition: i.partition, first: i.first, last: i.last, digest: i.digest, excluded: i.excluded };
     const family = familyOfTopic(i.topic);
     const sent = family ? await completeFromFacts(wh, FACT_TABLE[family], options.columnsOf(family), batch) : 0;
-    await wh.insert('ingest_state', [
-      {
-        consumer_group: i.group,
-        topic: i.topic,
-        partition: i.partition,
-        first_offset: String(i.first),
-        last_offset: String(i.last),
-        version: String(i.version + 1n),
-        excluded: [...i.excluded],
-        digest: i.digest,
-        done: 1,
-      },
-    ]);
+    await wh.insert('ingest_state', [intentRow(i.group, batch, i.version + 1n, 1)]);
     out.push({ ...batch, group: i.group, rows: sent });
   }
   return out;
