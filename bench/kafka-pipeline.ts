@@ -255,6 +255,7 @@ function timedWarehouse(wh: Warehouse): Warehouse {
   return {
     kind: wh.kind,
     database: wh.database,
+    ...(wh.paramBytes === undefined ? {} : { paramBytes: wh.paramBytes }),
     exec: (sql, params) => time(`exec ${words(sql)}`, wh.exec(sql, params)),
     query: <T>(sql: string, params?: Parameters<Warehouse['exec']>[1]) => time(`query ${/FROM\s+(\w+)/i.exec(sql)?.[1] ?? '?'}`, wh.query<T>(sql, params)),
     insert: (table, rows, o) => time(`insert ${table}`, wh.insert(table, rows, o)),
@@ -332,7 +333,7 @@ async function phaseInsert(brokers: string, prefix: string, expected: number): P
   const t0 = performance.now();
   const worker = async (): Promise<void> => {
     for (let p = payloads[next++]; p; p = payloads[next++]) {
-      await wh.insertNative(p.table, p.columns, p.block, { dedupToken: p.token });
+      await wh.insertNative(p.table, p.columns, p.block, { dedupToken: p.token, optimizeOnInsert: false });
       events += p.events;
     }
   };

@@ -125,7 +125,7 @@ export async function phaseDecode(journeysPerDay: number): Promise<PhaseResult> 
 
 /**
  * Baseline: the same batches, pre-serialized, inserted into chdb with the same deduplication
- * tokens and nothing else: one statement at a time, and `PARTITIONS` in flight (the pipeline
+ * tokens and insert settings as the ingest's (`optimizeOnInsert: false`) and nothing else: one statement at a time, and `PARTITIONS` in flight (the pipeline
  * has one per busy partition; the engine runs them in parallel on its own threads). Then once
  * more one at a time into the fact tables alone, their materialized views dropped: the insert
  * the ingest would cost without the rollups and economics copies its views fill.
@@ -177,7 +177,7 @@ async function timedInserts(
   const worker = async (): Promise<void> => {
     for (let p = payloads[next++]; p; p = payloads[next++]) {
       const t0 = performance.now();
-      await wh.insertNative(p.table, p.columns, p.block, { dedupToken: p.token });
+      await wh.insertNative(p.table, p.columns, p.block, { dedupToken: p.token, optimizeOnInsert: false });
       latencies.push(performance.now() - t0);
       n += p.events;
     }

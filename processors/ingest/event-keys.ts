@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { inArrayParam, queryByIds } from '../../sinks/warehouse/sql-util.js';
+import { crc32 } from 'node:zlib';
+import { ARRAY_PARAM_BYTES, inArrayParam, queryByIds } from '../../sinks/warehouse/sql-util.js';
 import type { Warehouse } from '../../sinks/warehouse/types.js';
 
 /**
@@ -40,22 +41,44 @@ export interface BatchKeys {
 }
 
 /**
- * Of `batch`, the keys `table` holds already. The ids go as array parameters through
- * inArrayParam (a batch of 50,000 events with UUID ids is far past the length at which a
- * constant `IN` list made the engine take minutes), ARRAY_PARAM_BYTES at a time (queryByIds).
+ * Ids from which a lookup sends their CRC32 checksums instead of the ids. The engine reads an
+ * array of strings at about 3 µs an id (a batch of 50,000 UUIDs: about 190 ms before the read
+ * begins) and an array of numbers several times faster, while a short list of strings lets the
+ * table's sorting key skip the granules holding none of them. Measured on a day of 1M stored
+ * events: 30 ids 20 ms as strings, 85 ms as checksums; 10,000 about even (70-100 ms); 50,000
+ * 190-270 ms against 120-140 ms.
+ */
+export const CHECKSUM_LOOKUP_IDS = 10_000;
+
+/**
+ * Of `batch`, the keys `table` holds already: one read of the batch's event-time range per run
+ * of ids (queryByIds; one run on an engine in this process). A long batch's ids go as their
+ * CRC32 checksums (CHECKSUM_LOOKUP_IDS): the read returns every stored event whose id has one
+ * of them, and only the keys of the batch count, so a checksum shared by another id (CRC32 is
+ * 32 bits) costs a row, never an event. Short ones go as the ids themselves, through
+ * inArrayParam (a batch of 50,000 events as a constant `IN` list made the engine take minutes).
  */
 export async function storedEventKeys(wh: Warehouse, table: string, batch: BatchKeys): Promise<Set<string>> {
   if (batch.keys.length === 0) return new Set();
   if (!COUNTED_FACT_TABLES.has(table)) throw new Error(`no event-key lookup for table ${table}`);
   const wanted = new Set(batch.keys);
-  const rows = await queryByIds<{ t: string | number; event_id: string }>(
-    wh,
-    `SELECT toUnixTimestamp64Milli(occurred_at) AS t, event_id FROM ${table}
-     WHERE occurred_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND occurred_at <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-       AND event_id ${inArrayParam('ids')}`,
-    [...new Set(batch.ids)],
-    { from: batch.minOccurredAt, to: batch.maxOccurredAt },
-  );
+  const ids = [...new Set(batch.ids)];
+  const range = { from: batch.minOccurredAt, to: batch.maxOccurredAt };
+  const select = `SELECT toUnixTimestamp64Milli(occurred_at) AS t, event_id FROM ${table}
+     WHERE occurred_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND occurred_at <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+  type Row = { t: string | number; event_id: string };
+  let rows: Row[] = [];
+  if (ids.length < CHECKSUM_LOOKUP_IDS) {
+    rows = await queryByIds<Row>(wh, `${select} AND event_id ${inArrayParam('ids')}`, ids, range);
+  } else {
+    const sums = [...new Set(ids.map((id) => crc32(id)))];
+    // At most 11 bytes a checksum (ten digits and a comma) in the statement's parameters.
+    const per = Math.max(1, Math.floor((wh.paramBytes ?? ARRAY_PARAM_BYTES) / 11));
+    for (let i = 0; i < sums.length; i += per) {
+      const run = sums.slice(i, i + per);
+      for (const r of await wh.query<Row>(`${select} AND CRC32(event_id) ${inArrayParam('sums', 'UInt32')}`, { ...range, sums: run })) rows.push(r);
+    }
+  }
   const out = new Set<string>();
   for (const r of rows) {
     const k = eventKey(Number(r.t), r.event_id);

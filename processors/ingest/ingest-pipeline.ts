@@ -410,7 +410,7 @@ export class IngestPipeline {
         const table = b.table;
         const block = b;
         const end = this.metrics?.insertSeconds.startTimer();
-        await this.retrying(`insert ${table}`, () => this.inserts.run(() => this.wh.insertNative(table, block.columns, block.block, { dedupToken: token })));
+        await this.retrying(`insert ${table}`, () => this.inserts.run(() => this.wh.insertNative(table, block.columns, block.block, { dedupToken: token, optimizeOnInsert: false })));
         end?.();
         this.metrics?.factsOut.inc({ table }, b.events);
       }

@@ -43,7 +43,7 @@ export async function completeFromFacts(wh: Warehouse, table: string, columns: r
   // One reading thread and the offset order: the rows reach the table as one block, as the
   // ingest's insert did (DESIGN.md, ClickHouse note).
   await wh.exec(
-    `INSERT INTO ${t} (${cols}) ${settingsClause({ ...insertSettings({ dedupToken: token }), max_threads: 1 })} ` +
+    `INSERT INTO ${t} (${cols}) ${settingsClause({ ...insertSettings({ dedupToken: token, optimizeOnInsert: false }), max_threads: 1 })} ` +
       `SELECT ${cols} FROM ${t} ${where} ORDER BY _offset`,
     params,
   );

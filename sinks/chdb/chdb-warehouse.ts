@@ -29,6 +29,12 @@ export class ChdbWarehouse extends RawInsertWarehouse implements Warehouse {
   readonly kind = 'chdb' as const;
   readonly database: string;
   readonly dataDir: string;
+  /**
+   * Parameters reach the engine in this process's memory, not in a URL: a batch's 50,000 event
+   * ids go in one lookup instead of eight, each of which read the batch's days of the table
+   * again (a list of 500,000 UUIDs, 19 MB, was bound in one statement).
+   */
+  readonly paramBytes = 16 * 1024 * 1024;
   /** Connections to the folder; each statement goes to the one with the fewest in flight. */
   private readonly sessions: Session[];
   private readonly busy: number[];

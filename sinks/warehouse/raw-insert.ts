@@ -31,7 +31,7 @@ export abstract class RawInsertWarehouse {
   ): Promise<void>;
 }
 
-/** Settings of every insert: the dedup token, and dedup in dependent materialized views. */
+/** Settings of every insert: the dedup token, dedup in dependent materialized views, and `optimizeOnInsert`. */
 export function insertSettings(options: InsertOptions): Record<string, string | number> {
   const settings: Record<string, string | number> = {
     // Without this a replayed block is dropped from the fact table but still pushed
@@ -40,6 +40,7 @@ export function insertSettings(options: InsertOptions): Record<string, string | 
     date_time_input_format: 'best_effort',
   };
   if (options.dedupToken) settings['insert_deduplication_token'] = options.dedupToken;
+  if (options.optimizeOnInsert === false) settings['optimize_on_insert'] = 0;
   return settings;
 }
 

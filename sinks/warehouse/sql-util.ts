@@ -102,12 +102,13 @@ export function chunksOf(ids: readonly string[], maxBytes: number = ARRAY_PARAM_
 
 /**
  * Runs a read that binds a list as `{ids:Array(String)}` (through inArrayParam) once per run of
- * at most ARRAY_PARAM_BYTES of `ids`, and returns every run's rows: for reads whose rows each
- * follow from ids of one run (a row per id, or per key the caller merges).
+ * at most the warehouse's `paramBytes` (default ARRAY_PARAM_BYTES) of `ids`, and returns every
+ * run's rows: for reads whose rows each follow from ids of one run (a row per id, or per key the
+ * caller merges).
  */
-export async function queryByIds<T>(wh: Pick<Warehouse, 'query'>, sql: string, ids: readonly string[], params: Record<string, unknown> = {}): Promise<T[]> {
+export async function queryByIds<T>(wh: Pick<Warehouse, 'query' | 'paramBytes'>, sql: string, ids: readonly string[], params: Record<string, unknown> = {}): Promise<T[]> {
   const out: T[] = [];
-  for (const run of chunksOf(ids)) {
+  for (const run of chunksOf(ids, wh.paramBytes ?? ARRAY_PARAM_BYTES)) {
     const rows = await wh.query<T>(sql, { ...params, ids: run });
     for (const r of rows) out.push(r);
   }

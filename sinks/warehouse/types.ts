@@ -15,12 +15,28 @@ export interface InsertOptions {
    * `deduplicate_blocks_in_dependent_materialized_views`, in every materialized view's table.
    */
   dedupToken?: string;
+  /**
+   * False: the engine writes the block as it is, without first merging its rows of one sorting
+   * key as the table's engine would in a merge (`optimize_on_insert = 0`), in the table and in
+   * every materialized view's table. For the ingest's fact blocks: the counted tables' rows are
+   * distinct by key already (event-keys.ts) and the rollup views group theirs, so that pass only
+   * sorted and copied them again. No reader relies on it: rows of one key from different inserts
+   * sit in different parts until merged anyway, so every reader of a replacing or aggregating
+   * table reads FINAL, groups, or keeps one row per key itself.
+   */
+  optimizeOnInsert?: boolean;
 }
 
 export interface Warehouse {
   readonly kind: 'chdb' | 'clickhouse';
   /** The database all unqualified table names refer to. */
   readonly database: string;
+  /**
+   * Bytes of query parameters one statement can carry, where the adapter bounds it below the
+   * default ARRAY_PARAM_BYTES (sql-util.ts), set for a server's URL; an engine in this
+   * process takes a larger one, so a long list of ids goes in fewer statements.
+   */
+  readonly paramBytes?: number;
   /** Runs a statement that returns no rows (DDL, INSERT ... SELECT, OPTIMIZE). */
   exec(sql: string, params?: Params): Promise<void>;
   /** Runs a query and returns its rows (JSONEachRow; 64-bit integers as strings). */

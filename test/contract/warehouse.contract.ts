@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventKey, storedEventKeys } from '../../processors/ingest/event-keys.js';
+import { CHECKSUM_LOOKUP_IDS, eventKey, storedEventKeys } from '../../processors/ingest/event-keys.js';
 import { chunksOf } from '../../sinks/warehouse/sql-util.js';
 import { incidentsForMarks, monthsOf } from '../../processors/economics/warehouse/index.js';
 import { ColumnBuffer, NativeColumn } from '../../processors/ingest/native.js';
@@ -51,12 +51,29 @@ export function warehouseContract(target: WarehouseKind | ContractTarget): void 
     it('finds the stored events of a batch of 50,000 UUID ids (1.9 MB of ids): the lookup fits each statement in a request', async () => {
       const at = Date.UTC(2026, 10, 3, 12, 0, 0);
       const uuid = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-      const ids = Array.from({ length: 50_000 }, (_, i) => uuid(i));
-      const stored = [7, 25_001, 49_999].map((i) => ids[i] as string);
-      await t.wh.insert('journey_events', stored.map((event_id) => ({ event_id, event_type: 'NODE_COMPLETED', occurred_at: at, journey_instance_id: 'J' })));
+      // "plumless" and "buckeroo" share their CRC32 (0x4ddb0c25): a batch holding the first
+      // while the table holds the second must not take it for stored.
+      const ids = [...Array.from({ length: 50_000 }, (_, i) => uuid(i)), 'évènement-ü-1', 'plumless'];
+      expect(ids.length).toBeGreaterThanOrEqual(CHECKSUM_LOOKUP_IDS);
+      const stored = [ids[7], ids[25_001], ids[49_999], 'évènement-ü-1'] as string[];
+      const rows = [...stored, 'buckeroo'].map((event_id) => ({ event_id, event_type: 'NODE_COMPLETED', occurred_at: at, journey_instance_id: 'J' }));
+      await t.wh.insert('journey_events', rows);
       const found = await storedEventKeys(t.wh, 'journey_events', { keys: ids.map((id) => eventKey(at, id)), ids, minOccurredAt: at, maxOccurredAt: at });
       expect([...found].sort()).toEqual(stored.map((id) => eventKey(at, id)).sort());
       expect(chunksOf(ids).length).toBeGreaterThan(1);
+    });
+
+    it('finds the stored events of a short batch by its ids: a shared checksum, another day and another id are not stored', async () => {
+      const at = Date.UTC(2026, 10, 4, 9, 30, 0);
+      const nextDay = at + 86_400_000;
+      await t.wh.insert(
+        'journey_events',
+        ['kurz-1', 'ñandú-2', 'buckeroo', 'kurz-3'].map((event_id, i) => ({ event_id, event_type: 'NODE_COMPLETED', occurred_at: i === 3 ? nextDay : at, journey_instance_id: 'J' })),
+      );
+      // The batch spans both days, its kurz-3 on the first: the stored kurz-3 is another event.
+      const ids = ['kurz-1', 'ñandú-2', 'plumless', 'kurz-3', 'kurz-4'];
+      const found = await storedEventKeys(t.wh, 'journey_events', { keys: ids.map((id) => eventKey(at, id)), ids, minOccurredAt: at, maxOccurredAt: nextDay });
+      expect([...found].sort()).toEqual([eventKey(at, 'kurz-1'), eventKey(at, 'ñandú-2')].sort());
     });
 
     it('reads the economics refresh\'s long id lists in statements that each fit a request: 60,000 journeys, 40,000 incidents', async () => {

@@ -26,13 +26,19 @@ interface BrokerSource {
  * engine answers, then the broker from Maven Central (scripts/kafka-broker.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // A broker given in the environment reaches the test files through the service below, not
+  // through their environment: a command a test starts without --kafka (`run`, which takes
+  // KAFKA_BROKERS for it) must get the in-process transport the test expects, not this broker
+  // and whatever its topics hold. Kafka tests hand the address to the processes they start.
+  const given = process.env['KAFKA_BROKERS'];
+  delete process.env['KAFKA_BROKERS'];
   let pending: Promise<BrokerSource> | null = null;
   const server: Server = createServer((req, res) => {
     if (req.url !== '/brokers') {
       res.writeHead(404).end();
       return;
     }
-    pending ??= acquireBroker();
+    pending ??= acquireBroker(given);
     pending.then(
       (b) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ brokers: b.brokers, source: b.source })),
       (e: unknown) => res.writeHead(503, { 'content-type': 'text/plain' }).end((e as Error).message),
@@ -68,8 +74,7 @@ async function removeTestWarehouseFolders(): Promise<void> {
 }
 
 
-async function acquireBroker(): Promise<BrokerSource> {
-  const fromEnv = process.env['KAFKA_BROKERS'];
+async function acquireBroker(fromEnv: string | undefined): Promise<BrokerSource> {
   if (fromEnv) return { brokers: fromEnv, source: 'KAFKA_BROKERS', stop: async () => {} };
   const errors: string[] = [];
   if (await dockerAnswers()) {
