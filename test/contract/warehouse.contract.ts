@@ -117,6 +117,28 @@ export function warehouseContract(target: WarehouseKind | ContractTarget): void 
       expect(await t.wh.query('SELECT sum(c) AS n, sum(s) AS s FROM agg')).toEqual([{ n: '3', s: '13' }]);
     });
 
+    it('optimizeOnInsert false writes the rows of one key as they came (table and view), and dedup by token still holds', async () => {
+      await t.wh.exec(`CREATE TABLE rsrc (id String, v Int64) ENGINE = ReplacingMergeTree ORDER BY id
+        SETTINGS non_replicated_deduplication_window = 100`);
+      await t.wh.exec(`CREATE TABLE ragg (id String, c UInt64) ENGINE = SummingMergeTree ORDER BY id
+        SETTINGS non_replicated_deduplication_window = 100`);
+      await t.wh.exec('CREATE MATERIALIZED VIEW ragg_mv TO ragg AS SELECT id, toUInt64(1) AS c FROM rsrc');
+      const rows = [
+        { id: 'k', v: 1 },
+        { id: 'k', v: 2 },
+      ];
+      await t.wh.insert('rsrc', rows, { dedupToken: 'r-merged' });
+      await t.wh.insert('rsrc', rows, { dedupToken: 'r-as-is', optimizeOnInsert: false });
+      await t.wh.insert('rsrc', rows, { dedupToken: 'r-as-is', optimizeOnInsert: false });
+      const parts = async (table: string): Promise<string[]> =>
+        (await t.wh.query<{ rows: string }>('SELECT rows FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active ORDER BY modification_time, name', { t: table })).map((r) => r.rows);
+      // The first insert merged its two rows into one; the second kept both; its replay added nothing.
+      expect((await parts('rsrc')).sort()).toEqual(['1', '2']);
+      expect((await parts('ragg')).sort()).toEqual(['1', '2']);
+      // Merged or not, the view's sums hold every row of the two distinct inserts once.
+      expect(await t.wh.query('SELECT sum(c) AS n FROM ragg')).toEqual([{ n: '4' }]);
+    });
+
     it('inserts Native blocks with the same deduplication, whatever the token holds', async () => {
       await t.wh.exec(`CREATE TABLE nsrc (id String, m DateTime, v Int64, tag LowCardinality(Nullable(String)), _offset UInt64)
         ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`);
