@@ -4,7 +4,7 @@ import { INPUT_TOPIC_LIST } from '../contracts/topics.js';
 import { publishRecords } from '../simulator-source.js';
 import { simulateStream } from '../simulator/index.js';
 import { MemoryTransport } from '../transport/memory/index.js';
-import { BatchPreparer, type PreparedBatch } from './batch.js';
+import { BatchPreparer, utcMonth, type PreparedBatch } from './batch.js';
 import { createDefaultDecoder } from './default-decoder.js';
 import { createNormalizer, createPiiHasher } from './normalize.js';
 import type { Message } from '../transport/types.js';
@@ -158,5 +158,53 @@ describe('the earliest event a batch adds', () => {
     expect(filtered.minOccurredAt).toBe(old.minOccurredAt);
     expect(filtered.minInsertedAt).toBe(laterOnly.minInsertedAt);
     expect(filtered.minInsertedAt).toBeGreaterThan(old.minOccurredAt as number);
+  });
+});
+
+describe('a batch by month of event time', () => {
+  it('is its own block when every event falls in one month, and one block per month, in order, when they do not', async () => {
+    const transport = new MemoryTransport({ defaultPartitions: 1 });
+    await transport.ensureTopics(INPUT_TOPIC_LIST.map((topic) => ({ topic, partitions: 1 })));
+    // Half a day either side of 1 November (UTC), repeats inside the batch included.
+    const start = Date.UTC(2026, 9, 31, 12);
+    await publishRecords(simulateStream({ seed: 9, days: 1, start, journeysPerDay: 400, duplicateRate: 0.05, malformedRate: 0.02 }), await transport.producer(), defaultCodec());
+    const now = Date.now();
+    const preparer = new BatchPreparer(createDefaultDecoder(defaultCodec(), () => now), createNormalizer(createPiiHasher('k')));
+    let split = 0;
+    for (const topic of INPUT_TOPIC_LIST) {
+      const msgs = transport.topic(topic)?.partitions[0] ?? [];
+      // Each message's month, from the batch of that message alone (none for a dead letter).
+      const monthOf = msgs.map((m) => preparer.prepare({ topic, partition: 0 }, [m]).minOccurredAt).map((t) => (t === null ? null : utcMonth(t)));
+      const whole = preparer.prepare({ topic, partition: 0 }, msgs);
+      const parts = whole.byMonth();
+      expect(parts.reduce((n, p) => n + p.events, 0)).toBe(whole.events);
+      const months = [...new Set(monthOf.filter((m): m is number => m !== null))].sort();
+      expect(parts.map((p) => p.month)).toEqual(months);
+      if (parts.length === 1) {
+        expect(parts[0]?.block).toBe(whole.block);
+        continue;
+      }
+      split++;
+      // Each month's block equals the batch of that month's messages alone.
+      for (const p of parts) {
+        const alone = preparer.prepare({ topic, partition: 0 }, msgs.filter((_, i) => monthOf[i] === p.month));
+        expect(Buffer.concat([...p.block]).equals(bytes(alone)), `${topic} ${p.month}`).toBe(true);
+        expect(p.events).toBe(alone.events);
+      }
+      // The same once events are left out: the months of what is still in the block.
+      if (whole.keys) {
+        const excluded = new Set(whole.keys.keys.filter((_, i) => i % 2 === 0));
+        const reference = preparer.prepare({ topic, partition: 0 }, msgs);
+        const filtered = reference.without(excluded);
+        const byMonth = filtered.byMonth();
+        expect(byMonth.reduce((n, p) => n + p.events, 0)).toBe(filtered.events);
+        for (const p of byMonth) {
+          const job = preparer.begin({ topic, partition: 0 }, msgs.filter((_, i) => monthOf[i] === p.month), excluded);
+          while (!job.step(1000));
+          expect(Buffer.concat([...p.block]).equals(bytes(job.finish())), `${topic} ${p.month}, half left out`).toBe(true);
+        }
+      }
+    }
+    expect(split).toBeGreaterThan(0);
   });
 });

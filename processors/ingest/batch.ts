@@ -50,6 +50,66 @@ export interface PreparedBatch {
    * the block's rows are copied out, nothing is decoded again. This batch is released.
    */
   without(excluded: ReadonlySet<string>): PreparedBatch;
+  /**
+   * The block's rows by the UTC month of their event time, the fact tables' partition, months
+   * in order: the block itself when they all fall in one month (the usual case), else one block
+   * of its own per month, copied out. The ingest inserts each month on its own, so every insert
+   * writes one part per table and a batch cut between two of them is completed month by month
+   * (orphans.ts). Empty when the block is. Call before `release`.
+   */
+  byMonth(): readonly MonthBlock[];
+}
+
+/** One month's rows of a batch's block (`byMonth`). */
+export interface MonthBlock {
+  /** UTC year * 100 + month of the rows' event time (toYYYYMM). */
+  month: number;
+  block: readonly Buffer[];
+  events: number;
+}
+
+/** toYYYYMM of an epoch-ms instant, in UTC. */
+export function utcMonth(t: number): number {
+  const d = new Date(t);
+  return d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
+}
+
+/**
+ * The rows of a block by UTC month (`byMonth`): `times` holds the event time of each of the
+ * builder's rows, `keep` marks the block's rows among them (null: all), `filtered` copies a
+ * block of the rows a mask marks.
+ */
+function monthBlocks(times: readonly number[], keep: Uint8Array | null, whole: readonly Buffer[], filtered: (mask: Uint8Array) => Buffer[]): MonthBlock[] {
+  let first = -1;
+  for (let i = 0; i < times.length && first < 0; i++) if (!keep || keep[i]) first = i;
+  if (first < 0) return [];
+  const d = new Date(times[first] as number);
+  const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  const end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  let rows = 0;
+  let one = true;
+  for (let i = first; i < times.length; i++) {
+    if (keep && !keep[i]) continue;
+    const t = times[i] as number;
+    if (t < start || t >= end) one = false;
+    rows++;
+  }
+  if (one) return [{ month: utcMonth(start), block: whole, events: rows }];
+  const months = new Int32Array(times.length);
+  const counts = new Map<number, number>();
+  for (let i = first; i < times.length; i++) {
+    if (keep && !keep[i]) continue;
+    const m = utcMonth(times[i] as number);
+    months[i] = m;
+    counts.set(m, (counts.get(m) ?? 0) + 1);
+  }
+  return [...counts.keys()]
+    .sort((a, b) => a - b)
+    .map((month) => {
+      const mask = new Uint8Array(times.length);
+      for (let i = first; i < times.length; i++) if (months[i] === month) mask[i] = 1;
+      return { month, block: filtered(mask), events: counts.get(month) as number };
+    });
 }
 
 const NOTHING_TO_RELEASE = (): void => undefined;
@@ -107,7 +167,7 @@ export class PreparationJob {
   private minT = Infinity;
   private maxT = -Infinity;
   private minIns = Infinity;
-  /** Event time of each row of the block (counted tables only, for `without`). */
+  /** Event time of each row of the block (for `without` and `byMonth`). */
   private readonly times: number[] = [];
   /** Keys of the events in the block (counted tables only), in block order. */
   private readonly keys: string[] | null;
@@ -159,7 +219,7 @@ export class PreparationJob {
         this.ids.push(d.event.event_id);
       }
       if (t < this.minIns) this.minIns = t;
-      if (this.keys) this.times.push(t);
+      this.times.push(t);
       out.row(d.event, m.offset);
       this.events++;
     }
@@ -187,9 +247,11 @@ export class PreparationJob {
         duplicates: 0,
         release: NOTHING_TO_RELEASE,
         without: unfiltered,
+        byMonth: () => [],
       };
     }
     const times = this.times;
+    let months: readonly MonthBlock[] | undefined;
     const batch: PreparedBatch = {
       table: FACT_TABLE[family],
       columns: this.normalizer.columns(family),
@@ -203,6 +265,10 @@ export class PreparationJob {
       keys: this.keys && events > 0 ? { keys: this.keys, ids: this.ids, minOccurredAt: this.minT, maxOccurredAt: this.maxT } : null,
       duplicates: this.duplicates,
       release: () => out.release(),
+      byMonth() {
+        months ??= monthBlocks(times, null, this.block, (mask) => out.filtered(mask));
+        return months;
+      },
       without(excluded) {
         const keys = this.keys?.keys;
         if (!keys || excluded.size === 0) return this;
@@ -220,10 +286,12 @@ export class PreparationJob {
           if (t < minIns) minIns = t;
         }
         const block = kept.length > 0 ? out.filtered(keep) : EMPTY;
+        const keptMonths = monthBlocks(times, keep, block, (mask) => out.filtered(mask));
         out.release();
         return {
           ...this,
           block,
+          byMonth: () => keptMonths,
           events: kept.length,
           minInsertedAt: kept.length > 0 ? minIns : null,
           keys: kept.length > 0 ? { ...(this.keys as BatchKeys), keys: kept, ids } : null,

@@ -10,7 +10,7 @@ import { defaultCodec } from '../codec/avro-codec.js';
 import { BatchPreparer, type PreparedBatch } from './batch.js';
 import { InFlightKeys, storedEventKeys } from './event-keys.js';
 import { IntentLog, ProgressLog, readIntents } from './intent-log.js';
-import { batchToken, completeAbandoned, completeFromFacts, type AbandonedBatch, type RecordedBatch } from './orphans.js';
+import { batchToken, completeAbandoned, completeFromFacts, landedWhole, monthToken, type AbandonedBatch, type RecordedBatch } from './orphans.js';
 import { Limiter } from './limiter.js';
 import { createNormalizer } from './normalize.js';
 import { DEFAULT_MAX_BATCH, type CommittedBatch, type IngestOptions } from './options.js';
@@ -408,9 +408,21 @@ export class IngestPipeline {
     try {
       if (b.events > 0 && b.table) {
         const table = b.table;
-        const block = b;
+        const columns = b.columns;
         const end = this.metrics?.insertSeconds.startTimer();
-        await this.retrying(`insert ${table}`, () => this.inserts.run(() => this.wh.insertNative(table, block.columns, block.block, { dedupToken: token, optimizeOnInsert: false })));
+        // One insert per month of event time (byMonth: almost always one), each under a token of
+        // its own, so none writes parts of two partitions: a crash between two parts of one
+        // insert would leave rows no later insert could complete without counting them twice.
+        // A re-formed batch that an earlier build inserted in one block (its rows carry the
+        // batch's token) goes in one block again, so its landed parts are dropped as replays.
+        let months = b.byMonth();
+        if (months.length > 1 && replay && (await this.retrying(`look up ${table}`, () => landedWhole(this.wh, table, { topic, partition, first: range.first, last: range.last, digest: b.digest }, token)))) {
+          months = [{ month: 0, block: b.block, events: b.events }];
+        }
+        for (const m of months) {
+          const dedupToken = monthToken(token, months.length > 1 ? m.month : null);
+          await this.retrying(`insert ${table}`, () => this.inserts.run(() => this.wh.insertNative(table, columns, m.block, { dedupToken, optimizeOnInsert: false })));
+        }
         end?.();
         this.metrics?.factsOut.inc({ table }, b.events);
       }

@@ -16,14 +16,40 @@ export function batchToken(b: Omit<RecordedBatch, 'excluded'>, excluded: Readonl
 }
 
 /**
+ * The token of one month's insert of a batch whose events fall in several months (`byMonth` in
+ * batch.ts; `month` null: the batch's one insert, under the batch's token).
+ */
+export function monthToken(token: string, month: number | null): string {
+  return month === null ? token : `${token}-m${month}`;
+}
+
+/**
+ * Whether rows of the batch landed in `table` under the batch's own token: a batch whose events
+ * fall in several months that an earlier build inserted in one block. Re-formed after a crash,
+ * it is inserted in one block again, so every part it landed is dropped as a replay.
+ */
+export async function landedWhole(wh: Warehouse, table: string, batch: Omit<RecordedBatch, 'excluded'>, token: string): Promise<boolean> {
+  const t = assertIdentifier(table, 'table');
+  const [row] = await wh.query<{ n: string }>(
+    `SELECT count() AS n FROM ${t} WHERE _batch = cityHash64({token:String}) AND _topic = {topic:String} AND _partition = {partition:UInt32}
+        AND _offset BETWEEN {first:UInt64} AND {last:UInt64}`,
+    { token, topic: batch.topic, partition: batch.partition, first: String(batch.first), last: String(batch.last) },
+  );
+  return Number(row?.n ?? 0) > 0;
+}
+
+/**
  * Completes a batch whose records cannot be read again from its log (an in-process log that
  * started again empty, a re-created topic, other records at the same offsets) from its own
  * fact rows. A crash may have come after the batch's fact part landed and before every view's
  * part did; the ingest then finds the batch's events stored and leaves them out of every later
  * insert, so those views would never get them. The rows the batch stored (`_batch`, 033) are
- * inserted again under the batch's token, in offset order as the ingest inserted them: the fact
- * table drops them as a replay, and so does each view's table that got its part, while one that
- * lost it takes it. A batch none of whose rows landed has nothing to complete.
+ * inserted again under the token they were inserted with, in offset order as the ingest inserted
+ * them: the fact table drops them as a replay, and so does each view's table that got its part,
+ * while one that lost it takes it. A batch inserted month by month (its events in several months
+ * of event time) is completed the same way, each month that landed under its own token; a month
+ * whose insert never ran has no rows here, and its events are looked up afresh when read again.
+ * A batch none of whose rows landed has nothing to complete.
  *
  * Like the re-forming of a batch from its log, this relies on the tables' insert-dedup windows
  * (1000 blocks, 002_ingest_state.sql) still holding the token: it runs when the partition is
@@ -33,20 +59,31 @@ export async function completeFromFacts(wh: Warehouse, table: string, columns: r
   const t = assertIdentifier(table, 'table');
   const cols = columns.map((c) => assertIdentifier(c, 'column')).join(', ');
   const token = batchToken(batch, new Set(batch.excluded));
-  const where =
-    'WHERE _batch = cityHash64({token:String}) AND _topic = {topic:String} AND _partition = {partition:UInt32} ' +
-    'AND _offset BETWEEN {first:UInt64} AND {last:UInt64}';
+  const range = '_topic = {topic:String} AND _partition = {partition:UInt32} AND _offset BETWEEN {first:UInt64} AND {last:UInt64}';
   const params = { token, topic: batch.topic, partition: batch.partition, first: String(batch.first), last: String(batch.last) };
-  const [row] = await wh.query<{ n: string }>(`SELECT count() AS n FROM ${t} ${where}`, params);
-  const rows = Number(row?.n ?? 0);
-  if (rows === 0) return 0;
-  // One reading thread and the offset order: the rows reach the table as one block, as the
-  // ingest's insert did (DESIGN.md, ClickHouse note).
-  await wh.exec(
-    `INSERT INTO ${t} (${cols}) ${settingsClause({ ...insertSettings({ dedupToken: token, optimizeOnInsert: false }), max_threads: 1 })} ` +
-      `SELECT ${cols} FROM ${t} ${where} ORDER BY _offset`,
+  // Which of the batch's inserts landed: the batch's one insert, or the inserts of its months.
+  const landed = await wh.query<{ m: string | number; whole: string | number; n: string }>(
+    `SELECT toYYYYMM(occurred_at) AS m, _batch = cityHash64({token:String}) AS whole, count() AS n FROM ${t}
+      WHERE ${range}
+        AND (_batch = cityHash64({token:String}) OR _batch = cityHash64(concat({token:String}, '-m', toString(toYYYYMM(occurred_at)))))
+      GROUP BY m, whole`,
     params,
   );
+  const tokens = new Set<string>();
+  let rows = 0;
+  for (const r of landed) {
+    tokens.add(Number(r.whole) === 1 ? token : monthToken(token, Number(r.m)));
+    rows += Number(r.n);
+  }
+  for (const dedupToken of tokens) {
+    // One reading thread and the offset order: the rows reach the table as one block, as the
+    // ingest's insert did (DESIGN.md, ClickHouse note).
+    await wh.exec(
+      `INSERT INTO ${t} (${cols}) ${settingsClause({ ...insertSettings({ dedupToken, optimizeOnInsert: false }), max_threads: 1 })} ` +
+        `SELECT ${cols} FROM ${t} WHERE _batch = cityHash64({insertToken:String}) AND ${range} ORDER BY _offset`,
+      { ...params, insertToken: dedupToken },
+    );
+  }
   return rows;
 }
 

@@ -6,7 +6,7 @@ import { ColumnBuffer, NativeColumn } from '../../processors/ingest/native.js';
 import type { TestWarehouse, WarehouseKind } from '../support/warehouse.js';
 import { openTestWarehouse } from '../support/warehouse.js';
 import { loadMigrations, migrate } from '../../sinks/warehouse/index.js';
-import { batchToken, completeFromFacts, type RecordedBatch } from '../../processors/ingest/orphans.js';
+import { batchToken, completeFromFacts, landedWhole, monthToken, type RecordedBatch } from '../../processors/ingest/orphans.js';
 import { createNormalizer, createPiiHasher } from '../../processors/ingest/index.js';
 
 /** A warehouse the contract runs on: a name, and how to open one (migrated, in a database of its own). */
@@ -218,6 +218,56 @@ export function warehouseContract(target: WarehouseKind | ContractTarget): void 
       expect(await completeFromFacts(t.wh, 'journey_events', columns, { ...cut, first: 20n, last: 29n })).toBe(0);
       expect(await figures()).toEqual({ facts: '20', minute: '20', other: '20' });
       await t.wh.exec('DROP VIEW orphan_counts_mv');
+    });
+
+    it('a batch inserted month by month and cut between its months is completed month by month, once', async () => {
+      const topic = 'tjm.journey.v1';
+      // Offsets first..first+9: the even ones on 31 October, the odd ones on 1 November.
+      const rows = (first: number, pv: string): Array<Record<string, unknown>> =>
+        Array.from({ length: 10 }, (_, i) => ({
+          event_id: `${pv}-${first + i}`, event_type: 'NODE_COMPLETED', occurred_at: i % 2 === 0 ? '2026-10-31T23:59:00.000Z' : '2026-11-01T00:01:00.000Z',
+          journey_instance_id: 'J-MONTHS', journey_blueprint_id: 'JRNY-MONTHS', product_version_id: pv, market_code: 'AT', city_code: 'VIE', duration_ms: 80,
+          _topic: topic, _partition: 8, _offset: first + i,
+        }));
+      const month = (r: Array<Record<string, unknown>>, m: string): Array<Record<string, unknown>> => r.filter((x) => String(x['occurred_at']).startsWith(m));
+      const columns = createNormalizer(createPiiHasher('contract-key-0123456789abcdef')).columns('journey');
+      const figures = async (pv: string): Promise<unknown> => ({
+        facts: (await t.wh.query<{ n: string }>('SELECT count() AS n FROM journey_events WHERE product_version_id = {pv:String}', { pv }))[0]?.n,
+        minute: (await t.wh.query<{ n: string }>('SELECT sum(events) AS n FROM sli_journey_minute WHERE product_version_id = {pv:String}', { pv }))[0]?.n,
+        day: (await t.wh.query<{ n: string }>('SELECT sum(events) AS n FROM sli_journey_day WHERE product_version_id = {pv:String}', { pv }))[0]?.n,
+      });
+
+      // October's insert landed in the fact table and the views, November's never ran.
+      const a: RecordedBatch = { topic, partition: 8, first: 0n, last: 9n, digest: 'm0', excluded: [] };
+      await t.wh.insert('journey_events', month(rows(0, 'PRDV-MA'), '2026-10'), { dedupToken: monthToken(batchToken(a, new Set()), 202610), optimizeOnInsert: false });
+      // October's insert landed in the fact table only (the minute view lost its part), November's never ran.
+      const b: RecordedBatch = { topic, partition: 8, first: 10n, last: 19n, digest: 'm1', excluded: [] };
+      await t.wh.exec('DETACH TABLE sli_journey_minute_mv');
+      try {
+        await t.wh.insert('journey_events', month(rows(10, 'PRDV-MB'), '2026-10'), { dedupToken: monthToken(batchToken(b, new Set()), 202610), optimizeOnInsert: false });
+      } finally {
+        await t.wh.exec('ATTACH TABLE sli_journey_minute_mv');
+      }
+      // A batch of an earlier build: both months in one insert under the batch's token, every part landed.
+      const c: RecordedBatch = { topic, partition: 8, first: 20n, last: 29n, digest: 'm2', excluded: [] };
+      await t.wh.insert('journey_events', rows(20, 'PRDV-MC'), { dedupToken: batchToken(c, new Set()) });
+      expect([await figures('PRDV-MA'), await figures('PRDV-MB'), await figures('PRDV-MC')]).toEqual([
+        { facts: '5', minute: '5', day: '5' },
+        { facts: '5', minute: '0', day: '0' },
+        { facts: '10', minute: '10', day: '10' },
+      ]);
+      // Re-formed from its log, only the earlier build's batch goes in one block again.
+      expect(await Promise.all([a, b, c].map((x) => landedWhole(t.wh, 'journey_events', x, batchToken(x, new Set()))))).toEqual([false, false, true]);
+      for (let i = 0; i < 2; i++) {
+        expect(await completeFromFacts(t.wh, 'journey_events', columns, a)).toBe(5);
+        expect(await completeFromFacts(t.wh, 'journey_events', columns, b)).toBe(5);
+        expect(await completeFromFacts(t.wh, 'journey_events', columns, c)).toBe(10);
+      }
+      expect([await figures('PRDV-MA'), await figures('PRDV-MB'), await figures('PRDV-MC')]).toEqual([
+        { facts: '5', minute: '5', day: '5' },
+        { facts: '5', minute: '5', day: '5' },
+        { facts: '10', minute: '10', day: '10' },
+      ]);
     });
 
     it('reports a failing statement as a typed error naming the problem', async () => {

@@ -80,7 +80,11 @@ async function viewsOf(wh: Warehouse, table: string): Promise<string[]> {
  * (the call never returns until the test kills it; its error is one no retry fixes, so the
  * pipeline stops on it, as a killed process would).
  */
-function crashBetweenParts(wh: Warehouse, table: string, n: number): { wh: Warehouse; crashed: () => boolean; kill: () => void; lost: () => string[] } {
+function crashBetweenParts(
+  wh: Warehouse,
+  table: string,
+  at: number | ((token: string) => boolean),
+): { wh: Warehouse; crashed: () => boolean; kill: () => void; lost: () => string[] } {
   let count = 0;
   let crashed = false;
   let lost: string[] = [];
@@ -91,7 +95,7 @@ function crashBetweenParts(wh: Warehouse, table: string, n: number): { wh: Wareh
   const wrapped: Warehouse = Object.create(wh) as Warehouse;
   wrapped.insertNative = async (t, columns, payload, opts) => {
     if (t === table && dead) return dead;
-    if (t !== table || ++count !== n) return wh.insertNative(t, columns, payload, opts);
+    if (t !== table || !(typeof at === 'number' ? ++count === at : at(opts?.dedupToken ?? ''))) return wh.insertNative(t, columns, payload, opts);
     dead = new Promise<never>((_, reject) => (kill = () => reject(new Error("killed between the fact part and the views' parts"))));
     dead.catch(() => {});
     lost = (await viewsOf(wh, table)).slice(1);
@@ -242,11 +246,11 @@ describe('ingest across runs equals one pass', () => {
     expect(got.signals).toEqual(onePass.signals);
   }
 
-  /** Ingests every record, then crashes between the parts of the 3rd journey batch's insert. */
-  async function crashMidInsert(wh: Warehouse): Promise<{ lost: string[] }> {
+  /** Ingests every record, then crashes between the parts of the 3rd journey batch's insert (or the insert `at` names by its token). */
+  async function crashMidInsert(wh: Warehouse, records: SimOutput['records'] = sim.records, at: number | ((token: string) => boolean) = 3): Promise<{ lost: string[] }> {
     const transport = new MemoryTransport({ defaultPartitions: 2 });
-    await publishRecords(sim.records, await transport.producer(), defaultCodec());
-    const faulty = crashBetweenParts(wh, 'journey_events', 3);
+    await publishRecords(records, await transport.producer(), defaultCodec());
+    const faulty = crashBetweenParts(wh, 'journey_events', at);
     // One insert at a time: no other batch reaches the fact table while its views are detached.
     const p = new IngestPipeline({
       transport, warehouse: faulty.wh, decoder: createDefaultDecoder(), hasher: createPiiHasher(KEY), groupId: 'slo-pipeline', partitions: 2, maxBatchSize: 250,
@@ -284,6 +288,34 @@ describe('ingest across runs equals one pass', () => {
     await runOnce(wh, sim.records.slice(half));
     await runOnce(wh, sim.records);
     await expectOnePass(wh);
+  });
+
+  it('a batch whose events fall in two months, cut after its first month\'s insert (fact part and one view), then a restart on an empty log: the figures of one pass', async () => {
+    const codec = defaultCodec();
+    // Half a day either side of 1 November (UTC): batches at the turn of the month hold both.
+    const turn = simulate({ seed: 33, days: 1, start: Date.UTC(2026, 9, 31, 12), journeysPerDay: 1200, encodeAvro: (r, v) => codec.encode(r, v) });
+    const clean = await open();
+    await runOnce(clean, turn.records);
+    const [range] = await clean.query<{ lo: string; hi: string }>(
+      'SELECT toUnixTimestamp64Milli(min(occurred_at)) AS lo, toUnixTimestamp64Milli(max(occurred_at)) AS hi FROM journey_events_v',
+    );
+    const lo = Math.floor(Number(range?.lo) / 60_000) * 60_000;
+    const hi = Math.ceil(Number(range?.hi) / 60_000) * 60_000 + 60_000;
+    const reference = await figures(clean, lo, hi);
+    expect(reference.facts).toEqual(turn.truth.events.by_topic);
+    const [months] = await clean.query<{ n: string }>('SELECT uniqExact(toYYYYMM(occurred_at)) AS n FROM journey_events_v');
+    expect(months?.n).toBe('2');
+
+    const wh = await open();
+    // The first insert of one month of a batch that spans two: it lands in the fact table and
+    // one view, and the process dies before the other month's insert.
+    await crashMidInsert(wh, turn.records, (token) => /-m\d{6}$/.test(token));
+    await runOnce(wh, turn.records, true);
+    const got = await figures(wh, lo, hi);
+    expect(got.facts).toEqual(reference.facts);
+    expect(got.snapshot).toEqual(reference.snapshot);
+    expect(got.signals).toEqual(reference.signals);
+    expect(await wh.query('SELECT DISTINCT done FROM ingest_state FINAL')).toEqual([{ done: 1 }]);
   });
 
   it('a crashed `ingest FILE` run left a batch between the fact part and the views\' parts: the next run (a group of its own) completes it once', async () => {
