@@ -23,6 +23,13 @@ export function monthToken(token: string, month: number | null): string {
   return month === null ? token : `${token}-m${month}`;
 }
 
+/** The condition on a fact table's rows of one batch's offsets (`batchRows` binds it). */
+const BATCH_ROWS = '_topic = {topic:String} AND _partition = {partition:UInt32} AND _offset BETWEEN {first:UInt64} AND {last:UInt64}';
+
+function batchRows(batch: Omit<RecordedBatch, 'excluded'>): { topic: string; partition: number; first: string; last: string } {
+  return { topic: batch.topic, partition: batch.partition, first: String(batch.first), last: String(batch.last) };
+}
+
 /**
  * Whether rows of the batch landed in `table` under the batch's own token: a batch whose events
  * fall in several months that an earlier build inserted in one block. Re-formed after a crash,
@@ -30,11 +37,7 @@ export function monthToken(token: string, month: number | null): string {
  */
 export async function landedWhole(wh: Warehouse, table: string, batch: Omit<RecordedBatch, 'excluded'>, token: string): Promise<boolean> {
   const t = assertIdentifier(table, 'table');
-  const [row] = await wh.query<{ n: string }>(
-    `SELECT count() AS n FROM ${t} WHERE _batch = cityHash64({token:String}) AND _topic = {topic:String} AND _partition = {partition:UInt32}
-        AND _offset BETWEEN {first:UInt64} AND {last:UInt64}`,
-    { token, topic: batch.topic, partition: batch.partition, first: String(batch.first), last: String(batch.last) },
-  );
+  const [row] = await wh.query<{ n: string }>(`SELECT count() AS n FROM ${t} WHERE _batch = cityHash64({token:String}) AND ${BATCH_ROWS}`, { token, ...batchRows(batch) });
   return Number(row?.n ?? 0) > 0;
 }
 
@@ -59,12 +62,11 @@ export async function completeFromFacts(wh: Warehouse, table: string, columns: r
   const t = assertIdentifier(table, 'table');
   const cols = columns.map((c) => assertIdentifier(c, 'column')).join(', ');
   const token = batchToken(batch, new Set(batch.excluded));
-  const range = '_topic = {topic:String} AND _partition = {partition:UInt32} AND _offset BETWEEN {first:UInt64} AND {last:UInt64}';
-  const params = { token, topic: batch.topic, partition: batch.partition, first: String(batch.first), last: String(batch.last) };
+  const params = { token, ...batchRows(batch) };
   // Which of the batch's inserts landed: the batch's one insert, or the inserts of its months.
   const landed = await wh.query<{ m: string | number; whole: string | number; n: string }>(
     `SELECT toYYYYMM(occurred_at) AS m, _batch = cityHash64({token:String}) AS whole, count() AS n FROM ${t}
-      WHERE ${range}
+      WHERE ${BATCH_ROWS}
         AND (_batch = cityHash64({token:String}) OR _batch = cityHash64(concat({token:String}, '-m', toString(toYYYYMM(occurred_at)))))
       GROUP BY m, whole`,
     params,
@@ -80,7 +82,7 @@ export async function completeFromFacts(wh: Warehouse, table: string, columns: r
     // ingest's insert did (DESIGN.md, ClickHouse note).
     await wh.exec(
       `INSERT INTO ${t} (${cols}) ${settingsClause({ ...insertSettings({ dedupToken, optimizeOnInsert: false }), max_threads: 1 })} ` +
-        `SELECT ${cols} FROM ${t} WHERE _batch = cityHash64({insertToken:String}) AND ${range} ORDER BY _offset`,
+        `SELECT ${cols} FROM ${t} WHERE _batch = cityHash64({insertToken:String}) AND ${BATCH_ROWS} ORDER BY _offset`,
       { ...params, insertToken: dedupToken },
     );
   }
