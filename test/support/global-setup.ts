@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,12 @@ interface BrokerSource {
  * engine answers, then the broker from Maven Central (scripts/kafka-broker.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Every temporary folder of this run (test files, the commands they start, the broker's
+  // data) goes under one folder that the teardown removes: suites that keep theirs for a
+  // failing test's post-mortem, or that a kill cuts short, leave nothing behind the run.
+  // SLO_TEST_KEEP_TMP=1 keeps it (its path is printed) for a look after a failure.
+  const runTmp = mkdtempSync(join(tmpdir(), 'slo-test-run-'));
+  process.env['TMPDIR'] = runTmp;
   // A broker given in the environment reaches the test files through the service below, not
   // through their environment: a command a test starts without --kafka (`run`, which takes
   // KAFKA_BROKERS for it) must get the in-process transport the test expects, not this broker
@@ -56,6 +62,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await new Promise<void>((resolve) => server.close(() => resolve()));
     if (pending) await (await pending.catch(() => null))?.stop();
     await removeTestWarehouseFolders();
+    if (process.env['SLO_TEST_KEEP_TMP'] === '1') process.stderr.write(`test run's temporary folders kept in ${runTmp}\n`);
+    else rmSync(runTmp, { recursive: true, force: true, maxRetries: 5 });
   };
 }
 
