@@ -39,7 +39,7 @@ import { createDefaultDecoder } from '../processors/ingest/default-decoder.js';
 import { createNormalizer, createPiiHasher, DEFAULT_MAX_BATCH, IngestPipeline } from '../processors/ingest/index.js';
 import { publishRecords, toWireMessage } from '../processors/simulator-source.js';
 import { simulateStream } from '../processors/simulator/index.js';
-import { createKafkaTransport, kafkaClientFromEnv } from '../processors/transport/kafka/index.js';
+import { createKafkaTransport, kafkaClientFromEnv, kafkaFetchFromEnv } from '../processors/transport/kafka/index.js';
 import { waitForCaughtUp, withTopicPrefix } from '../processors/transport/index.js';
 import type { ConsumerHandlers, Message, OutgoingMessage, Transport } from '../processors/transport/types.js';
 import type { CommittedBatch } from '../processors/ingest/options.js';
@@ -54,13 +54,19 @@ import { formatMemory, memoryPeakTracker } from './memory-breakdown.js';
 const PARTITIONS = 6;
 const PII_KEY = 'kafka-pipeline-bench-key';
 
-/** KAFKA_BENCH_CONCURRENCY, KAFKA_BENCH_MAX_BYTES and KAFKA_BENCH_MAX_BYTES_PER_PARTITION override the transport's partitionsConsumedConcurrently, maxBytes and maxBytesPerPartition (for tuning runs). */
+/**
+ * The transport as a worker's (`slo-pipeline run`) environment configures its consumer:
+ * KAFKA_FETCH_MAX_BYTES, KAFKA_FETCH_MAX_PARTITION_BYTES and KAFKA_PARTITIONS_CONCURRENTLY
+ * (README, Configuration). KAFKA_BENCH_CONCURRENCY, KAFKA_BENCH_MAX_BYTES and
+ * KAFKA_BENCH_MAX_BYTES_PER_PARTITION, older names for tuning runs, override them.
+ */
 function transportFor(brokers: string, prefix: string): Transport {
   const concurrency = process.env['KAFKA_BENCH_CONCURRENCY'];
   return withTopicPrefix(
     createKafkaTransport({
       brokers: brokers.split(','),
       logLevel: 'error',
+      ...kafkaFetchFromEnv(process.env),
       ...(concurrency ? { partitionsConsumedConcurrently: Number(concurrency) } : {}),
       ...(process.env['KAFKA_BENCH_MAX_BYTES'] ? { maxBytes: Number(process.env['KAFKA_BENCH_MAX_BYTES']) } : {}),
       ...(process.env['KAFKA_BENCH_MAX_BYTES_PER_PARTITION'] ? { maxBytesPerPartition: Number(process.env['KAFKA_BENCH_MAX_BYTES_PER_PARTITION']) } : {}),
@@ -135,7 +141,7 @@ async function phaseBare(brokers: string, prefix: string, expected: number): Pro
 async function openPipeline(
   brokers: string,
   prefix: string,
-  onFresh?: (ms: number) => void,
+  onFresh?: (ms: number, producedAt: number) => void,
   group?: string,
   onBatch?: (b: CommittedBatch) => void,
   served?: string,
@@ -167,7 +173,7 @@ async function openPipeline(
               const k = `${b.topic}|${b.partition}|${o}`;
               const ts = stamps.get(k);
               if (ts !== undefined) {
-                onFresh(now - ts);
+                onFresh(now - ts, ts);
                 stamps.delete(k);
               }
             }
@@ -348,10 +354,12 @@ async function phaseInsert(brokers: string, prefix: string, expected: number): P
 /** Phase: the pipeline running while the parent paces traffic in; stops at "stop" on stdin. */
 async function phaseFresh(brokers: string, prefix: string): Promise<Record<string, number>> {
   const samples: number[] = [];
+  // Whether the ingest keeps pace: the latencies of the records produced in each half of the run.
+  const produced: Array<[at: number, ms: number]> = [];
   // Where a record's time goes: each batch's records and its time from delivery to commit.
   const batchRecords: number[] = [];
   const batchMs: number[] = [];
-  const run = await openPipeline(brokers, prefix, (ms) => samples.push(ms), undefined, (b) => {
+  const run = await openPipeline(brokers, prefix, (ms, at) => (samples.push(ms), produced.push([at, ms])), undefined, (b) => {
     batchRecords.push(Number(BigInt(b.lastOffset) - BigInt(b.firstOffset)) + 1);
     batchMs.push(b.latencyMs);
   });
@@ -363,11 +371,18 @@ async function phaseFresh(brokers: string, prefix: string): Promise<Record<strin
   const ascending = (xs: number[]): number[] => xs.sort((a, b) => a - b);
   const at = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
   const [fresh, sizes, times] = [ascending(samples), ascending(batchRecords), ascending(batchMs)];
+  produced.sort((a, b) => a[0] - b[0]);
+  const half = Math.floor(produced.length / 2);
+  const [early, late] = [ascending(produced.slice(0, half).map((p) => p[1])), ascending(produced.slice(half).map((p) => p[1]))];
   return {
     samples: fresh.length,
     p50: at(fresh, 0.5),
     p99: at(fresh, 0.99),
     max: fresh.at(-1) ?? NaN,
+    firstHalfP50: at(early, 0.5),
+    firstHalfP99: at(early, 0.99),
+    secondHalfP50: at(late, 0.5),
+    secondHalfP99: at(late, 0.99),
     batches: batchMs.length,
     batchRecordsP50: at(sizes, 0.5),
     batchMsP50: at(times, 0.5),
@@ -484,7 +499,8 @@ async function bench(brokers: string): Promise<void> {
     const r = fresh.result;
     console.log(
       `freshness at ${freshOnly} records/s: p50 ${r['p50']} ms, p99 ${r['p99']} ms (${r['samples']} records), peak RSS ${Math.round(fresh.peakRssMb)} MB; ` +
-        `${r['batches']} batches, ${r['batchRecordsP50']} records each (p50), delivery to commit p50 ${Math.round(r['batchMsP50'] ?? NaN)} ms, p99 ${Math.round(r['batchMsP99'] ?? NaN)} ms`,
+        `${r['batches']} batches, ${r['batchRecordsP50']} records each (p50), delivery to commit p50 ${Math.round(r['batchMsP50'] ?? NaN)} ms, p99 ${Math.round(r['batchMsP99'] ?? NaN)} ms; ` +
+        `records produced in the first half p50 ${r['firstHalfP50']} / p99 ${r['firstHalfP99']} ms, in the second half ${r['secondHalfP50']} / ${r['secondHalfP99']} ms`,
     );
     printStatementTimes(r);
     return;
