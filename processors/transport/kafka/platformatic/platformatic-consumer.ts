@@ -5,6 +5,7 @@ import { retryBounded } from '../../../ingest/retry.js';
 import type { CommitOffset, Consumer, ConsumerHandlers, ConsumerOptions, Message, MessageBatch, OutgoingBatch, TopicPartition } from '../../types.js';
 import { isAuthFailure, TRANSACTION_ENDED, transactionEnded, type KafkaFailure } from '../errors.js';
 import { MarkerSkip } from '../marker-skip.js';
+import { FETCH_BYTES_MIN } from '../options.js';
 import { TransactionLane } from '../transaction-lane.js';
 import { classifyPlatformaticError, platformaticError } from './errors.js';
 import { toPlatformaticMessages, type PlatformaticTransport } from './platformatic-transport.js';
@@ -15,6 +16,8 @@ type FetchedPartition = FetchResponse['responses'][number]['partitions'][number]
 const DEFAULT_MAX_BATCH_SIZE = 5000;
 const BACKOFF_FIRST_MS = 200;
 const BACKOFF_MAX_MS = 10_000;
+/** How often a partition whose buffer waits for its turn is fetched for what arrived since (fetchLoop). */
+const TOP_UP_MS = 100;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -408,18 +411,35 @@ export class PlatformaticConsumer implements Consumer {
     }
   }
 
-  /** Fetches for every partition that has nothing buffered, from each partition's leader, until stopped. */
+  /**
+   * Fetches, from each partition's leader, until stopped: for every partition that has nothing
+   * buffered, and, at most every TOP_UP_MS, for those whose buffer waits for its turn below a
+   * partition's bound. A partition handed out fetches again at once; one waiting its turn gets
+   * what arrived meanwhile added to its buffer, so its next batch takes every record up to
+   * about its turn, not only those up to its previous fetch (which left a record produced just
+   * after that fetch waiting two rounds of the partitions instead of one).
+   */
   private async fetchLoop(): Promise<void> {
     let backoff = BACKOFF_FIRST_MS;
-    const maxWait = this.transport.options.maxWaitTimeMs;
+    const o = this.transport.options;
+    const maxWait = o.maxWaitTimeMs;
+    let lastTopUp = 0;
     while (!this.stopping && !this.failed) {
-      const wanted = [...this.parts.values()].filter((s) => s.buffered === null && s.fetchOffset !== null && !this.paused.has(s.key));
+      const now = performance.now();
+      const topUpDue = now - lastTopUp >= TOP_UP_MS;
+      const wanted = [...this.parts.values()].filter(
+        (s) =>
+          s.fetchOffset !== null &&
+          !this.paused.has(s.key) &&
+          (s.buffered === null || (topUpDue && s.bufferedBytes < o.maxBytesPerPartition)),
+      );
       // What is fetched ahead stays within one fetch response's bound, however many partitions wait.
-      if (wanted.length === 0 || this.draining || this.bufferedBytes >= this.transport.options.maxBytes) {
+      if (wanted.length === 0 || this.draining || this.bufferedBytes >= o.maxBytes) {
         this.dispatch();
-        await this.sleep(Math.max(maxWait, 50));
+        await this.sleep(topUpDue ? Math.max(maxWait, 50) : Math.min(Math.max(maxWait, 50), TOP_UP_MS - (now - lastTopUp)));
         continue;
       }
+      if (wanted.some((s) => s.buffered !== null)) lastTopUp = now;
       try {
         await this.fetchOnce(wanted);
         backoff = BACKOFF_FIRST_MS;
@@ -460,7 +480,9 @@ export class PlatformaticConsumer implements Consumer {
     for (const s of states) {
       const id = metadata.topics.get(s.tp.topic)!.id;
       topicIds.set(id, s.tp.topic);
-      topics.set(id, [...(topics.get(id) ?? []), { partition: s.tp.partition, fetchOffset: s.fetchOffset!, partitionMaxBytes: o.maxBytesPerPartition, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }]);
+      // A buffer topped up stays within about one partition's bound.
+      const partitionMaxBytes = Math.max(FETCH_BYTES_MIN, o.maxBytesPerPartition - s.bufferedBytes);
+      topics.set(id, [...(topics.get(id) ?? []), { partition: s.tp.partition, fetchOffset: s.fetchOffset!, partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }]);
     }
     let response: FetchResponse;
     try {
@@ -557,11 +579,13 @@ export class PlatformaticConsumer implements Consumer {
     }
   }
 
+  /** Adds a fetch's messages to the partition's buffer (they follow its last one: the fetch started at its fetch offset). */
   private buffer(s: PartitionState, messages: Message[]): void {
     let bytes = 0;
     for (const m of messages) bytes += (m.key?.length ?? 0) + (m.value?.length ?? 0);
-    s.buffered = messages;
-    s.bufferedBytes = bytes;
+    if (s.buffered === null) s.buffered = messages;
+    else for (const m of messages) s.buffered.push(m);
+    s.bufferedBytes += bytes;
     this.bufferedBytes += bytes;
   }
 
