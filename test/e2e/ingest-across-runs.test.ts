@@ -6,10 +6,13 @@ import { ingestFiles } from '../../cli/commands/ingest.js';
 import { defaultCodec } from '../../processors/codec/avro-codec.js';
 import { FAMILIES, INPUT_TOPICS } from '../../processors/contracts/topics.js';
 import { IncidentCostRefresher, queryPnl } from '../../processors/economics/warehouse/index.js';
-import { createPiiHasher, FACT_TABLE, IngestPipeline } from '../../processors/ingest/index.js';
+import { createNormalizer, createPiiHasher, FACT_TABLE, IngestPipeline } from '../../processors/ingest/index.js';
+import { BatchPreparer } from '../../processors/ingest/batch.js';
 import { createDefaultDecoder } from '../../processors/ingest/default-decoder.js';
+import { batchToken } from '../../processors/ingest/orphans.js';
 import { publishRecords } from '../../processors/simulator-source.js';
 import { MemoryTransport } from '../../processors/transport/memory/index.js';
+import type { Message, Transport } from '../../processors/transport/types.js';
 import { backtest } from '../../processors/slo/replay/backtest.js';
 import { loadSloDirOrThrow } from '../../processors/slo/definitions/load-dir.js';
 import { evaluateSlos } from '../../processors/slo/replay/status.js';
@@ -109,6 +112,83 @@ function crashBetweenParts(
     return dead;
   };
   return { wh: wrapped, crashed: () => crashed, kill: () => kill(), lost: () => lost };
+}
+
+/**
+ * Fault injection as an earlier build crashed: that build inserted a batch whose events fall in
+ * two months in one block, under the batch's own token (no `-m<YYYYMM>` inserts), and this one
+ * lands in the fact table and its first view only before the process dies. The test's pipeline
+ * runs this build; at its first month's insert the wrapper inserts instead what the earlier
+ * build did: the batch's records of its recorded intent (ingest_state), prepared as the
+ * pipeline prepares them, without the keys the intent leaves out, in one block under the
+ * batch's token.
+ */
+function earlierBuildCrash(wh: Warehouse, transport: Transport): { wh: Warehouse; transport: Transport; crashed: () => boolean; kill: () => void } {
+  const delivered = new Map<string, Message>();
+  const intents: Array<Record<string, unknown>> = [];
+  let crashed = false;
+  let kill: () => void = () => {};
+  let dead: Promise<never> | null = null;
+  const wrapped: Warehouse = Object.create(wh) as Warehouse;
+  wrapped.insert = async (t, rows, opts) => {
+    if (t === 'ingest_state') for (const r of rows) if (r['done'] === 0) intents.push(r);
+    return wh.insert(t, rows, opts);
+  };
+  wrapped.insertNative = async (t, columns, payload, opts) => {
+    if (t === 'journey_events' && dead) return dead;
+    const token = opts?.dedupToken ?? '';
+    if (t !== 'journey_events' || !/-m\d{6}$/.test(token)) return wh.insertNative(t, columns, payload, opts);
+    dead = new Promise<never>((_, reject) => (kill = () => reject(new Error('killed after an earlier build\'s one-block insert'))));
+    dead.catch(() => {});
+    const whole = token.replace(/-m\d{6}$/, '');
+    const intent = intents.find((r) => {
+      const b = { topic: String(r['topic']), partition: Number(r['partition']), first: BigInt(String(r['first_offset'])), last: BigInt(String(r['last_offset'])), digest: String(r['digest']) };
+      return batchToken(b, new Set(r['excluded'] as string[])) === whole;
+    });
+    if (!intent) throw new Error(`no recorded intent for ${whole}`);
+    const msgs: Message[] = [];
+    for (let o = BigInt(String(intent['first_offset'])); o <= BigInt(String(intent['last_offset'])); o++) {
+      const m = delivered.get(`${String(intent['topic'])}|${Number(intent['partition'])}|${o}`);
+      if (m) msgs.push(m);
+    }
+    const preparer = new BatchPreparer(createDefaultDecoder(), createNormalizer(createPiiHasher(KEY)));
+    const prepared = preparer.prepare({ topic: String(intent['topic']), partition: Number(intent['partition']) }, msgs);
+    const excluded = new Set(intent['excluded'] as string[]);
+    const b = excluded.size > 0 ? prepared.without(excluded) : prepared;
+    expect(b.byMonth().length).toBe(2);
+    const lost = (await viewsOf(wh, t)).slice(1);
+    for (const v of lost) await wh.exec(`DETACH TABLE \`${v}\``);
+    try {
+      await wh.insertNative(t, b.columns, b.block, { dedupToken: whole, optimizeOnInsert: false });
+    } finally {
+      for (const v of lost) await wh.exec(`ATTACH TABLE \`${v}\``);
+    }
+    crashed = true;
+    return dead;
+  };
+  const capturing: Transport = {
+    kind: transport.kind,
+    ensureTopics: (t) => transport.ensureTopics(t),
+    producer: () => transport.producer(),
+    endOffsets: (t) => transport.endOffsets(t),
+    committedOffsets: (g, t) => transport.committedOffsets(g, t),
+    close: () => transport.close(),
+    consumer: (options) => capturingConsumer(options),
+  };
+  const capturingConsumer = (options: Parameters<Transport['consumer']>[0]): ReturnType<Transport['consumer']> => {
+    const c = transport.consumer(options);
+    const start = c.start.bind(c);
+    c.start = (h) =>
+      start({
+        ...h,
+        onBatch: (batch) => {
+          for (const m of batch.messages) delivered.set(`${batch.topic}|${batch.partition}|${m.offset}`, m);
+          return h.onBatch(batch);
+        },
+      });
+    return c;
+  };
+  return { wh: wrapped, transport: capturing, crashed: () => crashed, kill: () => kill() };
 }
 
 /** The crash left the journey rollups short of the facts: the batch's fact part landed, some views' did not. */
@@ -310,6 +390,60 @@ describe('ingest across runs equals one pass', () => {
     // The first insert of one month of a batch that spans two: it lands in the fact table and
     // one view, and the process dies before the other month's insert.
     await crashMidInsert(wh, turn.records, (token) => /-m\d{6}$/.test(token));
+    await runOnce(wh, turn.records, true);
+    const got = await figures(wh, lo, hi);
+    expect(got.facts).toEqual(reference.facts);
+    expect(got.snapshot).toEqual(reference.snapshot);
+    expect(got.signals).toEqual(reference.signals);
+    expect(await wh.query('SELECT DISTINCT done FROM ingest_state FINAL')).toEqual([{ done: 1 }]);
+  });
+
+  /** The run of the turn of the month that an earlier build left cut in its one-block insert; the reference figures of one clean pass. */
+  async function earlierBuildCut(): Promise<{ wh: Warehouse; turn: SimOutput; reference: Figures; lo: number; hi: number }> {
+    const codec = defaultCodec();
+    const turn = simulate({ seed: 33, days: 1, start: Date.UTC(2026, 9, 31, 12), journeysPerDay: 1200, encodeAvro: (r, v) => codec.encode(r, v) });
+    const clean = await open();
+    await runOnce(clean, turn.records);
+    const [range] = await clean.query<{ lo: string; hi: string }>(
+      'SELECT toUnixTimestamp64Milli(min(occurred_at)) AS lo, toUnixTimestamp64Milli(max(occurred_at)) AS hi FROM journey_events_v',
+    );
+    const lo = Math.floor(Number(range?.lo) / 60_000) * 60_000;
+    const hi = Math.ceil(Number(range?.hi) / 60_000) * 60_000 + 60_000;
+    const reference = await figures(clean, lo, hi);
+
+    const wh = await open();
+    const transport = new MemoryTransport({ defaultPartitions: 2 });
+    await publishRecords(turn.records, await transport.producer(), defaultCodec());
+    const faulty = earlierBuildCrash(wh, transport);
+    const p = new IngestPipeline({
+      transport: faulty.transport, warehouse: faulty.wh, decoder: createDefaultDecoder(), hasher: createPiiHasher(KEY), groupId: 'slo-pipeline', partitions: 2, maxBatchSize: 250,
+      maxConcurrentInserts: 1, retry: { initialMs: 1, maxMs: 1 },
+    });
+    await p.start();
+    for (let i = 0; i < 3000 && !faulty.crashed(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(faulty.crashed()).toBe(true);
+    const stopping = p.stop();
+    faulty.kill();
+    await stopping.catch(() => {});
+    await transport.close();
+    await expectRollupsShort(wh);
+    return { wh, turn, reference, lo, hi };
+  }
+
+  it('a two-month batch an earlier build inserted in one block, cut between its parts, re-formed from the log: the figures of one pass', async () => {
+    const { wh, turn, reference, lo, hi } = await earlierBuildCut();
+    // The log still holds the batch's records: the recorded range is re-formed and goes in one
+    // block again under the batch's token (inserted month by month, its landed rows would count twice).
+    await runOnce(wh, turn.records);
+    const got = await figures(wh, lo, hi);
+    expect(got.facts).toEqual(reference.facts);
+    expect(got.snapshot).toEqual(reference.snapshot);
+    expect(got.signals).toEqual(reference.signals);
+    expect(await wh.query('SELECT DISTINCT done FROM ingest_state FINAL')).toEqual([{ done: 1 }]);
+  });
+
+  it('a two-month batch an earlier build inserted in one block, cut between its parts, then a restart on an empty log: completed from its fact rows, the figures of one pass', async () => {
+    const { wh, turn, reference, lo, hi } = await earlierBuildCut();
     await runOnce(wh, turn.records, true);
     const got = await figures(wh, lo, hi);
     expect(got.facts).toEqual(reference.facts);
