@@ -326,14 +326,18 @@ describe('ingest across runs equals one pass', () => {
     expect(got.signals).toEqual(onePass.signals);
   }
 
-  /** Ingests every record, then crashes between the parts of the 3rd journey batch's insert (or the insert `at` names by its token). */
-  async function crashMidInsert(wh: Warehouse, records: SimOutput['records'] = sim.records, at: number | ((token: string) => boolean) = 3): Promise<{ lost: string[] }> {
+  /** Ingests `records` through the warehouse (and transport) `fault` wraps until it "crashes", then stops as a killed process would. */
+  async function ingestUntilCrash(
+    wh: Warehouse,
+    records: SimOutput['records'],
+    fault: (wh: Warehouse, transport: Transport) => { wh: Warehouse; transport?: Transport; crashed: () => boolean; kill: () => void },
+  ): Promise<void> {
     const transport = new MemoryTransport({ defaultPartitions: 2 });
     await publishRecords(records, await transport.producer(), defaultCodec());
-    const faulty = crashBetweenParts(wh, 'journey_events', at);
+    const faulty = fault(wh, transport);
     // One insert at a time: no other batch reaches the fact table while its views are detached.
     const p = new IngestPipeline({
-      transport, warehouse: faulty.wh, decoder: createDefaultDecoder(), hasher: createPiiHasher(KEY), groupId: 'slo-pipeline', partitions: 2, maxBatchSize: 250,
+      transport: faulty.transport ?? transport, warehouse: faulty.wh, decoder: createDefaultDecoder(), hasher: createPiiHasher(KEY), groupId: 'slo-pipeline', partitions: 2, maxBatchSize: 250,
       maxConcurrentInserts: 1, retry: { initialMs: 1, maxMs: 1 },
     });
     await p.start();
@@ -344,8 +348,18 @@ describe('ingest across runs equals one pass', () => {
     await stopping.catch(() => {});
     await transport.close();
     await expectRollupsShort(wh);
-    expect(faulty.lost()).toContain('sli_journey_minute_mv');
-    return { lost: faulty.lost() };
+  }
+
+  /** Ingests every record, then crashes between the parts of the 3rd journey batch's insert (or the insert `at` names by its token). */
+  async function crashMidInsert(wh: Warehouse, records: SimOutput['records'] = sim.records, at: number | ((token: string) => boolean) = 3): Promise<{ lost: string[] }> {
+    let lost: () => string[] = () => [];
+    await ingestUntilCrash(wh, records, (w) => {
+      const faulty = crashBetweenParts(w, 'journey_events', at);
+      lost = faulty.lost;
+      return faulty;
+    });
+    expect(lost()).toContain('sli_journey_minute_mv');
+    return { lost: lost() };
   }
 
   it('a crash between the fact part and the views\' parts, then a restart on an empty in-process log (as `run` restarts): the views get the batch once', async () => {
@@ -370,9 +384,18 @@ describe('ingest across runs equals one pass', () => {
     await expectOnePass(wh);
   });
 
-  it('a batch whose events fall in two months, cut after its first month\'s insert (fact part and one view), then a restart on an empty log: the figures of one pass', async () => {
+  /** Facts, every table and the signals equal `reference`, and every batch is marked done (a next start completes nothing again). */
+  async function expectFigures(wh: Warehouse, reference: Figures, lo: number, hi: number): Promise<void> {
+    const got = await figures(wh, lo, hi);
+    expect(got.facts).toEqual(reference.facts);
+    expect(got.snapshot).toEqual(reference.snapshot);
+    expect(got.signals).toEqual(reference.signals);
+    expect(await wh.query('SELECT DISTINCT done FROM ingest_state FINAL')).toEqual([{ done: 1 }]);
+  }
+
+  /** Half a day either side of 1 November (UTC), whose batches at the turn of the month hold both, and its figures of one clean pass. */
+  async function turnOfMonth(): Promise<{ turn: SimOutput; reference: Figures; lo: number; hi: number }> {
     const codec = defaultCodec();
-    // Half a day either side of 1 November (UTC): batches at the turn of the month hold both.
     const turn = simulate({ seed: 33, days: 1, start: Date.UTC(2026, 9, 31, 12), journeysPerDay: 1200, encodeAvro: (r, v) => codec.encode(r, v) });
     const clean = await open();
     await runOnce(clean, turn.records);
@@ -385,48 +408,24 @@ describe('ingest across runs equals one pass', () => {
     expect(reference.facts).toEqual(turn.truth.events.by_topic);
     const [months] = await clean.query<{ n: string }>('SELECT uniqExact(toYYYYMM(occurred_at)) AS n FROM journey_events_v');
     expect(months?.n).toBe('2');
+    return { turn, reference, lo, hi };
+  }
 
+  it('a batch whose events fall in two months, cut after its first month\'s insert (fact part and one view), then a restart on an empty log: the figures of one pass', async () => {
+    const { turn, reference, lo, hi } = await turnOfMonth();
     const wh = await open();
     // The first insert of one month of a batch that spans two: it lands in the fact table and
     // one view, and the process dies before the other month's insert.
     await crashMidInsert(wh, turn.records, (token) => /-m\d{6}$/.test(token));
     await runOnce(wh, turn.records, true);
-    const got = await figures(wh, lo, hi);
-    expect(got.facts).toEqual(reference.facts);
-    expect(got.snapshot).toEqual(reference.snapshot);
-    expect(got.signals).toEqual(reference.signals);
-    expect(await wh.query('SELECT DISTINCT done FROM ingest_state FINAL')).toEqual([{ done: 1 }]);
+    await expectFigures(wh, reference, lo, hi);
   });
 
   /** The run of the turn of the month that an earlier build left cut in its one-block insert; the reference figures of one clean pass. */
   async function earlierBuildCut(): Promise<{ wh: Warehouse; turn: SimOutput; reference: Figures; lo: number; hi: number }> {
-    const codec = defaultCodec();
-    const turn = simulate({ seed: 33, days: 1, start: Date.UTC(2026, 9, 31, 12), journeysPerDay: 1200, encodeAvro: (r, v) => codec.encode(r, v) });
-    const clean = await open();
-    await runOnce(clean, turn.records);
-    const [range] = await clean.query<{ lo: string; hi: string }>(
-      'SELECT toUnixTimestamp64Milli(min(occurred_at)) AS lo, toUnixTimestamp64Milli(max(occurred_at)) AS hi FROM journey_events_v',
-    );
-    const lo = Math.floor(Number(range?.lo) / 60_000) * 60_000;
-    const hi = Math.ceil(Number(range?.hi) / 60_000) * 60_000 + 60_000;
-    const reference = await figures(clean, lo, hi);
-
+    const { turn, reference, lo, hi } = await turnOfMonth();
     const wh = await open();
-    const transport = new MemoryTransport({ defaultPartitions: 2 });
-    await publishRecords(turn.records, await transport.producer(), defaultCodec());
-    const faulty = earlierBuildCrash(wh, transport);
-    const p = new IngestPipeline({
-      transport: faulty.transport, warehouse: faulty.wh, decoder: createDefaultDecoder(), hasher: createPiiHasher(KEY), groupId: 'slo-pipeline', partitions: 2, maxBatchSize: 250,
-      maxConcurrentInserts: 1, retry: { initialMs: 1, maxMs: 1 },
-    });
-    await p.start();
-    for (let i = 0; i < 3000 && !faulty.crashed(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(faulty.crashed()).toBe(true);
-    const stopping = p.stop();
-    faulty.kill();
-    await stopping.catch(() => {});
-    await transport.close();
-    await expectRollupsShort(wh);
+    await ingestUntilCrash(wh, turn.records, earlierBuildCrash);
     return { wh, turn, reference, lo, hi };
   }
 
@@ -435,21 +434,13 @@ describe('ingest across runs equals one pass', () => {
     // The log still holds the batch's records: the recorded range is re-formed and goes in one
     // block again under the batch's token (inserted month by month, its landed rows would count twice).
     await runOnce(wh, turn.records);
-    const got = await figures(wh, lo, hi);
-    expect(got.facts).toEqual(reference.facts);
-    expect(got.snapshot).toEqual(reference.snapshot);
-    expect(got.signals).toEqual(reference.signals);
-    expect(await wh.query('SELECT DISTINCT done FROM ingest_state FINAL')).toEqual([{ done: 1 }]);
+    await expectFigures(wh, reference, lo, hi);
   });
 
   it('a two-month batch an earlier build inserted in one block, cut between its parts, then a restart on an empty log: completed from its fact rows, the figures of one pass', async () => {
     const { wh, turn, reference, lo, hi } = await earlierBuildCut();
     await runOnce(wh, turn.records, true);
-    const got = await figures(wh, lo, hi);
-    expect(got.facts).toEqual(reference.facts);
-    expect(got.snapshot).toEqual(reference.snapshot);
-    expect(got.signals).toEqual(reference.signals);
-    expect(await wh.query('SELECT DISTINCT done FROM ingest_state FINAL')).toEqual([{ done: 1 }]);
+    await expectFigures(wh, reference, lo, hi);
   });
 
   it('a crashed `ingest FILE` run left a batch between the fact part and the views\' parts: the next run (a group of its own) completes it once', async () => {
